@@ -1,0 +1,78 @@
+// Go's time.Duration string syntax, as metav1.Duration (and so the ClusterPromotion CRD) accepts it:
+// a sequence of decimal numbers with units ns, us (or µs), ms, s, m, h, e.g. `300ms`, `1.5h`, `1h30m`.
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3,
+  'μs': 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+
+export class DurationError extends Error {}
+
+/** Parses a Go duration into milliseconds; throws DurationError with a message a user can act on. */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (s === '0') return 0;
+  let i = 0;
+  let sign = 1;
+  if (s[0] === '-' || s[0] === '+') {
+    sign = s[0] === '-' ? -1 : 1;
+    i = 1;
+  }
+  if (i >= s.length) throw new DurationError(`invalid duration "${text}": expected e.g. 90s, 5m or 1h30m`);
+  let total = 0;
+  while (i < s.length) {
+    TERM.lastIndex = i;
+    const m = TERM.exec(s);
+    if (!m) {
+      const rest = s.slice(i);
+      const hint = /^\d+(\.\d*)?$/.test(rest) ? 'a unit is missing' : `unknown unit in "${rest}"`;
+      throw new DurationError(`invalid duration "${text}": ${hint} (use ns, us, ms, s, m or h, e.g. 90s, 5m, 1h30m)`);
+    }
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    i = TERM.lastIndex;
+  }
+  if (sign < 0) throw new DurationError(`invalid duration "${text}": must not be negative`);
+  return total;
+}
+
+/** Formats milliseconds the way Go's Duration.String does (`1h30m0s`, `300ms`, `0s`). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const neg = ms < 0;
+  let rest = Math.abs(ms);
+  if (rest < 1000) {
+    const out = Number.isInteger(rest) ? `${rest}ms` : `${+(rest * 1000).toFixed(3)}µs`;
+    return neg ? `-${out}` : out;
+  }
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = +(rest / 1000).toFixed(9);
+  let out = '';
+  if (h) out += `${h}h`;
+  if (h || m) out += `${m}m`;
+  out += `${sec}s`;
+  return neg ? `-${out}` : out;
+}
+
+/** A short human form for countdowns: `4m12s`, `2h5m`, `3d4h`. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d) return h ? `${d}d${h}h` : `${d}d`;
+  if (h) return m ? `${h}h${m}m` : `${h}h`;
+  if (m) return sec ? `${m}m${sec}s` : `${m}m`;
+  return `${sec}s`;
+}

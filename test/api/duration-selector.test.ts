@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDuration, formatDuration, humanDuration, DurationError } from '../../src/duration.ts';
+import { matchesSelector } from '../../src/api/selector.ts';
+
+describe('Go durations', () => {
+  it('accept the forms metav1.Duration accepts', () => {
+    assert.equal(parseDuration('300ms'), 300);
+    assert.equal(parseDuration('90s'), 90_000);
+    assert.equal(parseDuration('5m'), 300_000);
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+    assert.equal(parseDuration('1.5h'), 5_400_000);
+    assert.equal(parseDuration('0'), 0);
+    assert.equal(parseDuration('1500us'), 1.5);
+  });
+  it('reject a number without a unit, unknown units, days and negatives, saying how to fix it', () => {
+    assert.throws(() => parseDuration('5'), (e: unknown) => e instanceof DurationError && /unit is missing/.test(e.message));
+    assert.throws(() => parseDuration('1d'), /unknown unit in "1d"/);
+    assert.throws(() => parseDuration('5 m'), DurationError);
+    assert.throws(() => parseDuration(''), DurationError);
+    assert.throws(() => parseDuration('-5m'), /negative/);
+  });
+  it('format like Go and for people', () => {
+    assert.equal(formatDuration(5_400_000), '1h30m0s');
+    assert.equal(formatDuration(300), '300ms');
+    assert.equal(formatDuration(65_000), '1m5s');
+    assert.equal(humanDuration(252_000), '4m12s');
+    assert.equal(humanDuration(90_061_000), '1d1h');
+  });
+});
+
+describe('label selectors', () => {
+  const labels = { env: 'prod', region: 'eu' };
+  it('need every matchLabels pair', () => {
+    assert.ok(matchesSelector(labels, { matchLabels: { env: 'prod' } }));
+    assert.ok(!matchesSelector(labels, { matchLabels: { env: 'prod', tier: 'gold' } }));
+  });
+  it('apply In, NotIn, Exists and DoesNotExist as apimachinery does', () => {
+    assert.ok(matchesSelector(labels, { matchExpressions: [{ key: 'region', operator: 'In', values: ['eu', 'us'] }] }));
+    assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'region', operator: 'NotIn', values: ['eu'] }] }));
+    assert.ok(matchesSelector(labels, { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['gold'] }] }));
+    assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold'] }] }));
+    assert.ok(matchesSelector(labels, { matchExpressions: [{ key: 'env', operator: 'Exists' }] }));
+    assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }));
+  });
+});
