@@ -1,0 +1,392 @@
+// Loading Kubernetes YAML while keeping track of where every field came from, so that every
+// message a user sees can name the file, line, column and field path of the problem.
+//
+// YAML is read with YAML 1.1 scalars (yes/no/on/off are booleans, 0755 is octal) because that is
+// what kubectl's decoder (sigs.k8s.io/yaml on go-yaml v2) does: `approved: yes` reaches the API
+// server as `true`, so lint must read it the same way. Timestamps and sexagesimal numbers are left
+// as strings, as they are in Kubernetes (`delay: 1:30` is a bad duration, not the number 90).
+import { readFile } from 'node:fs/promises';
+import {
+  Document,
+  LineCounter,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type DocumentOptions,
+  type Node as YamlNode,
+  type ParseOptions,
+  type SchemaOptions,
+  type Pair,
+  type ParsedNode,
+} from 'yaml';
+import { UserError } from '../user-error.ts';
+
+// ---- field paths -----------------------------------------------------------------------------------
+
+/** One step of a field path: a mapping key or a sequence index. */
+export type PathSegment = string | number;
+export type FieldPath = readonly PathSegment[];
+
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `['spec', 'stages', 1, 'trigger']` -> `spec.stages[1].trigger`; odd keys are quoted: `labels["app.kubernetes.io/name"]`. */
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (PLAIN_KEY.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** The inverse of formatPath. */
+export function parsePath(text: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  const re = /\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+  let i = 0;
+  while (i < text.length) {
+    re.lastIndex = i;
+    const m = re.exec(text);
+    if (!m) throw new Error(`bad field path "${text}" at offset ${i}`);
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else out.push(JSON.parse(m[3]!) as string);
+    i = re.lastIndex;
+  }
+  return out;
+}
+
+// ---- findings --------------------------------------------------------------------------------------
+
+export type Severity = 'error' | 'warning';
+
+/** One problem found in an input file. Lines and columns are 1-based. */
+export interface Finding {
+  severity: Severity;
+  file: string;
+  /** The field path inside the object, e.g. `spec.stages[1].trigger`; empty for file-level problems. */
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** `promo.yaml:14:9 spec.stages[1].trigger: has both manual and auto` (the path is left out when empty). */
+export function formatFinding(f: Finding): string {
+  const where = `${f.file}:${f.line}:${f.column}`;
+  return f.path ? `${where} ${f.path}: ${f.message}` : `${where}: ${f.message}`;
+}
+
+/** By file, line and column (errors before warnings at the same place): the order people read a report in. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  const rank = (s: Severity) => (s === 'error' ? 0 : 1);
+  return [...findings].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || rank(a.severity) - rank(b.severity),
+  );
+}
+
+/** A problem at a known place in an input file, thrown where going on makes no sense. */
+export class SourceError extends UserError {
+  override name = 'SourceError';
+  constructor(readonly finding: Finding) {
+    super(formatFinding(finding));
+  }
+}
+
+// ---- positions -------------------------------------------------------------------------------------
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** Where to point for a field: its value (the default for scalars) or its key (the default for maps and lists). */
+export type PointAt = 'auto' | 'key' | 'value';
+
+/** One Kubernetes object read from a file, with the means to say where each of its fields is. */
+export interface LoadedObject {
+  file: string;
+  /** 0-based index of the YAML document in its file. */
+  document: number;
+  /** Index in a kubectl `List`'s `items`, or null for a top-level object. */
+  listIndex: number | null;
+  /** The object as plain JSON data. */
+  value: Record<string, unknown>;
+  /** Where the field is; for a field that is absent, where its closest present parent is. */
+  locate(path: FieldPath | string, at?: PointAt): Position;
+  /** Whether the field is written in the file. */
+  has(path: FieldPath | string): boolean;
+  /**
+   * Where a line and column inside a string field's text are in the file: for block scalars
+   * (`script: |`) the text's line N is N lines below the indicator. 1-based in and out.
+   */
+  locateInText(path: FieldPath | string, line: number, column: number): Position;
+  /** A finding about a field of this object, positioned at it. */
+  finding(severity: Severity, path: FieldPath | string, message: string, at?: PointAt): Finding;
+}
+
+export interface LoadResult {
+  objects: LoadedObject[];
+  /** YAML syntax problems and documents that are not objects; the objects of a broken document are left out. */
+  findings: Finding[];
+}
+
+/** Source text and the name to report it under. */
+export interface SourceText {
+  file: string;
+  text: string;
+}
+
+const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  prettyErrors: false,
+  uniqueKeys: true,
+  customTags: (tags) =>
+    tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+};
+
+function toPath(path: FieldPath | string): FieldPath {
+  return typeof path === 'string' ? parsePath(path) : path;
+}
+
+function positionOf(lc: LineCounter, offset: number): Position {
+  const p = lc.linePos(offset);
+  return { line: p.line, column: p.col };
+}
+
+function startOf(node: YamlNode | null | undefined): number | undefined {
+  return node?.range?.[0];
+}
+
+interface Step {
+  /** The pair that holds the value, when the step went through a mapping. */
+  pair: Pair | null;
+  node: YamlNode | null;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+class YamlObject implements LoadedObject {
+  constructor(
+    readonly file: string,
+    readonly document: number,
+    readonly listIndex: number | null,
+    readonly value: Record<string, unknown>,
+    private readonly root: YamlNode,
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    private readonly source: string,
+  ) {}
+
+  /** Follows the path as far as the file has it; returns the steps taken. */
+  private walk(path: FieldPath): { steps: Step[]; complete: boolean } {
+    const steps: Step[] = [{ pair: null, node: this.root }];
+    let node: YamlNode | null = this.root;
+    for (const seg of path) {
+      if (node && isAlias(node)) node = (node.resolve(this.doc) as YamlNode | undefined) ?? null;
+      if (node && isMap(node)) {
+        const pair: Pair<unknown, unknown> | undefined = node.items.find((p) => keyText(p.key) === String(seg));
+        if (!pair) return { steps, complete: false };
+        node = (pair.value as YamlNode | null) ?? null;
+        steps.push({ pair, node });
+      } else if (node && isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg] as YamlNode | undefined;
+        if (item === undefined) return { steps, complete: false };
+        node = item;
+        steps.push({ pair: null, node });
+      } else {
+        return { steps, complete: false };
+      }
+    }
+    return { steps, complete: true };
+  }
+
+  has(path: FieldPath | string): boolean {
+    return this.walk(toPath(path)).complete;
+  }
+
+  locate(path: FieldPath | string, at: PointAt = 'auto'): Position {
+    const { steps } = this.walk(toPath(path));
+    const last = steps[steps.length - 1]!;
+    const valueStart = last.node && (isScalar(last.node) ? last.node.value !== null : true) ? startOf(last.node) : undefined;
+    const keyStart = last.pair && isPair(last.pair) ? startOf(last.pair.key as YamlNode) : undefined;
+    let offset: number | undefined;
+    if (at === 'key') offset = keyStart ?? valueStart;
+    else if (at === 'value') offset = valueStart ?? keyStart;
+    else offset = last.node && isScalar(last.node) && valueStart !== undefined ? valueStart : (keyStart ?? valueStart);
+    return positionOf(this.lines, offset ?? startOf(this.root) ?? 0);
+  }
+
+  locateInText(path: FieldPath | string, line: number, column: number): Position {
+    const { steps, complete } = this.walk(toPath(path));
+    const node = steps[steps.length - 1]!.node;
+    if (!complete || !node || !isScalar(node) || !node.range) return this.locate(path);
+    const start = positionOf(this.lines, node.range[0]);
+    if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+      // The text begins on the line after the `|` indicator; every line carries the block's
+      // indentation, which is that of its first non-blank line.
+      const textLine = start.line + line;
+      const body = this.source.slice(node.range[0], node.range[1]).split('\n').slice(1);
+      const firstText = body.find((l) => l.trim() !== '') ?? '';
+      const indent = /^ */.exec(firstText)![0].length;
+      return { line: textLine, column: indent + column };
+    }
+    // A quoted or plain scalar: the first line starts after the quote, later lines are re-indented.
+    const quote = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
+    return line === 1 ? { line: start.line, column: start.column + quote + column - 1 } : { line: start.line + line - 1, column };
+  }
+
+  finding(severity: Severity, path: FieldPath | string, message: string, at?: PointAt): Finding {
+    const p = toPath(path);
+    const pos = this.locate(p, at);
+    return { severity, file: this.file, path: formatPath(p), line: pos.line, column: pos.column, message };
+  }
+}
+
+function isListObject(value: Record<string, unknown>): boolean {
+  return typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
+}
+
+/**
+ * Parses every YAML document of one file. A kubectl `List` (`kind: List` or any `...List` with
+ * `items`) contributes its items as separate objects; empty documents are skipped.
+ */
+export function parseYaml(text: string, file: string): LoadResult {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
+  const result: LoadResult = { objects: [], findings: [] };
+  const at = (offset: number, message: string, path = ''): Finding => ({
+    severity: 'error',
+    file,
+    path,
+    ...positionOf(lines, offset),
+    message,
+  });
+  docs.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) result.findings.push(at(e.pos[0], oneLine(e.message)));
+      return;
+    }
+    const root = doc.contents as ParsedNode | null;
+    if (root === null || (isScalar(root) && root.value === null)) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      result.findings.push(at(startOf(root) ?? 0, oneLine((e as Error).message)));
+      return;
+    }
+    if (!isMap(root) || !isPlainObject(value)) {
+      result.findings.push(at(startOf(root) ?? 0, 'expected a Kubernetes object (a mapping with apiVersion and kind)'));
+      return;
+    }
+    if (isListObject(value)) {
+      const itemsPair = root.items.find((p) => keyText(p.key) === 'items');
+      const itemNodes = itemsPair && isSeq(itemsPair.value) ? itemsPair.value.items : [];
+      (value.items as unknown[]).forEach((item, i) => {
+        const node = itemNodes[i] as YamlNode | undefined;
+        if (!node) return;
+        if (!isPlainObject(item)) {
+          result.findings.push(at(startOf(node) ?? 0, 'expected a Kubernetes object (a mapping with apiVersion and kind)', `items[${i}]`));
+          return;
+        }
+        result.objects.push(new YamlObject(file, index, i, item, node, doc, lines, text));
+      });
+      return;
+    }
+    result.objects.push(new YamlObject(file, index, null, value, root, doc, lines, text));
+  });
+  return result;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function oneLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+// ---- reading files ---------------------------------------------------------------------------------
+
+/** The name `-f -` is reported under. */
+export const STDIN_NAME = '<stdin>';
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface ReadOptions {
+  /** Where `-` reads from; process.stdin unless given (tests pass their own). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/**
+ * Reads each file (`-` is standard input, at most once). A file that cannot be read is a
+ * UserError naming it, e.g. `cannot read promo.yaml: no such file`.
+ */
+export async function readSources(files: readonly string[], opts: ReadOptions = {}): Promise<SourceText[]> {
+  const out: SourceText[] = [];
+  let stdinUsed = false;
+  for (const file of files) {
+    if (file === '-') {
+      if (stdinUsed) throw new UserError('standard input (-) can be given only once');
+      stdinUsed = true;
+      out.push({ file: STDIN_NAME, text: await readAll(opts.stdin ?? process.stdin) });
+      continue;
+    }
+    try {
+      out.push({ file, text: await readFile(file, 'utf8') });
+    } catch (e) {
+      throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
+    }
+  }
+  return out;
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return oneLine((e as Error).message);
+  }
+}
+
+/** Reads and parses the files; YAML problems come back as findings, unreadable files throw. */
+export async function loadFiles(files: readonly string[], opts: ReadOptions = {}): Promise<LoadResult> {
+  const result: LoadResult = { objects: [], findings: [] };
+  for (const src of await readSources(files, opts)) {
+    const r = parseYaml(src.text, src.file);
+    result.objects.push(...r.objects);
+    result.findings.push(...r.findings);
+  }
+  return result;
+}
+
+/**
+ * For callers that cannot go on with a broken file (the simulator's fleet): parses, and throws
+ * the first YAML problem as a SourceError.
+ */
+export async function loadFilesStrict(files: readonly string[], opts: ReadOptions = {}): Promise<LoadedObject[]> {
+  const r = await loadFiles(files, opts);
+  const first = r.findings.find((f) => f.severity === 'error');
+  if (first) throw new SourceError(first);
+  return r.objects;
+}

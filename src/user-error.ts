@@ -1,0 +1,6 @@
+// Errors a user can cause and fix (a missing file, bad YAML, a bad flag value). The command line
+// prints their message as one line and exits with the "bad input" code; anything else that
+// escapes is a bug in this project and is reported as such.
+export class UserError extends Error {
+  override name = 'UserError';
+}
