@@ -1,0 +1,88 @@
+// Whether a stage's profile is deployed (rule 2): every matching cluster has a ClusterSummary that
+// works on the profile's current content and reports every feature Provisioned.
+//
+// Unlike Sveltos, which counts the summaries it finds, this asks for one summary per ready cluster
+// the selector matches: right after a profile is written, the addon-controller has not created the
+// summaries yet, and "no summaries" must not read as "deployed".
+import { matchesSelector } from '../api/selector.ts';
+import {
+  clusterKey,
+  type ClusterProfile,
+  type ClusterRef,
+  type ClusterSummary,
+  type LabelSelector,
+} from '../api/types.ts';
+import { sameValue } from './canonical.ts';
+import type { World } from './types.ts';
+
+// What a ClusterSummary must agree on with its profile to count as "in sync". Sveltos compares the
+// first three; validateHealths is compared too, so that health checks appended after the soak are
+// known to be evaluated before the stage counts as deployed again.
+const SYNCED_FIELDS = ['helmCharts', 'policyRefs', 'kustomizationRefs', 'validateHealths'] as const;
+
+export interface ClusterFailure {
+  cluster: string;
+  message: string;
+  /** FailedNonRetriable: Sveltos will not try again without a change. */
+  permanent: boolean;
+}
+
+export interface DeploymentState {
+  deployed: boolean;
+  total: number;
+  provisioned: number;
+  failures: ClusterFailure[];
+}
+
+export function matchingClusters(world: World, selector: LabelSelector | undefined): ClusterRef[] {
+  const out: ClusterRef[] = [];
+  for (const c of world.clusters()) {
+    if (c.ready && matchesSelector(c.labels, selector)) out.push(c);
+  }
+  return out;
+}
+
+export function assessDeployment(profile: ClusterProfile, clusters: readonly ClusterRef[], world: World): DeploymentState {
+  const byCluster = new Map<string, ClusterSummary>();
+  for (const s of world.summariesOf(profile.metadata.name)) {
+    byCluster.set(`${s.spec.clusterNamespace}/${s.spec.clusterName}`, s);
+  }
+  let provisioned = 0;
+  const failures: ClusterFailure[] = [];
+  for (const cluster of clusters) {
+    const key = clusterKey(cluster);
+    const summary = byCluster.get(key);
+    if (!summary || !inSync(summary, profile)) continue;
+    let allProvisioned = true;
+    for (const f of summary.status?.featureSummaries ?? []) {
+      if (f.status === 'Provisioned') continue;
+      allProvisioned = false;
+      if (f.status === 'Failed' || f.status === 'FailedNonRetriable') {
+        failures.push({
+          cluster: key,
+          message: `${f.featureID}: ${f.failureMessage ?? f.status}`,
+          permanent: f.status === 'FailedNonRetriable',
+        });
+        break;
+      }
+    }
+    if (allProvisioned) provisioned++;
+  }
+  return { deployed: provisioned === clusters.length, total: clusters.length, provisioned, failures };
+}
+
+function inSync(summary: ClusterSummary, profile: ClusterProfile): boolean {
+  const theirs = summary.spec.clusterProfileSpec ?? {};
+  for (const field of SYNCED_FIELDS) {
+    if (!sameValue(theirs[field], profile.spec[field])) return false;
+  }
+  return true;
+}
+
+/** One line for status.failureMessage: the first failing cluster, and how many more there are. */
+export function failureSummary(failures: readonly ClusterFailure[]): string | undefined {
+  const first = failures[0];
+  if (!first) return undefined;
+  const more = failures.length - 1;
+  return `cluster ${first.cluster}: ${first.message}${more > 0 ? ` (and ${more} more cluster${more > 1 ? 's' : ''} failing)` : ''}`;
+}

@@ -1,0 +1,38 @@
+// currentStatusDescription, in the phrases Sveltos writes, so that tools reading Sveltos's status read
+// ours too. Like Sveltos, a description carries a ` (RFC3339)` suffix; ours is the moment the stage
+// entered that state (kept while the phrase stays the same), which makes "waiting since" durable.
+
+export const PROVISIONING = 'Clusters are being provisioned';
+export const RUNNING_HEALTH_CHECKS = 'Running Post-Promotion Health Checks';
+export const AWAITING_HEALTH_CHECKS = 'Awaiting Health Checks to Pass';
+export const AWAITING_APPROVAL = 'Paused: Awaiting Manual Approval';
+export const SUCCESSFULLY_PROVISIONED = 'Successfully provisioned';
+
+export function delayedUntil(at: Date): string {
+  return `Delayed: Waiting for Time Window: ${rfc3339(at)}`;
+}
+
+export function windowClosedUntil(at: Date): string {
+  return `Window Closed: Waiting for Next Schedule (${rfc3339(at)}).`;
+}
+
+const SUFFIX = / \((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\)$/;
+
+/** Splits a description into its phrase and the time suffix, if any. */
+export function splitDescription(description: string | undefined): { phrase: string; since: string | null } {
+  if (!description) return { phrase: '', since: null };
+  const m = SUFFIX.exec(description);
+  if (!m) return { phrase: description, since: null };
+  return { phrase: description.slice(0, m.index), since: m[1]! };
+}
+
+/** The description to write: the previous one when the phrase did not change, else phrase + now. */
+export function describe(previous: string | undefined, phrase: string, now: Date): string {
+  if (splitDescription(previous).phrase === phrase && previous) return previous;
+  return `${phrase} (${rfc3339(now)})`;
+}
+
+/** UTC RFC3339 with second precision, as metav1.Time serialises. */
+export function rfc3339(t: Date): string {
+  return t.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
