@@ -1,0 +1,155 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LUA_TABLE_ERROR, luaSyntaxError, runHealthScript } from '../../src/health/lua.ts';
+import { deployment, obj } from './objects.ts';
+
+const REPLICAS_MATCH = `
+function evaluate()
+  local hs = { healthy = false, message = "waiting for replicas" }
+  if obj.status ~= nil and obj.status.availableReplicas == obj.spec.replicas then
+    hs.healthy = true
+    hs.message = "all " .. obj.spec.replicas .. " replicas available"
+  end
+  return hs
+end`;
+
+describe('Lua health scripts', () => {
+  it('return healthy with the message the script sets', async () => {
+    assert.deepEqual(await runHealthScript(REPLICAS_MATCH, deployment('prod', 'web', 3, 3)), {
+      ok: true,
+      healthy: true,
+      message: 'all 3 replicas available',
+    });
+  });
+
+  it('return unhealthy with the message the script sets', async () => {
+    assert.deepEqual(await runHealthScript(REPLICAS_MATCH, deployment('prod', 'web', 3, 1)), {
+      ok: true,
+      healthy: false,
+      message: 'waiting for replicas',
+    });
+  });
+
+  it('pass the object both as the global obj and as the argument of evaluate', async () => {
+    const script = 'function evaluate(o) return { healthy = rawequal(o, obj), message = o.metadata.name } end';
+    assert.deepEqual(await runHealthScript(script, deployment('prod', 'web', 1, 1)), { ok: true, healthy: true, message: 'web' });
+  });
+
+  it('see the object as faithful Lua values: tables, 1-based arrays, integers, floats, bools, nil for null', async () => {
+    const o = obj('example.io/v1', 'Thing', 'ns', 't', { app: 'x' }, {
+      spec: { count: 3, ratio: 0.5, on: true, off: false, gone: null, list: ['a', null, { b: 2 }], nested: [[1, 2], [3]] },
+    });
+    const script = `
+function evaluate()
+  local s = obj.spec
+  local parts = {
+    math.type(s.count), tostring(s.count), math.type(s.ratio), tostring(s.on), tostring(s.off),
+    tostring(s.gone), #s.list, s.list[1], s.list[2].b, #s.nested, s.nested[1][2], s.nested[2][1],
+    getLabel(obj, "app"), tostring(getAnnotation(obj, "none")),
+  }
+  for i, p in ipairs(parts) do parts[i] = tostring(p) end
+  return { healthy = true, message = table.concat(parts, ",") }
+end`;
+    const result = await runHealthScript(script, o);
+    assert.deepEqual(result, { ok: true, healthy: true, message: 'integer,3,float,true,false,nil,2,a,2,2,2,3,x,nil' });
+  });
+
+  it('carry long and non-ASCII strings intact', async () => {
+    const data = 'é'.repeat(5000) + '✓';
+    const o = obj('v1', 'ConfigMap', 'ns', 'c', {}, { data: { big: data } });
+    const script = 'function evaluate() return { healthy = utf8.len(obj.data.big) == 5001, message = obj.data.big:sub(-3) } end';
+    assert.deepEqual(await runHealthScript(script, o), { ok: true, healthy: true, message: '✓' });
+  });
+
+  it('turn a runtime error into a failure naming the script line', async () => {
+    const script = 'function evaluate()\n  return { healthy = obj.status.conditions[1].type == "Ready" }\nend';
+    const result = await runHealthScript(script, deployment('prod', 'web', 1, undefined));
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.error : '', /^script:2: attempt to index a nil value/);
+  });
+
+  it('fail when evaluate is missing or returns something other than a table', async () => {
+    const d = deployment('prod', 'web', 1, 1);
+    assert.deepEqual(await runHealthScript('x = 1', d), { ok: false, error: 'script does not define a function evaluate()' });
+    assert.deepEqual(await runHealthScript('function evaluate() return true end', d), { ok: false, error: LUA_TABLE_ERROR });
+    assert.deepEqual(await runHealthScript('function evaluate() return { healthy = "yes" } end', d), {
+      ok: false,
+      error: 'lua script output field "healthy" is a string, not a bool',
+    });
+  });
+
+  it('treat a table without healthy as unhealthy, as decoding into a Go bool does', async () => {
+    assert.deepEqual(await runHealthScript('function evaluate() return {} end', null), { ok: true, healthy: false, message: '' });
+  });
+
+  it('stop a runaway script with a clear failure, even one that catches errors', async () => {
+    const d = deployment('prod', 'web', 1, 1);
+    for (const script of [
+      'function evaluate() while true do end end',
+      'function evaluate() while true do pcall(function() while true do end end) end end',
+      'function evaluate() pcall(function() while true do end end) return { healthy = true } end',
+      'function evaluate() coroutine.wrap(function() while true do end end)() end',
+    ]) {
+      const result = await runHealthScript(script, d, { instructionLimit: 200_000 });
+      assert.deepEqual(result, { ok: false, error: 'script exceeded the limit of 200000 Lua instructions (runaway loop?)' }, script);
+    }
+  });
+
+  it('stop a script that allocates without bound', async () => {
+    const script = 'function evaluate() local t = {} for i = 1, 1e9 do t[i] = ("x"):rep(1000) .. i end end';
+    assert.deepEqual(await runHealthScript(script, null, { memoryLimit: 4 * 1024 * 1024 }), {
+      ok: false,
+      error: 'script exceeded the memory limit of 4 MiB',
+    });
+  });
+
+  it('never let one evaluation see what another assigned', async () => {
+    const polluter = `
+leaked = "yes"
+string.upper = nil
+table.insert = nil
+function evaluate() counter = (counter or 0) + 1; return { healthy = true } end`;
+    await runHealthScript(polluter, null);
+    const probe = `
+function evaluate()
+  local seen = tostring(leaked) .. "," .. tostring(counter) .. "," .. tostring(string.upper ~= nil) .. "," ..
+    tostring(table.insert ~= nil) .. "," .. ("a"):upper()
+  return { healthy = true, message = seen }
+end`;
+    assert.deepEqual(await runHealthScript(probe, null), { ok: true, healthy: true, message: 'nil,nil,true,true,A' });
+  });
+
+  it('keep the shared string metatable out of reach', async () => {
+    const result = await runHealthScript('getmetatable("").__index.upper = nil function evaluate() return {} end', null);
+    assert.equal(result.ok, false);
+    assert.deepEqual(await runHealthScript('function evaluate() return { healthy = true, message = ("a"):upper() } end', null), {
+      ok: true,
+      healthy: true,
+      message: 'A',
+    });
+  });
+
+  it('take the current time from the caller', async () => {
+    const script = 'function evaluate() return { healthy = true, message = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time()) } end';
+    const result = await runHealthScript(script, null, { now: new Date('2031-02-03T04:05:06Z') });
+    assert.deepEqual(result, { ok: true, healthy: true, message: '2031-02-03T04:05:06Z' });
+  });
+});
+
+describe('Lua syntax errors for lint', () => {
+  it('give the line within the script and the compiler message, without running it', async () => {
+    assert.deepEqual(await luaSyntaxError('function evaluate()\n  local hs = \n  return hs\nend'), {
+      line: 3,
+      message: "unexpected symbol near 'return'",
+    });
+    assert.deepEqual(await luaSyntaxError('function evaluate()\n  return {}\n'), {
+      line: 3,
+      message: "'end' expected (to close 'function' at line 1) near <eof>",
+    });
+  });
+
+  it('accept a valid script, even one that would loop forever if run', async () => {
+    assert.equal(await luaSyntaxError(REPLICAS_MATCH), null);
+    assert.equal(await luaSyntaxError('while true do end'), null);
+  });
+});
