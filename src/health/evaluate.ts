@@ -1,0 +1,125 @@
+// ValidateHealth checks against one managed cluster, with addon-controller's outcomes and
+// wording: a failing check leaves the ClusterSummary feature Failed with `message` as its
+// failureMessage.
+import type { FeatureID, KubeObject, ValidateHealth } from '../api/types.ts';
+import { evaluateCelRules } from './cel.ts';
+import type { ApiKind } from './kinds.ts';
+import { defaultKindExists } from './kinds.ts';
+import type { LuaRunOptions } from './lua.ts';
+import { runHealthScript } from './lua.ts';
+import { labelFilterProblem, selectObjects } from './select.ts';
+
+export interface ClusterObjects {
+  objects: readonly KubeObject[];
+  /** Whether the API kind exists in the cluster (a check on a missing kind passes). */
+  kindExists(group: string, version: string, kind: string): boolean;
+}
+
+export interface CheckOutcome {
+  check: string;
+  featureID: FeatureID;
+  healthy: boolean;
+  message: string;
+}
+
+export type EvaluateOptions = LuaRunOptions;
+
+/** A cluster's objects with the default notion of which kinds exist (see defaultKindExists). */
+export function clusterObjects(objects: readonly KubeObject[], extraKinds: readonly ApiKind[] = []): ClusterObjects {
+  return { objects, kindExists: defaultKindExists(objects, extraKinds) };
+}
+
+/**
+ * One outcome per check, in the order given. addon-controller stops a feature at its first
+ * failing check, so that outcome is the one its ClusterSummary shows (see firstFailures).
+ */
+export async function evaluateHealthChecks(
+  checks: readonly ValidateHealth[],
+  cluster: ClusterObjects,
+  options: EvaluateOptions = {},
+): Promise<CheckOutcome[]> {
+  const outcomes: CheckOutcome[] = [];
+  for (const check of checks) {
+    const failure = await firstProblem(check, cluster, options);
+    outcomes.push({
+      check: check.name,
+      featureID: check.featureID,
+      healthy: failure === null || failure.pass,
+      message:
+        failure === null
+          ? 'all selected resources are healthy'
+          : failure.pass
+            ? failure.text
+            : `health check '${check.name}' for feature ${check.featureID} failed: ${failure.text}`,
+    });
+  }
+  return outcomes;
+}
+
+/** For each feature, the outcome addon-controller reports: its first failing check. */
+export function firstFailures(outcomes: readonly CheckOutcome[]): Map<FeatureID, CheckOutcome> {
+  const failures = new Map<FeatureID, CheckOutcome>();
+  for (const o of outcomes) {
+    if (!o.healthy && !failures.has(o.featureID)) failures.set(o.featureID, o);
+  }
+  return failures;
+}
+
+type Problem = { pass: boolean; text: string } | null;
+
+async function firstProblem(check: ValidateHealth, cluster: ClusterObjects, options: EvaluateOptions): Promise<Problem> {
+  if (!check.kind) return metricsOnly(check, options);
+
+  const group = check.group ?? '';
+  if (!cluster.kindExists(group, check.version, check.kind)) {
+    const apiVersion = group === '' ? check.version : `${group}/${check.version}`;
+    return { pass: true, text: `${check.kind} (${apiVersion}) does not exist in the cluster, so the check passes` };
+  }
+
+  // The API server refuses a list request whose label selector does not parse.
+  for (const [i, filter] of (check.labelFilters ?? []).entries()) {
+    const problem = labelFilterProblem(filter);
+    if (problem) return { pass: false, text: `labelFilters[${i}]: ${problem}` };
+  }
+
+  const selected = selectObjects(check, cluster.objects);
+  if (selected.length === 0) return { pass: false, text: `validateHealth: ${check.name} did not fetch any resource` };
+
+  for (const obj of selected) {
+    const ns = obj.metadata.namespace ?? '';
+    const name = obj.metadata.name;
+    const notHealthy = `resource ${obj.kind} ${ns}/${name} is not healthy`;
+
+    if (check.script) {
+      const lua = await runHealthScript(check.script, obj, options);
+      if (!lua.ok) return { pass: false, text: `resource ${obj.kind} ${ns}/${name}: ${lua.error}` };
+      if (!lua.healthy) {
+        return { pass: false, text: `${notHealthy} ${goQuote(`resource ${ns}/${name} is not healthy: ${lua.message}`)}` };
+      }
+    }
+
+    const cel = evaluateCelRules(check.evaluateCEL ?? [], obj);
+    if (!cel.healthy) {
+      // libsveltos only logs why a rule could not answer; the reason is what the user needs.
+      const why = cel.failures.map((f) => `CEL rule ${JSON.stringify(f.rule)}: ${f.message}`).join('; ');
+      return { pass: false, text: why ? `${notHealthy} (${why})` : notHealthy };
+    }
+  }
+  return null;
+}
+
+/** A check without a kind only runs its script once, with `obj` nil. */
+async function metricsOnly(check: ValidateHealth, options: EvaluateOptions): Promise<Problem> {
+  if (!check.script) {
+    return { pass: false, text: `validateHealth ${check.name}: metric-only check (no kind set) requires a Lua script` };
+  }
+  const lua = await runHealthScript(check.script, null, options);
+  if (!lua.ok) return { pass: false, text: lua.error };
+  return lua.healthy ? null : { pass: false, text: `metric health check failed: ${lua.message}` };
+}
+
+// Go's %q, which addon-controller uses to embed the script's message; JSON string syntax agrees
+// with it for every printable character.
+function goQuote(s: string): string {
+  return JSON.stringify(s);
+}
