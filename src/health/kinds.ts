@@ -49,7 +49,9 @@ export function defaultKindExists(
   objects: readonly KubeObject[],
   extraKinds: readonly ApiKind[] = [],
 ): (group: string, version: string, kind: string) => boolean {
-  const known = new Set([...BUILTIN_KINDS, ...extraKinds].map(kindKey));
-  for (const o of objects) known.add(kindKey({ ...splitApiVersion(o.apiVersion), kind: o.kind }));
-  return (group, version, kind) => known.has(kindKey({ group, version, kind }));
+  const all = [...BUILTIN_KINDS, ...extraKinds, ...objects.map((o) => ({ ...splitApiVersion(o.apiVersion), kind: o.kind }))];
+  const known = new Set(all.map(kindKey));
+  // With no version, the REST mapper takes the group's preferred one: any served version will do.
+  const anyVersion = new Set(all.map((k) => kindKey({ ...k, version: '' })));
+  return (group, version, kind) => (version === '' ? anyVersion : known).has(kindKey({ group, version, kind }));
 }

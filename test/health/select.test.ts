@@ -100,6 +100,8 @@ describe('which kinds a simulated cluster serves', () => {
     assert.equal(exists('apps', 'v1', 'Deployment'), true);
     assert.equal(exists('batch', 'v1', 'CronJob'), true);
     assert.equal(exists('apps', 'v1beta1', 'Deployment'), false);
+    assert.equal(exists('apps', '', 'Deployment'), true, 'no version means the preferred one');
+    assert.equal(exists('apps', '', 'Widget'), false);
   });
 
   it('other kinds exist when an object of them is present or the caller lists them', () => {
