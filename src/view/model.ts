@@ -1,0 +1,476 @@
+// The view model: what a person watching a rollout needs to know, derived from what the API holds.
+// It reads status written by this project's engine and status written by Sveltos's own controller
+// (addon-controller up to v1.13.0): both write the same `currentStatusDescription` phrases with a
+// ` (time)` suffix, but they differ in two ways that matter here:
+//   - our engine keeps the suffix while the phrase stays the same (the moment the wait began);
+//     Sveltos rewrites it on every reconcile (about every two minutes), so it only says "seen at";
+//   - our engine sets `lastPromotionTime` once, when the final stage passes; Sveltos sets it every
+//     time a stage starts.
+// Pure: the time is passed in, nothing is read from the world.
+import { matchesSelector } from '../api/selector.ts';
+import {
+  clusterKey,
+  type ClusterProfile,
+  type ClusterPromotion,
+  type ClusterRef,
+  type ClusterSummary,
+  type ClusterType,
+  type FeatureID,
+  type FeatureStatus,
+  type Stage,
+  type StageStatus,
+} from '../api/types.ts';
+import { sameValue } from '../engine/canonical.ts';
+import * as D from '../engine/description.ts';
+import { mainProfileName, verificationProfileName } from '../engine/names.ts';
+import { gatesOf, type Gates } from '../engine/trigger.ts';
+import type { StagePhase } from '../engine/types.ts';
+import { worldOf } from '../engine/world.ts';
+import { parseWindow, windowState } from '../schedule/window.ts';
+
+/**
+ * The engine's phases plus one only an observer sees: the spec says `approved: true` but the
+ * status still says the stage awaits approval, because the controller has not acted on it yet.
+ */
+export type ViewStagePhase = StagePhase | 'ApprovedAwaitingController';
+
+/** The promotion as a whole, in the words of its current stage. */
+export type OverallPhase = 'NotStarted' | 'Progressing' | 'Waiting' | 'Paused' | 'Failed' | 'Completed';
+
+/** Who wrote the status, as far as it can be told (see the file comment). */
+export type StatusDialect = 'engine' | 'sveltos';
+
+export type ClusterState =
+  | 'Failed'
+  | 'Provisioning'
+  | 'Outdated'
+  | 'NotDeployed'
+  | 'NotReady'
+  | 'Removing'
+  | 'Provisioned';
+
+export interface FeatureView {
+  id: FeatureID;
+  status: FeatureStatus | 'Unknown';
+  message?: string;
+  consecutiveFailures?: number;
+}
+
+export interface ClusterView {
+  /** `namespace/name`. */
+  key: string;
+  type: ClusterType;
+  ready: boolean;
+  state: ClusterState;
+  features: FeatureView[];
+  /** The first failure, `Feature: message`, when the cluster is failing. */
+  message?: string;
+}
+
+/** Instants in epoch milliseconds; absent when they do not apply or are unknown. */
+export interface StageTimes {
+  /** The stage's profile was applied (lastUpdateReconciledTime). */
+  startedAt?: number;
+  /** Every cluster was last seen deployed (lastSuccessfulAppliedTime). */
+  deployedAt?: number;
+  /** lastStatusCheckTime. */
+  checkedAt?: number;
+  /** The time suffix of currentStatusDescription. */
+  describedAt?: number;
+  soakEndsAt?: number;
+  windowOpensAt?: number;
+  windowClosesAt?: number;
+  /** When the current wait (soak, gate, deployment) began, as well as can be told. */
+  waitingSince?: number;
+  /** When the stage passed its gates (the next stage started, or the promotion completed). */
+  promotedAt?: number;
+}
+
+export interface StageProgress {
+  /** Clusters that run the promotion's profileSpec with every feature Provisioned. */
+  provisioned: number;
+  /** Clusters of the stage that count: ready ones the selector matches, and any with a summary. */
+  total: number;
+  failing: number;
+}
+
+export interface StageView {
+  name: string;
+  index: number;
+  phase: ViewStagePhase;
+  trigger: Gates['kind'];
+  /** The description's phrase, without the time suffix; null when there is none. */
+  description: string | null;
+  failureMessage: string | null;
+  progress: StageProgress;
+  /** Failing first, then in progress, then waiting, then done; by key within each group. */
+  clusters: ClusterView[];
+  times: StageTimes;
+}
+
+export interface PromotionView {
+  name: string;
+  phase: OverallPhase;
+  /** Index of the current stage in spec order; null before the controller has started. */
+  current: number | null;
+  stageCount: number;
+  dialect: StatusDialect;
+  /** A condition the person should know about that belongs to no stage. */
+  note: string | null;
+  now: number;
+  stages: StageView[];
+}
+
+export interface ViewModelInput {
+  promotion: ClusterPromotion;
+  /** The ClusterProfiles of the promotion (main and verification). */
+  profiles: readonly ClusterProfile[];
+  /** Their ClusterSummaries. */
+  summaries: readonly ClusterSummary[];
+  clusters: readonly ClusterRef[];
+  now: Date;
+}
+
+const CONTENT_FIELDS = ['helmCharts', 'policyRefs', 'kustomizationRefs'] as const;
+
+const STATE_ORDER: Record<ClusterState, number> = {
+  Failed: 0,
+  Provisioning: 1,
+  Outdated: 2,
+  NotDeployed: 3,
+  NotReady: 4,
+  Removing: 5,
+  Provisioned: 6,
+};
+
+// Phrases only Sveltos's controller writes (profile_utils.go and the promotion controller there).
+const SVELTOS_ONLY_DESCRIPTION = /^(All matching clusters are successfully deployed\.|No matching clusters found for )/;
+const SVELTOS_ONLY_FAILURE = /^(ClusterSummary\S* \S+ is not (yet provisioned|in sync)\.|Failed to (fetch ClusterProfile|create ProfileScope)\.)$/;
+
+const RFC3339 = '(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:\\d\\d))';
+const DELAYED = new RegExp(`^Delayed: Waiting for Time Window: ${RFC3339}$`);
+const WINDOW_CLOSED = new RegExp(`^Window Closed: Waiting for Next Schedule \\(${RFC3339}\\)\\.?$`);
+const WINDOW_NEVER = /^Window Closed:/;
+
+export function buildViewModel(input: ViewModelInput): PromotionView {
+  const { promotion } = input;
+  const now = input.now.getTime();
+  const spec = promotion.spec;
+  const status = promotion.status ?? {};
+  const stages = spec.stages ?? [];
+  const entries = new Map((status.stages ?? []).map((e) => [e.name, e]));
+  const world = worldOf(input);
+  const name = promotion.metadata.name;
+
+  const currentName = status.currentStageName;
+  const found = currentName ? stages.findIndex((s) => s.name === currentName) : -1;
+  const current = found >= 0 ? found : null;
+  let note: string | null = null;
+  if (currentName && current === null) {
+    note = `status names stage ${currentName}, which the spec no longer has: the controller restarts the pipeline`;
+  }
+
+  const finalPassed = current === stages.length - 1 && phraseOf(entries.get(currentName!)) === D.SUCCESSFULLY_PROVISIONED;
+  const dialect = detectDialect(status.stages ?? [], status.lastPromotionTime, finalPassed);
+
+  const views = stages.map((stage, index): StageView => {
+    const entry = entries.get(stage.name);
+    const profileName = mainProfileName(name, stage.name);
+    const clusters = clustersOf(stage, input.clusters, [...world.summariesOf(profileName)], spec.profileSpec);
+    const progress = progressOf(clusters);
+    let gates: Gates | null = null;
+    let gateError: string | null = null;
+    try {
+      gates = gatesOf(stage);
+    } catch (e) {
+      gateError = (e as Error).message;
+    }
+    const base: StageView = {
+      name: stage.name,
+      index,
+      phase: 'Pending',
+      trigger: gates?.kind ?? (stage.trigger?.manual ? 'manual' : stage.trigger?.auto ? 'auto' : 'none'),
+      description: null,
+      failureMessage: null,
+      progress,
+      clusters,
+      times: {},
+    };
+    if (current === null || index > current) return base;
+    const { phrase, since } = D.splitDescription(entry?.currentStatusDescription);
+    base.description = phrase || null;
+    base.failureMessage = entry?.failureMessage ?? null;
+    base.times = entry ? baseTimes(entry, since) : {};
+    if (index < current) {
+      base.phase = 'Promoted';
+      base.failureMessage = null;
+      const next = entries.get(stages[index + 1]!.name);
+      const promotedAt = time(next?.lastUpdateReconciledTime);
+      if (promotedAt !== undefined) base.times.promotedAt = promotedAt;
+      return base;
+    }
+    const profiles = { main: profileName, verification: verificationProfileName(name, stage.name) };
+    const ctx: CurrentContext = { stage, entry: entry ?? { name: stage.name }, phrase, gates, gateError, progress, now, dialect, isFinal: index === stages.length - 1, world, profiles, lastPromotionTime: status.lastPromotionTime };
+    return { ...base, ...currentStage(ctx, base.times) };
+  });
+
+  return {
+    name,
+    phase: overallPhase(current === null ? null : views[current]!.phase),
+    current,
+    stageCount: stages.length,
+    dialect,
+    note,
+    now,
+    stages: views,
+  };
+}
+
+interface CurrentContext {
+  stage: Stage;
+  entry: StageStatus;
+  phrase: string;
+  gates: Gates | null;
+  gateError: string | null;
+  progress: StageProgress;
+  now: number;
+  dialect: StatusDialect;
+  isFinal: boolean;
+  world: ReturnType<typeof worldOf>;
+  profiles: { main: string; verification: string };
+  lastPromotionTime: string | undefined;
+}
+
+/** Phase and times of the stage the pipeline is at. */
+function currentStage(ctx: CurrentContext, times: StageTimes): Pick<StageView, 'phase' | 'times' | 'failureMessage'> {
+  const { phrase, gates, entry, now } = ctx;
+  const out = { phase: 'Deploying' as ViewStagePhase, times: { ...times }, failureMessage: entry.failureMessage ?? null };
+  const deployed = times.deployedAt !== undefined;
+  const soakEnd = deployed && gates && gates.delayMs > 0 ? times.deployedAt! + gates.delayMs : undefined;
+  // A gate is reached no earlier than the end of the soak; for Sveltos status that is the best
+  // "waiting since" there is, as its suffix moves with every reconcile.
+  const gateSince = () =>
+    ctx.dialect === 'engine' ? times.describedAt ?? soakEnd ?? times.deployedAt : soakEnd ?? times.deployedAt ?? times.describedAt;
+
+  if (ctx.gateError) {
+    out.phase = 'Failed';
+    out.failureMessage = ctx.gateError;
+    out.times.waitingSince = times.describedAt;
+    return out;
+  }
+
+  let m: RegExpExecArray | null;
+  if (phrase === D.SUCCESSFULLY_PROVISIONED) {
+    out.phase = ctx.isFinal ? 'Completed' : 'Promoted';
+    // Both controllers write this phrase at the moment the stage passes; lastPromotionTime is that
+    // moment only for our engine (Sveltos sets it when a stage starts).
+    const passedAt = times.describedAt ?? (ctx.isFinal ? time(ctx.lastPromotionTime) : undefined);
+    if (passedAt !== undefined) out.times.promotedAt = passedAt;
+    out.failureMessage = null;
+  } else if ((m = DELAYED.exec(phrase))) {
+    out.phase = 'Soaking';
+    out.times.soakEndsAt = Date.parse(m[1]!);
+    out.times.waitingSince = times.deployedAt ?? times.describedAt;
+  } else if ((m = WINDOW_CLOSED.exec(phrase)) || WINDOW_NEVER.test(phrase)) {
+    out.phase = 'AwaitingWindow';
+    out.times.waitingSince = gateSince();
+    if (m) out.times.windowOpensAt = Date.parse(m[1]!);
+    Object.assign(out.times, windowTimes(gates, now, out.times.windowOpensAt));
+  } else if (phrase === D.AWAITING_APPROVAL) {
+    out.phase = gates?.approved ? 'ApprovedAwaitingController' : 'AwaitingApproval';
+    out.times.waitingSince = gateSince();
+  } else if (phrase === D.RUNNING_HEALTH_CHECKS || phrase === D.AWAITING_HEALTH_CHECKS) {
+    out.phase = hasPermanentFailure(ctx) ? 'Failed' : verifying(ctx) ? 'Verifying' : 'CheckingHealth';
+    out.times.waitingSince = gateSince();
+  } else if (deployed && phrase === D.PROVISIONING && entry.failureMessage) {
+    // Our engine holds a deployed stage this way when a gate cannot be evaluated (a bad window).
+    out.phase = 'Failed';
+    out.times.waitingSince = times.describedAt;
+  } else if (!deployed || phrase === D.PROVISIONING) {
+    out.phase = ctx.progress.failing > 0 && hasPermanentFailure(ctx) ? 'Failed' : 'Deploying';
+    out.times.waitingSince = times.startedAt ?? times.describedAt;
+  } else {
+    // Deployed, and a phrase the gates have not overwritten yet (Sveltos's "All matching clusters
+    // are successfully deployed."): tell from the spec which gate holds it.
+    out.phase = inferGate(ctx, soakEnd);
+    out.times.waitingSince = out.phase === 'Soaking' ? times.deployedAt : gateSince();
+    if (out.phase === 'Soaking') out.times.soakEndsAt = soakEnd;
+    if (out.phase === 'AwaitingWindow') Object.assign(out.times, windowTimes(gates, now, undefined));
+  }
+  if (out.phase !== 'Soaking' && soakEnd !== undefined && out.phase !== 'Deploying' && out.phase !== 'Failed') {
+    out.times.soakEndsAt = soakEnd;
+  }
+  return out;
+}
+
+function inferGate(ctx: CurrentContext, soakEnd: number | undefined): ViewStagePhase {
+  const { gates, now } = ctx;
+  if (!gates) return 'CheckingHealth';
+  if (soakEnd !== undefined && now < soakEnd) return 'Soaking';
+  if (gates.kind === 'manual') return gates.approved ? 'ApprovedAwaitingController' : 'AwaitingApproval';
+  if (gates.window) {
+    try {
+      if (!windowState(parseWindow(gates.window), new Date(now)).open) return 'AwaitingWindow';
+    } catch {
+      return 'Failed';
+    }
+  }
+  // Nothing holds it but the readiness re-check every stage goes through (rule 3).
+  return 'CheckingHealth';
+}
+
+/**
+ * Both health phrases cover two steps: the verification profile being deployed, and the checks
+ * appended to the stage's profile. It is verification while that profile exists and the checks
+ * are not on the main profile yet, or the main profile is done and only verification is left.
+ */
+function verifying(ctx: CurrentContext): boolean {
+  const gates = ctx.gates;
+  if (!gates || gates.verification.length === 0) return false;
+  const main = [...ctx.world.summariesOf(ctx.profiles.main)];
+  if (ctx.phrase === D.AWAITING_HEALTH_CHECKS) {
+    return ctx.progress.total > 0 && ctx.progress.provisioned === ctx.progress.total && main.length > 0;
+  }
+  if (gates.postChecks.length === 0) return true;
+  const names = new Set(gates.postChecks.map((c) => c.name));
+  const appended = main.some((s) => (s.spec.clusterProfileSpec.validateHealths ?? []).some((v) => names.has(v.name)));
+  return !appended;
+}
+
+function hasPermanentFailure(ctx: CurrentContext): boolean {
+  for (const s of ctx.world.summariesOf(ctx.profiles.main)) {
+    if ((s.status?.featureSummaries ?? []).some((f) => f.status === 'FailedNonRetriable')) return true;
+  }
+  return false;
+}
+
+function windowTimes(gates: Gates | null, now: number, opensAt: number | undefined): Pick<StageTimes, 'windowOpensAt' | 'windowClosesAt'> {
+  if (!gates?.window) return opensAt === undefined ? {} : { windowOpensAt: opensAt };
+  try {
+    const w = parseWindow(gates.window);
+    let opens = opensAt;
+    if (opens === undefined) {
+      const state = windowState(w, new Date(now));
+      if (state.open) return state.changesAt ? { windowClosesAt: state.changesAt.getTime() } : {};
+      opens = state.changesAt?.getTime();
+    }
+    if (opens === undefined) return {};
+    const then = windowState(w, new Date(opens));
+    return { windowOpensAt: opens, ...(then.open && then.changesAt ? { windowClosesAt: then.changesAt.getTime() } : {}) };
+  } catch {
+    return opensAt === undefined ? {} : { windowOpensAt: opensAt };
+  }
+}
+
+function baseTimes(entry: StageStatus, since: string | null): StageTimes {
+  const t: StageTimes = {};
+  const set = (k: keyof StageTimes, v: string | null | undefined) => {
+    const n = time(v);
+    if (n !== undefined) t[k] = n;
+  };
+  set('startedAt', entry.lastUpdateReconciledTime);
+  set('deployedAt', entry.lastSuccessfulAppliedTime);
+  set('checkedAt', entry.lastStatusCheckTime);
+  set('describedAt', since);
+  return t;
+}
+
+function time(v: string | null | undefined): number | undefined {
+  if (!v) return undefined;
+  const n = Date.parse(v);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function phraseOf(entry: StageStatus | undefined): string {
+  return D.splitDescription(entry?.currentStatusDescription).phrase;
+}
+
+function detectDialect(entries: readonly StageStatus[], lastPromotionTime: string | undefined, finalPassed: boolean): StatusDialect {
+  if (lastPromotionTime && !finalPassed) return 'sveltos';
+  for (const e of entries) {
+    if (SVELTOS_ONLY_DESCRIPTION.test(phraseOf(e))) return 'sveltos';
+    if (e.failureMessage && SVELTOS_ONLY_FAILURE.test(e.failureMessage)) return 'sveltos';
+  }
+  return 'engine';
+}
+
+function overallPhase(phase: ViewStagePhase | null): OverallPhase {
+  switch (phase) {
+    case null:
+    case 'Pending':
+      return 'NotStarted';
+    case 'Soaking':
+    case 'AwaitingWindow':
+      return 'Waiting';
+    case 'AwaitingApproval':
+      return 'Paused';
+    case 'Failed':
+      return 'Failed';
+    case 'Completed':
+      return 'Completed';
+    default:
+      return 'Progressing';
+  }
+}
+
+/** The stage's clusters: those its selector matches and those its profile has a summary for. */
+function clustersOf(
+  stage: Stage,
+  fleet: readonly ClusterRef[],
+  summaries: readonly ClusterSummary[],
+  target: ClusterPromotion['spec']['profileSpec'],
+): ClusterView[] {
+  const byKey = new Map<string, ClusterView>();
+  const known = new Map<string, ClusterRef>();
+  for (const c of fleet) known.set(clusterKey(c), c);
+  for (const s of summaries) {
+    const key = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
+    byKey.set(key, clusterFromSummary(key, s, known.get(key), target));
+  }
+  // The same reading of a selector as the engine's (an empty one matches every cluster).
+  for (const c of fleet) {
+    const key = clusterKey(c);
+    if (byKey.has(key) || !matchesSelector(c.labels, stage.clusterSelector)) continue;
+    byKey.set(key, { key, type: c.type, ready: c.ready, state: c.ready ? 'NotDeployed' : 'NotReady', features: [] });
+  }
+  return [...byKey.values()].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function clusterFromSummary(
+  key: string,
+  s: ClusterSummary,
+  ref: ClusterRef | undefined,
+  target: ClusterPromotion['spec']['profileSpec'],
+): ClusterView {
+  const features: FeatureView[] = (s.status?.featureSummaries ?? []).map((f) => ({
+    id: f.featureID,
+    status: f.status ?? 'Unknown',
+    ...(f.failureMessage ? { message: f.failureMessage } : {}),
+    ...(f.consecutiveFailures ? { consecutiveFailures: f.consecutiveFailures } : {}),
+  }));
+  const failed = features.find((f) => f.status === 'Failed' || f.status === 'FailedNonRetriable');
+  const theirs = s.spec.clusterProfileSpec ?? {};
+  const inSync = CONTENT_FIELDS.every((field) => sameValue(theirs[field], target[field]));
+  let state: ClusterState;
+  if (failed) state = 'Failed';
+  else if (features.some((f) => f.status === 'Removing' || f.status === 'Removed' || f.status === 'AgentRemoving')) state = 'Removing';
+  else if (!inSync) state = 'Outdated';
+  else if (features.length > 0 && features.every((f) => f.status === 'Provisioned')) state = 'Provisioned';
+  else state = 'Provisioning';
+  const view: ClusterView = { key, type: ref?.type ?? s.spec.clusterType, ready: ref?.ready ?? true, state, features };
+  if (failed) view.message = `${failed.id}: ${failed.message ?? failed.status}`;
+  return view;
+}
+
+function progressOf(clusters: readonly ClusterView[]): StageProgress {
+  let provisioned = 0;
+  let total = 0;
+  let failing = 0;
+  for (const c of clusters) {
+    if (c.state === 'NotReady') continue;
+    total++;
+    if (c.state === 'Provisioned') provisioned++;
+    if (c.state === 'Failed') failing++;
+  }
+  return { provisioned, total, failing };
+}
