@@ -1,0 +1,413 @@
+// The resources the served API knows, described the way a real API server describes them in
+// discovery and in Table responses. Group, scope, subresources and printer columns follow the
+// CRDs of projectsveltos/addon-controller, projectsveltos/libsveltos and Cluster API v1beta1, so
+// that kubectl resolves and prints them exactly as it would against a real management cluster.
+import type { KubeObject } from '../../src/api/types.ts';
+import { CAPI_GROUP, SVELTOS_CONFIG_GROUP, SVELTOS_LIB_GROUP, SVELTOS_VERSION } from '../../src/api/types.ts';
+
+export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
+
+/** A printer column; `value` returns the raw field (a date column returns the timestamp string). */
+export interface PrinterColumn {
+  name: string;
+  type: ColumnType;
+  format?: string;
+  description: string;
+  /** 0: shown by default; higher: only with `-o wide`. */
+  priority: number;
+  /** The JSONPath a CRD would declare for this column; informative only. */
+  jsonPath: string;
+  value(obj: KubeObject): unknown;
+}
+
+/** One field problem, reported the way the API server's field validation reports it. */
+export interface FieldError {
+  /** `Required`, `Invalid`, `Duplicate`, `Forbidden`. */
+  type: 'Required' | 'Invalid' | 'Duplicate' | 'Forbidden';
+  field: string;
+  /** The offending value, shown Go-style in the message; absent for Required. */
+  value?: unknown;
+  detail?: string;
+}
+
+export interface ResourceDef {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  /** The plural resource name used in URLs. */
+  plural: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** With a status subresource, the main endpoint ignores status and `/status` ignores the rest. */
+  statusSubresource: boolean;
+  /** Custom resources refuse strategic merge patch (415) and updates without a resourceVersion. */
+  custom: boolean;
+  /** Whether metadata.generation is maintained (custom resources, not namespaces or events). */
+  tracksGeneration: boolean;
+  /** Field selectors the resource supports besides metadata.name and metadata.namespace. */
+  extraFieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
+  /** Columns after NAME (and NAMESPACE, which kubectl adds itself for `-A`). */
+  columns: PrinterColumn[];
+  /** Schema rules a client can break; the structural schema itself is not modelled. */
+  validate?(obj: KubeObject): FieldError[];
+}
+
+export function apiVersionOf(def: ResourceDef): string {
+  return def.group === '' ? def.version : `${def.group}/${def.version}`;
+}
+
+/** `clusterpromotions.config.projectsveltos.io`, or `namespaces` for the core group, as errors name it. */
+export function qualifiedName(def: ResourceDef): string {
+  return def.group === '' ? def.plural : `${def.plural}.${def.group}`;
+}
+
+const DATE_COLUMN_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created.';
+
+function field(obj: unknown, ...path: (string | number)[]): unknown {
+  let at: unknown = obj;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return at;
+}
+
+function ageColumn(): PrinterColumn {
+  return {
+    name: 'Age',
+    type: 'date',
+    description: DATE_COLUMN_DESCRIPTION,
+    priority: 0,
+    jsonPath: '.metadata.creationTimestamp',
+    value: (o) => o.metadata.creationTimestamp,
+  };
+}
+
+function featureStatusColumn(name: string, featureID: string, description: string): PrinterColumn {
+  return {
+    name,
+    type: 'string',
+    description,
+    priority: 2,
+    jsonPath: `.status.featureSummaries[?(@.featureID=="${featureID}")].status`,
+    value: (o) => {
+      const summaries = field(o, 'status', 'featureSummaries');
+      if (!Array.isArray(summaries)) return undefined;
+      const found = summaries.filter((s) => field(s, 'featureID') === featureID).map((s) => field(s, 'status'));
+      return found.length === 0 ? undefined : found.join(',');
+    },
+  };
+}
+
+/** The CRD's rules for ClusterPromotion: required stages, unique stage names, exactly one trigger. */
+function validateClusterPromotion(obj: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = obj.spec;
+  if (spec === undefined || spec === null) return [{ type: 'Required', field: 'spec' }];
+  const stages = field(spec, 'stages');
+  if (stages === undefined || stages === null) return [{ type: 'Required', field: 'spec.stages' }];
+  if (!Array.isArray(stages)) {
+    return [{ type: 'Invalid', field: 'spec.stages', value: stages, detail: 'spec.stages in body must be of type array' }];
+  }
+  if (stages.length === 0) {
+    errors.push({
+      type: 'Invalid',
+      field: 'spec.stages',
+      value: 0,
+      detail: 'spec.stages in body should have at least 1 items',
+    });
+  }
+  const seen = new Set<string>();
+  stages.forEach((stage: unknown, i) => {
+    const name = field(stage, 'name');
+    if (typeof name !== 'string') {
+      errors.push({ type: 'Required', field: `spec.stages[${i}].name` });
+    } else if (seen.has(name)) {
+      errors.push({ type: 'Duplicate', field: `spec.stages[${i}]`, value: { name } });
+    } else {
+      seen.add(name);
+    }
+    const trigger = field(stage, 'trigger');
+    if (trigger !== undefined && trigger !== null) {
+      const hasManual = field(trigger, 'manual') !== undefined;
+      const hasAuto = field(trigger, 'auto') !== undefined;
+      if (hasManual === hasAuto) {
+        errors.push({
+          type: 'Invalid',
+          field: `spec.stages[${i}].trigger`,
+          value: 'object',
+          detail: "A trigger must have either a 'manual' or 'auto' field, but not both.",
+        });
+      }
+    }
+  });
+  return errors;
+}
+
+const noFieldSelectors = {};
+
+/** A CRD-served resource: status subresource, generation, no shortNames unless given. */
+function crd(
+  names: Pick<ResourceDef, 'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'columns'> &
+    Partial<Pick<ResourceDef, 'shortNames' | 'categories' | 'validate'>>,
+): ResourceDef {
+  return {
+    listKind: `${names.kind}List`,
+    shortNames: [],
+    categories: [],
+    statusSubresource: true,
+    custom: true,
+    tracksGeneration: true,
+    extraFieldSelectors: noFieldSelectors,
+    ...names,
+  };
+}
+
+function eventFieldSelectors(): ResourceDef['extraFieldSelectors'] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const selectors: ResourceDef['extraFieldSelectors'] = {
+    reason: (o) => text(o.reason),
+    type: (o) => text(o.type),
+    source: (o) => text(field(o, 'source', 'component')),
+    reportingComponent: (o) => text(o.reportingComponent),
+  };
+  // `kubectl describe` looks events up by the object they are about.
+  for (const k of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) {
+    selectors[`involvedObject.${k}`] = (o) => text(field(o, 'involvedObject', k));
+  }
+  return selectors;
+}
+
+export const RESOURCES: readonly ResourceDef[] = [
+  crd({
+    group: SVELTOS_CONFIG_GROUP,
+    version: SVELTOS_VERSION,
+    plural: 'clusterpromotions',
+    singular: 'clusterpromotion',
+    kind: 'ClusterPromotion',
+    namespaced: false,
+    // The upstream CRD declares no printer columns; the current stage is the one thing a rehearsal
+    // wants to see at a glance, so this server adds it before AGE.
+    columns: [
+      {
+        name: 'Current-Stage',
+        type: 'string',
+        description: 'The stage the pipeline is at',
+        priority: 0,
+        jsonPath: '.status.currentStageName',
+        value: (o) => field(o, 'status', 'currentStageName'),
+      },
+      ageColumn(),
+    ],
+    validate: validateClusterPromotion,
+  }),
+  crd({
+    group: SVELTOS_CONFIG_GROUP,
+    version: SVELTOS_VERSION,
+    plural: 'clusterprofiles',
+    singular: 'clusterprofile',
+    kind: 'ClusterProfile',
+    namespaced: false,
+    columns: [ageColumn()],
+  }),
+  crd({
+    group: SVELTOS_CONFIG_GROUP,
+    version: SVELTOS_VERSION,
+    plural: 'clustersummaries',
+    singular: 'clustersummary',
+    kind: 'ClusterSummary',
+    namespaced: true,
+    columns: [
+      ageColumn(),
+      featureStatusColumn('HelmCharts', 'Helm', 'Indicates whether HelmCharts are all provisioned'),
+      featureStatusColumn('KustomizeRefs', 'Kustomize', 'Indicates whether KustomizeRefs are all provisioned'),
+      featureStatusColumn('PolicyRefs', 'Resources', 'Indicates whether PolicyRefs are all provisioned'),
+    ],
+  }),
+  crd({
+    group: SVELTOS_LIB_GROUP,
+    version: SVELTOS_VERSION,
+    plural: 'sveltosclusters',
+    singular: 'sveltoscluster',
+    kind: 'SveltosCluster',
+    namespaced: true,
+    columns: [
+      {
+        name: 'Ready',
+        type: 'boolean',
+        description: 'Indicates whether cluster is ready to be managed by sveltos',
+        priority: 0,
+        jsonPath: '.status.ready',
+        value: (o) => field(o, 'status', 'ready'),
+      },
+      {
+        name: 'Version',
+        type: 'string',
+        description: 'Kubernetes version associated with this Cluster',
+        priority: 0,
+        jsonPath: '.status.version',
+        value: (o) => field(o, 'status', 'version'),
+      },
+      ageColumn(),
+    ],
+  }),
+  crd({
+    group: CAPI_GROUP,
+    version: 'v1beta1',
+    plural: 'clusters',
+    singular: 'cluster',
+    kind: 'Cluster',
+    namespaced: true,
+    shortNames: ['cl'],
+    categories: ['cluster-api'],
+    columns: [
+      {
+        name: 'ClusterClass',
+        type: 'string',
+        description: 'ClusterClass of this Cluster, empty if the Cluster is not using a ClusterClass',
+        priority: 0,
+        jsonPath: '.spec.topology.class',
+        value: (o) => field(o, 'spec', 'topology', 'class'),
+      },
+      {
+        name: 'Phase',
+        type: 'string',
+        description: 'Cluster status such as Pending/Provisioning/Provisioned/Deleting/Failed',
+        priority: 0,
+        jsonPath: '.status.phase',
+        value: (o) => field(o, 'status', 'phase'),
+      },
+      ageColumn(),
+      {
+        name: 'Version',
+        type: 'string',
+        description: 'Kubernetes version associated with this Cluster',
+        priority: 0,
+        jsonPath: '.spec.topology.version',
+        value: (o) => field(o, 'spec', 'topology', 'version'),
+      },
+    ],
+  }),
+  {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    listKind: 'NamespaceList',
+    namespaced: false,
+    shortNames: ['ns'],
+    categories: [],
+    statusSubresource: true,
+    custom: false,
+    tracksGeneration: false,
+    extraFieldSelectors: { 'status.phase': (o) => field(o, 'status', 'phase') as string | undefined },
+    columns: [
+      {
+        name: 'Status',
+        type: 'string',
+        description: 'The status of the namespace',
+        priority: 0,
+        jsonPath: '.status.phase',
+        value: (o) => field(o, 'status', 'phase'),
+      },
+      ageColumn(),
+    ],
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'events',
+    singular: 'event',
+    kind: 'Event',
+    listKind: 'EventList',
+    namespaced: true,
+    shortNames: ['ev'],
+    categories: [],
+    statusSubresource: false,
+    custom: false,
+    tracksGeneration: false,
+    // `kubectl describe` looks events up by the object they are about.
+    extraFieldSelectors: eventFieldSelectors(),
+    columns: [
+      {
+        name: 'Last Seen',
+        type: 'date',
+        description: 'The time at which the most recent occurrence of this event was recorded',
+        priority: 0,
+        jsonPath: '.lastTimestamp',
+        value: (o) => field(o, 'lastTimestamp') ?? field(o, 'eventTime') ?? o.metadata.creationTimestamp,
+      },
+      {
+        name: 'Type',
+        type: 'string',
+        description: 'Type of this event (Normal, Warning)',
+        priority: 0,
+        jsonPath: '.type',
+        value: (o) => field(o, 'type'),
+      },
+      {
+        name: 'Reason',
+        type: 'string',
+        description: 'Why the action was taken',
+        priority: 0,
+        jsonPath: '.reason',
+        value: (o) => field(o, 'reason'),
+      },
+      {
+        name: 'Object',
+        type: 'string',
+        description: 'The object that this event is about',
+        priority: 0,
+        jsonPath: '.involvedObject',
+        value: (o) => {
+          const kind = field(o, 'involvedObject', 'kind');
+          const name = field(o, 'involvedObject', 'name');
+          return typeof kind === 'string' && typeof name === 'string' ? `${kind.toLowerCase()}/${name}` : undefined;
+        },
+      },
+      {
+        name: 'Message',
+        type: 'string',
+        description: 'A human-readable description of the status of this operation',
+        priority: 0,
+        jsonPath: '.message',
+        value: (o) => field(o, 'message'),
+      },
+    ],
+  },
+];
+
+/** The resources served under one group/version, in table order. */
+export function resourcesOf(group: string, version: string): ResourceDef[] {
+  return RESOURCES.filter((r) => r.group === group && r.version === version);
+}
+
+export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+}
+
+/** Looks a resource up by its plural, kind or singular name (what in-process callers know). */
+export function resourceNamed(name: string): ResourceDef {
+  const lower = name.toLowerCase();
+  const def = RESOURCES.find((r) => r.plural === lower || r.singular === lower || r.kind.toLowerCase() === lower);
+  if (def === undefined) throw new Error(`unknown resource ${name}: expected one of ${RESOURCES.map((r) => r.plural).join(', ')}`);
+  return def;
+}
+
+/** Every group with the versions it serves, core group excluded. */
+export function apiGroups(): { name: string; versions: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const r of RESOURCES) {
+    if (r.group === '') continue;
+    const versions = groups.get(r.group) ?? [];
+    if (!versions.includes(r.version)) versions.push(r.version);
+    groups.set(r.group, versions);
+  }
+  return [...groups].map(([name, versions]) => ({ name, versions }));
+}

@@ -1,0 +1,671 @@
+// The store behind a Kubernetes API endpoint: HTTPS on loopback, bearer-token authentication,
+// discovery, and the REST verbs kubectl and @kubernetes/client-node use, with the status codes,
+// Status bodies, Table rendering and chunked watch streams of kube-apiserver.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { Socket } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from '../../src/api/types.ts';
+import { makeServingCertificate } from './certificate.ts';
+import type { ServingCertificate } from './certificate.ts';
+import {
+  aggregatedDiscovery,
+  coreVersions,
+  groupDocument,
+  groupList,
+  resourceList,
+  SERVER_VERSION,
+} from './discovery.ts';
+import {
+  ApiError,
+  badRequest,
+  expired,
+  forbidden,
+  methodNotAllowed,
+  notAcceptable,
+  pathNotFound,
+  unauthorized,
+  unsupportedMediaType,
+} from './errors.ts';
+import { Faults } from './faults.ts';
+import { negotiate, parseAccept } from './media.ts';
+import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi.ts';
+import type { Rendering } from './media.ts';
+import { PATCH_CONTENT_TYPES, patchTypeOf } from './patch.ts';
+import type { ResourceDef } from './resources.ts';
+import { apiVersionOf, findResource } from './resources.ts';
+import type { ObjectStore, WatchEvent, WatchHandle } from './store.ts';
+import type { IncludeObject } from './table.ts';
+import { toTable } from './table.ts';
+import { encodeList, encodeObject, encodeWatchEvent } from './wire.ts';
+import type { ListMeta } from './wire.ts';
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  /** Loopback by default; the certificate names this address. */
+  address?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** The bearer token every request must carry; random when not given. */
+  token?: string;
+  /** A second token that may read but not write (writes get 403 Forbidden). */
+  readOnlyToken?: string;
+  /** How often a watch that allows bookmarks gets one; kube-apiserver sends about one a minute. */
+  bookmarkIntervalMs?: number;
+  /** Reuse a certificate (e.g. across a restart of the process); made at start otherwise. */
+  certificate?: ServingCertificate;
+  /** Called with `METHOD URL STATUS` when each response is complete (watches: when they end). */
+  log?: (line: string) => void;
+}
+
+export interface ApiServer {
+  /** `https://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly address: string;
+  readonly port: number;
+  /** PEM of the certificate clients must trust. */
+  readonly ca: string;
+  readonly token: string;
+  readonly store: ObjectStore;
+  readonly faults: Faults;
+  /** Stops listening and ends every connection and watch. */
+  close(): Promise<void>;
+}
+
+type Role = 'admin' | 'viewer';
+
+interface ResourceRequest {
+  def: ResourceDef;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: 'status' | undefined;
+}
+
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_WATCH_BACKLOG_BYTES = 64 * 1024 * 1024;
+const JSON_TYPE = 'application/json';
+
+function isTrue(value: string | null): boolean {
+  return value === 'true' || value === '1';
+}
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function verbOf(method: string, r: ResourceRequest, watch: boolean): string {
+  switch (method) {
+    case 'GET':
+      return watch ? 'watch' : r.name === undefined ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return r.name === undefined ? 'deletecollection' : 'delete';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+class ServedApi implements ApiServer {
+  readonly faults: Faults;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly watches = new Set<{ end(): void }>();
+  private listening = false;
+  private closed = false;
+  port = 0;
+
+  constructor(
+    readonly store: ObjectStore,
+    readonly address: string,
+    private readonly certificate: ServingCertificate,
+    readonly token: string,
+    private readonly readOnlyToken: string | undefined,
+    private readonly bookmarkIntervalMs: number,
+    private readonly log: ((line: string) => void) | undefined,
+  ) {
+    this.server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    // A client that drops the TLS handshake is not the server's failure.
+    this.server.on('tlsClientError', () => undefined);
+    this.faults = new Faults({
+      dropWatches: () => this.dropWatches(),
+      stopListening: () => this.stopListening(),
+      startListening: () => this.listen(this.port),
+      forgetWatchHistory: () => this.store.compactHistory(),
+    });
+  }
+
+  get url(): string {
+    return `https://${formatHost(this.address)}:${this.port}`;
+  }
+
+  get ca(): string {
+    return this.certificate.cert;
+  }
+
+  async listen(port: number): Promise<void> {
+    if (this.listening || this.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, this.address, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.listening = true;
+    const bound = this.server.address();
+    if (bound !== null && typeof bound === 'object') this.port = bound.port;
+  }
+
+  async stopListening(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  async close(): Promise<void> {
+    this.faults.dispose();
+    this.dropWatches();
+    await this.stopListening();
+    this.closed = true;
+  }
+
+  private dropWatches(): number {
+    const open = [...this.watches];
+    for (const w of open) w.end();
+    return open.length;
+  }
+
+  // ---- request handling -----------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const log = this.log;
+    if (log !== undefined) res.once('close', () => log(`${req.method} ${req.url} ${res.statusCode}`));
+    try {
+      const role = this.authenticate(req);
+      const url = new URL(req.url ?? '/', 'https://server');
+      const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      const method = req.method ?? 'GET';
+      if (segments[0] === 'admin' && segments[1] === 'faults') {
+        await this.serveAdmin(req, res, role, method, segments[2], url.searchParams);
+        return;
+      }
+      if (await this.serveDiscovery(req, res, method, segments)) return;
+      const r = this.resourceRequest(segments);
+      await this.serveResource(req, res, role, method, r, url.searchParams);
+    } catch (err) {
+      this.sendError(res, err);
+    }
+  }
+
+  private authenticate(req: IncomingMessage): Role {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (m !== null) {
+      if (sameSecret(m[1]!, this.token)) return 'admin';
+      if (this.readOnlyToken !== undefined && sameSecret(m[1]!, this.readOnlyToken)) return 'viewer';
+    }
+    throw unauthorized();
+  }
+
+  private async serveAdmin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    role: Role,
+    method: string,
+    action: string | undefined,
+    query: URLSearchParams,
+  ): Promise<void> {
+    if (role !== 'admin') throw forbidden('forbidden: faults need the admin token');
+    await readBody(req);
+    let answer;
+    try {
+      answer = this.faults.handleAdmin(method, action, query);
+    } catch (err) {
+      if (err instanceof RangeError) throw badRequest(err.message);
+      throw err;
+    }
+    const after = answer.after;
+    if (after !== undefined) {
+      // The fault may cut this very connection, so it starts only once the answer is out.
+      res.once('finish', () => setImmediate(() => void after().catch(() => undefined)));
+    }
+    this.send(res, answer.code, JSON.stringify(answer.body));
+  }
+
+  /** The discovery endpoints; false when the path is not one of them. */
+  private async serveDiscovery(req: IncomingMessage, res: ServerResponse, method: string, segments: string[]): Promise<boolean> {
+    const path = segments.join('/');
+    const body = (doc: object | undefined, special: 'discovery' | 'none', core = false): boolean => {
+      if (method !== 'GET') throw methodNotAllowed();
+      if (doc === undefined) throw pathNotFound();
+      const rendering = negotiate(req.headers.accept, special);
+      if (rendering === null) throw notAcceptable();
+      if (rendering.kind === 'discovery') {
+        this.send(res, 200, JSON.stringify(aggregatedDiscovery(core, rendering.version)), rendering.contentType);
+      } else {
+        this.send(res, 200, JSON.stringify(doc));
+      }
+      return true;
+    };
+    if (path === 'version') return body(SERVER_VERSION, 'none');
+    if (path === 'healthz' || path === 'livez' || path === 'readyz') {
+      this.send(res, 200, 'ok', 'text/plain; charset=utf-8');
+      return true;
+    }
+    if (path === 'openapi/v2') {
+      if (method !== 'GET') throw methodNotAllowed();
+      const wantsProtobuf = parseAccept(req.headers.accept).some((m) => m.type === OPENAPI_V2_PROTOBUF);
+      // Go clients reject the `@` of the requested type in a Content-Type, so the bytes go untyped.
+      if (wantsProtobuf) this.send(res, 200, openApiV2Protobuf(), 'application/octet-stream');
+      else this.send(res, 200, openApiV2Json());
+      return true;
+    }
+    if (path === 'api') return body(coreVersions(`${formatHost(this.address)}:${this.port}`), 'discovery', true);
+    if (path === 'api/v1') return body(resourceList('', 'v1'), 'none');
+    if (path === 'apis') return body(groupList(), 'discovery');
+    if (segments[0] === 'apis' && segments.length === 2) return body(groupDocument(segments[1]!), 'none');
+    if (segments[0] === 'apis' && segments.length === 3) return body(resourceList(segments[1]!, segments[2]!), 'none');
+    return false;
+  }
+
+  private resourceRequest(segments: string[]): ResourceRequest {
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (segments[0] === 'api' && segments[1] === 'v1') {
+      group = '';
+      version = 'v1';
+      rest = segments.slice(2);
+    } else if (segments[0] === 'apis' && segments.length >= 4) {
+      group = segments[1]!;
+      version = segments[2]!;
+      rest = segments.slice(3);
+    } else {
+      throw pathNotFound();
+    }
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const [plural, name, subresource, ...extra] = rest;
+    const def = plural === undefined ? undefined : findResource(group, version, plural);
+    if (def === undefined || extra.length > 0) throw pathNotFound();
+    if (namespace !== undefined && !def.namespaced) throw pathNotFound();
+    if (subresource !== undefined && (subresource !== 'status' || !def.statusSubresource)) throw pathNotFound();
+    return { def, namespace, name, subresource: subresource as 'status' | undefined };
+  }
+
+  private async serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    role: Role,
+    method: string,
+    r: ResourceRequest,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const watch = method === 'GET' && isTrue(query.get('watch'));
+    if (role === 'viewer' && !['GET', 'HEAD'].includes(method)) throw this.denied(r, verbOf(method, r, watch));
+    const dryRun = this.dryRun(query);
+    const { def, namespace, name, subresource } = r;
+    if (name === undefined) {
+      switch (method) {
+        case 'GET':
+          if (watch) return this.serveWatch(req, res, r, query);
+          return this.serveList(req, res, r, query);
+        case 'POST': {
+          if (def.namespaced && namespace === undefined) throw methodNotAllowed();
+          const input = await readObject(req);
+          const created = this.store.create(def, input, { namespace, dryRun });
+          return this.sendObject(req, res, def, 201, created);
+        }
+        case 'DELETE': {
+          const options = deleteOptions(await readBody(req), query);
+          const targets = this.store.list(def, {
+            namespace,
+            labelSelector: query.get('labelSelector') ?? undefined,
+            fieldSelector: query.get('fieldSelector') ?? undefined,
+          });
+          const results: KubeObject[] = [];
+          for (const obj of targets.items) {
+            try {
+              results.push(this.store.delete(def, obj.metadata.name, { ...options, namespace: obj.metadata.namespace, dryRun }));
+            } catch (err) {
+              if (!(err instanceof ApiError && err.code === 404)) throw err;
+            }
+          }
+          return this.send(res, 200, encodeList(apiVersionOf(def), def.listKind, { resourceVersion: String(this.store.resourceVersion) }, results));
+        }
+        default:
+          throw methodNotAllowed();
+      }
+    }
+    if (def.namespaced && namespace === undefined) throw pathNotFound();
+    switch (method) {
+      case 'GET':
+        return this.sendObject(req, res, def, 200, this.store.get(def, name, namespace));
+      case 'PUT': {
+        const input = await readObject(req);
+        if (input.metadata?.name !== undefined && input.metadata.name !== name) {
+          throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+        }
+        const updated = this.store.update(def, { ...input, metadata: { ...input.metadata, name } }, { namespace, subresource, dryRun });
+        return this.sendObject(req, res, def, 200, updated);
+      }
+      case 'PATCH': {
+        const type = patchTypeOf(req.headers['content-type'] ?? '');
+        if (type === undefined) {
+          await readBody(req);
+          throw unsupportedMediaType(
+            def.custom
+              ? [PATCH_CONTENT_TYPES.json, PATCH_CONTENT_TYPES.merge, PATCH_CONTENT_TYPES.apply]
+              : Object.values(PATCH_CONTENT_TYPES),
+          );
+        }
+        const raw = (await readBody(req)).toString('utf8');
+        let patch: unknown;
+        try {
+          patch = type === 'apply' ? parseYaml(raw) : JSON.parse(raw);
+        } catch (err) {
+          throw badRequest(`error decoding patch: ${(err as Error).message}`);
+        }
+        const existed = this.store.find(def, name, namespace) !== undefined;
+        const patched = this.store.patch(def, name, type, patch, {
+          namespace,
+          subresource,
+          dryRun,
+          fieldManager: query.get('fieldManager') ?? undefined,
+        });
+        return this.sendObject(req, res, def, existed ? 200 : 201, patched);
+      }
+      case 'DELETE': {
+        if (subresource !== undefined) throw methodNotAllowed();
+        const options = deleteOptions(await readBody(req), query);
+        const result = this.store.delete(def, name, { ...options, namespace, dryRun });
+        // 202 when the object is still there, waiting for its finalizers.
+        const gone = dryRun || this.store.find(def, name, namespace)?.metadata.uid !== result.metadata.uid;
+        return this.sendObject(req, res, def, gone ? 200 : 202, result);
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  private denied(r: ResourceRequest, verb: string): ApiError {
+    const resource = r.subresource === undefined ? r.def.plural : `${r.def.plural}/${r.subresource}`;
+    const scope = r.namespace === undefined ? 'at the cluster scope' : `in the namespace "${r.namespace}"`;
+    const subject = r.name === undefined ? r.def.plural : `${r.def.group === '' ? r.def.plural : `${r.def.plural}.${r.def.group}`} "${r.name}"`;
+    return forbidden(
+      `${subject} is forbidden: User "viewer" cannot ${verb} resource "${resource}" in API group "${r.def.group}" ${scope}`,
+      { ...(r.name === undefined ? {} : { name: r.name }), group: r.def.group, kind: r.def.plural },
+    );
+  }
+
+  private dryRun(query: URLSearchParams): boolean {
+    const values = query.getAll('dryRun');
+    for (const v of values) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+    return values.length > 0;
+  }
+
+  private rendering(req: IncomingMessage): Rendering {
+    const rendering = negotiate(req.headers.accept, 'table');
+    if (rendering === null) throw notAcceptable();
+    return rendering;
+  }
+
+  private includeObject(query: URLSearchParams): IncludeObject {
+    const value = query.get('includeObject') ?? 'Metadata';
+    if (value !== 'None' && value !== 'Metadata' && value !== 'Object') {
+      throw badRequest(`includeObject: Unsupported value: "${value}": supported values: "None", "Metadata", "Object"`);
+    }
+    return value;
+  }
+
+  private serveList(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, query: URLSearchParams): void {
+    const rendering = this.rendering(req);
+    const limit = query.get('limit');
+    const match = query.get('resourceVersionMatch');
+    if (match !== null && match !== 'NotOlderThan' && match !== 'Exact') {
+      throw badRequest(`resourceVersionMatch: Unsupported value: "${match}"`);
+    }
+    const result = this.store.list(r.def, {
+      namespace: r.namespace,
+      labelSelector: query.get('labelSelector') ?? undefined,
+      fieldSelector: query.get('fieldSelector') ?? undefined,
+      limit: limit === null ? undefined : Number(limit),
+      continue: query.get('continue') ?? undefined,
+      resourceVersion: query.get('resourceVersion') ?? undefined,
+      resourceVersionMatch: match ?? undefined,
+    });
+    const meta: ListMeta = { resourceVersion: result.resourceVersion };
+    if (result.continue !== undefined) meta.continue = result.continue;
+    if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
+    if (rendering.kind === 'table') {
+      const table = toTable(r.def, result.items, meta, {
+        now: this.store.now(),
+        version: rendering.version,
+        includeObject: this.includeObject(query),
+      });
+      return this.send(res, 200, JSON.stringify(table), rendering.contentType);
+    }
+    this.send(res, 200, encodeList(apiVersionOf(r.def), r.def.listKind, meta, result.items));
+  }
+
+  private serveWatch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, query: URLSearchParams): void {
+    const rendering = this.rendering(req);
+    const includeObject = rendering.kind === 'table' ? this.includeObject(query) : 'Object';
+    let from = query.get('resourceVersion') ?? '';
+    const bookmarks = isTrue(query.get('allowWatchBookmarks'));
+    const initialEvents = query.get('sendInitialEvents');
+    // Without initial events, a watch with no resourceVersion starts at the latest one.
+    if (initialEvents === 'false' && (from === '' || from === '0')) from = String(this.store.resourceVersion);
+    const timeoutSeconds = query.get('timeoutSeconds');
+    const { def } = r;
+
+    let headersSent = false;
+    let first = true;
+    const pending: Buffer[] = [];
+    const write = (chunk: Buffer): void => {
+      if (!headersSent) {
+        pending.push(chunk);
+        return;
+      }
+      res.write(chunk);
+      // A client that stops reading is dropped, as kube-apiserver drops a blocked watcher.
+      if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) res.destroy();
+    };
+    const encode = (event: WatchEvent): Buffer => {
+      if (rendering.kind !== 'table') return encodeWatchEvent(event.type, event.object);
+      const table = toTable(def, [event.object], { resourceVersion: String(event.resourceVersion) }, {
+        now: this.store.now(),
+        version: rendering.version,
+        includeObject,
+        noHeaders: !first,
+      });
+      first = false;
+      return Buffer.from(`${JSON.stringify({ type: event.type, object: table })}\n`);
+    };
+    const bookmark = (annotations?: Record<string, string>): Buffer =>
+      Buffer.from(
+        `${JSON.stringify({
+          type: 'BOOKMARK',
+          object: {
+            kind: def.kind,
+            apiVersion: apiVersionOf(def),
+            metadata: { resourceVersion: String(this.store.resourceVersion), creationTimestamp: null, ...(annotations ? { annotations } : {}) },
+          },
+        })}\n`,
+      );
+
+    let handle: WatchHandle;
+    try {
+      if (this.faults.takeWatchExpiry()) {
+        throw expired(`too old resource version: ${from === '' ? 0 : from} (${this.store.resourceVersion})`);
+      }
+      handle = this.store.watch(
+        def,
+        {
+          namespace: r.namespace,
+          labelSelector: query.get('labelSelector') ?? undefined,
+          fieldSelector: query.get('fieldSelector') ?? undefined,
+          resourceVersion: from,
+        },
+        (event) => write(encode(event)),
+      );
+    } catch (err) {
+      // Like the watch cache, a request that parsed but cannot be served from its resourceVersion
+      // gets a stream holding one ERROR event (410 Expired, 504 Timeout) rather than an HTTP error.
+      if (!(err instanceof ApiError) || (err.code !== 410 && err.code !== 504)) throw err;
+      const body = `{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`;
+      res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.end(body);
+      return;
+    }
+    if (isTrue(initialEvents) && bookmarks) write(bookmark({ 'k8s.io/initial-events-end': 'true' }));
+
+    const timers: NodeJS.Timeout[] = [];
+    const entry = {
+      end: () => {
+        if (!res.writableEnded) res.end();
+        cleanup();
+      },
+    };
+    const cleanup = (): void => {
+      handle.stop();
+      for (const t of timers) clearTimeout(t);
+      this.watches.delete(entry);
+    };
+    this.watches.add(entry);
+    res.once('close', cleanup);
+    if (bookmarks) timers.push(setInterval(() => write(bookmark()), this.bookmarkIntervalMs));
+    if (timeoutSeconds !== null && Number(timeoutSeconds) > 0) {
+      timers.push(setTimeout(entry.end, Number(timeoutSeconds) * 1000));
+    }
+    res.writeHead(200, {
+      'Content-Type': rendering.kind === 'table' ? rendering.contentType : JSON_TYPE,
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    headersSent = true;
+    for (const chunk of pending.splice(0)) write(chunk);
+  }
+
+  private sendObject(req: IncomingMessage, res: ServerResponse, def: ResourceDef, code: number, obj: KubeObject): void {
+    const rendering = this.rendering(req);
+    if (rendering.kind === 'table') {
+      const url = new URL(req.url ?? '/', 'https://server');
+      const table = toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, {
+        now: this.store.now(),
+        version: rendering.version,
+        includeObject: this.includeObject(url.searchParams),
+      });
+      return this.send(res, code, JSON.stringify(table), rendering.contentType);
+    }
+    this.send(res, code, encodeObject(obj));
+  }
+
+  private send(res: ServerResponse, code: number, body: string | Buffer, contentType = JSON_TYPE): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(code, {
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-cache, private',
+    });
+    res.end(body);
+  }
+
+  private sendError(res: ServerResponse, err: unknown): void {
+    const apiError =
+      err instanceof ApiError
+        ? err
+        : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+    if (!(err instanceof ApiError)) console.error(err);
+    this.send(res, apiError.code, JSON.stringify(apiError.status));
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new ApiError(413, 'BadRequest', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readObject(req: IncomingMessage): Promise<KubeObject> {
+  const raw = (await readBody(req)).toString('utf8');
+  const yaml = /yaml/i.test(req.headers['content-type'] ?? '');
+  let parsed: unknown;
+  try {
+    parsed = yaml ? parseYaml(raw) : JSON.parse(raw);
+  } catch (err) {
+    throw badRequest(`the body of the request could not be decoded: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw badRequest('the body of the request must be a JSON object');
+  }
+  return parsed as KubeObject;
+}
+
+function deleteOptions(body: Buffer, query: URLSearchParams): {
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+} {
+  let parsed: Record<string, unknown> = {};
+  if (body.length > 0) {
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw badRequest(`the body of the request could not be decoded: ${(err as Error).message}`);
+    }
+  }
+  const policy = query.get('propagationPolicy') ?? (parsed.propagationPolicy as string | undefined) ?? (parsed.orphanDependents === true ? 'Orphan' : undefined);
+  if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+    throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+  }
+  const pre = parsed.preconditions as { uid?: string; resourceVersion?: string } | undefined;
+  return { ...(pre ? { preconditions: pre } : {}), ...(policy ? { propagationPolicy: policy } : {}) };
+}
+
+/**
+ * Serves `store` over HTTPS. The certificate is made at start unless given; the token is random
+ * unless given. Stop it with `close()`.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const address = options.address ?? '127.0.0.1';
+  const certificate = options.certificate ?? (await makeServingCertificate(address));
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const api = new ServedApi(options.store, address, certificate, token, options.readOnlyToken, options.bookmarkIntervalMs ?? 60_000, options.log);
+  await api.listen(options.port ?? 0);
+  return api;
+}

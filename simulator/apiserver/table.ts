@@ -1,0 +1,99 @@
+// Server-side printing: the `meta.k8s.io` Table kubectl asks for with
+// `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`. Ages are computed here from the store's
+// clock, as kube-apiserver computes them from its own, so a simulation on virtual time shows
+// virtual ages.
+import type { KubeObject } from '../../src/api/types.ts';
+import type { ResourceDef } from './resources.ts';
+import type { ListMeta } from './wire.ts';
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface TableOptions {
+  now: Date;
+  /** `meta.k8s.io/v1` or the older `v1beta1` some clients ask for first. */
+  version: 'v1' | 'v1beta1';
+  includeObject: IncludeObject;
+  /** Leave out column definitions (every watch event after the first). */
+  noHeaders?: boolean;
+}
+
+const NAME_COLUMN = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  priority: 0,
+};
+
+/** Go's k8s.io/apimachinery duration.HumanDuration: `45s`, `3m20s`, `5h10m`, `3d4h`, `2y30d`. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365;
+    const years = Math.floor(hours / 24 / 365);
+    return days === 0 ? `${years}y` : `${years}y${days}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}
+
+function cell(type: string, value: unknown, now: Date): unknown {
+  if (type === 'date') {
+    if (typeof value !== 'string') return '<unknown>';
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? '<unknown>' : humanDuration(now.getTime() - at);
+  }
+  return value ?? null;
+}
+
+function rowObject(obj: KubeObject, options: TableOptions): unknown {
+  switch (options.includeObject) {
+    case 'None':
+      return undefined;
+    case 'Object':
+      return obj;
+    case 'Metadata':
+      return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${options.version}`, metadata: obj.metadata };
+  }
+}
+
+export function toTable(def: ResourceDef, items: readonly KubeObject[], meta: ListMeta, options: TableOptions): object {
+  const columns = def.columns;
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${options.version}`,
+    metadata: meta,
+    ...(options.noHeaders
+      ? {}
+      : {
+          columnDefinitions: [
+            NAME_COLUMN,
+            ...columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority })),
+          ],
+        }),
+    rows: items.map((obj) => ({
+      cells: [obj.metadata.name, ...columns.map((c) => cell(c.type, c.value(obj), options.now))],
+      object: rowObject(obj, options),
+    })),
+  };
+}
