@@ -24,7 +24,7 @@ import { sameValue } from '../engine/canonical.ts';
 import * as D from '../engine/description.ts';
 import { mainProfileName, verificationProfileName } from '../engine/names.ts';
 import { gatesOf, type Gates } from '../engine/trigger.ts';
-import type { StagePhase } from '../engine/types.ts';
+import type { StagePhase, World } from '../engine/types.ts';
 import { worldOf } from '../engine/world.ts';
 import { parseWindow, windowState } from '../schedule/window.ts';
 
@@ -99,6 +99,8 @@ export interface StageView {
   index: number;
   phase: ViewStagePhase;
   trigger: Gates['kind'];
+  /** Manual stages: the spec says `approved: true` (given early, it is honoured at the gate). */
+  approved: boolean;
   /** The description's phrase, without the time suffix; null when there is none. */
   description: string | null;
   failureMessage: string | null;
@@ -153,13 +155,20 @@ const WINDOW_CLOSED = new RegExp(`^Window Closed: Waiting for Next Schedule \\($
 const WINDOW_NEVER = /^Window Closed:/;
 
 export function buildViewModel(input: ViewModelInput): PromotionView {
-  const { promotion } = input;
-  const now = input.now.getTime();
+  return viewOfWorld(input.promotion, worldOf(input), input.now);
+}
+
+/**
+ * The same from a World (the simulated fleet, a watch cache): nothing is copied but what the view
+ * keeps.
+ */
+export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: Date): PromotionView {
+  const now = nowDate.getTime();
   const spec = promotion.spec;
   const status = promotion.status ?? {};
   const stages = spec.stages ?? [];
   const entries = new Map((status.stages ?? []).map((e) => [e.name, e]));
-  const world = worldOf(input);
+  const fleet = [...world.clusters()];
   const name = promotion.metadata.name;
 
   const currentName = status.currentStageName;
@@ -176,7 +185,7 @@ export function buildViewModel(input: ViewModelInput): PromotionView {
   const views = stages.map((stage, index): StageView => {
     const entry = entries.get(stage.name);
     const profileName = mainProfileName(name, stage.name);
-    const clusters = clustersOf(stage, input.clusters, [...world.summariesOf(profileName)], spec.profileSpec);
+    const clusters = clustersOf(stage, fleet, [...world.summariesOf(profileName)], spec.profileSpec);
     const progress = progressOf(clusters);
     let gates: Gates | null = null;
     let gateError: string | null = null;
@@ -190,6 +199,7 @@ export function buildViewModel(input: ViewModelInput): PromotionView {
       index,
       phase: 'Pending',
       trigger: gates?.kind ?? (stage.trigger?.manual ? 'manual' : stage.trigger?.auto ? 'auto' : 'none'),
+      approved: stage.trigger?.manual?.approved === true,
       description: null,
       failureMessage: null,
       progress,
@@ -236,7 +246,7 @@ interface CurrentContext {
   now: number;
   dialect: StatusDialect;
   isFinal: boolean;
-  world: ReturnType<typeof worldOf>;
+  world: World;
   profiles: { main: string; verification: string };
   lastPromotionTime: string | undefined;
 }

@@ -1,0 +1,110 @@
+// Golden frames: the view at fixed virtual times, colour off, compared with test/view/golden/*.txt.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertGolden, renderApp } from './render.tsx';
+import { awaitingApproval, awaitingWindow, bigStage, completed, deployingWithFailure, soaking } from './scenarios.ts';
+import { T0 } from './fixtures.ts';
+
+describe('the view, frame by frame (golden files)', () => {
+  it('soaking: a countdown to the end of the soak', () => {
+    const r = renderApp(soaking());
+    assert.match(r.frame(), /soak ends in 3m12s \(03:06Z\)/);
+    assertGolden('soaking', r.frame());
+    r.unmount();
+  });
+
+  it('deploying with a failing cluster: the cluster and its message, failing first, under the active stage only', () => {
+    const r = renderApp(deployingWithFailure());
+    assert.match(r.frame(), /✖ default\/staging-2\s+Failed\s+Helm: chart kyverno: timed out/);
+    assertGolden('deploying-failing', r.frame());
+    r.unmount();
+  });
+
+  it('the same in ASCII, for terminals that are not UTF-8', () => {
+    const r = renderApp(deployingWithFailure(), { unicode: false });
+    assert.doesNotMatch(r.frame(), /[^\x20-\x7E\n]/, 'nothing but printable ASCII');
+    assertGolden('deploying-failing-ascii', r.frame());
+    r.unmount();
+  });
+
+  it('awaiting approval on a live clock: how long it has waited, the key to approve, the age of the data', () => {
+    const model = awaitingApproval();
+    const r = renderApp(model, { clock: { mode: 'live', receivedAt: model.now - 4_000 }, simulation: undefined });
+    assert.match(r.frame(), /waiting for approval for 13m17s \(a to approve\)/);
+    assert.match(r.frame(), /data 4s old/);
+    assertGolden('awaiting-approval-live', r.frame());
+    r.unmount();
+  });
+
+  it('awaiting the window: when it opens and closes', () => {
+    const r = renderApp(awaitingWindow(), { clock: { mode: 'simulated', speed: 300, paused: true, ended: false } });
+    assert.match(r.frame(), /AwaitingWindow +\S+ 3\/3  opens in 18h30m \(22:00Z\), closes 01-03 06:00Z$/m);
+    assert.match(r.frame(), /PAUSED/);
+    assertGolden('awaiting-window-paused', r.frame());
+    r.unmount();
+  });
+
+  it('completed: every stage done, the simulation says how to leave', () => {
+    const r = renderApp(completed(), { clock: { mode: 'simulated', speed: 60, paused: false, ended: true } });
+    assert.match(r.frame(), /Completed/);
+    assertGolden('completed', r.frame());
+    r.unmount();
+  });
+
+  it('help overlay: every key and glyph', () => {
+    const r = renderApp(soaking(), { initialUi: { help: true } });
+    assertGolden('help', r.frame());
+    r.unmount();
+  });
+
+  it('2,000 clusters in one stage: the list scrolls within the terminal, failing clusters first', () => {
+    const r = renderApp(bigStage(2000), { rows: 24, columns: 100 });
+    const lines = r.frame().split('\n');
+    assert.equal(lines.length, 24, 'exactly the terminal height, not one row more');
+    assert.ok(lines.every((l) => l.length <= 100), 'no row wider than the terminal');
+    assert.match(r.frame(), /↓ 1,98\d more clusters/);
+    assertGolden('two-thousand-clusters', r.frame());
+    r.unmount();
+  });
+});
+
+describe('the view never outgrows the terminal', () => {
+  for (const [rows, columns] of [
+    [24, 80],
+    [10, 60],
+    [5, 40],
+    [3, 20],
+    [1, 10],
+  ] as const) {
+    it(`${rows}x${columns}: at most ${rows} rows of at most ${columns} columns`, () => {
+      for (const model of [bigStage(2000), deployingWithFailure(), completed()]) {
+        const r = renderApp(model, { rows, columns });
+        const lines = r.frame().split('\n');
+        assert.ok(lines.length <= rows, `${lines.length} rows`);
+        assert.ok(lines.every((l) => [...l].length <= columns), `too wide: ${lines.find((l) => [...l].length > columns)}`);
+        r.unmount();
+      }
+    });
+  }
+
+  it('scrolls the stages themselves when there are more than rows, keeping the selected one in view', async () => {
+    const model = bigStage(10);
+    const many: typeof model = { ...model, stageCount: 40, stages: Array.from({ length: 40 }, (_, i) => ({ ...model.stages[0]!, index: i, name: `stage-${i}` })), current: 30 };
+    const r = renderApp(many, { rows: 12 });
+    const frame = r.frame();
+    assert.ok(frame.split('\n').length <= 12);
+    assert.match(frame, /› ✔ stage-30/);
+    assert.match(frame, /↑ \d+ more stages/);
+    assert.match(frame, /↓ \d+ more stages/);
+    r.unmount();
+  });
+
+  it('pins the clock: the same model renders the same frame', () => {
+    const a = renderApp(soaking());
+    const b = renderApp(soaking());
+    assert.equal(a.frame(), b.frame());
+    assert.match(a.frame(), new RegExp(T0.toISOString().slice(0, 10)));
+    a.unmount();
+    b.unmount();
+  });
+});
