@@ -1,0 +1,112 @@
+// The standalone bundle a single executable runs: the command line with every dependency inlined,
+// split so that each command's code (and Ink, the Kubernetes client, the Lua VM) is read only when
+// that command runs. The executable mounts these files as its virtual file system.
+import { build } from 'esbuild';
+import type { Plugin } from 'esbuild';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export interface BundleOptions {
+  entry: string;
+  outDir: string;
+  /** Compile-time constants, as esbuild's define. */
+  define?: Record<string, string>;
+}
+
+export interface Bundle {
+  /** The entry module, relative to outDir. */
+  main: string;
+  /** Every file of the bundle, relative to outDir (the entry included). */
+  files: string[];
+}
+
+// Ink loads react-devtools-core only when DEV=true, from a module esbuild would otherwise have to
+// resolve; the stub makes that path fail with Ink's own message instead of breaking the build.
+const noDevtools: Plugin = {
+  name: 'no-react-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'throw new Error("react-devtools-core is not part of the standalone build");',
+      loader: 'js',
+    }));
+  },
+};
+
+// Bundled CommonJS packages (wasmoon's Emscripten glue among them) call require() for built-in
+// modules and read __filename/__dirname; an ES module has none of these, so every chunk gets its
+// own under private names, and define points the packages' free references at them (a module
+// that declares its own __dirname, as yargs does, keeps it).
+const COMMONJS_SHIM = [
+  "import { createRequire as __kpCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __kpFileURLToPath } from 'node:url';",
+  'const require = __kpCreateRequire(import.meta.url);',
+  'const __kpFilename = __kpFileURLToPath(import.meta.url);',
+  'const __kpDirname = import.meta.dirname;',
+].join(' ');
+
+// yargs finds its translations three directories above its own file, which inside a bundle is
+// outside the executable's file system, where the lookup fails with ENOTDIR instead of the
+// ENOENT y18n tolerates. Point it at a locales/ directory beside the module that holds it.
+const YARGS_LOCALES_FROM = "resolve(__dirname, '../../../locales')";
+const yargsLocales: Plugin = {
+  name: 'yargs-locales',
+  setup(b) {
+    b.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(YARGS_LOCALES_FROM)) {
+        throw new Error(`${args.path}: no longer reads its locales as the release build expects; update plugin/release/bundle.ts`);
+      }
+      return { contents: source.replace(YARGS_LOCALES_FROM, "resolve(import.meta.dirname, 'locales')"), loader: 'js' };
+    });
+  },
+};
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path).map((f) => join(name, f)) : [name];
+  });
+}
+
+export async function bundleStandalone(options: BundleOptions): Promise<Bundle> {
+  rmSync(options.outDir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { 'kubectl-promotion': options.entry },
+    outdir: options.outDir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node26',
+    jsx: 'automatic',
+    banner: { js: COMMONJS_SHIM },
+    define: {
+      __filename: '__kpFilename',
+      __dirname: '__kpDirname',
+      'process.env.NODE_ENV': '"production"',
+      ...options.define,
+    },
+    plugins: [noDevtools, yargsLocales],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // Files that bundled packages read from beside their own module: put them beside the output
+  // file that now holds that module.
+  const require = createRequire(import.meta.url);
+  const besideModule = [
+    { pkg: 'node_modules/wasmoon/', from: join(dirname(require.resolve('wasmoon')), 'glue.wasm'), to: 'glue.wasm' },
+    { pkg: 'node_modules/yargs/', from: join(dirname(require.resolve('yargs')), 'locales'), to: 'locales' },
+  ];
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+    for (const asset of besideModule) {
+      if (Object.keys(meta.inputs).some((i) => i.includes(asset.pkg))) {
+        cpSync(asset.from, join(dirname(out), asset.to), { recursive: true });
+      }
+    }
+  }
+  return { main: 'kubectl-promotion.mjs', files: listFiles(options.outDir) };
+}
