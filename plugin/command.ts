@@ -1,0 +1,40 @@
+// What a command of the command line is: its yargs definition and a run function that writes
+// to the given streams and returns the exit code. Commands never call process.exit and never
+// read process.env or process.stdout themselves, so that tests run them in-process.
+import type { Argv } from 'yargs';
+
+export interface OutputStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface Io {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  stdin: NodeJS.ReadableStream;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Options every command has. */
+export interface GlobalArgs {
+  /** Whether to color the output: off with --no-color, NO_COLOR or output that is not a terminal. */
+  color: boolean;
+}
+
+export interface CommandSpec<A> {
+  /** yargs command string, e.g. `lint`. */
+  command: string;
+  describe: string;
+  builder(y: Argv<GlobalArgs>): Argv<A>;
+  run(args: A & GlobalArgs, io: Io): Promise<number>;
+}
+
+/** Declares a command (the identity, for type inference of its arguments). */
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
+  return spec;
+}
+
+/** The process's own streams and environment. */
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}

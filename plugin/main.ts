@@ -1,0 +1,14 @@
+// The `kubectl-promotion` command (kubectl runs it as `kubectl promotion`). This file is only
+// the list of commands; each lives in plugin/commands/<name>/ and the command line around them
+// in plugin/cli.ts. To add a command, import its module and add it to COMMANDS.
+import { hideBin } from 'yargs/helpers';
+import { runCli, type AnyCommand } from './cli.ts';
+import { processIo } from './command.ts';
+import version from './commands/version/index.ts';
+
+const COMMANDS: readonly AnyCommand[] = [
+  // simulate: plugin/commands/simulate/ (the simulator), add it here.
+  version,
+];
+
+process.exitCode = await runCli(hideBin(process.argv), COMMANDS, processIo());
