@@ -139,6 +139,27 @@ export class TestServer {
   }
 }
 
+/** `promise`, or a rejection naming `what` once `ms` have passed. */
+export async function withDeadline<T>(promise: Promise<T>, what: () => string, ms = DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what()} within ${ms}ms`)), ms)));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `run` against a fresh server on a free port, closed afterwards whatever happens. */
+export async function withServer(run: (s: TestServer) => Promise<void>, options: Parameters<typeof TestServer.start>[0] = {}): Promise<void> {
+  const server = await TestServer.start(options);
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type WireEvent = { type: string; object: any };
 
@@ -154,12 +175,15 @@ export class WatchStream {
       if (line.trim() === '') return;
       this.push(JSON.parse(line) as WireEvent);
     });
-    lines.on('close', () => {
+    const end = (): void => {
       this.ended = true;
       this.waiting?.(null);
       this.waiting = null;
-    });
-    response.on('error', () => undefined);
+    };
+    lines.on('close', end);
+    // A connection cut by the server (a fault) ends the stream like a clean close does.
+    lines.on('error', end);
+    response.on('error', end);
   }
 
   get status(): number {
