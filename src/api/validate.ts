@@ -24,6 +24,7 @@ import {
   type PointAt,
   type ReadOptions,
   type Severity,
+  SourceError,
   sortFindings,
   STDIN_NAME,
 } from './load.ts';
@@ -610,4 +611,16 @@ export async function loadPromotions(files: readonly string[], opts: ReadOptions
   const result = await validateObjects(loaded.objects, filesToFlag);
   result.findings = sortFindings([...loaded.findings, ...result.findings]);
   return result;
+}
+
+/**
+ * For commands that cannot go on with a broken promotion (simulate): throws the first error as a
+ * SourceError, mentioning how many more there are and that lint lists them all.
+ */
+export function assertNoErrors(findings: readonly Finding[]): void {
+  const errs = findings.filter((f) => f.severity === 'error');
+  const first = errs[0];
+  if (!first) return;
+  const more = errs.length > 1 ? ` (and ${errs.length - 1} more: run kubectl promotion lint to see them all)` : '';
+  throw new SourceError({ ...first, message: `${first.message}${more}` });
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseYaml, type Finding } from '../../src/api/load.ts';
-import { loadPromotions, validateObjects } from '../../src/api/validate.ts';
+import { parseYaml, SourceError, type Finding } from '../../src/api/load.ts';
+import { assertNoErrors, loadPromotions, validateObjects } from '../../src/api/validate.ts';
 import { UserError } from '../../src/user-error.ts';
 
 async function lint(text: string, file = 'promo.yaml'): Promise<Finding[]> {
@@ -357,5 +357,19 @@ describe('loadPromotions', () => {
   });
   it('throws a UserError naming a missing file', async () => {
     await assert.rejects(loadPromotions(['missing.yaml']), (e: unknown) => e instanceof UserError && /missing\.yaml/.test(e.message));
+  });
+});
+
+describe('assertNoErrors', () => {
+  it('throws the first error as a one-line SourceError that counts the rest', async () => {
+    const text = promotion('  - name: a\n    trigger: {}\n  - name: a\n');
+    const f = await lint(text);
+    assert.throws(
+      () => assertNoErrors(f),
+      (e: unknown) => e instanceof SourceError && /^promo\.yaml:\d+:\d+ spec\.stages\[0\]\.trigger: has neither .* \(and 1 more: run kubectl promotion lint/.test(e.message),
+    );
+  });
+  it('lets warnings pass', async () => {
+    assertNoErrors(await lint(promotion('  - name: a\n')));
   });
 });
