@@ -75,8 +75,10 @@ export class Faults {
     }
     const until = Date.now() + seconds * 1000;
     if (this.down !== null) {
-      if (until > this.down.until) this.schedule(until);
-      return { reopened: this.down.reopened };
+      const down = this.down;
+      if (until > down.until) this.schedule(until);
+      await this.transition;
+      return { reopened: down.reopened };
     }
     let resolve!: () => void;
     const reopened = new Promise<void>((r) => (resolve = r));
