@@ -54,6 +54,8 @@ export interface ResourceDef {
   columns: PrinterColumn[];
   /** Schema rules a client can break; the structural schema itself is not modelled. */
   validate?(obj: KubeObject): FieldError[];
+  /** Drops what the structural schema does not declare, as the API server silently does. */
+  prune?(obj: KubeObject): void;
 }
 
 export function apiVersionOf(def: ResourceDef): string {
@@ -149,12 +151,51 @@ function validateClusterPromotion(obj: KubeObject): FieldError[] {
   return errors;
 }
 
+const STATUS_FIELDS = new Set(['currentStageName', 'lastPromotionTime', 'profileSpecHash', 'stages', 'stagesHash']);
+const STAGE_STATUS_FIELDS = new Set([
+  'name',
+  'currentStatusDescription',
+  'failureMessage',
+  'lastStatusCheckTime',
+  'lastSuccessfulAppliedTime',
+  'lastUpdateReconciledTime',
+]);
+
+function keepOnly(obj: unknown, allowed: Set<string>): void {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return;
+  for (const key of Object.keys(obj)) if (!allowed.has(key)) delete (obj as Record<string, unknown>)[key];
+}
+
+/**
+ * The CRD's status schema: anything else a controller writes is lost, so a controller that keeps
+ * state in an undeclared status field finds it gone, here as against a real cluster.
+ */
+function pruneClusterPromotionStatus(obj: KubeObject): void {
+  keepOnly(obj.status, STATUS_FIELDS);
+  const stages = field(obj, 'status', 'stages');
+  if (Array.isArray(stages)) for (const stage of stages) keepOnly(stage, STAGE_STATUS_FIELDS);
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The hashes are `[]byte` in Go: the API server refuses anything but base64. */
+function validateClusterPromotionStatus(obj: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const hash of ['profileSpecHash', 'stagesHash']) {
+    const value = field(obj, 'status', hash);
+    if (value !== undefined && (typeof value !== 'string' || !BASE64.test(value))) {
+      errors.push({ type: 'Invalid', field: `status.${hash}`, value, detail: `status.${hash} in body must be of type byte: ${JSON.stringify(value)}` });
+    }
+  }
+  return errors;
+}
+
 const noFieldSelectors = {};
 
 /** A CRD-served resource: status subresource, generation, no shortNames unless given. */
 function crd(
   names: Pick<ResourceDef, 'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'columns'> &
-    Partial<Pick<ResourceDef, 'shortNames' | 'categories' | 'validate'>>,
+    Partial<Pick<ResourceDef, 'shortNames' | 'categories' | 'validate' | 'prune'>>,
 ): ResourceDef {
   return {
     listKind: `${names.kind}List`,
@@ -204,7 +245,8 @@ export const RESOURCES: readonly ResourceDef[] = [
       },
       ageColumn(),
     ],
-    validate: validateClusterPromotion,
+    validate: (o) => [...validateClusterPromotion(o), ...validateClusterPromotionStatus(o)],
+    prune: pruneClusterPromotionStatus,
   }),
   crd({
     group: SVELTOS_CONFIG_GROUP,

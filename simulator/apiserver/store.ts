@@ -695,6 +695,8 @@ export class ObjectStore {
       next = structuredClone(existing) as KubeObject;
       if (obj.status === undefined) delete next.status;
       else next.status = obj.status;
+      def.prune?.(next);
+      this.validate(def, next);
     } else {
       next = obj;
       const meta = next.metadata;

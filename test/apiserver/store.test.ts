@@ -131,6 +131,25 @@ describe('ObjectStore: update, generation and the status subresource', () => {
     assert.equal(viaStatus.metadata.generation, 1, 'a status write never bumps generation');
   });
 
+  it('drops status fields the ClusterPromotion CRD does not declare, and refuses a hash that is not base64', () => {
+    const { store } = newStore();
+    store.create('clusterpromotions', promotion('p'));
+    const p = store.patch(
+      'clusterpromotions',
+      'p',
+      'merge',
+      { status: { currentStageName: 'qa', phase: 'Soaking', stages: [{ name: 'qa', soakUntil: 'x', failureMessage: 'm' }] } },
+      { subresource: 'status' },
+    );
+    assert.deepEqual(p.status, { currentStageName: 'qa', stages: [{ name: 'qa', failureMessage: 'm' }] });
+    const err = apiError(() => store.patch('clusterpromotions', 'p', 'merge', { status: { profileSpecHash: 'not base64!' } }, { subresource: 'status' }));
+    assert.equal(err.code, 422);
+    assert.equal(err.status.details?.causes?.[0]?.field, 'status.profileSpecHash');
+    assert.doesNotThrow(() =>
+      store.patch('clusterpromotions', 'p', 'merge', { status: { profileSpecHash: Buffer.alloc(32, 7).toString('base64') } }, { subresource: 'status' }),
+    );
+  });
+
   it('keeps system metadata whatever the client sends', () => {
     const { store, clock } = newStore();
     const p = store.create('clusterpromotions', promotion('p'));
