@@ -36,5 +36,13 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
 
 /** The process's own streams and environment. */
 export function processIo(): Io {
+  // `kubectl promotion lint ... | head -1`: when the reader goes away, stop quietly instead of
+  // dying on an unhandled 'error' event with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
