@@ -89,5 +89,12 @@ export class FrameScheduler<T> {
 export function sameView(a: PromotionView, b: PromotionView): boolean {
   if (a === b) return true;
   if (Math.floor(a.now / 1000) !== Math.floor(b.now / 1000)) return false;
-  return JSON.stringify({ ...a, now: 0 }) === JSON.stringify({ ...b, now: 0 });
+  if (JSON.stringify({ ...a, now: 0, stages: null }) !== JSON.stringify({ ...b, now: 0, stages: null })) return false;
+  if (a.stages.length !== b.stages.length) return false;
+  return a.stages.every((sa, i) => {
+    const sb = b.stages[i]!;
+    if (JSON.stringify({ ...sa, clusters: null }) !== JSON.stringify({ ...sb, clusters: null })) return false;
+    // Lists kept by a ViewCache are the same object; only fresh ones are compared in full.
+    return sa.clusters === sb.clusters || JSON.stringify(sa.clusters) === JSON.stringify(sb.clusters);
+  });
 }

@@ -50,16 +50,6 @@ export const ASCII_GLYPHS: Glyphs = {
   times: 'x',
 };
 
-/** Ink colour names (chalk's). */
-export const TONE_COLOR: Record<Tone, string> = {
-  done: 'green',
-  progressing: 'cyan',
-  waitingOnTime: 'yellow',
-  waitingOnPerson: 'magenta',
-  failed: 'red',
-  notStarted: 'gray',
-};
-
 export function stageTone(phase: ViewStagePhase): Tone {
   switch (phase) {
     case 'Promoted':

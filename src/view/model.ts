@@ -20,7 +20,7 @@ import {
   type Stage,
   type StageStatus,
 } from '../api/types.ts';
-import { sameValue } from '../engine/canonical.ts';
+import { canonicalJson } from '../engine/canonical.ts';
 import * as D from '../engine/description.ts';
 import { mainProfileName, verificationProfileName } from '../engine/names.ts';
 import { gatesOf, type Gates } from '../engine/trigger.ts';
@@ -162,14 +162,21 @@ export function buildViewModel(input: ViewModelInput): PromotionView {
  * The same from a World (the simulated fleet, a watch cache): nothing is copied but what the view
  * keeps.
  */
-export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: Date): PromotionView {
+export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: Date, cache?: ViewCache): PromotionView {
   const now = nowDate.getTime();
   const spec = promotion.spec;
   const status = promotion.status ?? {};
   const stages = spec.stages ?? [];
   const entries = new Map((status.stages ?? []).map((e) => [e.name, e]));
-  const fleet = [...world.clusters()];
   const name = promotion.metadata.name;
+  let fleet: { list: ClusterRef[]; byKey: Map<string, ClusterRef> } | null = null;
+  const fleetIndex = () => {
+    if (!fleet) {
+      const list = [...world.clusters()];
+      fleet = { list, byKey: new Map(list.map((c) => [clusterKey(c), c])) };
+    }
+    return fleet;
+  };
 
   const currentName = status.currentStageName;
   const found = currentName ? stages.findIndex((s) => s.name === currentName) : -1;
@@ -185,8 +192,10 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
   const views = stages.map((stage, index): StageView => {
     const entry = entries.get(stage.name);
     const profileName = mainProfileName(name, stage.name);
-    const clusters = clustersOf(stage, fleet, [...world.summariesOf(profileName)], spec.profileSpec);
-    const progress = progressOf(clusters);
+    const { clusters, progress } =
+      cache?.stage(stage, spec) ??
+      cache?.remember(stage, spec, clustersOf(stage, fleetIndex(), [...world.summariesOf(profileName)], spec.profileSpec)) ??
+      clustersOf(stage, fleetIndex(), [...world.summariesOf(profileName)], spec.profileSpec);
     let gates: Gates | null = null;
     let gateError: string | null = null;
     try {
@@ -423,35 +432,83 @@ function overallPhase(phase: ViewStagePhase | null): OverallPhase {
   }
 }
 
+/**
+ * Cluster lists change only when the world does, while phases and countdowns change with time: a
+ * view redrawing every second keeps the lists of the last world `version` (the caller's count of
+ * world changes) and the spec they were made for.
+ */
+export class ViewCache {
+  #version = -1;
+  #stages = new Map<string, { spec: unknown; stage: Stage; lists: StageClusters }>();
+
+  /** Call before each model: a new version drops what was kept. */
+  at(version: number): this {
+    if (version !== this.#version) {
+      this.#version = version;
+      this.#stages.clear();
+    }
+    return this;
+  }
+
+  stage(stage: Stage, spec: unknown): StageClusters | undefined {
+    const kept = this.#stages.get(stage.name);
+    return kept && kept.spec === spec && kept.stage === stage ? kept.lists : undefined;
+  }
+
+  remember(stage: Stage, spec: unknown, lists: StageClusters): StageClusters {
+    this.#stages.set(stage.name, { spec, stage, lists });
+    return lists;
+  }
+}
+
+interface StageClusters {
+  clusters: ClusterView[];
+  progress: StageProgress;
+}
+
 /** The stage's clusters: those its selector matches and those its profile has a summary for. */
 function clustersOf(
   stage: Stage,
-  fleet: readonly ClusterRef[],
+  fleet: { list: readonly ClusterRef[]; byKey: ReadonlyMap<string, ClusterRef> },
   summaries: readonly ClusterSummary[],
   target: ClusterPromotion['spec']['profileSpec'],
-): ClusterView[] {
+): StageClusters {
   const byKey = new Map<string, ClusterView>();
-  const known = new Map<string, ClusterRef>();
-  for (const c of fleet) known.set(clusterKey(c), c);
+  const targetPrints = CONTENT_FIELDS.map((field) => fingerprint(target[field]));
   for (const s of summaries) {
     const key = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
-    byKey.set(key, clusterFromSummary(key, s, known.get(key), target));
+    byKey.set(key, clusterFromSummary(key, s, fleet.byKey.get(key), targetPrints));
   }
   // The same reading of a selector as the engine's (an empty one matches every cluster).
-  for (const c of fleet) {
+  for (const c of fleet.list) {
     const key = clusterKey(c);
     if (byKey.has(key) || !matchesSelector(c.labels, stage.clusterSelector)) continue;
     byKey.set(key, { key, type: c.type, ready: c.ready, state: c.ready ? 'NotDeployed' : 'NotReady', features: [] });
   }
-  return [...byKey.values()].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const clusters = [...byKey.values()].sort(
+    (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+  return { clusters, progress: progressOf(clusters) };
 }
 
-function clusterFromSummary(
-  key: string,
-  s: ClusterSummary,
-  ref: ClusterRef | undefined,
-  target: ClusterPromotion['spec']['profileSpec'],
-): ClusterView {
+// Thousands of summaries share a handful of spec lists (the fleet hands each the profile's), so a
+// list's canonical form is worked out once per object. API objects are replaced, not edited in
+// place, which is what makes keying on the object sound.
+const prints = new WeakMap<object, string>();
+
+/** A value's canonical JSON, with a missing list and an empty one alike (as sameValue has it). */
+function fingerprint(v: unknown): string {
+  if (v === undefined || (Array.isArray(v) && v.length === 0)) return '';
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  let p = prints.get(v);
+  if (p === undefined) {
+    p = canonicalJson(v);
+    prints.set(v, p);
+  }
+  return p;
+}
+
+function clusterFromSummary(key: string, s: ClusterSummary, ref: ClusterRef | undefined, targetPrints: readonly string[]): ClusterView {
   const features: FeatureView[] = (s.status?.featureSummaries ?? []).map((f) => ({
     id: f.featureID,
     status: f.status ?? 'Unknown',
@@ -460,7 +517,7 @@ function clusterFromSummary(
   }));
   const failed = features.find((f) => f.status === 'Failed' || f.status === 'FailedNonRetriable');
   const theirs = s.spec.clusterProfileSpec ?? {};
-  const inSync = CONTENT_FIELDS.every((field) => sameValue(theirs[field], target[field]));
+  const inSync = CONTENT_FIELDS.every((field, i) => fingerprint(theirs[field]) === targetPrints[i]);
   let state: ClusterState;
   if (failed) state = 'Failed';
   else if (features.some((f) => f.status === 'Removing' || f.status === 'Removed' || f.status === 'AgentRemoving')) state = 'Removing';

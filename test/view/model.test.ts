@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildViewModel, type PromotionView } from '../../src/view/model.ts';
+import { ViewCache, buildViewModel, viewOfWorld, type PromotionView } from '../../src/view/model.ts';
+import { worldOf } from '../../src/engine/world.ts';
 import type { StageStatus } from '../../src/api/types.ts';
 import { FakeSveltos, cluster as engineCluster, env, promotion as enginePromotion } from '../engine/fake-sveltos.ts';
 import { MIN, T0, at, fleet, input, iso, profile, profileSpec, promotion, provisioned, summary } from './fixtures.ts';
@@ -371,5 +372,22 @@ describe('view model: agrees with the engine on every phase it reports', () => {
     check(new Date(t0 + 9 * MIN));
     check(new Date(Date.parse('2026-03-02T22:00:00Z')));
     assert.deepEqual([...seen].sort(), ['AwaitingApproval', 'AwaitingWindow', 'Completed', 'Deploying', 'Pending', 'Promoted', 'Soaking']);
+  });
+});
+
+describe('view model: kept between frames', () => {
+  it('a ViewCache reuses cluster lists while the world version stays, and rebuilds them on a new one', () => {
+    const p = promotion({ stages: [{ name: 'canary', lastUpdateReconciledTime: iso(0), currentStatusDescription: `Clusters are being provisioned (${iso(0)})` }], currentStageName: 'canary' });
+    const summaries = [summary('canary', 'canary-1', 'Provisioning')];
+    const world = worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries });
+    const cache = new ViewCache();
+    const first = viewOfWorld(p, world, at(MIN), cache.at(1));
+    const later = viewOfWorld(p, world, at(2 * MIN), cache.at(1));
+    assert.equal(later.stages[0]!.clusters, first.stages[0]!.clusters, 'same list object: nothing rebuilt');
+    assert.equal(later.stages[0]!.times.waitingSince, ms(0));
+    assert.equal(later.now, ms(2 * MIN), 'time still moves');
+    summaries[0]!.status!.featureSummaries = [{ featureID: 'Helm', status: 'Provisioned' }];
+    assert.equal(viewOfWorld(p, world, at(3 * MIN), cache.at(1)).stages[0]!.progress.provisioned, 0, 'same version: the kept list');
+    assert.equal(viewOfWorld(p, world, at(3 * MIN), cache.at(2)).stages[0]!.progress.provisioned, 1, 'new version: rebuilt');
   });
 });

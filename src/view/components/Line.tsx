@@ -3,7 +3,7 @@
 // nothing: with colour off a frame is plain text.
 import { createContext, useContext } from 'react';
 import { Text } from 'ink';
-import { ASCII_GLYPHS, TONE_COLOR, type Glyphs, type Tone } from '../glyphs.ts';
+import { ASCII_GLYPHS, type Glyphs, type Tone } from '../glyphs.ts';
 
 export interface Theme {
   color: boolean;
@@ -43,27 +43,23 @@ export function fitSegs(segs: readonly Seg[], width: number, ellipsis: string): 
   return out;
 }
 
+// SGR codes for the tones (the 16 basic colours every terminal has) and the attributes. Each row
+// is one string in one <Text>: a frame is dozens of rows, and one React element per styled run
+// would multiply what React and Ink must lay out on every frame.
+const SGR_COLOR: Record<Tone, number> = { done: 32, progressing: 36, waitingOnTime: 33, waitingOnPerson: 35, failed: 31, notStarted: 90 };
+
+export function styled(seg: Seg): string {
+  const codes: number[] = [];
+  if (seg.tone && seg.tone !== 'notStarted') codes.push(SGR_COLOR[seg.tone]);
+  if (seg.dim || seg.tone === 'notStarted') codes.push(2);
+  if (seg.bold) codes.push(1);
+  if (seg.inverse) codes.push(7);
+  return codes.length === 0 || seg.text === '' ? seg.text : `\u001B[${codes.join(';')}m${seg.text}\u001B[0m`;
+}
+
 export function Line({ segs }: { segs: readonly Seg[] }) {
   const { color, glyphs, columns } = useTheme();
   const fitted = fitSegs(segs, columns, glyphs.ellipsis);
-  return (
-    <Text wrap="truncate-end">
-      {fitted.length === 0 || fitted.every((s) => s.text === '') ? ' ' : null}
-      {fitted.map((s, i) =>
-        color && (s.tone || s.dim || s.bold || s.inverse) ? (
-          <Text
-            key={i}
-            {...(s.tone && s.tone !== 'notStarted' ? { color: TONE_COLOR[s.tone] } : {})}
-            dimColor={s.dim === true || s.tone === 'notStarted'}
-            bold={s.bold === true}
-            inverse={s.inverse === true}
-          >
-            {s.text}
-          </Text>
-        ) : (
-          s.text
-        ),
-      )}
-    </Text>
-  );
+  const text = fitted.map((s) => (color ? styled(s) : s.text)).join('');
+  return <Text wrap="truncate-end">{text === '' ? ' ' : text}</Text>;
 }
