@@ -1,0 +1,531 @@
+// The simulation: the promotion engine against the fake fleet on a virtual clock. At each instant
+// it lets the fleet do what falls due, then reconciles the promotion and applies the engine's
+// writes until nothing changes, then jumps to the next moment anything can change: a fleet task,
+// the engine's requeue time or a scheduled approval. The engine is called only when something it
+// looks at changed (a profile became deployed or stopped being, a failure appeared, changed or
+// cleared, the promotion was written, its requeue time came), which keeps 100,000 clusters fast.
+//
+// Objects are reached through small interfaces (PromotionStore, ProfileSink, World) so that the
+// served Kubernetes API can run this same driver over its own object store.
+import jsonpatch from 'fast-json-patch';
+import { isDeepStrictEqual } from 'node:util';
+import { clusterKey, type ClusterProfile, type ClusterPromotion, type ClusterPromotionStatus, type ClusterRef, type ClusterSummary } from '../src/api/types.ts';
+import { matchesSelector } from '../src/api/selector.ts';
+import { formatDuration } from '../src/duration.ts';
+import { reconcile } from '../src/engine/index.ts';
+import { mainProfileName } from '../src/engine/names.ts';
+import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../src/engine/types.ts';
+import { UserError } from '../src/user-error.ts';
+import { VirtualClock } from './clock.ts';
+import { Fleet, type FleetEvent, type FleetEventType, type FleetSpec, type HealthEvaluator, type ProfileStats } from './fleet.ts';
+
+export const DEFAULT_HORIZON_MS = 30 * 24 * 3_600_000;
+
+/** The promotion object as the driver reads and writes it (in memory, or a served API's store). */
+export interface PromotionStore {
+  get(): ClusterPromotion;
+  setStatus(status: ClusterPromotionStatus): void;
+  /** Applies an RFC 6902 patch to the whole object; false (and no change) when a `test` fails. */
+  patch(ops: JsonPatchOp[]): boolean;
+}
+
+/** Where the engine's profile writes go; returns whether anything changed. */
+export interface ProfileSink {
+  applyProfile(profile: ClusterProfile): boolean;
+  deleteProfile(name: string): boolean;
+}
+
+export class MemoryPromotionStore implements PromotionStore {
+  #promotion: ClusterPromotion;
+
+  constructor(promotion: ClusterPromotion) {
+    this.#promotion = structuredClone(promotion);
+  }
+
+  get(): ClusterPromotion {
+    return this.#promotion;
+  }
+
+  setStatus(status: ClusterPromotionStatus): void {
+    this.#promotion = { ...this.#promotion, status: structuredClone(status) };
+  }
+
+  patch(ops: JsonPatchOp[]): boolean {
+    try {
+      const { newDocument } = jsonpatch.applyPatch(structuredClone(this.#promotion), ops as jsonpatch.Operation[], true, false);
+      this.#promotion = newDocument;
+      return true;
+    } catch (e) {
+      if (e instanceof jsonpatch.JsonPatchError) return false;
+      throw e;
+    }
+  }
+}
+
+/** When a scheduled approval is given (`--approve STAGE`, `STAGE@DURATION`, `STAGE@RFC3339`). */
+export type ApprovalTime =
+  | { kind: 'whenWaiting' }
+  | { kind: 'afterWaiting'; ms: number }
+  | { kind: 'at'; at: number };
+
+export interface ScheduledApproval {
+  stage: string;
+  when: ApprovalTime;
+  /** How the user wrote it, for the timeline. */
+  source: string;
+}
+
+export type Outcome = 'Completed' | 'Failed' | 'AwaitingApproval' | 'Stalled';
+
+export type SimulationEventType = EngineEventType | FleetEventType | 'Approved' | 'ApprovalNotApplied' | 'SimulationEnded';
+
+export interface SimulationEvent {
+  at: number;
+  type: SimulationEventType;
+  stage: string | null;
+  cluster: string | null;
+  message: string;
+}
+
+export interface SimulationOptions {
+  promotion: ClusterPromotion;
+  /** The fleet file's content, or a Fleet already built (its time must be `start`). */
+  fleet: FleetSpec | Fleet;
+  start: Date | number;
+  horizonMs?: number;
+  seed?: number;
+  approvals?: ScheduledApproval[];
+  health?: HealthEvaluator;
+  /** Defaults to an in-memory copy of `promotion`. */
+  promotionStore?: PromotionStore;
+  /** Keep every event for the report (default true); the benchmark can measure without. */
+  recordEvents?: boolean;
+}
+
+export interface StageReport {
+  name: string;
+  clusters: string[];
+  phase: StagePhase;
+  deployStartedAt: number | null;
+  deployedAt: number | null;
+  promotedAt: number | null;
+  failureMessage: string | null;
+}
+
+export interface SimulationResult {
+  promotion: string;
+  startedAt: number;
+  completedAt: number | null;
+  endedAt: number;
+  outcome: Outcome;
+  /** Why the simulation ended where it did, in one sentence. */
+  reason: string;
+  stages: StageReport[];
+  events: SimulationEvent[];
+}
+
+export interface SimulationSnapshot {
+  now: Date;
+  promotion: ClusterPromotion;
+  phases: { name: string; phase: StagePhase }[];
+  profiles: ClusterProfile[];
+  /** Every summary (a copy): O(clusters); large fleets read `stats` instead. */
+  summaries: ClusterSummary[];
+  clusters: ClusterRef[];
+  stats: Record<string, ProfileStats>;
+}
+
+/** At most this many engine passes at one instant: more means two writers undo each other. */
+const SETTLE_LIMIT = 1000;
+
+export class Simulation {
+  readonly fleet: Fleet;
+  readonly #store: PromotionStore;
+  readonly #clock: VirtualClock;
+  readonly #startMs: number;
+  readonly #horizonEnd: number;
+  readonly #pending: ScheduledApproval[];
+  readonly #waitingSince = new Map<string, number>();
+  readonly #events: SimulationEvent[] = [];
+  readonly #record: boolean;
+  readonly #listeners = new Set<(e: SimulationEvent) => void>();
+  readonly #changeListeners = new Set<() => void>();
+  readonly #firstApplied = new Map<string, number>();
+  readonly #promotedAt = new Map<string, number>();
+  readonly #deployedAt = new Map<string, number>();
+  #phases: { name: string; phase: StagePhase }[];
+  #requeueAt: number | null = null;
+  #engineDue = true;
+  #completedAt: number | null = null;
+  #ended: SimulationResult | null = null;
+  #engineCalls = 0;
+
+  constructor(options: SimulationOptions) {
+    this.#startMs = typeof options.start === 'number' ? options.start : options.start.getTime();
+    this.#clock = new VirtualClock(this.#startMs);
+    this.#horizonEnd = this.#startMs + (options.horizonMs ?? DEFAULT_HORIZON_MS);
+    this.fleet =
+      options.fleet instanceof Fleet
+        ? options.fleet
+        : new Fleet(options.fleet, { start: this.#startMs, seed: options.seed ?? 1, ...(options.health ? { health: options.health } : {}) });
+    const promotion = structuredClone(options.promotion);
+    // A rehearsal starts from the beginning; the engine's owner references need a uid.
+    delete promotion.status;
+    promotion.metadata = { ...promotion.metadata, uid: promotion.metadata.uid ?? `sim-${promotion.metadata.name}` };
+    this.#store = options.promotionStore ?? new MemoryPromotionStore(promotion);
+    this.#record = options.recordEvents ?? true;
+    this.#pending = [...(options.approvals ?? [])];
+    for (const a of this.#pending) this.#checkApprovable(a.stage, a.source);
+    this.#phases = (promotion.spec.stages ?? []).map((s) => ({ name: s.name, phase: 'Pending' as StagePhase }));
+    this.fleet.onEvent((e) => this.#fleetEvent(e));
+  }
+
+  // ---- reading -----------------------------------------------------------------------------------------
+
+  now(): Date {
+    return this.#clock.now();
+  }
+
+  nowMs(): number {
+    return this.#clock.nowMs();
+  }
+
+  get startMs(): number {
+    return this.#startMs;
+  }
+
+  get horizonEnd(): number {
+    return this.#horizonEnd;
+  }
+
+  promotion(): ClusterPromotion {
+    return this.#store.get();
+  }
+
+  phases(): readonly { name: string; phase: StagePhase }[] {
+    return this.#phases;
+  }
+
+  events(): readonly SimulationEvent[] {
+    return this.#events;
+  }
+
+  get world(): World {
+    return this.fleet;
+  }
+
+  /** How many times the engine reconciled so far (the benchmark reports it). */
+  get engineCalls(): number {
+    return this.#engineCalls;
+  }
+
+  get completed(): boolean {
+    return this.#completedAt !== null;
+  }
+
+  /** The next virtual moment anything can change, or null when nothing will without a user. */
+  nextEventAt(): Date | null {
+    const t = this.#nextAt();
+    return t === null ? null : new Date(t);
+  }
+
+  snapshot(): SimulationSnapshot {
+    const profiles = this.fleet.profiles();
+    const stats: Record<string, ProfileStats> = {};
+    const summaries: ClusterSummary[] = [];
+    for (const p of profiles) {
+      stats[p.metadata.name] = this.fleet.stats(p.metadata.name)!;
+      for (const s of this.fleet.summariesOf(p.metadata.name)) summaries.push(structuredClone(s));
+    }
+    return {
+      now: this.now(),
+      promotion: structuredClone(this.#store.get()),
+      phases: this.#phases.map((p) => ({ ...p })),
+      profiles: structuredClone(profiles),
+      summaries,
+      clusters: [...this.fleet.clusters()],
+      stats,
+    };
+  }
+
+  /** Every event as it happens (engine, fleet and user). */
+  on(listener: (e: SimulationEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Called after every instant the simulation settled at. */
+  onChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  // ---- acting ------------------------------------------------------------------------------------------
+
+  /** Processes everything due up to and including `t` and leaves the clock at `t`. */
+  async advanceTo(t: Date | number): Promise<void> {
+    const target = typeof t === 'number' ? t : t.getTime();
+    if (target < this.nowMs()) throw new Error(`cannot go back to ${new Date(target).toISOString()}`);
+    await this.#settle();
+    for (;;) {
+      const next = this.#nextAt();
+      if (next === null || next > target) break;
+      await this.#moveTo(next);
+    }
+    if (target > this.nowMs()) await this.#moveTo(target);
+  }
+
+  /** Jumps to the next moment anything changes; false when nothing will. */
+  async step(): Promise<boolean> {
+    await this.#settle();
+    const next = this.#nextAt();
+    if (next === null) return false;
+    await this.#moveTo(next);
+    return true;
+  }
+
+  /** A user approves the stage now (as `kubectl promotion approve` would). */
+  async approve(stage: string): Promise<void> {
+    this.#checkApprovable(stage, stage);
+    this.#applyApproval(stage, 'approved by the user');
+    await this.#settle();
+  }
+
+  /** The cluster's next deploy attempt fails. */
+  failNextAttempt(cluster: string): void {
+    this.fleet.failNextAttempt(cluster);
+  }
+
+  /** The promotion was changed by someone else (e.g. through the served API): reconcile it. */
+  async promotionChanged(): Promise<void> {
+    this.#engineDue = true;
+    await this.#settle();
+  }
+
+  /** Runs until nothing is left to happen, the promotion completes, or the horizon. */
+  async run(): Promise<SimulationResult> {
+    if (this.#ended) return this.#ended;
+    await this.#settle();
+    let horizonReached = false;
+    while (!this.completed) {
+      const next = this.#nextAt();
+      if (next === null) break;
+      if (next > this.#horizonEnd) {
+        horizonReached = true;
+        await this.#moveTo(this.#horizonEnd);
+        break;
+      }
+      await this.#moveTo(next);
+    }
+    this.#ended = this.#finish(horizonReached);
+    return this.#ended;
+  }
+
+  // ---- the loop ------------------------------------------------------------------------------------------
+
+  async #moveTo(t: number): Promise<void> {
+    this.#clock.advanceTo(t);
+    await this.#settle();
+  }
+
+  async #settle(): Promise<void> {
+    const now = this.nowMs();
+    const promotionName = this.#store.get().metadata.name;
+    for (let pass = 0; ; pass++) {
+      if (pass > SETTLE_LIMIT) {
+        throw new Error(`the simulation did not settle at ${new Date(now).toISOString()}: the engine keeps writing`);
+      }
+      await this.fleet.runUntil(now);
+      for (const name of this.fleet.takeDirtyProfiles()) {
+        const profile = this.fleet.profile(name);
+        if (!profile || profile.metadata.labels?.['config.projectsveltos.io/promotionname'] === promotionName) this.#engineDue = true;
+        this.#noteDeployed(name);
+      }
+      this.#fireDueApprovals(now);
+      if (this.#requeueAt !== null && this.#requeueAt <= now) this.#engineDue = true;
+      if (!this.#engineDue) break;
+      this.#engineDue = false;
+      this.#engineCalls++;
+      this.#applyResult(reconcile(this.#store.get(), this.fleet, new Date(now)), now);
+    }
+    for (const l of this.#changeListeners) l();
+  }
+
+  #applyResult(r: ReconcileResult, now: number): void {
+    // The engine's events first: they say why the fleet's reactions that follow happen.
+    for (const e of r.events) {
+      if (e.type === 'StagePromoted' && e.stage && !this.#promotedAt.has(e.stage)) this.#promotedAt.set(e.stage, now);
+      if (e.type === 'PromotionCompleted' && this.#completedAt === null) this.#completedAt = now;
+      if (e.type === 'PipelineRestarted') this.#completedAt = null;
+      this.#emit({ at: now, type: e.type, stage: e.stage, cluster: null, message: e.message });
+    }
+    let wrote = false;
+    for (const name of r.delete) {
+      this.#noteDeployed(name);
+      if (this.fleet.deleteProfile(name)) wrote = true;
+    }
+    for (const profile of r.apply) {
+      const name = profile.metadata.name;
+      if (!this.#firstApplied.has(name)) this.#firstApplied.set(name, now);
+      if (this.fleet.applyProfile(profile)) wrote = true;
+    }
+    if (r.status && !isDeepStrictEqual(r.status, this.#store.get().status)) {
+      this.#store.setStatus(r.status);
+      wrote = true;
+    }
+    if (r.specPatch) {
+      if (this.#store.patch(r.specPatch)) wrote = true;
+    }
+    this.#requeueAt = r.requeueAt ? r.requeueAt.getTime() : null;
+    this.#phases = r.phases;
+    for (const { name, phase } of r.phases) {
+      if (phase === 'AwaitingApproval') {
+        if (!this.#waitingSince.has(name)) this.#waitingSince.set(name, now);
+      } else {
+        this.#waitingSince.delete(name);
+      }
+    }
+    if (wrote) this.#engineDue = true;
+    this.#fireDueApprovals(now);
+  }
+
+  #nextAt(): number | null {
+    const now = this.nowMs();
+    let next = this.fleet.nextEventAt();
+    const consider = (t: number | null) => {
+      if (t !== null && t >= now && (next === null || t < next)) next = t;
+    };
+    if (this.#requeueAt !== null && this.#requeueAt > now) consider(this.#requeueAt);
+    for (const a of this.#pending) consider(this.#dueAt(a));
+    return next;
+  }
+
+  // ---- approvals -------------------------------------------------------------------------------------
+
+  #dueAt(a: ScheduledApproval): number | null {
+    switch (a.when.kind) {
+      case 'at':
+        return a.when.at;
+      case 'whenWaiting':
+        return this.#waitingSince.get(a.stage) ?? null;
+      case 'afterWaiting': {
+        const since = this.#waitingSince.get(a.stage);
+        return since === undefined ? null : since + a.when.ms;
+      }
+    }
+  }
+
+  #fireDueApprovals(now: number): void {
+    for (let i = 0; i < this.#pending.length; ) {
+      const a = this.#pending[i]!;
+      const due = this.#dueAt(a);
+      if (due !== null && due <= now) {
+        this.#pending.splice(i, 1);
+        this.#applyApproval(a.stage, `approved (--approve ${a.source})`);
+      } else {
+        i++;
+      }
+    }
+  }
+
+  #applyApproval(stage: string, why: string): void {
+    const promotion = this.#store.get();
+    const i = promotion.spec.stages.findIndex((s) => s.name === stage);
+    const ok =
+      i >= 0 &&
+      this.#store.patch([
+        { op: 'test', path: `/spec/stages/${i}/name`, value: stage },
+        { op: 'add', path: `/spec/stages/${i}/trigger/manual/approved`, value: true },
+      ]);
+    const now = this.nowMs();
+    if (ok) {
+      this.#emit({ at: now, type: 'Approved', stage, cluster: null, message: `stage ${stage} ${why}: spec.stages[${i}].trigger.manual.approved set to true` });
+      this.#engineDue = true;
+    } else {
+      this.#emit({ at: now, type: 'ApprovalNotApplied', stage, cluster: null, message: `stage ${stage} could not be approved: it is no longer in the promotion` });
+    }
+  }
+
+  #checkApprovable(stage: string, source: string): void {
+    const stages = this.#store.get().spec.stages ?? [];
+    const s = stages.find((x) => x.name === stage);
+    if (!s) throw new ApprovalError(`--approve ${source}: the promotion has no stage "${stage}" (stages: ${stages.map((x) => x.name).join(', ')})`);
+    if (!s.trigger?.manual) throw new ApprovalError(`--approve ${source}: stage "${stage}" has no manual trigger, so there is nothing to approve`);
+  }
+
+  // ---- events and the end --------------------------------------------------------------------------------
+
+  #fleetEvent(e: FleetEvent): void {
+    this.#emit({ at: e.at, type: e.type, stage: e.stage, cluster: e.cluster, message: e.message });
+  }
+
+  #emit(e: SimulationEvent): void {
+    if (this.#record) this.#events.push(e);
+    for (const l of this.#listeners) l(e);
+  }
+
+  #noteDeployed(profileName: string): void {
+    if (this.#deployedAt.has(profileName)) return;
+    const t = this.fleet.profileTimes(profileName)?.allProvisionedAt;
+    if (t !== null && t !== undefined) this.#deployedAt.set(profileName, t);
+  }
+
+  #finish(horizonReached: boolean): SimulationResult {
+    const now = this.nowMs();
+    const promotion = this.#store.get();
+    const stages = promotion.spec.stages ?? [];
+    const currentName = promotion.status?.currentStageName;
+    const current = this.#phases.find((p) => p.name === currentName);
+    const entry = promotion.status?.stages?.find((s) => s.name === currentName);
+    let outcome: Outcome;
+    let reason: string;
+    if (this.completed) {
+      outcome = 'Completed';
+      reason = `promotion completed after ${formatDuration(this.#completedAt! - this.#startMs)}`;
+    } else if (current?.phase === 'Failed') {
+      outcome = 'Failed';
+      reason = `stage ${current.name} failed for good: ${entry?.failureMessage ?? 'a cluster failed and will not be retried'}`;
+    } else if (current?.phase === 'AwaitingApproval') {
+      outcome = 'AwaitingApproval';
+      reason = `stage ${current.name} waits for manual approval (approve it with --approve ${current.name})`;
+    } else {
+      outcome = 'Stalled';
+      const where = current ? `stage ${current.name} is ${current.phase}` : 'no stage started';
+      const detail = entry?.failureMessage ? `: ${entry.failureMessage}` : entry?.currentStatusDescription ? ` (${entry.currentStatusDescription})` : '';
+      reason = horizonReached
+        ? `horizon reached at ${new Date(now).toISOString()} while ${where}${detail}`
+        : `nothing left to happen while ${where}${detail}`;
+    }
+    this.#emit({ at: now, type: 'SimulationEnded', stage: current?.name ?? null, cluster: null, message: `${outcome}: ${reason}` });
+
+    const reports: StageReport[] = stages.map((s, i) => {
+      const profile = mainProfileName(promotion.metadata.name, s.name);
+      this.#noteDeployed(profile);
+      const st = promotion.status?.stages?.find((e) => e.name === s.name);
+      return {
+        name: s.name,
+        clusters: [...this.fleet.clusters()].filter((c) => c.ready && matchesSelector(c.labels, s.clusterSelector)).map(clusterKey),
+        phase: this.#phases[i]?.phase ?? 'Pending',
+        deployStartedAt: this.#firstApplied.get(profile) ?? null,
+        deployedAt: this.#deployedAt.get(profile) ?? null,
+        promotedAt: this.#promotedAt.get(s.name) ?? null,
+        failureMessage: st?.failureMessage ?? null,
+      };
+    });
+    return {
+      promotion: promotion.metadata.name,
+      startedAt: this.#startMs,
+      completedAt: this.#completedAt,
+      endedAt: now,
+      outcome,
+      reason,
+      stages: reports,
+      events: this.#events,
+    };
+  }
+}
+
+/** A scheduled approval names a stage that cannot be approved (bad input). */
+export class ApprovalError extends UserError {
+  override name = 'ApprovalError';
+}

@@ -1,0 +1,969 @@
+// The fake fleet: it plays Sveltos's addon-controller for the simulation. For every ClusterProfile
+// it keeps one ClusterSummary per ready matching cluster and moves its features through
+// Provisioning, Provisioned, Failed and FailedNonRetriable on the virtual clock, as the fleet file
+// says each cluster behaves. It only ever does work when a timed task falls due, so a rollout over
+// 100,000 clusters costs a few operations per cluster, never a scan per event.
+//
+// Behaviour, following addon-controller:
+// - ClusterProfile controller: a profile matches the ready clusters its selector selects; its
+//   summaries carry a copy of the profile spec. With `maxUpdate` only that many clusters get the
+//   new spec at once (a sliding window, in the profile's matching order); the others keep the spec
+//   they had (or get no summary yet) until a slot frees, when a cluster becomes Provisioned.
+// - ClusterSummary controller: a summary whose spec changed deploys its features (Resources for
+//   policyRefs, Helm for helmCharts, Kustomize for kustomizationRefs). An attempt that installs
+//   changed content takes the cluster's deployTime (+ seeded jitter); one that finds the content
+//   already installed (e.g. only validateHealths were appended) takes its checkTime. A failed
+//   attempt shows the features Failed with the message while the next attempt runs; with the
+//   profile's maxConsecutiveFailures M, the M-th consecutive failure is FailedNonRetriable and
+//   nothing is retried. After a successful attempt the profile's validateHealths of the deployed
+//   features are evaluated against the cluster's objects: a failing check keeps its feature Failed
+//   with the check's message and is evaluated again whenever the cluster's objects change; checks
+//   of features the profile does not deploy are never evaluated (as in Sveltos).
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ANNOTATION_STAGE_NAME,
+  CONFIG_API_VERSION,
+  LABEL_PROMOTION_NAME,
+  LABEL_SUMMARY_CLUSTER,
+  LABEL_SUMMARY_CLUSTER_TYPE,
+  LABEL_SUMMARY_PROFILE,
+  LIB_API_VERSION,
+  clusterKey,
+} from '../src/api/types.ts';
+import type {
+  ClusterProfile,
+  ClusterProfileSpec,
+  ClusterRef,
+  ClusterReference,
+  ClusterSummary,
+  ClusterType,
+  FeatureID,
+  FeatureStatus,
+  FeatureSummary,
+  KubeObject,
+  ValidateHealth,
+} from '../src/api/types.ts';
+import { matchesSelector } from '../src/api/selector.ts';
+import type { World } from '../src/engine/types.ts';
+import { evaluateHealthChecks, type CheckOutcome, type ClusterObjects } from '../src/health/evaluate.ts';
+import { defaultKindExists, type ApiKind } from '../src/health/kinds.ts';
+import { EventQueue } from './event-queue.ts';
+import { mergePatch } from './merge-patch.ts';
+
+// ---- what the fleet file describes -----------------------------------------------------------
+
+/** A reference to the ConfigMap or Secret (a profile's policyRef) whose deployment creates an object. */
+export interface PolicyRefKey {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ObjectChange {
+  /** Milliseconds after the object appeared. */
+  afterMs: number;
+  /** RFC 7386 JSON merge patch applied to the object (null deletes a field). */
+  merge?: Record<string, unknown>;
+  /** The object disappears. */
+  delete?: boolean;
+}
+
+/** An object whose presence or content changes over virtual time. */
+export interface DynamicObjectSpec {
+  object: KubeObject;
+  /** It appears when a profile referencing this policyRef is deployed on the cluster; absent: present from the start. */
+  createdBy?: PolicyRefKey;
+  timeline: ObjectChange[];
+}
+
+export interface FleetClusterSpec {
+  namespace: string;
+  name: string;
+  type: ClusterType;
+  labels: Record<string, string>;
+  ready: boolean;
+  /** How long an attempt installing changed content takes. */
+  deployTimeMs: number;
+  /** How long a re-provisioning takes when the content is already installed. */
+  checkTimeMs: number;
+  /** Up to this much is added to each deploy attempt, drawn from the seeded generator. */
+  jitterMs: number;
+  /** The first N deploy attempts on this cluster fail; "permanent": every one fails for good. */
+  failures: number | 'permanent';
+  failureMessage?: string;
+  /** Objects present from the start that never change (share one array between identical clusters: checks are evaluated once per array). */
+  objects: KubeObject[];
+  /** Kinds the cluster serves besides the built-in ones and those of its objects (CRDs with no objects yet). */
+  kinds: ApiKind[];
+  dynamicObjects: DynamicObjectSpec[];
+}
+
+export interface FleetSpec {
+  clusters: FleetClusterSpec[];
+}
+
+// ---- health checks -----------------------------------------------------------------------------------
+
+/** Evaluates checks against one cluster's objects (src/health, Lua in wasmoon and CEL); injectable for tests. */
+export type HealthEvaluator = (checks: readonly ValidateHealth[], cluster: ClusterObjects) => Promise<CheckOutcome[]>;
+
+// ---- what the fleet tells the world --------------------------------------------------------------
+
+export type FleetEventType =
+  | 'Deploying'
+  | 'Provisioned'
+  | 'DeployFailed'
+  | 'FailedNonRetriable'
+  | 'HealthCheckFailed'
+  | 'HealthChecksPassed'
+  | 'HealthCheckIgnored'
+  | 'ObjectCreated'
+  | 'ObjectUpdated'
+  | 'ObjectDeleted';
+
+export interface FleetEvent {
+  at: number;
+  type: FleetEventType;
+  /** The profile whose work this is, or null for an object changing on its own timeline. */
+  profile: string | null;
+  /** The promotion stage of that profile (its stagename annotation), if any. */
+  stage: string | null;
+  /** `namespace/name`, or null for a profile-wide notice. */
+  cluster: string | null;
+  message: string;
+}
+
+export interface ProfileStats {
+  matching: number;
+  /** Provisioned with the profile's current spec. */
+  provisioned: number;
+  /** Being deployed or re-provisioned with the current spec (failed attempts being retried included). */
+  updating: number;
+  /** Waiting for a maxUpdate slot. */
+  waiting: number;
+  /** Showing Failed (deploy failure being retried, or a failing health check). */
+  failed: number;
+  failedNonRetriable: number;
+}
+
+export interface FleetOptions {
+  start: Date | number;
+  seed?: number;
+  health?: HealthEvaluator;
+}
+
+// ---- internal state --------------------------------------------------------------------------------
+
+type Phase = 'idle' | 'provisioning' | 'retrying' | 'provisioned' | 'healthFailing' | 'failed' | 'nonRetriable';
+
+interface ClusterState {
+  index: number;
+  key: string;
+  spec: FleetClusterSpec;
+  ref: ClusterRef;
+  objects: KubeObject[];
+  failuresLeft: number | 'permanent';
+  extraFailures: number;
+  summaries: SummaryState[] | undefined;
+  dynamic: DynamicState[] | undefined;
+}
+
+interface DynamicState {
+  spec: DynamicObjectSpec;
+  present: boolean;
+  current: KubeObject;
+  gen: number;
+  providers: Set<SummaryState>;
+  profile: ProfileState | null;
+}
+
+interface ProfileState {
+  name: string;
+  object: ClusterProfile;
+  version: number;
+  spec: ClusterProfileSpec;
+  contentKey: string;
+  features: FeatureID[];
+  checks: ValidateHealth[];
+  stage: string | null;
+  selectorKey: string;
+  matching: ClusterState[];
+  summaries: Map<ClusterState, SummaryState>;
+  maxUpdate: number;
+  waiting: ClusterState[];
+  waitingHead: number;
+  updating: number;
+  provisioned: number;
+  failed: number;
+  nonRetriable: number;
+  maxConsecutiveFailures: number | undefined;
+  /** Changes to which clusters fail since the engine last looked (see #setPhase). */
+  failureChanges: number;
+  /** How many clusters were ever Provisioned for this profile, and when the last of them first was. */
+  everProvisioned: number;
+  firstAppliedAt: number;
+  allProvisionedAt: number | null;
+}
+
+interface SummaryState {
+  cluster: ClusterState;
+  profile: ProfileState;
+  object: ClusterSummary & { status: { featureSummaries: FeatureSummary[] } };
+  version: number;
+  gen: number;
+  phase: Phase;
+  inWindow: boolean;
+  attemptIsDeploy: boolean;
+  attempts: number;
+  consecutiveFailures: number;
+  deployedContentKey: string | null;
+  everProvisioned: boolean;
+  removed: boolean;
+}
+
+type Task =
+  | { at: number; seq: number; kind: 'attempt'; s: SummaryState; gen: number }
+  | { at: number; seq: number; kind: 'evaluate'; s: SummaryState; gen: number }
+  | { at: number; seq: number; kind: 'timeline'; c: ClusterState; d: DynamicState; gen: number; step: number };
+
+const FEATURE_ORDER: FeatureID[] = ['Resources', 'Helm', 'Kustomize'];
+
+export class Fleet implements World {
+  readonly #clusters: ClusterState[];
+  readonly #refs: ClusterRef[];
+  readonly #byKey = new Map<string, ClusterState>();
+  readonly #profiles = new Map<string, ProfileState>();
+  readonly #queue = new EventQueue<Task>();
+  readonly #listeners = new Set<(e: FleetEvent) => void>();
+  readonly #dirty = new Set<string>();
+  readonly #health: HealthEvaluator;
+  readonly #seed: number;
+  // checks -> objects -> kinds -> outcomes: clusters sharing objects share one evaluation.
+  readonly #healthCache = new WeakMap<ValidateHealth[], WeakMap<KubeObject[], WeakMap<ApiKind[], CheckOutcome[]>>>();
+  #now: number;
+  #uid = 0;
+
+  constructor(spec: FleetSpec, options: FleetOptions) {
+    this.#now = typeof options.start === 'number' ? options.start : options.start.getTime();
+    this.#seed = (options.seed ?? 1) >>> 0;
+    this.#health = options.health ?? evaluateHealthChecks;
+    this.#clusters = spec.clusters.map((cs, index) => {
+      const key = clusterKey(cs);
+      if (this.#byKey.has(key)) throw new Error(`cluster ${key} is defined twice`);
+      const c: ClusterState = {
+        index,
+        key,
+        spec: cs,
+        ref: { namespace: cs.namespace, name: cs.name, type: cs.type, labels: cs.labels, ready: cs.ready },
+        objects: cs.objects,
+        failuresLeft: cs.failures,
+        extraFailures: 0,
+        summaries: undefined,
+        dynamic: undefined,
+      };
+      this.#byKey.set(key, c);
+      return c;
+    });
+    this.#refs = this.#clusters.map((c) => c.ref);
+    for (const c of this.#clusters) {
+      if (c.spec.dynamicObjects.length === 0) continue;
+      c.dynamic = c.spec.dynamicObjects.map((d) => ({
+        spec: d,
+        present: false,
+        current: d.object,
+        gen: 0,
+        providers: new Set(),
+        profile: null,
+      }));
+      let changed = false;
+      for (const d of c.dynamic) {
+        if (!d.spec.createdBy) {
+          this.#appear(c, d, null, false);
+          changed = true;
+        }
+      }
+      if (changed) this.#rebuildObjects(c);
+    }
+  }
+
+  // ---- World ----------------------------------------------------------------------------------------
+
+  clusters(): Iterable<ClusterRef> {
+    return this.#refs;
+  }
+
+  *profilesOf(promotionName: string): Iterable<ClusterProfile> {
+    for (const p of this.#profiles.values()) {
+      if (p.object.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName) yield p.object;
+    }
+  }
+
+  *summariesOf(profileName: string): Iterable<ClusterSummary> {
+    const p = this.#profiles.get(profileName);
+    if (!p) return;
+    for (const s of p.summaries.values()) yield s.object;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------------
+
+  nowMs(): number {
+    return this.#now;
+  }
+
+  profile(name: string): ClusterProfile | undefined {
+    return this.#profiles.get(name)?.object;
+  }
+
+  profiles(): ClusterProfile[] {
+    return [...this.#profiles.values()].map((p) => p.object);
+  }
+
+  cluster(key: string): { ref: ClusterRef; objects: KubeObject[] } | undefined {
+    const c = this.#byKey.get(key);
+    return c && { ref: c.ref, objects: c.objects };
+  }
+
+  /** Ready clusters a selector matches, in fleet order: what a profile with it would match. */
+  matchingClusters(selector: ClusterProfileSpec['clusterSelector']): ClusterRef[] {
+    return this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, selector)).map((c) => c.ref);
+  }
+
+  stats(profileName: string): ProfileStats | undefined {
+    const p = this.#profiles.get(profileName);
+    if (!p) return undefined;
+    return {
+      matching: p.matching.length,
+      provisioned: p.provisioned,
+      updating: p.updating,
+      waiting: p.waiting.length - p.waitingHead,
+      failed: p.failed,
+      failedNonRetriable: p.nonRetriable,
+    };
+  }
+
+  /** Whether every matching cluster is Provisioned with the profile's current spec. */
+  isDeployed(profileName: string): boolean {
+    const p = this.#profiles.get(profileName);
+    return !!p && isDeployed(p);
+  }
+
+  /** When the profile was first applied and when its last cluster first became Provisioned. */
+  profileTimes(profileName: string): { firstAppliedAt: number; allProvisionedAt: number | null } | undefined {
+    const p = this.#profiles.get(profileName);
+    return p && { firstAppliedAt: p.firstAppliedAt, allProvisionedAt: p.allProvisionedAt };
+  }
+
+  /**
+   * Profiles whose state, as an engine sees it, changed since the last call: deployed or not, some
+   * cluster failing or none, some failing for good or none. Changes in which clusters fail while
+   * others already do are reported at once on stages of up to 100 clusters, and after every 1% of
+   * the stage's clusters changed on larger ones.
+   */
+  takeDirtyProfiles(): string[] {
+    const out = [...this.#dirty];
+    this.#dirty.clear();
+    for (const name of out) {
+      const p = this.#profiles.get(name);
+      if (p) p.failureChanges = 0;
+    }
+    return out;
+  }
+
+  /** The next virtual moment anything of the fleet's own will change, or null when nothing will. */
+  nextEventAt(): number | null {
+    for (;;) {
+      const t = this.#queue.peek();
+      if (!t) return null;
+      if (isStale(t)) {
+        this.#queue.pop();
+        continue;
+      }
+      return t.at;
+    }
+  }
+
+  onEvent(listener: (e: FleetEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ---- writing (the management cluster's API, as the engine's caller uses it) -------------------------------
+
+  /** Creates or updates a ClusterProfile at the fleet's current time. Returns whether anything changed. */
+  applyProfile(profile: ClusterProfile): boolean {
+    const name = profile.metadata.name;
+    const existing = this.#profiles.get(name);
+    if (existing && isDeepStrictEqual(existing.object.spec, profile.spec)) {
+      if (isDeepStrictEqual(existing.object.metadata.labels, profile.metadata.labels) && isDeepStrictEqual(existing.object.metadata.annotations, profile.metadata.annotations)) {
+        return false;
+      }
+      existing.object = { ...existing.object, metadata: { ...existing.object.metadata, labels: profile.metadata.labels, annotations: profile.metadata.annotations } };
+      existing.stage = profile.metadata.annotations?.[ANNOTATION_STAGE_NAME] ?? null;
+      return true;
+    }
+    const spec = deepFreeze(structuredClone(profile.spec));
+    const p: ProfileState = existing ?? {
+      name,
+      object: profile,
+      version: 0,
+      spec,
+      contentKey: '',
+      features: [],
+      checks: [],
+      stage: null,
+      selectorKey: '\u0000',
+      matching: [],
+      summaries: new Map(),
+      maxUpdate: 0,
+      waiting: [],
+      waitingHead: 0,
+      updating: 0,
+      provisioned: 0,
+      failed: 0,
+      nonRetriable: 0,
+      maxConsecutiveFailures: undefined,
+      failureChanges: 0,
+      everProvisioned: 0,
+      firstAppliedAt: this.#now,
+      allProvisionedAt: null,
+    };
+    const wasDeployed = existing ? isDeployed(p) : null;
+    p.version++;
+    p.spec = spec;
+    p.contentKey = contentKey(spec);
+    p.features = featuresOf(spec);
+    p.checks = spec.validateHealths ?? [];
+    p.stage = profile.metadata.annotations?.[ANNOTATION_STAGE_NAME] ?? null;
+    p.maxConsecutiveFailures = spec.maxConsecutiveFailures ?? undefined;
+    this.#profiles.set(name, p);
+
+    const selectorKey = JSON.stringify(spec.clusterSelector ?? null);
+    if (selectorKey !== p.selectorKey) {
+      p.selectorKey = selectorKey;
+      p.matching = this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, spec.clusterSelector));
+      const still = new Set(p.matching);
+      for (const [c, s] of p.summaries) if (!still.has(c)) this.#removeSummary(s);
+    }
+    p.maxUpdate = resolveMaxUpdate(spec.maxUpdate, p.matching.length);
+    // The profile and its summaries share one frozen spec: summaries are copies in meaning, and an
+    // engine comparing a summary's spec with its profile's finds them identical at once.
+    p.object = {
+      ...structuredClone(profile),
+      spec,
+      metadata: {
+        ...structuredClone(profile.metadata),
+        uid: existing?.object.metadata.uid ?? `sim-${++this.#uid}`,
+        generation: p.version,
+        creationTimestamp: existing?.object.metadata.creationTimestamp ?? new Date(this.#now).toISOString(),
+      },
+      status: { matchingClusters: p.matching.map(clusterReference) },
+    };
+
+    for (const check of p.checks) {
+      if (!p.features.includes(check.featureID)) {
+        this.#emit('HealthCheckIgnored', p, null, `health check ${check.name} is for feature ${check.featureID}, which ${name} does not deploy: Sveltos never evaluates it`);
+      }
+    }
+
+    // A new spec: clusters already in the window keep their slot and take the new spec at once;
+    // every other matching cluster queues for a slot (or starts now when there is no limit).
+    p.provisioned = 0;
+    p.updating = 0;
+    p.waiting = [];
+    p.waitingHead = 0;
+    for (const c of p.matching) {
+      const s = p.summaries.get(c);
+      if (s?.inWindow) {
+        p.updating++;
+      } else {
+        p.waiting.push(c);
+      }
+    }
+    for (const s of p.summaries.values()) {
+      if (s.inWindow) this.#update(s);
+    }
+    this.#fillWindow(p);
+    if (p.matching.length === 0 && p.allProvisionedAt === null) p.allProvisionedAt = this.#now;
+    if (wasDeployed !== isDeployed(p)) this.#dirty.add(name);
+    return true;
+  }
+
+  /** Deletes a ClusterProfile and its summaries. Returns whether it existed. */
+  deleteProfile(name: string): boolean {
+    const p = this.#profiles.get(name);
+    if (!p) return false;
+    for (const s of [...p.summaries.values()]) this.#removeSummary(s);
+    this.#profiles.delete(name);
+    this.#dirty.add(name);
+    return true;
+  }
+
+  /** The cluster's next deploy attempt fails (for the interactive view's "break this cluster"). */
+  failNextAttempt(key: string): void {
+    const c = this.#byKey.get(key);
+    if (!c) throw new Error(`no cluster ${key} in the fleet`);
+    c.extraFailures++;
+  }
+
+  /** Processes every task due at or before `t`, then sets the fleet's time to `t`. */
+  async runUntil(t: number): Promise<void> {
+    if (t < this.#now) throw new Error(`fleet cannot go back in time to ${new Date(t).toISOString()}`);
+    for (;;) {
+      const task = this.#queue.peek();
+      if (!task || task.at > t) break;
+      this.#queue.pop();
+      if (isStale(task)) continue;
+      this.#now = task.at;
+      switch (task.kind) {
+        case 'attempt':
+          await this.#finishAttempt(task.s);
+          break;
+        case 'evaluate':
+          await this.#evaluate(task.s);
+          break;
+        case 'timeline':
+          this.#timelineStep(task.c, task.d, task.step);
+          break;
+      }
+    }
+    this.#now = t;
+  }
+
+  // ---- ClusterProfile controller ------------------------------------------------------------------------
+
+  #fillWindow(p: ProfileState): void {
+    while (p.waitingHead < p.waiting.length && (p.maxUpdate === 0 || p.updating < p.maxUpdate)) {
+      const c = p.waiting[p.waitingHead++]!;
+      if (p.waitingHead === p.waiting.length) {
+        p.waiting = [];
+        p.waitingHead = 0;
+      }
+      p.updating++;
+      let s = p.summaries.get(c);
+      if (!s) s = this.#createSummary(p, c);
+      s.inWindow = true;
+      this.#update(s);
+    }
+  }
+
+  #createSummary(p: ProfileState, c: ClusterState): SummaryState {
+    const typeWord = c.ref.type === 'Capi' ? 'capi' : 'sveltos';
+    const object = {
+      apiVersion: CONFIG_API_VERSION,
+      kind: 'ClusterSummary',
+      metadata: {
+        name: `${p.name}-${typeWord}-${c.ref.name}`,
+        namespace: c.ref.namespace,
+        labels: {
+          [LABEL_SUMMARY_PROFILE]: p.name,
+          [LABEL_SUMMARY_CLUSTER]: c.ref.name,
+          [LABEL_SUMMARY_CLUSTER_TYPE]: c.ref.type,
+        },
+      },
+      spec: { clusterNamespace: c.ref.namespace, clusterName: c.ref.name, clusterType: c.ref.type, clusterProfileSpec: p.spec },
+      status: { featureSummaries: [] as FeatureSummary[] },
+    } satisfies ClusterSummary;
+    const s: SummaryState = {
+      cluster: c,
+      profile: p,
+      object,
+      version: 0,
+      gen: 0,
+      phase: 'idle',
+      inWindow: false,
+      attemptIsDeploy: false,
+      attempts: 0,
+      consecutiveFailures: 0,
+      deployedContentKey: null,
+      everProvisioned: false,
+      removed: false,
+    };
+    p.summaries.set(c, s);
+    (c.summaries ??= []).push(s);
+    return s;
+  }
+
+  /** Gives the summary the profile's current spec and starts deploying it. */
+  #update(s: SummaryState): void {
+    const p = s.profile;
+    // The phase first: counters look at the version the summary held until now.
+    this.#setPhase(s, 'provisioning', p.features.map((f) => ({ featureID: f, status: 'Provisioning' })));
+    s.version = p.version;
+    s.object.spec = { ...s.object.spec, clusterProfileSpec: p.spec };
+    s.attempts = 0;
+    s.consecutiveFailures = 0;
+    this.#startAttempt(s);
+  }
+
+  #startAttempt(s: SummaryState): void {
+    const c = s.cluster;
+    const p = s.profile;
+    s.gen++;
+    s.attempts++;
+    s.attemptIsDeploy = p.contentKey !== s.deployedContentKey;
+    let duration = c.spec.checkTimeMs;
+    if (s.attemptIsDeploy) {
+      duration = c.spec.deployTimeMs + this.#jitter(c, p.name, s.attempts);
+    }
+    this.#queue.push({ at: this.#now + duration, kind: 'attempt', s, gen: s.gen });
+    const what = s.attemptIsDeploy ? 'deploying' : 're-provisioning';
+    const attempt = s.attempts > 1 ? ` (attempt ${s.attempts})` : '';
+    this.#emit('Deploying', p, c, `${what} ${p.name}${attempt}`);
+  }
+
+  #removeSummary(s: SummaryState): void {
+    const p = s.profile;
+    const c = s.cluster;
+    const wasDeployed = isDeployed(p);
+    this.#setPhase(s, 'idle', []);
+    s.removed = true;
+    s.gen++;
+    if (s.inWindow) {
+      s.inWindow = false;
+      p.updating--;
+    }
+    p.summaries.delete(c);
+    if (s.everProvisioned) p.everProvisioned--;
+    const list = c.summaries!;
+    list.splice(list.indexOf(s), 1);
+    this.#withdrawObjects(s);
+    if (wasDeployed !== isDeployed(p)) this.#dirty.add(p.name);
+  }
+
+  // ---- ClusterSummary controller ------------------------------------------------------------------------
+
+  async #finishAttempt(s: SummaryState): Promise<void> {
+    const c = s.cluster;
+    const p = s.profile;
+    if (s.attemptIsDeploy) {
+      const failure = this.#takeFailure(c);
+      if (failure === 'permanent') {
+        this.#failForGood(s, c.spec.failureMessage ?? `deploying ${p.name} failed on ${c.key} and will not be retried (failures: permanent)`);
+        return;
+      }
+      if (failure === 'once') {
+        s.consecutiveFailures++;
+        const message = c.spec.failureMessage ?? `deploy attempt ${s.attempts} of ${p.name} failed on ${c.key}`;
+        const max = p.maxConsecutiveFailures;
+        if (max !== undefined && s.consecutiveFailures >= max) {
+          this.#emit('DeployFailed', p, c, message);
+          this.#failForGood(s, 'the maximum number of consecutive errors has been reached');
+          return;
+        }
+        this.#setPhase(
+          s,
+          'retrying',
+          p.features.map((f) => ({ featureID: f, status: 'Failed', failureMessage: message, consecutiveFailures: s.consecutiveFailures })),
+        );
+        this.#emit('DeployFailed', p, c, message);
+        this.#startAttempt(s);
+        return;
+      }
+      s.deployedContentKey = p.contentKey;
+      s.consecutiveFailures = 0;
+      this.#deliverObjects(s);
+    }
+    await this.#evaluate(s);
+  }
+
+  #failForGood(s: SummaryState, message: string): void {
+    const p = s.profile;
+    this.#setPhase(
+      s,
+      'nonRetriable',
+      p.features.map((f) => ({ featureID: f, status: 'FailedNonRetriable', failureMessage: message, consecutiveFailures: s.consecutiveFailures || undefined })),
+    );
+    this.#emit('FailedNonRetriable', p, s.cluster, message);
+  }
+
+  /** Evaluates the health checks of the deployed features; none: Provisioned. */
+  async #evaluate(s: SummaryState): Promise<void> {
+    const p = s.profile;
+    const c = s.cluster;
+    const checks = p.checks.filter((h) => p.features.includes(h.featureID));
+    let failing: CheckOutcome[] = [];
+    if (checks.length > 0) {
+      const gen = s.gen;
+      const results = await this.#runChecks(p.checks, checks, c);
+      if (s.removed || s.gen !== gen) return;
+      failing = results.filter((r) => !r.healthy);
+    }
+    if (failing.length === 0) {
+      if (checks.length > 0) this.#emit('HealthChecksPassed', p, c, `health checks ${checks.map((h) => h.name).join(', ')} passed`);
+      this.#provisioned(s);
+      return;
+    }
+    // addon-controller stops a feature at its first failing check: that one is what it shows.
+    const byFeature = new Map<FeatureID, string>();
+    for (const r of failing) if (!byFeature.has(r.featureID)) byFeature.set(r.featureID, r.message);
+    const before = s.phase === 'healthFailing' ? s.object.status.featureSummaries : null;
+    const features: FeatureSummary[] = p.features.map((f) => {
+      const message = byFeature.get(f);
+      return message === undefined ? { featureID: f, status: 'Provisioned' } : { featureID: f, status: 'Failed', failureMessage: message };
+    });
+    if (before && isDeepStrictEqual(before, features)) return;
+    this.#setPhase(s, 'healthFailing', features);
+    for (const message of byFeature.values()) this.#emit('HealthCheckFailed', p, c, message);
+  }
+
+  async #runChecks(all: ValidateHealth[], checks: ValidateHealth[], c: ClusterState): Promise<CheckOutcome[]> {
+    const objects = c.objects;
+    const kinds = c.spec.kinds;
+    let byObjects = this.#healthCache.get(all);
+    if (!byObjects) this.#healthCache.set(all, (byObjects = new WeakMap()));
+    let byKinds = byObjects.get(objects);
+    if (!byKinds) byObjects.set(objects, (byKinds = new WeakMap()));
+    const cached = byKinds.get(kinds);
+    if (cached) return cached;
+    let results: CheckOutcome[];
+    try {
+      results = await this.#health(checks, { objects, kindExists: defaultKindExists(objects, kinds) });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      results = checks.map((h) => ({ check: h.name, featureID: h.featureID, healthy: false, message }));
+    }
+    byKinds.set(kinds, results);
+    return results;
+  }
+
+  #provisioned(s: SummaryState): void {
+    const p = s.profile;
+    const c = s.cluster;
+    this.#setPhase(s, 'provisioned', p.features.map((f) => ({ featureID: f, status: 'Provisioned' })));
+    this.#emit('Provisioned', p, c, `${p.name} provisioned`);
+    if (!s.everProvisioned) {
+      s.everProvisioned = true;
+      p.everProvisioned++;
+      if (p.allProvisionedAt === null && p.everProvisioned === p.matching.length) p.allProvisionedAt = this.#now;
+    }
+    if (s.inWindow) {
+      s.inWindow = false;
+      p.updating--;
+      this.#fillWindow(p);
+    }
+  }
+
+  #takeFailure(c: ClusterState): 'permanent' | 'once' | null {
+    if (c.failuresLeft === 'permanent') return 'permanent';
+    if (c.extraFailures > 0) {
+      c.extraFailures--;
+      return 'once';
+    }
+    if (c.failuresLeft > 0) {
+      c.failuresLeft--;
+      return 'once';
+    }
+    return null;
+  }
+
+  /** Moves a summary to a phase, keeping the profile's counters and the engine's dirty set right. */
+  #setPhase(s: SummaryState, phase: Phase, features: FeatureSummary[]): void {
+    const p = s.profile;
+    const wasDeployed = isDeployed(p);
+    const old = s.phase;
+    const oldFailing = isFailing(old);
+    const failedBefore = p.failed;
+    const nonRetriableBefore = p.nonRetriable;
+    const current = s.version === p.version;
+    if (old === 'provisioned' && current) p.provisioned--;
+    if (oldFailing) p.failed--;
+    if (old === 'nonRetriable') p.nonRetriable--;
+    s.phase = phase;
+    s.object.status.featureSummaries = features;
+    if (phase === 'provisioned') p.provisioned++;
+    if (isFailing(phase)) p.failed++;
+    if (phase === 'nonRetriable') p.nonRetriable++;
+    if (wasDeployed !== isDeployed(p) || (p.failed === 0) !== (failedBefore === 0) || (p.nonRetriable === 0) !== (nonRetriableBefore === 0)) {
+      this.#dirty.add(p.name);
+    } else if (oldFailing || isFailing(phase)) {
+      p.failureChanges++;
+      // Which clusters fail only changes the wording of the stage's failure message: over large
+      // stages that is refreshed once every 1% of the stage's clusters' changes, so that the
+      // engine's O(stage) work stays proportional to what happens (see takeDirtyProfiles).
+      if (p.failureChanges >= Math.max(1, Math.ceil(p.matching.length / 100))) this.#dirty.add(p.name);
+    }
+  }
+
+  // ---- objects changing over virtual time --------------------------------------------------------------------
+
+  #deliverObjects(s: SummaryState): void {
+    const c = s.cluster;
+    if (!c.dynamic) return;
+    const refs = s.profile.spec.policyRefs ?? [];
+    let changed = false;
+    for (const d of c.dynamic) {
+      const by = d.spec.createdBy;
+      if (!by) continue;
+      const provides = refs.some((r) => r.kind === by.kind && r.name === by.name && (r.namespace || c.ref.namespace) === (by.namespace || c.ref.namespace));
+      if (provides) {
+        d.providers.add(s);
+        if (!d.present) {
+          this.#appear(c, d, s.profile, true);
+          changed = true;
+        }
+      } else if (d.providers.delete(s) && d.providers.size === 0 && d.present) {
+        this.#disappear(c, d, s.profile);
+        changed = true;
+      }
+    }
+    if (changed) this.#objectsChanged(c);
+  }
+
+  #withdrawObjects(s: SummaryState): void {
+    const c = s.cluster;
+    if (!c.dynamic) return;
+    let changed = false;
+    for (const d of c.dynamic) {
+      if (d.providers.delete(s) && d.providers.size === 0 && d.present) {
+        this.#disappear(c, d, s.profile);
+        changed = true;
+      }
+    }
+    if (changed) this.#objectsChanged(c);
+  }
+
+  #appear(c: ClusterState, d: DynamicState, profile: ProfileState | null, emit: boolean): void {
+    d.present = true;
+    d.current = d.spec.object;
+    d.profile = profile;
+    d.gen++;
+    for (let step = 0; step < d.spec.timeline.length; step++) {
+      this.#queue.push({ at: this.#now + d.spec.timeline[step]!.afterMs, kind: 'timeline', c, d, gen: d.gen, step });
+    }
+    if (emit) this.#emitObject('ObjectCreated', c, d, `${describe(d.current)} created by ${profile?.name}`);
+  }
+
+  #disappear(c: ClusterState, d: DynamicState, profile: ProfileState | null): void {
+    d.present = false;
+    d.gen++;
+    this.#emitObject('ObjectDeleted', c, d, `${describe(d.current)} deleted${profile ? ` with ${profile.name}` : ''}`);
+  }
+
+  #timelineStep(c: ClusterState, d: DynamicState, step: number): void {
+    const change = d.spec.timeline[step]!;
+    if (change.delete) {
+      d.present = false;
+      d.gen++;
+      this.#emitObject('ObjectDeleted', c, d, `${describe(d.current)} deleted`);
+    } else if (change.merge) {
+      d.current = mergePatch(d.current, change.merge) as KubeObject;
+      this.#emitObject('ObjectUpdated', c, d, `${describe(d.current)} changed: ${JSON.stringify(change.merge)}`);
+    }
+    this.#objectsChanged(c);
+  }
+
+  #rebuildObjects(c: ClusterState): void {
+    const live = c.dynamic!.filter((d) => d.present).map((d) => d.current);
+    c.objects = live.length === 0 ? c.spec.objects : [...c.spec.objects, ...live];
+  }
+
+  /** Health checks failing on this cluster are evaluated again, in order, at this instant. */
+  #objectsChanged(c: ClusterState): void {
+    this.#rebuildObjects(c);
+    for (const s of c.summaries ?? []) {
+      if (s.phase === 'healthFailing') this.#queue.push({ at: this.#now, kind: 'evaluate', s, gen: s.gen });
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------------------
+
+  #jitter(c: ClusterState, profileName: string, attempt: number): number {
+    const max = c.spec.jitterMs;
+    if (max <= 0) return 0;
+    // A hash of (seed, cluster, profile, attempt) rather than one shared stream: the same cluster
+    // gets the same jitter whatever else the simulation does, so a seed reproduces a run exactly.
+    let h = this.#seed ^ 0x9e3779b9;
+    h = fnv1a(c.key, h);
+    h = fnv1a(profileName, h);
+    h = mix32(h ^ Math.imul(attempt, 0x85ebca6b));
+    return Math.round((h / 0x1_0000_0000) * max);
+  }
+
+  #emit(type: FleetEventType, p: ProfileState, c: ClusterState | null, message: string): void {
+    if (this.#listeners.size === 0) return;
+    const e: FleetEvent = { at: this.#now, type, profile: p.name, stage: p.stage, cluster: c ? c.key : null, message };
+    for (const l of this.#listeners) l(e);
+  }
+
+  #emitObject(type: FleetEventType, c: ClusterState, d: DynamicState, message: string): void {
+    if (this.#listeners.size === 0) return;
+    const e: FleetEvent = { at: this.#now, type, profile: d.profile?.name ?? null, stage: d.profile?.stage ?? null, cluster: c.key, message };
+    for (const l of this.#listeners) l(e);
+  }
+}
+
+function isStale(t: Task): boolean {
+  if (t.kind === 'timeline') return t.gen !== t.d.gen || !t.d.present;
+  return t.s.removed || t.gen !== t.s.gen;
+}
+
+function isDeployed(p: ProfileState): boolean {
+  return p.waitingHead >= p.waiting.length && p.provisioned === p.matching.length;
+}
+
+function isFailing(phase: Phase): boolean {
+  return phase === 'retrying' || phase === 'healthFailing' || phase === 'nonRetriable';
+}
+
+/** The part of a spec whose change means installing something new (not just re-checking). */
+function contentKey(spec: ClusterProfileSpec): string {
+  return JSON.stringify([spec.policyRefs ?? null, spec.helmCharts ?? null, spec.kustomizationRefs ?? null]);
+}
+
+function featuresOf(spec: ClusterProfileSpec): FeatureID[] {
+  return FEATURE_ORDER.filter((f) =>
+    f === 'Resources' ? (spec.policyRefs?.length ?? 0) > 0 : f === 'Helm' ? (spec.helmCharts?.length ?? 0) > 0 : (spec.kustomizationRefs?.length ?? 0) > 0,
+  );
+}
+
+/** maxUpdate as Sveltos reads it: a count, or a percentage of the matching clusters rounded up; 0: no limit. */
+export function resolveMaxUpdate(value: number | string | undefined, matching: number): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number') return Math.max(0, Math.floor(value));
+  const m = /^\s*(\d+)\s*%\s*$/.exec(value);
+  if (m) {
+    const pct = Number(m[1]);
+    if (pct === 0) return 0;
+    return Math.max(1, Math.ceil((pct * matching) / 100));
+  }
+  const n = Number(value);
+  return Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0;
+}
+
+function clusterReference(c: ClusterState): ClusterReference {
+  return c.ref.type === 'Capi'
+    ? { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', namespace: c.ref.namespace, name: c.ref.name }
+    : { apiVersion: LIB_API_VERSION, kind: 'SveltosCluster', namespace: c.ref.namespace, name: c.ref.name };
+}
+
+function describe(o: KubeObject): string {
+  const ns = o.metadata.namespace ? `${o.metadata.namespace}/` : '';
+  return `${o.kind} ${ns}${o.metadata.name}`;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+function fnv1a(s: string, h: number): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export type { FeatureStatus };
