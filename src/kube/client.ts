@@ -1,0 +1,211 @@
+// HTTP to the Kubernetes API. The client library decides the credentials and TLS (tokens, client
+// certificates, exec plugins, OIDC, CA bundles) for every request; the requests themselves go
+// through undici directly, because the library's generated API and its Watch cannot stream a watch
+// longer than 30 quiet seconds, send repeated impersonation headers, or honour --request-timeout.
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
+import { request, type Dispatcher } from 'undici';
+import type { ClusterConnection } from './kubeconfig.ts';
+
+/** A failure the API server answered with (a `Status` body when it sent one). */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly method: string,
+    readonly path: string,
+    readonly details: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] } = {},
+  ) {
+    super(message);
+  }
+}
+
+export type TransportProblem = 'refused' | 'timeout' | 'tls' | 'dns' | 'reset';
+
+/** No answer from the server at all: not running, not reachable, or TLS refused. */
+export class KubeUnreachableError extends Error {
+  override name = 'KubeUnreachableError';
+  constructor(
+    readonly server: string,
+    readonly problem: TransportProblem,
+    readonly detail: string,
+    readonly attempts: number,
+  ) {
+    super(`${server}: ${detail}`);
+  }
+}
+
+export interface RetryPolicy {
+  /** Tries in total, the first included. */
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 250, capMs: 4000 };
+
+export interface ClientOptions {
+  retry?: RetryPolicy;
+  /** Waits between retries; tests pass one that resolves at once. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  userAgent?: string;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Retry when the server cannot be reached; on by default for reads, off for writes. */
+  retry?: boolean;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export class KubeClient {
+  readonly #retry: RetryPolicy;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  readonly #userAgent: string;
+  #dispatcher: Dispatcher | undefined | null = null;
+
+  constructor(
+    readonly connection: ClusterConnection,
+    options: ClientOptions = {},
+  ) {
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#sleep = options.sleep ?? abortableSleep;
+    this.#random = options.random ?? Math.random;
+    this.#userAgent = options.userAgent ?? 'kubectl-promotion';
+  }
+
+  /** One request, decoded from JSON; retried with backoff and jitter while the server is unreachable. */
+  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const retry = options.retry ?? method === 'GET';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once<T>(method, path, options);
+      } catch (e) {
+        const refusedBeforeSending = e instanceof KubeUnreachableError && e.problem === 'refused';
+        const retryable = e instanceof KubeUnreachableError && e.problem !== 'tls' && (retry || refusedBeforeSending);
+        const busy = e instanceof KubeApiError && (e.code === 429 || e.code === 503) && retry;
+        if ((!retryable && !busy) || attempt >= this.#retry.attempts || options.signal?.aborted) {
+          if (e instanceof KubeUnreachableError) throw new KubeUnreachableError(e.server, e.problem, e.detail, attempt);
+          throw e;
+        }
+        await this.#sleep(backoffDelay(attempt, this.#retry, this.#random), options.signal);
+      }
+    }
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and returns its body once the server answered 200. No body
+   * timeout: a quiet watch is normal, and the informer's watchdog decides when quiet is too long.
+   */
+  async stream(path: string, query: RequestOptions['query'], signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    const res = await this.#send('GET', path, { query, signal }, true);
+    if (res.statusCode !== 200) throw await apiErrorOf(res, 'GET', path);
+    return res.body as AsyncIterable<Buffer>;
+  }
+
+  async #once<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
+    const res = await this.#send(method, path, options, false);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res, method, path);
+    const text = await res.body.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async #send(method: Method, path: string, options: RequestOptions, streaming: boolean): Promise<Dispatcher.ResponseData> {
+    const conn = this.connection;
+    const url = new URL(conn.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+
+    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
+    try {
+      await conn.kubeConfig.applySecurityAuthentication(ctx);
+    } catch (e) {
+      throw new KubeUnreachableError(conn.server, 'tls', `cannot prepare credentials: ${(e as Error).message}`, 1);
+    }
+    // The library builds a new connection pool on every call: keep the first so connections are reused.
+    if (this.#dispatcher === null) this.#dispatcher = ctx.getDispatcher();
+
+    const headers: string[] = ['accept', 'application/json', 'user-agent', this.#userAgent];
+    for (const [k, v] of Object.entries(ctx.getHeaders())) headers.push(k, v);
+    if (conn.impersonateUser) headers.push('impersonate-user', conn.impersonateUser);
+    for (const g of conn.impersonateGroups) headers.push('impersonate-group', g);
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers.push('content-type', options.contentType ?? 'application/json');
+    }
+
+    const timeout = streaming ? null : conn.requestTimeoutMs;
+    const signals = [options.signal, timeout ? AbortSignal.timeout(timeout) : undefined].filter((s) => s !== undefined);
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    try {
+      return await request(url, {
+        method,
+        headers,
+        body,
+        signal: signal ?? null,
+        dispatcher: this.#dispatcher ?? undefined,
+        bodyTimeout: streaming ? 0 : (timeout ?? 0),
+        headersTimeout: timeout ?? 0,
+      });
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      throw transportError(conn.server, e, timeout);
+    }
+  }
+}
+
+/** Equal jitter: half the exponential ceiling plus a random share of the other half, so that many clients never retry in step. */
+export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, random: () => number): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function apiErrorOf(res: Dispatcher.ResponseData, method: string, path: string): Promise<KubeApiError> {
+  const text = await res.body.text().catch(() => '');
+  let status: { reason?: string; message?: string; details?: KubeApiError['details']; code?: number } = {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && (parsed as { kind?: string }).kind === 'Status') status = parsed as typeof status;
+  } catch {
+    // Not a Status body (a proxy's HTML page, say): the HTTP status is all there is.
+  }
+  const message = status.message || text.trim().split('\n')[0] || `HTTP ${res.statusCode}`;
+  return new KubeApiError(res.statusCode, status.reason ?? '', message, method, path, status.details ?? {});
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
+
+function transportError(server: string, e: unknown, timeoutMs: number | null): KubeUnreachableError {
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code ?? '';
+  const message = err.cause?.message ?? err.message ?? String(e);
+  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new KubeUnreachableError(server, 'timeout', `no answer within ${timeoutMs ?? 0}ms (--request-timeout)`, 1);
+  }
+  if (TLS_CODES.test(code) || /certificate/i.test(message)) return new KubeUnreachableError(server, 'tls', message, 1);
+  if (code === 'ECONNREFUSED') return new KubeUnreachableError(server, 'refused', 'connection refused', 1);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeUnreachableError(server, 'dns', `host not found (${code})`, 1);
+  return new KubeUnreachableError(server, 'reset', `${code || 'connection failed'}: ${message}`, 1);
+}

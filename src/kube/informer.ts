@@ -1,0 +1,322 @@
+// A local, always-current copy of one resource: list once, then follow a watch from the list's
+// resourceVersion, and keep following it through everything a long-lived stream meets:
+//   - the server ends the stream (its timeout): re-open from the last version seen, at once;
+//   - the version is too old (410 Gone/Expired, on open or as an ERROR event): list again and
+//     report the differences as events, so nothing that changed meanwhile goes unnoticed;
+//   - the stream goes silent without closing (the JavaScript client's watches are known to stop
+//     after about half an hour): a watchdog re-opens it when nothing, not even a bookmark, arrived
+//     for `idleTimeoutMs`;
+//   - the server is unreachable or refuses: retry with exponential backoff and jitter, reporting
+//     "reconnecting" meanwhile, and the age of the data.
+// Time is injected (`Timers`) so every path above is tested without waiting on the wall clock.
+import type { KubeObject } from '../api/types.ts';
+import { backoffDelay, KubeApiError } from './client.ts';
+import type { ListResult, WatchErrorStatus, WatchEvent } from './objects.ts';
+
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** Where the objects come from: one list, and watches from a resourceVersion. */
+export interface ListWatch<T> {
+  list(signal: AbortSignal): Promise<ListResult<T>>;
+  /** Resolves when the server accepted the watch, to its events until it ends. */
+  watch(resourceVersion: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent<T>>>;
+}
+
+export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
+
+export interface InformerHealth {
+  state: StreamState;
+  /** Until when the copy is known to match the server: now while live, else when it stopped being. */
+  currentAsOf: number | null;
+  /** The last failure, for the banner; null after a successful (re)connect. */
+  lastError: string | null;
+  /** Failures since the last successful connect. */
+  failures: number;
+}
+
+export type ChangeType = 'added' | 'modified' | 'deleted';
+
+export interface Change<T> {
+  type: ChangeType;
+  object: T;
+  /** The version it replaces (modified, deleted). */
+  previous?: T;
+}
+
+export interface InformerListener<T> {
+  /** A change of one object, from a watch event or from comparing a re-list with the copy. */
+  change?(change: Change<T>): void;
+  /** After the first list, and after every re-list. */
+  synced?(): void;
+  health?(health: InformerHealth): void;
+  /** A failure, the first list's included; the informer keeps retrying unless stopped. */
+  error?(error: unknown, during: 'list' | 'watch'): void;
+}
+
+export interface InformerOptions {
+  timers?: Timers;
+  random?: () => number;
+  /** Re-open a stream that brought nothing for this long (default 90 s). */
+  idleTimeoutMs?: number;
+  backoff?: { baseMs: number; capMs: number };
+}
+
+const DEFAULT_BACKOFF = { baseMs: 500, capMs: 30_000 };
+
+export function objectKey(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+}
+
+export class Informer<T extends KubeObject> {
+  readonly #source: ListWatch<T>;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #idleMs: number;
+  readonly #backoff: { baseMs: number; capMs: number };
+  readonly #listeners = new Set<InformerListener<T>>();
+  readonly #store = new Map<string, T>();
+  #resourceVersion = '';
+  #synced = false;
+  #running = false;
+  #stream: AbortController | null = null;
+  #idleTimer: unknown = null;
+  #idleFired = false;
+  #wake: (() => void) | null = null;
+  #sleepTimer: unknown = null;
+  #health: InformerHealth = { state: 'stopped', currentAsOf: null, lastError: null, failures: 0 };
+
+  constructor(source: ListWatch<T>, options: InformerOptions = {}) {
+    this.#source = source;
+    this.#timers = options.timers ?? realTimers;
+    this.#random = options.random ?? Math.random;
+    this.#idleMs = options.idleTimeoutMs ?? 90_000;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /** The current copy, by `namespace/name` (or `name` for cluster-scoped objects). */
+  get store(): ReadonlyMap<string, T> {
+    return this.#store;
+  }
+
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  get resourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
+  health(): InformerHealth {
+    const h = this.#health;
+    return h.state === 'live' ? { ...h, currentAsOf: this.#timers.now() } : { ...h };
+  }
+
+  subscribe(listener: InformerListener<T>): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#setHealth({ state: 'connecting' });
+    void this.#run();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#stream?.abort();
+    this.#clearIdle();
+    if (this.#sleepTimer !== null) this.#timers.clearTimeout(this.#sleepTimer);
+    this.#wake?.();
+    this.#setHealth({ state: 'stopped', currentAsOf: this.#timers.now() });
+  }
+
+  /** Resolves after the first successful list; rejects with the first list's failure. */
+  whenSynced(): Promise<void> {
+    if (this.#synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const off = this.subscribe({
+        synced: () => {
+          off();
+          resolve();
+        },
+        error: (e, during) => {
+          if (during !== 'list' || this.#synced) return;
+          off();
+          reject(e);
+        },
+      });
+    });
+  }
+
+  async #run(): Promise<void> {
+    let needList = true;
+    while (this.#running) {
+      if (needList) {
+        try {
+          const listed = await this.#source.list(new AbortController().signal);
+          if (!this.#running) return;
+          this.#replace(listed.items);
+          this.#resourceVersion = listed.resourceVersion;
+          needList = false;
+          this.#synced = true;
+          this.#emit((l) => l.synced?.());
+        } catch (e) {
+          if (!this.#running) return;
+          await this.#failed(e, 'list');
+          continue;
+        }
+      }
+      const outcome = await this.#follow();
+      if (outcome === 'gone') needList = true;
+    }
+  }
+
+  /** Follows one watch stream to its end; says whether the next step is a re-list. */
+  async #follow(): Promise<'reopen' | 'gone'> {
+    const controller = new AbortController();
+    this.#stream = controller;
+    this.#idleFired = false;
+    const openedAt = this.#timers.now();
+    let received = false;
+    try {
+      this.#armIdle();
+      const events = await this.#source.watch(this.#resourceVersion, controller.signal);
+      if (!this.#running) return 'reopen';
+      this.#connected();
+      this.#armIdle();
+      for await (const event of events) {
+        this.#armIdle();
+        received = true;
+        if (event.type === 'ERROR') {
+          const status = event.object as unknown as WatchErrorStatus;
+          if (status.code === 410) return 'gone';
+          throw new KubeApiError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error', 'GET', 'watch');
+        }
+        this.#apply(event);
+      }
+      if (!this.#running) return 'reopen';
+      if (this.#idleFired) return 'reopen';
+      // The server ended the stream; re-open at once unless it keeps ending them straight away.
+      this.#clearIdle();
+      if (!received && this.#timers.now() - openedAt < 1000) await this.#failed(new Error('the server closed the watch at once'), 'watch');
+      return 'reopen';
+    } catch (e) {
+      if (!this.#running) return 'reopen';
+      if (this.#idleFired) return 'reopen';
+      if (e instanceof KubeApiError && e.code === 410) return 'gone';
+      // The watchdog has nothing to watch while backing off.
+      this.#clearIdle();
+      await this.#failed(e, 'watch');
+      return 'reopen';
+    } finally {
+      this.#clearIdle();
+      if (this.#stream === controller) this.#stream = null;
+      controller.abort();
+    }
+  }
+
+  #apply(event: WatchEvent<T>): void {
+    const obj = event.object;
+    const rv = obj?.metadata?.resourceVersion;
+    if (rv) this.#resourceVersion = rv;
+    if (event.type === 'BOOKMARK') return;
+    const key = objectKey(obj);
+    const previous = this.#store.get(key);
+    if (event.type === 'DELETED') {
+      this.#store.delete(key);
+      this.#emit((l) => l.change?.({ type: 'deleted', object: obj, ...(previous ? { previous } : {}) }));
+      return;
+    }
+    this.#store.set(key, obj);
+    const type: ChangeType = previous ? 'modified' : 'added';
+    this.#emit((l) => l.change?.({ type, object: obj, ...(previous ? { previous } : {}) }));
+  }
+
+  /** Takes a fresh list as the truth and reports how it differs from the copy. */
+  #replace(items: readonly T[]): void {
+    const seen = new Set<string>();
+    const changes: Change<T>[] = [];
+    for (const obj of items) {
+      const key = objectKey(obj);
+      seen.add(key);
+      const previous = this.#store.get(key);
+      this.#store.set(key, obj);
+      if (!previous) changes.push({ type: 'added', object: obj });
+      else if (previous.metadata.resourceVersion !== obj.metadata.resourceVersion) changes.push({ type: 'modified', object: obj, previous });
+    }
+    for (const [key, previous] of this.#store) {
+      if (seen.has(key)) continue;
+      this.#store.delete(key);
+      changes.push({ type: 'deleted', object: previous, previous });
+    }
+    for (const c of changes) this.#emit((l) => l.change?.(c));
+    this.#connected();
+  }
+
+  #connected(): void {
+    if (this.#health.state !== 'live' || this.#health.failures !== 0) {
+      this.#setHealth({ state: 'live', lastError: null, failures: 0 });
+    }
+  }
+
+  async #failed(e: unknown, during: 'list' | 'watch'): Promise<void> {
+    const failures = this.#health.failures + 1;
+    const wasCurrent = this.#health.state === 'live' ? this.#timers.now() : this.#health.currentAsOf;
+    this.#setHealth({
+      state: this.#synced ? 'reconnecting' : 'connecting',
+      currentAsOf: wasCurrent,
+      lastError: (e as Error)?.message ?? String(e),
+      failures,
+    });
+    this.#emit((l) => l.error?.(e, during));
+    await this.#sleep(backoffDelay(failures, this.#backoff, this.#random));
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#running) return resolve();
+      this.#wake = () => {
+        this.#wake = null;
+        this.#sleepTimer = null;
+        resolve();
+      };
+      this.#sleepTimer = this.#timers.setTimeout(() => this.#wake?.(), ms);
+    });
+  }
+
+  #armIdle(): void {
+    this.#clearIdle();
+    this.#idleTimer = this.#timers.setTimeout(() => {
+      this.#idleTimer = null;
+      this.#idleFired = true;
+      this.#stream?.abort();
+    }, this.#idleMs);
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer !== null) this.#timers.clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  #setHealth(patch: Partial<InformerHealth>): void {
+    this.#health = { ...this.#health, ...patch };
+    const h = this.health();
+    this.#emit((l) => l.health?.(h));
+  }
+
+  #emit(fn: (l: InformerListener<T>) => void): void {
+    for (const l of [...this.#listeners]) fn(l);
+  }
+}

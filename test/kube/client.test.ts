@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { KubeClient, KubeUnreachableError } from '../../src/kube/client.ts';
+import { resolveConnection } from '../../src/kube/kubeconfig.ts';
+import { explainFailure, LiveError } from '../../src/kube/errors.ts';
+import { listObjects, patchObject } from '../../src/kube/objects.ts';
+import { CLUSTER_PROMOTIONS, type ResourceType } from '../../src/kube/resources.ts';
+import { getPromotion, listPromotions } from '../../src/live/snapshot.ts';
+import { manualStage, promotionObject, putPromotion, serve, type Served } from '../live/served.ts';
+
+let served: Served;
+before(async () => {
+  served = await serve({ readOnlyToken: 'viewer-token' });
+  putPromotion(served.store, promotionObject('checkout', [manualStage('staging', { env: 'staging' })]));
+  putPromotion(served.store, promotionObject('payments', [manualStage('staging', { env: 'staging' })]));
+});
+after(() => served.close());
+
+async function failure(p: Promise<unknown>): Promise<LiveError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof LiveError, `expected a LiveError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected a failure');
+}
+
+describe('talking to the API server', () => {
+  it('lists through the kubeconfig the served API wrote: its CA and its bearer token', async () => {
+    const names = (await listPromotions(served.client())).map((p) => p.metadata.name);
+    assert.deepEqual(names, ['checkout', 'payments']);
+  });
+
+  it('names the promotions that exist when the one asked for does not', async () => {
+    const e = await failure(getPromotion(served.client(), 'chekout'));
+    assert.equal(e.message, 'clusterpromotion "chekout" not found in context "promotion-sim"; existing: checkout, payments');
+    assert.equal(e.exitCode, 5);
+  });
+
+  it('says the credentials were rejected on 401', async () => {
+    const e = await failure(listPromotions(served.client({ token: 'wrong' })));
+    assert.match(e.message, /^unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "promotion-sim"/);
+  });
+
+  it('names the verb and resource on 403, and the kubectl auth can-i line that checks it', async () => {
+    const client = served.client({ token: 'viewer-token' });
+    try {
+      await patchObject(client, CLUSTER_PROMOTIONS, 'checkout', [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }]);
+      assert.fail('a viewer must not patch');
+    } catch (err) {
+      const e = explainFailure(err, { verb: 'patch', resource: CLUSTER_PROMOTIONS, name: 'checkout' }, client.connection);
+      assert.match(e.message, /cannot patch clusterpromotions\.config\.projectsveltos\.io\/checkout in context "promotion-sim"/);
+      assert.match(e.message, /; check with: kubectl auth can-i patch clusterpromotions\.config\.projectsveltos\.io\/checkout --kubeconfig=\S+$/);
+    }
+  });
+
+  it('tells a missing CRD from a missing object: "is Sveltos installed?"', async () => {
+    const unserved: ResourceType = { ...CLUSTER_PROMOTIONS, version: 'v1alpha9' };
+    const client = served.client();
+    try {
+      await listObjects(client, unserved);
+      assert.fail('the served API has no v1alpha9');
+    } catch (err) {
+      const e = explainFailure(err, { verb: 'list', resource: unserved }, client.connection);
+      assert.equal(e.message, 'no ClusterPromotion API in context "promotion-sim": is Sveltos installed? (the server has no clusterpromotions.config.projectsveltos.io)');
+    }
+  });
+
+  it('retries an unreachable server with growing, jittered waits, then says where it tried', async () => {
+    const waits: number[] = [];
+    const client = served.client({ server: 'https://127.0.0.1:1' }, { sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
+    const e = await failure(listPromotions(client));
+    assert.match(e.message, /^cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(context "promotion-sim"\): connection refused \(tried 5 times\)/);
+    assert.deepEqual(waits, [188, 375, 750, 1500]);
+  });
+
+  it('does not retry a TLS failure: it says which certificate to trust instead', async () => {
+    const waits: number[] = [];
+    // The server's own CA left out: its certificate is self-signed, so nothing vouches for it.
+    const conn = resolveConnection({ server: served.server.url, token: served.server.token }, { env: {}, home: served.dir, serviceAccountPrefix: served.dir });
+    const client = new KubeClient(conn, { sleep: async (ms) => void waits.push(ms) });
+    try {
+      await listObjects(client, CLUSTER_PROMOTIONS);
+      assert.fail('an untrusted certificate must be refused');
+    } catch (err) {
+      assert.ok(err instanceof KubeUnreachableError && err.problem === 'tls', String(err));
+      const e = explainFailure(err, { verb: 'list', resource: CLUSTER_PROMOTIONS }, conn);
+      assert.match(e.message, /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): .*certificate.*; set the cluster's certificate-authority in the kubeconfig or pass --certificate-authority$/);
+    }
+    assert.deepEqual(waits, []);
+  });
+});
