@@ -4,10 +4,11 @@
 import { hideBin } from 'yargs/helpers';
 import { runCli, type AnyCommand } from './cli.ts';
 import { processIo } from './command.ts';
+import simulate from './commands/simulate/index.ts';
 import version from './commands/version/index.ts';
 
 const COMMANDS: readonly AnyCommand[] = [
-  // simulate: plugin/commands/simulate/ (the simulator), add it here.
+  simulate,
   version,
 ];
 

@@ -1,0 +1,121 @@
+// `kubectl promotion simulate -f PROMOTION.yaml --fleet FLEET.yaml [-o json|text]`: rehearses a
+// rollout against a fake fleet on a virtual clock, as fast as the machine allows. Exit codes:
+// 0 completed, 2 failed (a cluster failed for good), 3 stopped waiting (approval, window, health
+// check, horizon), 1 bad input. Without -f it rehearses the bundled kyverno example.
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { STDIN_NAME } from '../../../src/api/load.ts';
+import { assertNoErrors, loadPromotions } from '../../../src/api/validate.ts';
+import type { ClusterPromotion } from '../../../src/api/types.ts';
+import { Simulation, type Outcome } from '../../../simulator/driver.ts';
+import { loadFleet } from '../../../simulator/fleet-file.ts';
+import { formatText, toReportJson } from '../../../simulator/report.ts';
+import { defineCommand, type CommandSpec, type GlobalArgs } from '../../command.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_WAITING, UsageError } from '../../errors.ts';
+import { parseApproval, parseLongDuration, parseSeed, parseTime } from './args.ts';
+
+export const EXIT_BY_OUTCOME: Record<Outcome, number> = {
+  Completed: EXIT_OK,
+  Failed: EXIT_FAILED,
+  AwaitingApproval: EXIT_WAITING,
+  Stalled: EXIT_WAITING,
+};
+
+/** The example `simulate` runs with no -f, so that `npm start` shows something. */
+export const DEFAULT_EXAMPLE = { promotion: 'examples/kyverno/promotion.yaml', fleet: 'examples/kyverno/fleet.yaml' };
+
+export interface SimulateArgs {
+  filename?: string[];
+  fleet?: string;
+  promotion?: string;
+  output?: 'json' | 'text';
+  start?: string;
+  approve?: string[];
+  horizon: string;
+  seed: string | number;
+}
+
+export interface SimulateDeps {
+  /** The default virtual start: the time now. */
+  now(): number;
+  /** Where the bundled examples are; found next to the program when not given. */
+  examplesRoot?: string;
+}
+
+/** Finds the directory holding examples/ above this module (source tree or dist/). */
+function findExamplesRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, DEFAULT_EXAMPLE.promotion))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
+  return defineCommand<SimulateArgs>({
+    command: 'simulate',
+    describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)',
+    builder: (y) =>
+      y
+        .option('filename', { alias: 'f', type: 'string', array: true, describe: 'File with the ClusterPromotion (- reads standard input); none: the bundled kyverno example' })
+        .option('fleet', { type: 'string', requiresArg: true, describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (see examples/)' })
+        .option('promotion', { type: 'string', requiresArg: true, describe: 'Which ClusterPromotion, when the files hold several' })
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'Output format' })
+        .option('start', { type: 'string', requiresArg: true, describe: 'Virtual start time, RFC 3339', defaultDescription: 'now' })
+        .option('approve', { type: 'string', array: true, requiresArg: true, describe: 'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)' })
+        .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
+        .option('seed', { type: 'string', default: '1', describe: 'Seed of the deploy-time jitter' })
+        .example('$0 simulate', 'rehearse the bundled kyverno example')
+        .example('$0 simulate -f promotion.yaml --fleet fleet.yaml -o json', 'rehearse your own, as JSON')
+        .example('$0 simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h', 'approve production an hour after it starts waiting'),
+    async run(args: SimulateArgs & GlobalArgs, io) {
+      const approvals = (args.approve ?? []).map(String).map(parseApproval);
+      const horizonMs = parseLongDuration(String(args.horizon), '--horizon');
+      if (horizonMs <= 0) throw new UsageError(`--horizon ${args.horizon}: must be longer than 0s`);
+      const seed = parseSeed(args.seed);
+      const start = args.start === undefined ? deps.now() : parseTime(String(args.start), '--start');
+
+      let files = (args.filename ?? []).map(String);
+      let fleetFile = args.fleet;
+      if (files.length === 0) {
+        if (fleetFile !== undefined) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
+        const root = deps.examplesRoot ?? findExamplesRoot();
+        if (!root) throw new UsageError('give -f PROMOTION.yaml --fleet FLEET.yaml (the bundled example was not found next to this program)');
+        files = [join(root, DEFAULT_EXAMPLE.promotion)];
+        fleetFile = join(root, DEFAULT_EXAMPLE.fleet);
+        io.stderr.write(`simulating the bundled example ${relative(process.cwd(), files[0]!) || files[0]} (give -f and --fleet for your own)\n`);
+      }
+      if (fleetFile === undefined) throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
+      if (fleetFile === '-' && files.includes('-')) throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
+
+      const loaded = await loadPromotions(files, { stdin: io.stdin });
+      assertNoErrors(loaded.findings);
+      const promotion = pickPromotion(loaded.promotions, args.promotion, files);
+      const fleet = await loadFleet([fleetFile], { stdin: io.stdin });
+
+      const sim = new Simulation({ promotion, fleet, start, horizonMs, seed, approvals });
+      const result = await sim.run();
+      if (args.output === 'json') io.stdout.write(`${JSON.stringify(toReportJson(result), null, 2)}\n`);
+      else io.stdout.write(formatText(result));
+      return EXIT_BY_OUTCOME[result.outcome];
+    },
+  });
+}
+
+function pickPromotion(promotions: ClusterPromotion[], name: string | undefined, files: string[]): ClusterPromotion {
+  const where = files.map((f) => (f === '-' ? STDIN_NAME : f)).join(', ');
+  if (name !== undefined) {
+    const p = promotions.find((x) => x.metadata.name === name);
+    if (!p) throw new UsageError(`--promotion ${name}: ${where} has no ClusterPromotion of that name (it has ${promotions.map((x) => x.metadata.name).join(', ')})`);
+    return p;
+  }
+  if (promotions.length > 1) {
+    throw new UsageError(`${where} holds ${promotions.length} ClusterPromotions (${promotions.map((x) => x.metadata.name).join(', ')}): pick one with --promotion NAME`);
+  }
+  return promotions[0]!;
+}
+
+export default simulateCommand({ now: () => Date.now() });
