@@ -4,10 +4,12 @@
 import { hideBin } from 'yargs/helpers';
 import { runCli, type AnyCommand } from './cli.ts';
 import { processIo } from './command.ts';
+import lint from './commands/lint/index.ts';
 import simulate from './commands/simulate/index.ts';
 import version from './commands/version/index.ts';
 
 const COMMANDS: readonly AnyCommand[] = [
+  lint,
   simulate,
   version,
 ];

@@ -1,0 +1,55 @@
+// How lint shows its findings: JSON for tools, one line per finding for people.
+import { formatFinding, type Finding } from '../../../src/api/load.ts';
+
+/** The JSON document `lint -o json` prints; a public interface, keep the names. */
+export interface LintJson {
+  findings: {
+    severity: 'error' | 'warning';
+    file: string;
+    path: string;
+    line: number;
+    column: number;
+    message: string;
+  }[];
+}
+
+export function toJson(findings: readonly Finding[]): LintJson {
+  return {
+    findings: findings.map((f) => ({
+      severity: f.severity,
+      file: f.file,
+      path: f.path,
+      line: f.line,
+      column: f.column,
+      message: f.message,
+    })),
+  };
+}
+
+const paint = (on: boolean, code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * `promo.yaml:14:9 spec.stages[1].trigger: has both manual and auto` per finding (warnings say
+ * so after the path), then a summary line.
+ */
+export function formatText(findings: readonly Finding[], fileCount: number, color: boolean): string {
+  const red = paint(color, '31');
+  const yellow = paint(color, '33');
+  const green = paint(color, '32');
+  const lines = findings.map((f) => {
+    if (f.severity === 'error') return formatFinding(f);
+    return formatFinding({ ...f, message: `${yellow('warning:')} ${f.message}` });
+  });
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const checked = `(${plural(fileCount, 'file')} checked)`;
+  let summary: string;
+  if (errors > 0) summary = red(`${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''} ${checked}`);
+  else if (warnings > 0) summary = yellow(`${plural(warnings, 'warning')}, no errors ${checked}`);
+  else summary = green(`no problems ${checked}`);
+  return [...lines, summary].join('\n') + '\n';
+}
