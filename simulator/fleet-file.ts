@@ -348,6 +348,7 @@ function optionalString(doc: LoadedObject, f: { value: unknown; path: FieldPath 
 
 function durationField(doc: LoadedObject, f: { value: unknown; path: FieldPath } | undefined): number | undefined {
   if (!f) return undefined;
+  if (typeof f.value === 'number') fail(doc, f.path, `a unit is missing: write ${f.value}s, ${f.value}m or ${f.value}h`);
   if (typeof f.value !== 'string') fail(doc, f.path, 'must be a duration such as 30s, 5m or 1h30m');
   try {
     return parseDuration(f.value);
