@@ -227,6 +227,7 @@ type Task =
   | { at: number; seq: number; kind: 'timeline'; c: ClusterState; d: DynamicState; gen: number; step: number };
 
 const FEATURE_ORDER: FeatureID[] = ['Resources', 'Helm', 'Kustomize'];
+const NO_KINDS: ApiKind[] = [];
 
 export class Fleet implements World {
   readonly #clusters: ClusterState[];
@@ -708,7 +709,7 @@ export class Fleet implements World {
 
   async #runChecks(all: ValidateHealth[], checks: ValidateHealth[], c: ClusterState): Promise<CheckOutcome[]> {
     const objects = c.objects;
-    const kinds = c.spec.kinds;
+    const kinds = c.spec.kinds.length === 0 ? NO_KINDS : c.spec.kinds;
     let byObjects = this.#healthCache.get(all);
     if (!byObjects) this.#healthCache.set(all, (byObjects = new WeakMap()));
     let byKinds = byObjects.get(objects);
