@@ -27,7 +27,7 @@ export const DEFAULT_EXAMPLE = { promotion: 'examples/kyverno/promotion.yaml', f
 
 export interface SimulateArgs {
   filename?: string[];
-  fleet?: string;
+  fleet?: string[];
   promotion?: string;
   output?: 'json' | 'text';
   start?: string;
@@ -61,7 +61,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
     builder: (y) =>
       y
         .option('filename', { alias: 'f', type: 'string', array: true, describe: 'File with the ClusterPromotion (- reads standard input); none: the bundled kyverno example' })
-        .option('fleet', { type: 'string', requiresArg: true, describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (see examples/)' })
+        .option('fleet', { type: 'string', array: true, requiresArg: true, describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)' })
         .option('promotion', { type: 'string', requiresArg: true, describe: 'Which ClusterPromotion, when the files hold several' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'Output format' })
         .option('start', { type: 'string', requiresArg: true, describe: 'Virtual start time, RFC 3339', defaultDescription: 'now' })
@@ -79,22 +79,22 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const start = args.start === undefined ? deps.now() : parseTime(String(args.start), '--start');
 
       let files = (args.filename ?? []).map(String);
-      let fleetFile = args.fleet;
+      let fleetFiles = (args.fleet ?? []).map(String);
       if (files.length === 0) {
-        if (fleetFile !== undefined) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
+        if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
         const root = deps.examplesRoot ?? findExamplesRoot();
         if (!root) throw new UsageError('give -f PROMOTION.yaml --fleet FLEET.yaml (the bundled example was not found next to this program)');
         files = [join(root, DEFAULT_EXAMPLE.promotion)];
-        fleetFile = join(root, DEFAULT_EXAMPLE.fleet);
+        fleetFiles = [join(root, DEFAULT_EXAMPLE.fleet)];
         io.stderr.write(`simulating the bundled example ${relative(process.cwd(), files[0]!) || files[0]} (give -f and --fleet for your own)\n`);
       }
-      if (fleetFile === undefined) throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
-      if (fleetFile === '-' && files.includes('-')) throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
+      if (fleetFiles.length === 0) throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
+      if (fleetFiles.includes('-') && files.includes('-')) throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
 
       const loaded = await loadPromotions(files, { stdin: io.stdin });
       assertNoErrors(loaded.findings);
       const promotion = pickPromotion(loaded.promotions, args.promotion, files);
-      const fleet = await loadFleet([fleetFile], { stdin: io.stdin });
+      const fleet = await loadFleet(fleetFiles, { stdin: io.stdin });
 
       const sim = new Simulation({ promotion, fleet, start, horizonMs, seed, approvals });
       const result = await sim.run();
