@@ -9,7 +9,7 @@
 // served Kubernetes API can run this same driver over its own object store.
 import jsonpatch from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
-import { clusterKey, type ClusterProfile, type ClusterPromotion, type ClusterPromotionStatus, type ClusterRef, type ClusterSummary } from '../src/api/types.ts';
+import { LABEL_PROMOTION_NAME, clusterKey, type ClusterProfile, type ClusterPromotion, type ClusterPromotionStatus, type ClusterRef, type ClusterSummary } from '../src/api/types.ts';
 import { matchesSelector } from '../src/api/selector.ts';
 import { formatDuration } from '../src/duration.ts';
 import { reconcile } from '../src/engine/index.ts';
@@ -98,6 +98,8 @@ export interface SimulationOptions {
   health?: HealthEvaluator;
   /** Defaults to an in-memory copy of `promotion`. */
   promotionStore?: PromotionStore;
+  /** Where profile writes go; defaults to the fleet. A served API passes a sink that stores them and forwards them to the fleet. */
+  profiles?: ProfileSink;
   /** Keep every event for the report (default true); the benchmark can measure without. */
   recordEvents?: boolean;
 }
@@ -141,6 +143,7 @@ const SETTLE_LIMIT = 1000;
 export class Simulation {
   readonly fleet: Fleet;
   readonly #store: PromotionStore;
+  readonly #profiles: ProfileSink;
   readonly #clock: VirtualClock;
   readonly #startMs: number;
   readonly #horizonEnd: number;
@@ -173,6 +176,7 @@ export class Simulation {
     delete promotion.status;
     promotion.metadata = { ...promotion.metadata, uid: promotion.metadata.uid ?? `sim-${promotion.metadata.name}` };
     this.#store = options.promotionStore ?? new MemoryPromotionStore(promotion);
+    this.#profiles = options.profiles ?? this.fleet;
     this.#record = options.recordEvents ?? true;
     this.#pending = [...(options.approvals ?? [])];
     for (const a of this.#pending) this.#checkApprovable(a.stage, a.source);
@@ -338,7 +342,7 @@ export class Simulation {
       await this.fleet.runUntil(now);
       for (const name of this.fleet.takeDirtyProfiles()) {
         const profile = this.fleet.profile(name);
-        if (!profile || profile.metadata.labels?.['config.projectsveltos.io/promotionname'] === promotionName) this.#engineDue = true;
+        if (!profile || profile.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName) this.#engineDue = true;
         this.#noteDeployed(name);
       }
       this.#fireDueApprovals(now);
@@ -362,12 +366,12 @@ export class Simulation {
     let wrote = false;
     for (const name of r.delete) {
       this.#noteDeployed(name);
-      if (this.fleet.deleteProfile(name)) wrote = true;
+      if (this.#profiles.deleteProfile(name)) wrote = true;
     }
     for (const profile of r.apply) {
       const name = profile.metadata.name;
       if (!this.#firstApplied.has(name)) this.#firstApplied.set(name, now);
-      if (this.fleet.applyProfile(profile)) wrote = true;
+      if (this.#profiles.applyProfile(profile)) wrote = true;
     }
     if (r.status && !isDeepStrictEqual(r.status, this.#store.get().status)) {
       this.#store.setStatus(r.status);
