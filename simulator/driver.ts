@@ -162,6 +162,7 @@ export class Simulation {
   #completedAt: number | null = null;
   #ended: SimulationResult | null = null;
   #engineCalls = 0;
+  #changedSinceNotice = false;
 
   constructor(options: SimulationOptions) {
     this.#startMs = typeof options.start === 'number' ? options.start : options.start.getTime();
@@ -258,7 +259,7 @@ export class Simulation {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Called after every instant the simulation settled at. */
+  /** Called when the simulation settled at an instant where anything happened (for redrawing a view). */
   onChange(listener: () => void): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
@@ -350,9 +351,13 @@ export class Simulation {
       if (!this.#engineDue) break;
       this.#engineDue = false;
       this.#engineCalls++;
+      this.#changedSinceNotice = true;
       this.#applyResult(reconcile(this.#store.get(), this.fleet, new Date(now)), now);
     }
-    for (const l of this.#changeListeners) l();
+    if (this.#changedSinceNotice) {
+      this.#changedSinceNotice = false;
+      for (const l of this.#changeListeners) l();
+    }
   }
 
   #applyResult(r: ReconcileResult, now: number): void {
@@ -464,6 +469,7 @@ export class Simulation {
   }
 
   #emit(e: SimulationEvent): void {
+    this.#changedSinceNotice = true;
     if (this.#record) this.#events.push(e);
     for (const l of this.#listeners) l(e);
   }

@@ -150,7 +150,12 @@ describe('the simulation driver', () => {
     const sim = new Simulation({ promotion: promotion(twoStages({ manual: {} })), fleet: { clusters: smallFleet() }, start: T0 });
     const seen: string[] = [];
     sim.on((e) => seen.push(e.type));
+    let changes = 0;
+    sim.onChange(() => changes++);
     await sim.advanceTo(T0);
+    assert.equal(changes, 1, 'the pipeline started');
+    await sim.advanceTo(T0 + s(30));
+    assert.equal(changes, 1, 'nothing happened: no redraw');
     assert.equal(sim.nextEventAt()?.getTime(), T0 + m(1));
     await sim.advanceTo(T0 + m(10));
     assert.equal(sim.now().getTime(), T0 + m(10));

@@ -76,7 +76,8 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const horizonMs = parseLongDuration(String(args.horizon), '--horizon');
       if (horizonMs <= 0) throw new UsageError(`--horizon ${args.horizon}: must be longer than 0s`);
       const seed = parseSeed(args.seed);
-      const start = args.start === undefined ? deps.now() : parseTime(String(args.start), '--start');
+      // Whole seconds: a timeline reads better without milliseconds nobody asked for.
+      const start = args.start === undefined ? Math.floor(deps.now() / 1000) * 1000 : parseTime(String(args.start), '--start');
 
       let files = (args.filename ?? []).map(String);
       let fleetFiles = (args.fleet ?? []).map(String);

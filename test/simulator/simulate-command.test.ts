@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../plugin/cli.ts';
+import { simulateCommand } from '../../plugin/commands/simulate/index.ts';
+import { parseApproval, parseLongDuration } from '../../plugin/commands/simulate/args.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+async function run(args: string[], now: number) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, [simulateCommand({ now: () => now, examplesRoot: root })], {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    stdin: Readable.from(['']),
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+describe('simulate flags', () => {
+  it('starts at the injected now, to the second, when --start is not given', async () => {
+    const r = await run(['simulate', '-o', 'json'], Date.parse('2031-05-06T07:08:09.876Z'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).startedAt, '2031-05-06T07:08:09Z');
+  });
+
+  it('reads --approve in its three forms', () => {
+    assert.deepEqual(parseApproval('prod'), { stage: 'prod', when: { kind: 'whenWaiting' }, source: 'prod' });
+    assert.deepEqual(parseApproval('prod@1h30m').when, { kind: 'afterWaiting', ms: 5_400_000 });
+    assert.deepEqual(parseApproval('prod@2025-01-01T10:00:00+01:00').when, { kind: 'at', at: Date.parse('2025-01-01T09:00:00Z') });
+    assert.throws(() => parseApproval('@10m'), /give the stage name/);
+    assert.throws(() => parseApproval('prod@2025-13-01T00:00:00Z'), /expected an RFC 3339 time/);
+  });
+
+  it('reads a horizon in days as well as Go durations', () => {
+    assert.equal(parseLongDuration('30d', '--horizon'), 30 * 86_400_000);
+    assert.equal(parseLongDuration('1d12h', '--horizon'), 36 * 3_600_000);
+    assert.equal(parseLongDuration('90m', '--horizon'), 5_400_000);
+    assert.throws(() => parseLongDuration('1w', '--horizon'), /--horizon 1w: unknown unit/);
+  });
+
+  it('asks which promotion to rehearse when the file holds several', async () => {
+    const r = await run(['simulate', '-f', `${root}examples/kyverno/promotion.yaml`, '-f', `${root}test/examples/second-promotion.yaml`, '--fleet', `${root}examples/kyverno/fleet.yaml`], 0);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /holds 2 ClusterPromotions \(test-kyverno-rollout, other\): pick one with --promotion NAME/);
+    const picked = await run(['simulate', '-f', `${root}examples/kyverno/promotion.yaml`, '-f', `${root}test/examples/second-promotion.yaml`, '--fleet', `${root}examples/kyverno/fleet.yaml`, '--promotion', 'other', '-o', 'json'], 0);
+    assert.equal(JSON.parse(picked.stdout).promotion, 'other');
+  });
+});
