@@ -59,7 +59,7 @@ import {
   type ClusterType,
   type KubeObject,
 } from '../src/api/types.ts';
-import { loadFilesStrict, SourceError, type FieldPath, type LoadedObject, type ReadOptions } from '../src/api/load.ts';
+import { loadFilesStrict, SourceError, STDIN_NAME, type FieldPath, type LoadedObject, type ReadOptions } from '../src/api/load.ts';
 import { parseDuration } from '../src/duration.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
 import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec, ObjectChange, PolicyRefKey } from './fleet.ts';
@@ -95,7 +95,12 @@ const CLUSTER_FIELDS = new Set([
 
 /** Reads fleet files (`-` is standard input). Throws a SourceError naming file:line:col and field. */
 export async function loadFleet(files: readonly string[], opts: ReadOptions = {}): Promise<FleetSpec> {
-  return fleetFromObjects(await loadFilesStrict(files, opts));
+  const fleet = fleetFromObjects(await loadFilesStrict(files, opts));
+  if (fleet.clusters.length === 0) {
+    const file = files.map((f) => (f === '-' ? STDIN_NAME : f)).join(', ');
+    throw new SourceError({ severity: 'error', file, path: '', line: 1, column: 1, message: 'no clusters: write a Fleet, or SveltosCluster and Cluster objects (see examples/)' });
+  }
+  return fleet;
 }
 
 /** Builds a fleet from parsed documents (see loadFleet). */

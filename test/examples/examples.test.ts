@@ -185,6 +185,12 @@ describe('the examples, through the built command', () => {
       });
     }
 
+    it('an empty fleet file', async () => {
+      const r = await promisify(execFile)(process.execPath, [bin, 'simulate', '-f', 'examples/kyverno/promotion.yaml', '--fleet', '/dev/null'], { cwd: root }).catch((e) => e);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'error: /dev/null:1:1: no clusters: write a Fleet, or SveltosCluster and Cluster objects (see examples/)\n');
+    });
+
     it('--start must be RFC 3339', async () => {
       const r = await promisify(execFile)(process.execPath, [bin, 'simulate', ...kyverno, '--start', 'tomorrow'], { cwd: root }).catch((e) => e);
       assert.equal(r.code, 1);
