@@ -38,7 +38,6 @@ import type {
   ClusterSummary,
   ClusterType,
   FeatureID,
-  FeatureStatus,
   FeatureSummary,
   KubeObject,
   ValidateHealth,
@@ -967,4 +966,3 @@ function mix32(h: number): number {
   return h >>> 0;
 }
 
-export type { FeatureStatus };
