@@ -91,6 +91,7 @@ export class Informer<T extends KubeObject> {
   #stream: AbortController | null = null;
   #idleTimer: unknown = null;
   #idleFired = false;
+  #emptyStreams = 0;
   #wake: (() => void) | null = null;
   #sleepTimer: unknown = null;
   #health: InformerHealth = { state: 'stopped', currentAsOf: null, lastError: null, failures: 0 };
@@ -210,7 +211,11 @@ export class Informer<T extends KubeObject> {
       if (this.#idleFired) return 'reopen';
       // The server ended the stream; re-open at once unless it keeps ending them straight away.
       this.#clearIdle();
-      if (!received && this.#timers.now() - openedAt < 1000) await this.#failed(new Error('the server closed the watch at once'), 'watch');
+      // A server that ends every watch as soon as it opens would make this a busy loop: the second
+      // empty stream in a row that lasted under a second counts as a failure (and backs off).
+      const empty = !received && this.#timers.now() - openedAt < 1000;
+      this.#emptyStreams = empty ? this.#emptyStreams + 1 : 0;
+      if (this.#emptyStreams >= 2) await this.#failed(new Error('the server keeps closing the watch at once'), 'watch');
       return 'reopen';
     } catch (e) {
       if (!this.#running) return 'reopen';

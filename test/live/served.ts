@@ -21,9 +21,10 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(options: { readOnlyToken?: string; bookmarkIntervalMs?: number } = {}): Promise<Served> {
-  const store = new ObjectStore({ autoCreateNamespaces: true });
-  const server = await startApiServer({ store, ...options });
+export async function serve(options: { readOnlyToken?: string; bookmarkIntervalMs?: number; now?: () => Date } = {}): Promise<Served> {
+  const { now, ...serverOptions } = options;
+  const store = new ObjectStore({ autoCreateNamespaces: true, ...(now ? { now } : {}) });
+  const server = await startApiServer({ store, ...serverOptions });
   const dir = mkdtempSync(path.join(tmpdir(), 'promotion-live-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml({ server: server.url, ca: server.ca, token: server.token }));
