@@ -1,0 +1,40 @@
+// `kubectl promotion get NAME [-o json|yaml|name]`: the terminal view of one promotion, printed
+// once; or the object itself in kubectl's formats.
+import { defineCommand } from '../../command.ts';
+import { EXIT_OK } from '../../errors.ts';
+import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { formatObjects, parseOutputFormat } from '../../../src/live/output.ts';
+import { getPromotion, readSnapshot, viewOf } from '../../../src/live/snapshot.ts';
+import { renderTree } from '../../../src/live/tree.tsx';
+import { supportsUnicode } from '../../../src/view/glyphs.ts';
+
+export function getCommand(deps: LiveDeps = realDeps) {
+  return defineCommand({
+    command: 'get <name>',
+    describe: 'Show one ClusterPromotion as a tree of its stages (what watch shows, printed once)',
+    builder: (y) =>
+      withClusterOptions(y)
+        .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
+        .option('output', { alias: 'o', type: 'string', describe: 'Output format: json, yaml, name (the object, as kubectl prints it)' })
+        .example('$0 get checkout', 'stages, progress, what each waits for, failing clusters')
+        .epilogue(exitCodes('shown')),
+    async run(args, io) {
+      const format = parseOutputFormat(args.output, ['json', 'yaml', 'name']);
+      return live(async () => {
+        const client = connect(args, io, deps);
+        const promotion = await getPromotion(client, args.name);
+        if (format === 'json' || format === 'yaml' || format === 'name') {
+          io.stdout.write(formatObjects([promotion], format, true));
+          return EXIT_OK;
+        }
+        const world = await readSnapshot(client, args.name);
+        const now = deps.timers.now();
+        const columns = (io.stdout as { columns?: number }).columns ?? 100;
+        io.stdout.write(renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode: supportsUnicode(io.env), receivedAt: now }));
+        return EXIT_OK;
+      });
+    },
+  });
+}
+
+export default getCommand();

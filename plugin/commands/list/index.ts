@@ -1,0 +1,61 @@
+// `kubectl promotion list [-w] [-o json|yaml|name|wide]`: every ClusterPromotion, where it stands
+// and what it waits for; with -w, a line more whenever a row changes, as `kubectl get -w` does.
+import { defineCommand } from '../../command.ts';
+import { EXIT_OK } from '../../errors.ts';
+import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { LiveFleet } from '../../../src/live/fleet.ts';
+import { formatObjects, formatTable, OUTPUT_FORMATS, parseOutputFormat } from '../../../src/live/output.ts';
+import { LIST_COLUMNS, listRow, rowCells, WIDE_COLUMNS } from '../../../src/live/rows.ts';
+import { listPromotions, readSnapshot, viewOf } from '../../../src/live/snapshot.ts';
+import { watchFleet } from '../../../src/live/follow.ts';
+
+export function listCommand(deps: LiveDeps = realDeps) {
+  return defineCommand({
+    command: 'list',
+    describe: 'List ClusterPromotions: current stage, phase, clusters deployed, what each waits for',
+    builder: (y) =>
+      withClusterOptions(y)
+        .option('output', { alias: 'o', type: 'string', describe: `Output format: ${OUTPUT_FORMATS.join(', ')}` })
+        .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'After the list, print a row again whenever it changes' })
+        .example('$0 list', 'every promotion, one line each')
+        .example('$0 list -w', 'and keep printing rows as they change')
+        .example('$0 list -o yaml', 'the objects themselves, as kubectl prints them')
+        .epilogue(exitCodes('listed (also when there are none)')),
+    async run(args, io) {
+      const format = parseOutputFormat(args.output);
+      return live(async () => {
+        const client = connect(args, io, deps);
+        const wide = format === 'wide';
+        const header = wide ? WIDE_COLUMNS : LIST_COLUMNS;
+        if (args.watch) {
+          const fleet = new LiveFleet(client, { timers: deps.timers });
+          await watchFleet(fleet, {
+            timers: deps.timers,
+            signal: deps.interrupted(),
+            write: (text) => io.stdout.write(text),
+            note: (text) => io.stderr.write(`${text}\n`),
+            format: format === 'json' || format === 'yaml' || format === 'name' ? format : wide ? 'wide' : 'table',
+            header,
+          });
+          return EXIT_OK;
+        }
+        const promotions = await listPromotions(client);
+        if (format === 'json' || format === 'yaml' || format === 'name') {
+          io.stdout.write(formatObjects(promotions, format, false));
+          return EXIT_OK;
+        }
+        if (promotions.length === 0) {
+          io.stderr.write('No resources found\n');
+          return EXIT_OK;
+        }
+        const world = await readSnapshot(client);
+        const now = new Date(deps.timers.now());
+        const rows = promotions.map((p) => rowCells(listRow(p, viewOf(p, world, now)), wide));
+        io.stdout.write(formatTable(header, rows));
+        return EXIT_OK;
+      });
+    },
+  });
+}
+
+export default listCommand();

@@ -1,0 +1,132 @@
+// Following promotions as they change, for the commands that print lines rather than draw a view:
+// `list -w` (a row again when it changes), `watch` without a terminal and `status` (a line per
+// transition). Changes arrive in bursts (one watch event per object): they are coalesced, and every
+// burst is judged on the views as they stand after it.
+import type { Timers } from '../kube/informer.ts';
+import type { PromotionView } from '../view/model.ts';
+import type { FleetHealth, LiveFleet } from './fleet.ts';
+import { columnWidths, formatObjects, formatTable, tableLine } from './output.ts';
+import { listRow, rowCells, rowIdentity } from './rows.ts';
+import { formatTransition, transitions } from './transitions.ts';
+
+export interface FollowOptions {
+  timers: Timers;
+  /** Ends the following (Ctrl-C, or the caller is done). */
+  signal: AbortSignal;
+  write(text: string): void;
+  /** Notes about the connection ("reconnecting ..."), for stderr. */
+  note(text: string): void;
+}
+
+/**
+ * Calls `onBurst` after the first sync and after every burst of changes, until the signal fires or
+ * `onBurst` returns true; notes when the streams go down and come back. Rejects with the first
+ * list's failure (a missing CRD, RBAC) as a LiveError.
+ */
+export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => boolean | void): Promise<void> {
+  if (o.signal.aborted) return;
+  fleet.start();
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const stopOnAbort = () => finish();
+  o.signal.addEventListener('abort', stopOnAbort, { once: true });
+  let offChange: (() => void) | null = null;
+  let failure: { error: unknown } | null = null;
+  try {
+    await Promise.race([fleet.whenSynced(), done]);
+    if (o.signal.aborted) return;
+    if (onBurst() === true) return;
+    let queued = false;
+    let lastState: FleetHealth['state'] = 'live';
+    offChange = fleet.onChange(() => {
+      const h = fleet.health();
+      if (h.state !== lastState) {
+        if (h.state === 'reconnecting') o.note(`connection to the API server lost (${h.lastError ?? 'stream ended'}); reconnecting`);
+        if (h.state === 'live' && lastState === 'reconnecting') o.note('reconnected to the API server');
+        lastState = h.state;
+      }
+      if (queued) return;
+      queued = true;
+      queueMicrotask(() => {
+        queued = false;
+        try {
+          if (onBurst() === true) finish();
+        } catch (e) {
+          failure = { error: e };
+          finish();
+        }
+      });
+    });
+    await done;
+    if (failure) throw (failure as { error: unknown }).error;
+  } finally {
+    offChange?.();
+    o.signal.removeEventListener('abort', stopOnAbort);
+    fleet.stop();
+  }
+}
+
+export interface FleetWatchOptions extends FollowOptions {
+  format: 'table' | 'wide' | 'json' | 'yaml' | 'name';
+  header: readonly string[];
+}
+
+/** `list -w`: the table, then each row again whenever what it says changes. */
+export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promise<void> {
+  if (o.format === 'json' || o.format === 'yaml' || o.format === 'name') {
+    const format = o.format;
+    const printed = new Map<string, string>();
+    await follow(fleet, o, () => {
+      for (const p of fleet.promotions.store.values()) {
+        const rv = p.metadata.resourceVersion ?? '';
+        if (printed.get(p.metadata.name) === rv) continue;
+        printed.set(p.metadata.name, rv);
+        o.write(formatObjects([p], format, true));
+      }
+    });
+    return;
+  }
+  const wide = o.format === 'wide';
+  const printed = new Map<string, string>();
+  let widths: number[] | null = null;
+  await follow(fleet, o, () => {
+    const now = new Date(o.timers.now());
+    const rows = fleet.views(now).map(({ promotion, view }) => listRow(promotion, view));
+    if (widths === null) {
+      const cells = rows.map((r) => rowCells(r, wide));
+      const table = formatTable(o.header, cells);
+      widths = columnWidths(o.header, cells);
+      o.write(table);
+      for (const r of rows) printed.set(r.name, rowIdentity(r));
+      return;
+    }
+    for (const r of rows) {
+      const id = rowIdentity(r);
+      if (printed.get(r.name) === id) continue;
+      printed.set(r.name, id);
+      o.write(tableLine(rowCells(r, wide), widths));
+    }
+  });
+}
+
+/** One timestamped line per stage phase change of one promotion (or of all), until stopped. */
+export async function printTransitions(fleet: LiveFleet, o: FollowOptions, name?: string, stopWhen?: (view: PromotionView) => boolean): Promise<void> {
+  const last = new Map<string, PromotionView>();
+  await follow(fleet, o, () => {
+    const now = new Date(o.timers.now());
+    const views = name === undefined ? fleet.views(now).map((v) => v.view) : [fleet.viewOf(name, now)].filter((v) => v !== null);
+    const seen = new Set<string>();
+    for (const view of views) {
+      seen.add(view.name);
+      for (const t of transitions(last.get(view.name) ?? null, view)) o.write(`${formatTransition(t, now.getTime())}\n`);
+      last.set(view.name, view);
+      if (stopWhen?.(view)) return true;
+    }
+    for (const [gone, view] of last) {
+      if (seen.has(gone)) continue;
+      for (const t of transitions(view, null)) o.write(`${formatTransition(t, now.getTime())}\n`);
+      last.delete(gone);
+    }
+    return false;
+  });
+}

@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { ClusterPromotion } from '../../src/api/types.ts';
+import { runCli, type AnyCommand } from '../../plugin/cli.ts';
+import type { Io } from '../../plugin/command.ts';
+import { approveCommand } from '../../plugin/commands/approve/index.ts';
+import { gatesCommand } from '../../plugin/commands/gates/index.ts';
+import { getCommand } from '../../plugin/commands/get/index.ts';
+import { listCommand } from '../../plugin/commands/list/index.ts';
+import { revokeCommand } from '../../plugin/commands/revoke/index.ts';
+import { statusCommand } from '../../plugin/commands/status/index.ts';
+import type { LiveDeps } from '../../plugin/live.ts';
+import { approve } from '../../src/live/approve.ts';
+import { FakeTimers } from '../kube/fake-timers.ts';
+import { autoStage, manualStage, promotionObject, putCluster, putPromotion, serve, setStatus, stageEntry, type Served } from './served.ts';
+
+const T0 = Date.parse('2026-03-01T10:00:00Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
+
+let served: Served;
+let timers: FakeTimers;
+let stop: AbortController;
+
+function deps(): LiveDeps {
+  return { timers, interrupted: () => stop.signal, client: { sleep: async () => {} } };
+}
+
+function commands(): AnyCommand[] {
+  const d = deps();
+  return [listCommand(d), getCommand(d), gatesCommand(d), approveCommand(d), revokeCommand(d), statusCommand(d)];
+}
+
+/** Runs the command line in-process; `onOutput` sees stdout as it grows (to act mid-command). */
+async function run(args: string[], onOutput?: (stdout: string) => void) {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    stdout: {
+      write: (t: string) => {
+        stdout += t;
+        onOutput?.(stdout);
+      },
+      isTTY: false,
+    },
+    stderr: { write: (t: string) => (stderr += t) },
+    stdin: Readable.from(['']),
+    env: {},
+  };
+  const code = await runCli([...args, '--kubeconfig', served.kubeconfig, '--no-color'], commands(), io);
+  return { code, stdout, stderr };
+}
+
+function stored(name: string): ClusterPromotion {
+  return served.store.get<ClusterPromotion>('clusterpromotions', name);
+}
+
+before(async () => {
+  served = await serve({ now: () => new Date(T0) });
+  putCluster(served.store, 'fleet', 'staging-1', { env: 'staging' });
+  putCluster(served.store, 'fleet', 'prod-1', { env: 'production' });
+  putCluster(served.store, 'fleet', 'prod-2', { env: 'production' });
+});
+after(() => served.close());
+
+beforeEach(() => {
+  for (const p of served.store.all('clusterpromotions')) served.store.delete('clusterpromotions', p.metadata.name);
+  timers = new FakeTimers(T0 + 12 * 60_000);
+  stop = new AbortController();
+  // checkout: staging passed, production waits for approval since minute 10.
+  putPromotion(served.store, promotionObject('checkout', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]), {
+    currentStageName: 'production',
+    stages: [
+      stageEntry('staging', `Successfully provisioned (${at(8)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
+      stageEntry('production', `Paused: Awaiting Manual Approval (${at(10)})`, { lastUpdateReconciledTime: at(8), lastSuccessfulAppliedTime: at(9) }),
+    ],
+  });
+  // payments: staging soaks until minute 15; production (manual) not reached yet.
+  putPromotion(served.store, promotionObject('payments', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]), {
+    currentStageName: 'staging',
+    stages: [stageEntry('staging', `Delayed: Waiting for Time Window: ${at(15)}`, { lastUpdateReconciledTime: at(5), lastSuccessfulAppliedTime: at(10) })],
+  });
+});
+
+describe('list', () => {
+  it('prints one row per promotion: stage n/N, phase, clusters, what it waits for, age', async () => {
+    const r = await run(['list']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').map((l) => l.trimEnd()), [
+      'NAME       STAGE            PHASE              CLUSTERS   WAITING-FOR       AGE',
+      'checkout   2/2 production   AwaitingApproval   0/2        approval for 2m   12m',
+      'payments   1/2 staging      Soaking            0/1        soak 3m           12m',
+      '',
+    ]);
+  });
+
+  it('prints the objects in a List for -o json, and kind.group/name for -o name', async () => {
+    const json = JSON.parse((await run(['list', '-o', 'json'])).stdout) as { kind: string; items: ClusterPromotion[] };
+    assert.equal(json.kind, 'List');
+    assert.deepEqual(json.items.map((p) => p.metadata.name), ['checkout', 'payments']);
+    assert.equal((await run(['list', '-o', 'name'])).stdout, 'clusterpromotion.config.projectsveltos.io/checkout\nclusterpromotion.config.projectsveltos.io/payments\n');
+  });
+
+  it('-w appends a row when a promotion changes, until interrupted', async () => {
+    const r = await run(['list', '-w'], (out) => {
+      const lines = out.split('\n').filter(Boolean);
+      if (lines.length === 3) {
+        setStatus(served.store, 'payments', {
+          currentStageName: 'production',
+          stages: [
+            stageEntry('staging', `Successfully provisioned (${at(15)})`, { lastSuccessfulAppliedTime: at(10) }),
+            stageEntry('production', `Paused: Awaiting Manual Approval (${at(12)})`, { lastUpdateReconciledTime: at(15), lastSuccessfulAppliedTime: at(12) }),
+          ],
+        });
+      }
+      if (lines.length === 4) stop.abort();
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[3]!, /^payments\s+2\/2 production\s+AwaitingApproval\s+0\/2\s+approval for 0s\s+12m$/);
+  });
+});
+
+describe('get', () => {
+  it("prints the view's tree once", async () => {
+    const r = await run(['get', 'checkout']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /checkout\s+Paused/);
+    assert.match(r.stdout, /staging .*Promoted/);
+    assert.match(r.stdout, /production .*AwaitingApproval.*waiting for approval for 2m/);
+  });
+
+  it('prints the object with -o yaml, and names the existing promotions when the name is wrong', async () => {
+    assert.match((await run(['get', 'checkout', '-o', 'yaml'])).stdout, /^apiVersion: config.projectsveltos.io\/v1beta1\nkind: ClusterPromotion\n/);
+    const r = await run(['get', 'chekout']);
+    assert.equal(r.code, 5);
+    assert.equal(r.stderr, 'error: clusterpromotion "chekout" not found in context "promotion-sim"; existing: checkout, payments\n');
+  });
+});
+
+describe('gates', () => {
+  it('lists every stage waiting for a person, how long, and the command that approves it', async () => {
+    const r = await run(['gates']);
+    assert.equal(r.code, 0, r.stderr);
+    const [header, row, end] = r.stdout.split('\n');
+    assert.match(header!, /^PROMOTION\s+STAGE\s+WAITING\s+SINCE\s+APPROVE WITH$/);
+    assert.ok(row!.startsWith('checkout    2/2 production   2m        2026-03-01 10:10:00Z   kubectl promotion approve checkout --stage production --kubeconfig='), row!);
+    assert.equal(end, '');
+  });
+});
+
+describe('approve and revoke', () => {
+  it('approves the stage waiting for approval with one guarded patch, and says so', async () => {
+    const r = await run(['approve', 'checkout', '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'approved stage production of checkout\n');
+    assert.equal(stored('checkout').spec.stages[1]!.trigger!.manual!.approved, true);
+  });
+
+  it('approves a stage ahead of its gate when named, and says it is ahead', async () => {
+    const r = await run(['approve', 'payments', '--stage', 'production', '-y', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^approved stage production of payments ahead of its gate/);
+    assert.equal((JSON.parse(r.stdout) as ClusterPromotion).spec.stages[1]!.trigger!.manual!.approved, true);
+  });
+
+  it('refuses, with exit 1, when no stage waits and none is named', async () => {
+    const r = await run(['approve', 'payments', '--yes']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'error: no stage of payments is waiting for approval (its current stage staging is Soaking); to approve a later stage ahead of its gate, name it with --stage\n');
+  });
+
+  it('re-reads after a concurrent edit and writes again when the same stage is still at stake', async () => {
+    const client = served.client();
+    const outcome = await approve(client, 'checkout', undefined, {
+      confirm: async () => {
+        // Someone labels the promotion between our read and our write: the resourceVersion moves.
+        const p = stored('checkout');
+        served.store.update('clusterpromotions', { ...p, metadata: { ...p.metadata, labels: { team: 'shop' } } });
+        return true;
+      },
+    });
+    assert.equal(outcome.written, true);
+    assert.equal(stored('checkout').spec.stages[1]!.trigger!.manual!.approved, true);
+  });
+
+  it('stops, approving nothing, when a concurrent edit moved the stage it was about to approve', async () => {
+    const r = approve(served.client(), 'checkout', undefined, {
+      confirm: async () => {
+        const p = stored('checkout');
+        served.store.update('clusterpromotions', { ...p, spec: { ...p.spec, stages: [p.spec.stages[1]!, p.spec.stages[0]!] } });
+        return true;
+      },
+    });
+    await assert.rejects(r, /checkout changed while writing: .*nothing was written, run the command again/);
+    assert.equal(stored('checkout').spec.stages.some((s) => s.trigger?.manual?.approved), false);
+  });
+
+  it('revoke sets approved back to false', async () => {
+    await run(['approve', 'checkout', '--yes']);
+    const r = await run(['revoke', 'checkout', '--stage', 'production']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'revoked the approval of stage production of checkout\n');
+    assert.equal(stored('checkout').spec.stages[1]!.trigger!.manual!.approved, false);
+  });
+});
+
+describe('status', () => {
+  it('exits 0 at once when the stage is already deployed', async () => {
+    const r = await run(['status', 'checkout', '--until', 'stage:production']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /checkout: stage production is deployed \(AwaitingApproval\)\n$/);
+  });
+
+  it('exits 3 when completion needs a person, naming the approve command', async () => {
+    const r = await run(['status', 'checkout']);
+    assert.equal(r.code, 3);
+    assert.match(r.stdout, /checkout: stage production waits for approval, so completion cannot happen without a person: kubectl promotion approve checkout --stage production\n$/);
+  });
+
+  it('prints a line per transition while waiting, through a dropped stream, and exits 0 when reached', async () => {
+    let step = 0;
+    const r = await run(['status', 'payments', '--until', 'stage:production'], (out) => {
+      if (step === 0 && out.includes('payments staging: Soaking')) {
+        step = 1;
+        served.server.faults.dropWatches();
+        setStatus(served.store, 'payments', {
+          currentStageName: 'production',
+          stages: [
+            stageEntry('staging', `Successfully provisioned (${at(15)})`, { lastSuccessfulAppliedTime: at(10) }),
+            stageEntry('production', `Clusters are being provisioned (${at(15)})`, { lastUpdateReconciledTime: at(15) }),
+          ],
+        });
+      } else if (step === 1 && out.includes('payments production: Pending -> Deploying')) {
+        step = 2;
+        setStatus(served.store, 'payments', {
+          currentStageName: 'production',
+          stages: [
+            stageEntry('staging', `Successfully provisioned (${at(15)})`, { lastSuccessfulAppliedTime: at(10) }),
+            stageEntry('production', `Paused: Awaiting Manual Approval (${at(17)})`, { lastUpdateReconciledTime: at(15), lastSuccessfulAppliedTime: at(17) }),
+          ],
+        });
+      }
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d \S+ /, ''));
+    assert.deepEqual(lines, [
+      'payments: Waiting (2 stages)',
+      'payments staging: Soaking (soak ends in 3m (10:15Z))',
+      'payments staging: Soaking -> Promoted (promoted 10:15Z)',
+      'payments production: Pending -> Deploying (deploying for 0s)',
+      'payments production: Deploying -> AwaitingApproval (waiting for approval for 0s)',
+      'payments: stage production is deployed (AwaitingApproval)',
+    ]);
+  });
+
+  it('exits 4 when --timeout passes first, on the injected clock', async () => {
+    const r = await run(['status', 'payments', '--timeout', '10m'], (out) => {
+      if (out.includes('Soaking')) setImmediate(() => timers.advance(10 * 60_000));
+    });
+    assert.equal(r.code, 4);
+    assert.match(r.stdout, /payments: timed out after 10m waiting for completion\n$/);
+  });
+
+  it('says what --until accepts, and which stages exist', async () => {
+    assert.match((await run(['status', 'payments', '--until', 'soon'])).stderr, /--until soon: expected done, gate or stage:NAME/);
+    const r = await run(['status', 'payments', '--until', 'stage:prod']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--until stage:prod: payments has no such stage \(stages: staging, production\)/);
+  });
+});
