@@ -1,7 +1,9 @@
-// Bundles the command line into one ESM file so that `kubectl promotion` starts without
-// resolving hundreds of modules. Dependencies stay external for the npm package; the
-// standalone release build inlines them.
+// Bundles the command line for the npm package: one entry file per executable and one chunk per
+// command, loaded when that command runs (plugin/registry.ts), so that `kubectl promotion version`
+// does not load Ink or the Kubernetes client. Dependencies stay external here; the standalone
+// release build (plugin/release.ts) inlines them.
 import { execFileSync } from 'node:child_process';
+import { chmodSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // The commit `kubectl promotion version` reports; a build outside a git checkout has none.
@@ -13,9 +15,21 @@ function gitCommit() {
   }
 }
 
-await build({
-  entryPoints: ['plugin/main.ts'],
-  outfile: 'dist/kubectl-promotion.mjs',
+// Chunks of an earlier build would otherwise pile up under their old hashes.
+rmSync('dist/chunks', { recursive: true, force: true });
+
+const entries = {
+  'kubectl-promotion': 'plugin/main.ts',
+  'kubectl_complete-promotion': 'plugin/complete-main.ts',
+};
+
+async function bundle(help) {
+  await build({
+  entryPoints: entries,
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -23,5 +37,19 @@ await build({
   packages: 'external',
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
-  define: { __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(gitCommit()) },
-});
+  define: {
+    __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(gitCommit()),
+    // React's production build: the development one is several times slower per frame.
+    'process.env.NODE_ENV': '"production"',
+    __KUBECTL_PROMOTION_HELP__: JSON.stringify(help),
+  },
+  });
+}
+
+// Two passes: the top-level help is rendered by the first build's own yargs (not a terminal, so
+// wrapped at 100 columns) and embedded in the second, which prints it without loading yargs.
+await bundle('');
+const help = execFileSync(process.execPath, ['dist/kubectl-promotion.mjs', '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+await bundle(help);
+
+for (const name of Object.keys(entries)) chmodSync(`dist/${name}.mjs`, 0o755);

@@ -5,7 +5,12 @@
 //      lint errors. One line `error: ...` on stderr, never a stack trace.
 //   2  simulate: the promotion failed (a cluster failed for good).
 //   3  simulate: the promotion stopped waiting (for an approval, a window, a health check,
-//      or the horizon).
+//      or the horizon). status: the rollout waits for a person and --until cannot be reached
+//      without one.
+//   4  status: --timeout ran out.
+//   5  live commands: an API or authentication error (no ClusterPromotion API, RBAC denial,
+//      not found, server unreachable after retries).
+// 130  interrupted (Ctrl-C) while waiting.
 //  70  a bug in kubectl-promotion (EX_SOFTWARE from sysexits.h); the message says how to get
 //      the stack trace for a report.
 //
@@ -14,11 +19,8 @@ import { UserError } from '../src/user-error.ts';
 import { DurationError } from '../src/duration.ts';
 import { CronError, WindowError } from '../src/schedule/window.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_BAD_INPUT = 1;
-export const EXIT_FAILED = 2;
-export const EXIT_WAITING = 3;
-export const EXIT_INTERNAL = 70;
+export { EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_WAITING, EXIT_INTERNAL } from './exit-codes.ts';
+import { EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exit-codes.ts';
 
 export const DEBUG_ENV = 'KUBECTL_PROMOTION_DEBUG';
 

@@ -1,29 +1,25 @@
-// The `kubectl-promotion` command (kubectl runs it as `kubectl promotion`). This file is only
-// the list of commands; each lives in plugin/commands/<name>/ and the command line around them
-// in plugin/cli.ts. To add a command, import its module and add it to COMMANDS.
-import { hideBin } from 'yargs/helpers';
-import { runCli, type AnyCommand } from './cli.ts';
+// The `kubectl-promotion` program (kubectl runs it as `kubectl promotion`): the commands are listed
+// in plugin/registry.ts, the command line around them is plugin/cli.ts.
 import { processIo } from './command.ts';
-import approve from './commands/approve/index.ts';
-import gates from './commands/gates/index.ts';
-import get from './commands/get/index.ts';
-import lint from './commands/lint/index.ts';
-import list from './commands/list/index.ts';
-import revoke from './commands/revoke/index.ts';
-import status from './commands/status/index.ts';
-import simulate from './commands/simulate/index.ts';
-import version from './commands/version/index.ts';
+import { fastPath } from './fast-path.ts';
 
-const COMMANDS: readonly AnyCommand[] = [
-  approve,
-  gates,
-  get,
-  lint,
-  list,
-  revoke,
-  simulate,
-  status,
-  version,
-];
-
-process.exitCode = await runCli(hideBin(process.argv), COMMANDS, processIo());
+const args = process.argv.slice(2);
+const io = processIo();
+if (args[0] === '__complete') {
+  // kubectl_complete-promotion and the completion scripts ask here for the words that may follow.
+  const [{ runComplete }, { livePromotions }, { loadAll }] = await Promise.all([
+    import('./completion/run.ts'),
+    import('./completion/promotions.ts'),
+    import('./registry.ts'),
+  ]);
+  process.exitCode = await runComplete(args.slice(1), await loadAll(), io, livePromotions(io.env));
+  // A connection to the cluster may still be open; the shell must not wait for it.
+  process.exit();
+}
+const answered = await fastPath(args, io);
+if (answered !== null) {
+  process.exitCode = answered;
+} else {
+  const [{ runCli }, { commandsFor }] = await Promise.all([import('./cli.ts'), import('./registry.ts')]);
+  process.exitCode = await runCli(args, await commandsFor(args), io);
+}

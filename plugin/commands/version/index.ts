@@ -1,22 +1,8 @@
 // `kubectl promotion version`: what is running, for bug reports.
-import pkg from '../../../package.json' with { type: 'json' };
 import { defineCommand } from '../../command.ts';
-import { EXIT_OK } from '../../errors.ts';
+import { printVersion } from './print.ts';
 
-// plugin/build.mjs defines this when the checkout's commit is known; from source it is absent.
-declare const __KUBECTL_PROMOTION_COMMIT__: string | undefined;
-
-export interface VersionInfo {
-  version: string;
-  /** The git commit the command was built from, or null when unknown. */
-  commit: string | null;
-  node: string;
-}
-
-export function versionInfo(): VersionInfo {
-  const commit = typeof __KUBECTL_PROMOTION_COMMIT__ === 'string' && __KUBECTL_PROMOTION_COMMIT__ !== '' ? __KUBECTL_PROMOTION_COMMIT__ : null;
-  return { version: pkg.version, commit, node: process.version };
-}
+export { versionInfo, type VersionInfo } from './print.ts';
 
 export default defineCommand({
   command: 'version',
@@ -24,9 +10,6 @@ export default defineCommand({
   builder: (y) =>
     y.option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
   async run(args, io) {
-    const info = versionInfo();
-    if (args.output === 'json') io.stdout.write(`${JSON.stringify(info)}\n`);
-    else io.stdout.write(`kubectl-promotion ${info.version}\ncommit: ${info.commit ?? 'unknown'}\nnode: ${info.node}\n`);
-    return EXIT_OK;
+    return printVersion(args.output, io);
   },
 });

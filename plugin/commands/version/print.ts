@@ -1,0 +1,27 @@
+// What `kubectl promotion version` prints; shared by the command and the fast path that answers
+// it before the command line is parsed (plugin/fast-path.ts).
+import pkg from '../../../package.json' with { type: 'json' };
+import type { Io } from '../../command.ts';
+import { EXIT_OK } from '../../exit-codes.ts';
+
+// plugin/build.mjs defines this when the checkout's commit is known; from source it is absent.
+declare const __KUBECTL_PROMOTION_COMMIT__: string | undefined;
+
+export interface VersionInfo {
+  version: string;
+  /** The git commit the command was built from, or null when unknown. */
+  commit: string | null;
+  node: string;
+}
+
+export function versionInfo(): VersionInfo {
+  const commit = typeof __KUBECTL_PROMOTION_COMMIT__ === 'string' && __KUBECTL_PROMOTION_COMMIT__ !== '' ? __KUBECTL_PROMOTION_COMMIT__ : null;
+  return { version: pkg.version, commit, node: process.version };
+}
+
+export function printVersion(output: 'json' | 'text', io: Io): number {
+  const info = versionInfo();
+  if (output === 'json') io.stdout.write(`${JSON.stringify(info)}\n`);
+  else io.stdout.write(`kubectl-promotion ${info.version}\ncommit: ${info.commit ?? 'unknown'}\nnode: ${info.node}\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,44 @@
+// The command list that lets `kubectl promotion` load only the command it runs.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { COMMANDS, commandsFor } from '../../plugin/registry.ts';
+
+describe('the command registry', () => {
+  it('names and describes every command exactly as its module does', async () => {
+    for (const entry of COMMANDS) {
+      const { default: command } = await entry.load();
+      assert.equal(command.command.split(' ')[0], entry.name);
+      assert.equal(command.describe, entry.describe, `describe of ${entry.name} drifted from its module`);
+    }
+  });
+
+  it('loads only the command being run; the others are listed for help', async () => {
+    const loaded: string[] = [];
+    const entries = COMMANDS.map((e) => ({ ...e, load: () => (loaded.push(e.name), e.load()) }));
+    const commands = await commandsFor(['--no-color', 'version', '-o', 'json'], entries);
+    assert.deepEqual(loaded, ['version']);
+    assert.equal(commands.length, COMMANDS.length);
+    await commandsFor(['--help'], entries);
+    assert.deepEqual(loaded, ['version'], 'help loads no command');
+  });
+});
+
+describe('the built command', { skip: !existsSync('dist/kubectl-promotion.mjs') && 'run npm run build first' }, () => {
+  const run = (...args: string[]) => execFileSync(process.execPath, ['dist/kubectl-promotion.mjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  it('prints the same help without loading the parser as through it', () => {
+    assert.equal(run('--help'), run('--no-color', '--help'));
+    assert.match(run('-h'), /^Usage: kubectl-promotion <command>/);
+  });
+  it('answers version -o json on the fast path like the command', () => {
+    const fast = JSON.parse(run('version', '-o', 'json'));
+    assert.deepEqual(JSON.parse(run('--no-color', 'version', '-o', 'json')), fast);
+    assert.equal(fast.node, process.version);
+  });
+  it('completes through the kubectl_complete-promotion entry', () => {
+    const out = execFileSync(process.execPath, ['dist/kubectl_complete-promotion.mjs', 'sim'], { encoding: 'utf8' });
+    assert.match(out, /^simulate\t/m);
+    assert.match(out, /^:\d+$/m);
+  });
+});
