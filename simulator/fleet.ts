@@ -318,6 +318,12 @@ export class Fleet implements World {
     return [...this.#profiles.values()].map((p) => p.object);
   }
 
+  /** The profile's summary for the cluster (`namespace/name`), if it has one; the live object, not a copy. */
+  summaryOf(profileName: string, clusterKey: string): ClusterSummary | undefined {
+    const c = this.#byKey.get(clusterKey);
+    return c && this.#profiles.get(profileName)?.summaries.get(c)?.object;
+  }
+
   cluster(key: string): { ref: ClusterRef; objects: KubeObject[] } | undefined {
     const c = this.#byKey.get(key);
     return c && { ref: c.ref, objects: c.objects };

@@ -1,0 +1,142 @@
+// The simulation with an API server's object store as its single source of truth: the fleet's
+// clusters, the ClusterPromotions, the ClusterProfiles and the ClusterSummaries all live in the
+// store, where kubectl reads and edits them. Around it, on a virtual clock:
+// - the fleet plays addon-controller for every ClusterProfile in the store and its summaries are
+//   mirrored into the store as they change;
+// - the promotion controller (the engine, unless left out for another controller to drive the
+//   promotions) reconciles every ClusterPromotion in the store.
+// Time moves only through advanceTo, one moment anything can change after another, exactly like
+// the headless simulation; serve.ts lets it flow with the wall clock.
+import type { ClusterPromotion, KubeObject } from '../src/api/types.ts';
+import { ObjectStore } from './apiserver/store.ts';
+import { seedClusters } from './cluster-objects.ts';
+import { Fleet, type FleetSpec, type HealthEvaluator } from './fleet.ts';
+import { PromotionController } from './store-controller.ts';
+import { followProfiles, StoreProfileSink } from './store-profiles.ts';
+import { SummaryMirror } from './summary-mirror.ts';
+
+export interface StoreSimulationOptions {
+  /** Created in the store at the start (their status and server-set metadata dropped). */
+  promotions: readonly ClusterPromotion[];
+  fleet: FleetSpec;
+  /** Virtual start time. */
+  start: number;
+  seed?: number;
+  health?: HealthEvaluator;
+  /** Run the promotion controller (default true); false leaves the promotions to another controller. */
+  controller?: boolean;
+  /** Watch events the store keeps per resource (default 5,000, as the store's own default). */
+  historyLimit?: number;
+}
+
+/** At most this many controller passes at one instant: more means two writers undo each other. */
+const SETTLE_LIMIT = 1000;
+
+export class StoreSimulation {
+  readonly store: ObjectStore;
+  readonly fleet: Fleet;
+  /** Null with `controller: false`. */
+  readonly controller: PromotionController | null;
+  readonly #mirror: SummaryMirror;
+  readonly #stopFollowing: () => void;
+  readonly #changeListeners = new Set<() => void>();
+  #now: number;
+  #busy = false;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: StoreSimulationOptions) {
+    this.#now = options.start;
+    this.store = new ObjectStore({ now: () => new Date(this.#now), ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}) });
+    this.fleet = new Fleet(options.fleet, { start: options.start, seed: options.seed ?? 1, ...(options.health ? { health: options.health } : {}) });
+    seedClusters(this.store, options.fleet.clusters);
+    this.#mirror = new SummaryMirror(this.store, this.fleet);
+    this.controller = options.controller === false ? null : new PromotionController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
+    this.#stopFollowing = followProfiles(this.store, this.fleet, (name) => this.#mirror.profileChanged(name));
+    for (const p of options.promotions) this.store.create('clusterpromotions', asNewObject(p));
+    this.store.onChange(() => {
+      if (!this.#busy) for (const l of this.#changeListeners) l();
+    });
+  }
+
+  /** Virtual time the simulation has processed up to (the store's clock). */
+  nowMs(): number {
+    return this.#now;
+  }
+
+  /** The next virtual moment anything changes on its own, or null until someone writes. */
+  nextEventAt(): number | null {
+    const fleet = this.fleet.nextEventAt();
+    const requeue = this.controller?.nextRequeueAfter(this.#now) ?? null;
+    if (fleet === null) return requeue;
+    return requeue === null ? fleet : Math.min(fleet, requeue);
+  }
+
+  /** Called when someone other than the simulation wrote to the store (kubectl, a test): it should settle soon. */
+  onExternalChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  /**
+   * Processes every moment up to `t` in order and leaves the time at `t`. Calls run one after
+   * another; a `t` already passed settles at the current time (what a user wrote gets its answer).
+   */
+  advanceTo(t: number): Promise<void> {
+    const run = this.#queue.then(() => this.#advance(t));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reacts to what was written since the last step, without moving time. */
+  settle(): Promise<void> {
+    return this.advanceTo(this.#now);
+  }
+
+  close(): void {
+    this.controller?.stop();
+    this.#mirror.stop();
+    this.#stopFollowing();
+    this.#changeListeners.clear();
+  }
+
+  async #advance(target: number): Promise<void> {
+    this.#busy = true;
+    try {
+      await this.#settleAt(this.#now);
+      for (;;) {
+        const next = this.nextEventAt();
+        if (next === null || next > target) break;
+        await this.#settleAt(next);
+      }
+      if (target > this.#now) await this.#settleAt(target);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #settleAt(t: number): Promise<void> {
+    this.#now = Math.max(this.#now, t);
+    for (let pass = 0; ; pass++) {
+      await this.fleet.runUntil(this.#now);
+      const dirty = this.fleet.takeDirtyProfiles();
+      this.controller?.profilesChanged(dirty);
+      this.#mirror.flush();
+      if (this.controller === null || !this.controller.hasDue(this.#now)) return;
+      if (pass >= SETTLE_LIMIT) {
+        throw new Error(`the simulation did not settle at ${new Date(this.#now).toISOString()}: the controller keeps writing`);
+      }
+      this.controller.reconcileDue(this.#now);
+    }
+  }
+}
+
+/** A manifest as a user would create it: server-set metadata and status left out. */
+function asNewObject(p: ClusterPromotion): KubeObject {
+  const { name, labels, annotations } = p.metadata;
+  return {
+    apiVersion: p.apiVersion,
+    kind: p.kind,
+    metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+    spec: p.spec,
+  };
+}
