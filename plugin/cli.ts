@@ -4,7 +4,8 @@ import yargs from 'yargs';
 import type { CommandSpec, GlobalArgs, Io } from './command.ts';
 import { EXIT_OK, reportError, UsageError } from './errors.ts';
 
-export const SCRIPT_NAME = 'kubectl-promotion';
+// How users type it: kubectl finds the kubectl-promotion executable and runs it as a plugin.
+export const SCRIPT_NAME = 'kubectl promotion';
 
 /** Color by default only on a terminal, and never with NO_COLOR set (https://no-color.org). */
 export function defaultColor(io: Io): boolean {

@@ -106,7 +106,7 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
   it('shows its help through kubectl', () => {
     const r = kubectl('promotion', '--help');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /Usage: kubectl-promotion <command>/);
+    assert.match(r.stdout, /Usage: kubectl promotion <command>/);
     assert.match(r.stdout, /version/);
   });
 });

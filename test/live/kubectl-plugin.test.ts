@@ -17,7 +17,8 @@ let served: Served;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
-  await run(process.execPath, ['plugin/build.mjs'], { cwd: ROOT });
+  // npm test builds first; rebuilding here would pull chunks from under tests running beside this one.
+  if (!existsSync(path.join(ROOT, 'dist/kubectl-promotion.mjs'))) await run(process.execPath, ['plugin/build.mjs'], { cwd: ROOT });
   served = await serve();
   const wrapper = path.join(served.dir, 'kubectl-promotion');
   writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/kubectl-promotion.mjs')}" "$@"\n`);

@@ -127,8 +127,8 @@ describe('help', () => {
   it('lists the commands on stdout and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, EXIT_OK);
-    assert.match(r.stdout, /kubectl-promotion lint/);
-    assert.match(r.stdout, /kubectl-promotion version/);
+    assert.match(r.stdout, /kubectl promotion lint/);
+    assert.match(r.stdout, /kubectl promotion version/);
   });
 });
 

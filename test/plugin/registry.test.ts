@@ -29,7 +29,7 @@ describe('the built command', { skip: !existsSync('dist/kubectl-promotion.mjs') 
   const run = (...args: string[]) => execFileSync(process.execPath, ['dist/kubectl-promotion.mjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   it('prints the same help without loading the parser as through it', () => {
     assert.equal(run('--help'), run('--no-color', '--help'));
-    assert.match(run('-h'), /^Usage: kubectl-promotion <command>/);
+    assert.match(run('-h'), /^Usage: kubectl promotion <command>/);
   });
   it('answers version -o json on the fast path like the command', () => {
     const fast = JSON.parse(run('version', '-o', 'json'));
