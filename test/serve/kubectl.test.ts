@@ -1,0 +1,158 @@
+// The served simulation through the real kubectl (KUBECTL=path picks another, e.g. the 1.20 CI
+// installs): what a person rehearsing a rollout sees and does. Virtual time moves only when a test
+// says; kubectl's output is read line by line with a deadline.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import type { ClusterPromotion } from '../../src/api/types.ts';
+import type { ServedSimulation } from '../../simulator/serve.ts';
+import { PROMOTION_FINALIZER } from '../../simulator/store-controller.ts';
+import { KUBECTL, kubectl, KubectlStream } from '../apiserver/helpers.ts';
+import { currentStage, s, T0, withServed } from './helpers.ts';
+
+const missing = spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).error !== undefined;
+const skip = missing && process.env.CI === undefined ? `${KUBECTL} is not installed` : false;
+
+const APPROVE_STAGING = JSON.stringify([
+  { op: 'test', path: '/spec/stages/0/name', value: 'staging' },
+  { op: 'add', path: '/spec/stages/0/trigger/manual/approved', value: true },
+]);
+
+describe('simulate --serve with the real kubectl', { skip }, () => {
+  it('get shows the promotion at its first stage and the profile the engine generated for it', () =>
+    withServed(async ({ server }) => {
+      const res = await kubectl(server, ['get', 'clusterpromotions,clusterprofiles']);
+      assert.equal(res.code, 0, res.stderr);
+      const lines = res.stdout.split('\n');
+      assert.match(lines[1]!, /^clusterpromotion\.config\.projectsveltos\.io\/rollout\s+staging\s+0s$/);
+      assert.match(lines[4]!, /^clusterprofile\.config\.projectsveltos\.io\/rollout-staging\s+0s$/);
+      assert.equal(lines.filter((l) => l.startsWith('clusterprofile.')).length, 1, 'production is not reached yet');
+    }));
+
+  it('get -o yaml shows the status the engine wrote, on virtual time, and Sveltos’s finalizer', () =>
+    withServed(async ({ served, server }) => {
+      await served.advanceTo(T0 + s(60));
+      const res = await kubectl(server, ['get', 'clusterpromotion', 'rollout', '-o', 'yaml']);
+      assert.equal(res.code, 0, res.stderr);
+      const printed = parse(res.stdout) as ClusterPromotion;
+      assert.deepEqual(printed.metadata.finalizers, [PROMOTION_FINALIZER]);
+      assert.equal(printed.status?.currentStageName, 'staging');
+      assert.deepEqual(printed.status?.stages?.[0], {
+        name: 'staging',
+        currentStatusDescription: 'Paused: Awaiting Manual Approval (2030-01-01T00:01:00Z)',
+        lastStatusCheckTime: '2030-01-01T00:01:00Z',
+        lastSuccessfulAppliedTime: '2030-01-01T00:01:00Z',
+        lastUpdateReconciledTime: '2030-01-01T00:00:00Z',
+      });
+    }));
+
+  it('get clustersummaries -A -o wide -w shows each cluster go from Provisioning to Provisioned as virtual time passes', () =>
+    withServed(async ({ served, server }) => {
+      const watch = new KubectlStream(server, ['get', 'clustersummaries', '-A', '-o', 'wide', '-w']);
+      try {
+        await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-2\s+0s\s+Provisioning\b/.test(l));
+        await served.advanceTo(T0 + s(60));
+        await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-1\s+60s\s+Provisioned\b/.test(l));
+        await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-2\s+60s\s+Provisioned\b/.test(l));
+      } finally {
+        await watch.stop();
+      }
+    }));
+
+  it('patch --type=json with a test op approves the manual gate, the promotion moves on and completes', () =>
+    withServed(async ({ served, server, events }) => {
+      const watch = new KubectlStream(server, ['get', 'clusterpromotions', '-w']);
+      try {
+        await served.advanceTo(T0 + s(60));
+        await watch.waitForLine((l) => /^rollout\s+staging\s/.test(l));
+        const res = await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING]);
+        assert.equal(res.code, 0, res.stderr);
+        await served.settle();
+        await watch.waitForLine((l) => /^rollout\s+production\s/.test(l));
+        // Sveltos consumes the approval (automaticReset defaults to true).
+        assert.deepEqual(served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.stages[0]!.trigger, { manual: {} });
+        await served.advanceTo(T0 + s(180));
+        assert.equal(events.at(-1)?.type, 'PromotionCompleted');
+        assert.equal(events.at(-1)?.at, T0 + s(180));
+      } finally {
+        await watch.stop();
+      }
+    }));
+
+  it('patch --type=json is refused when its test no longer holds, and nothing moves', () =>
+    withServed(async ({ served, server }) => {
+      await served.advanceTo(T0 + s(60));
+      const stale = JSON.stringify([
+        { op: 'test', path: '/spec/stages/0/name', value: 'qa' },
+        { op: 'add', path: '/spec/stages/0/trigger/manual/approved', value: true },
+      ]);
+      const res = await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', stale]);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr, /The request is invalid/);
+      await served.settle();
+      assert.equal(currentStage(served), 'staging');
+    }));
+
+  it('replace with the resourceVersion read before the engine wrote again is refused with a Conflict', () =>
+    withServed(async ({ served, server }) => {
+      const got = await kubectl(server, ['get', 'clusterpromotion', 'rollout', '-o', 'json']);
+      assert.equal(got.code, 0, got.stderr);
+      await served.advanceTo(T0 + s(60)); // the engine writes the status: a new resourceVersion
+      const edited = JSON.parse(got.stdout) as ClusterPromotion;
+      edited.spec.stages[0]!.trigger = { manual: { approved: true } };
+      const file = join(server.scratch, 'rollout.json');
+      writeFileSync(file, JSON.stringify(edited));
+      const res = await kubectl(server, ['replace', '-f', file]);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr, /Error from server \(Conflict\).*the object has been modified/);
+      await served.settle();
+      assert.equal(currentStage(served), 'staging');
+    }));
+
+  it('a new profileSpec written with kubectl restarts the pipeline from the first stage', () =>
+    withServed(async ({ served, server, events }) => {
+      await served.advanceTo(T0 + s(60));
+      assert.equal((await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code, 0);
+      await served.settle();
+      assert.equal(currentStage(served), 'production');
+      const bump = JSON.stringify({ spec: { profileSpec: { helmCharts: [{ ...helmChart(served), chartVersion: '2.0.0' }] } } });
+      const res = await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=merge', '-p', bump]);
+      assert.equal(res.code, 0, res.stderr);
+      await served.settle();
+      assert.ok(events.some((e) => e.type === 'PipelineRestarted'), JSON.stringify(events.map((e) => e.type)));
+      assert.equal(currentStage(served), 'staging');
+      const staging = await kubectl(server, ['get', 'clusterprofile', 'rollout-staging', '-o', 'jsonpath={.spec.helmCharts[0].chartVersion}']);
+      assert.equal(staging.stdout, '2.0.0');
+    }));
+
+  it('delete clusterpromotion waits for the engine to remove the generated profiles, whose summaries go with them', () =>
+    withServed(async ({ served, server, events }) => {
+      await served.advanceTo(T0 + s(60));
+      assert.equal((await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code, 0);
+      await served.settle();
+      assert.equal(served.store.all('clusterprofiles').length, 2);
+      const res = await kubectl(server, ['delete', 'clusterpromotion', 'rollout']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /clusterpromotion.config.projectsveltos.io "rollout" deleted/);
+      const left = await kubectl(server, ['get', 'clusterpromotions,clusterprofiles,clustersummaries', '-A']);
+      assert.equal(left.code, 0, left.stderr);
+      assert.match(left.stderr, /No resources found/);
+      assert.equal(events.at(-1)?.type, 'Finalized');
+      assert.equal(served.sim.fleet.profiles().length, 0, 'the fleet no longer deploys them');
+    }));
+
+  it('the fault endpoints answer through kubectl --raw with the kubeconfig’s token', () =>
+    withServed(async ({ server }) => {
+      const res = await kubectl(server, ['create', '--raw', '/admin/faults/expire-next-watch', '-f', '/dev/null']);
+      assert.equal(res.code, 0, res.stderr);
+      const status = await kubectl(server, ['get', '--raw', '/admin/faults']);
+      assert.equal(JSON.parse(status.stdout).status.pendingWatchExpiries, 1);
+    }));
+});
+
+function helmChart(served: ServedSimulation): Record<string, unknown> {
+  return served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.profileSpec.helmCharts![0] as unknown as Record<string, unknown>;
+}
