@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { KEY, renderApp } from './render.tsx';
 import { awaitingApproval, bigStage, deployingWithFailure, soaking } from './scenarios.ts';
 
+/** React runs effects and their re-render on a later turn of the event loop. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 const selectedLine = (frame: string) => frame.split('\n').find((l) => l.startsWith('›')) ?? '';
 const clusterRows = (frame: string) => frame.split('\n').filter((l) => /^ {2}[› ] (├─|└─) \S default\//.test(l));
 
@@ -129,6 +131,30 @@ describe('keys: help and quitting', () => {
     await r.press('a', KEY.ctrlC);
     assert.equal(r.calls.quit, 2);
     assert.deepEqual(r.calls.approve, []);
+    r.unmount();
+  });
+
+  it('onQuit says whether q or Ctrl-C ended the view (Ctrl-C exits 130)', async () => {
+    const hows: string[] = [];
+    const r = renderApp(soaking(), { onQuit: (how) => hows.push(how) });
+    await r.press('q', KEY.ctrlC);
+    assert.deepEqual(hows, ['quit', 'interrupt']);
+    r.unmount();
+  });
+
+  it("a caller's notice shows in place of the key line until the next key; a new id shows it again", async () => {
+    const r = renderApp(soaking());
+    r.rerenderWith({ notice: { id: 1, text: 'cannot approve: no such stage' } });
+    await turn();
+    assert.match(r.frame(), /cannot approve: no such stage$/);
+    await r.press(KEY.down);
+    assert.doesNotMatch(r.frame(), /cannot approve/);
+    r.rerenderWith({ notice: { id: 1, text: 'cannot approve: no such stage' } });
+    await turn();
+    assert.doesNotMatch(r.frame(), /cannot approve/, 'the same notice is not shown twice');
+    r.rerenderWith({ notice: { id: 2, text: 'cannot approve: no such stage' } });
+    await turn();
+    assert.match(r.frame(), /cannot approve: no such stage$/);
     r.unmount();
   });
 

@@ -1,7 +1,7 @@
 // The whole view: header, stage tree, key line; and the keys. Everything it shows comes from the
 // props (the model, the clock, the terminal size); what it does goes out through callbacks, so the
 // same view serves the simulation and a live cluster.
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../glyphs.ts';
 import { INITIAL_UI, clusterCursor, isExpanded, planFrame, selectedStage, type UiState } from '../layout.ts';
@@ -30,8 +30,14 @@ export interface PromotionAppProps {
   unicode: boolean;
   /** Called after the person confirmed with `y`. */
   onApprove(stage: string): void;
-  onQuit(): void;
+  /** `quit` for q, `interrupt` for Ctrl-C (a command exits 130 then). */
+  onQuit(how: 'quit' | 'interrupt'): void;
   simulation?: SimulationControls;
+  /**
+   * Something the caller has to say (e.g. a refused approval): shown like the answer to a key,
+   * until the next key. A new `id` shows it again, even with the same text.
+   */
+  notice?: { id: number; text: string } | null;
   /** Start with the help overlay open (for the help's golden frame). */
   initialUi?: Partial<UiState>;
 }
@@ -49,9 +55,14 @@ export function PromotionApp(props: PromotionAppProps) {
 
   const plan = planFrame(model, ui, rows);
 
+  const notice = props.notice;
+  useEffect(() => {
+    if (notice) update({ ...uiRef.current, flash: notice.text });
+  }, [notice?.id]);
+
   useInput((input, key) => {
     const cur = uiRef.current;
-    if (key.ctrl && input === 'c') return props.onQuit();
+    if (key.ctrl && input === 'c') return props.onQuit('interrupt');
     if (cur.confirm) {
       if (input === 'y' || input === 'Y') {
         props.onApprove(cur.confirm);
@@ -61,7 +72,7 @@ export function PromotionApp(props: PromotionAppProps) {
     }
     const ui = cur.flash ? { ...cur, flash: null } : cur;
     if (ui.help) {
-      if (input === 'q') return props.onQuit();
+      if (input === 'q') return props.onQuit('quit');
       return update({ ...ui, help: input === '?' || key.escape ? false : ui.help });
     }
     const sel = selectedStage(model, ui);
@@ -81,7 +92,7 @@ export function PromotionApp(props: PromotionAppProps) {
     if (key.pageDown) return moveCluster(page);
     if (key.pageUp) return moveCluster(-page);
     if (input === '?') return update({ ...ui, help: true });
-    if (input === 'q') return props.onQuit();
+    if (input === 'q') return props.onQuit('quit');
     if (input === 'a' && stage) return update(approveRequest(ui, stage));
     const sim = props.simulation;
     if (sim && input === ' ') {
