@@ -326,6 +326,16 @@ export class Simulation {
     return this.#ended;
   }
 
+  /**
+   * Ends the rehearsal where it stands, for a caller that moves the clock itself (the interactive
+   * rehearsal): the result as `run()` would give it at this moment. `stoppedBy` says who stopped it
+   * early (e.g. "stopped by the user") and then replaces "nothing left to happen" in the reason.
+   */
+  end(stoppedBy?: string): SimulationResult {
+    this.#ended ??= this.#finish(this.nowMs() >= this.#horizonEnd, stoppedBy);
+    return this.#ended;
+  }
+
   // ---- the loop ------------------------------------------------------------------------------------------
 
   async #moveTo(t: number): Promise<void> {
@@ -480,7 +490,7 @@ export class Simulation {
     if (t !== null && t !== undefined) this.#deployedAt.set(profileName, t);
   }
 
-  #finish(horizonReached: boolean): SimulationResult {
+  #finish(horizonReached: boolean, stoppedBy?: string): SimulationResult {
     const now = this.nowMs();
     const promotion = this.#store.get();
     const stages = promotion.spec.stages ?? [];
@@ -497,14 +507,18 @@ export class Simulation {
       reason = `stage ${current.name} failed for good: ${entry?.failureMessage ?? 'a cluster failed and will not be retried'}`;
     } else if (current?.phase === 'AwaitingApproval') {
       outcome = 'AwaitingApproval';
-      reason = `stage ${current.name} waits for manual approval (approve it with --approve ${current.name})`;
+      reason = stoppedBy
+        ? `${stoppedBy} while stage ${current.name} waits for manual approval`
+        : `stage ${current.name} waits for manual approval (approve it with --approve ${current.name})`;
     } else {
       outcome = 'Stalled';
       const where = current ? `stage ${current.name} is ${current.phase}` : 'no stage started';
       const detail = entry?.failureMessage ? `: ${entry.failureMessage}` : entry?.currentStatusDescription ? ` (${entry.currentStatusDescription})` : '';
       reason = horizonReached
         ? `horizon reached at ${new Date(now).toISOString()} while ${where}${detail}`
-        : `nothing left to happen while ${where}${detail}`;
+        : stoppedBy
+          ? `${stoppedBy} at ${new Date(now).toISOString()} while ${where}${detail}`
+          : `nothing left to happen while ${where}${detail}`;
     }
     this.#emit({ at: now, type: 'SimulationEnded', stage: current?.name ?? null, cluster: null, message: `${outcome}: ${reason}` });
 

@@ -66,7 +66,12 @@ const FOLD_AT = 4;
 
 /** A timeline for people: offsets from the start (`+5m0s`) next to absolute times. */
 export function formatText(r: SimulationResult): string {
-  const offset = (ms: number | null) => (ms === null ? '-' : `+${formatDuration(ms - r.startedAt)}`);
+  const timeline = foldEvents(r.events).map((f) => [offset(r, f.event.at), rfc3339(f.event.at), f.event.stage ?? '-', f.event.type, eventText(f)]);
+  return `${formatSummary(r)}\nTIMELINE\n${table(timeline).map((l) => `${l}\n`).join('')}`;
+}
+
+/** The head of the timeline: outcome, reason, times, and a row per stage. */
+export function formatSummary(r: SimulationResult): string {
   const lines: string[] = [];
   const took = r.completedAt === null ? '' : ` in ${formatDuration(r.completedAt - r.startedAt)}`;
   lines.push(`Promotion ${r.promotion}: ${r.outcome}${took}`);
@@ -75,14 +80,29 @@ export function formatText(r: SimulationResult): string {
   lines.push('');
 
   const header = ['STAGE', 'CLUSTERS', 'PHASE', 'DEPLOY STARTED', 'DEPLOYED', 'PROMOTED'];
-  const rows = r.stages.map((s) => [s.name, String(s.clusters.length), s.phase, offset(s.deployStartedAt), offset(s.deployedAt), offset(s.promotedAt)]);
+  const rows = r.stages.map((s) => [s.name, String(s.clusters.length), s.phase, offset(r, s.deployStartedAt), offset(r, s.deployedAt), offset(r, s.promotedAt)]);
   lines.push(...table([header, ...rows]));
   for (const s of r.stages) if (s.failureMessage) lines.push(`  ${s.name}: ${s.failureMessage}`);
-  lines.push('');
+  return `${lines.join('\n')}\n`;
+}
 
-  lines.push('TIMELINE');
-  const timeline: string[][] = [];
-  const events = r.events;
+/** Time since the start, as `+5m0s`; `-` for a time that never came. */
+export function offset(r: { startedAt: number }, ms: number | null): string {
+  return ms === null ? '-' : `+${formatDuration(ms - r.startedAt)}`;
+}
+
+/** One event, or a run of alike cluster events folded into one line. */
+export interface FoldedEvent {
+  event: SimulationEvent;
+  /** How many events it stands for (1, or FOLD_AT and more). */
+  count: number;
+  /** The cluster of the run's last event. */
+  lastCluster: string | null;
+}
+
+/** The events in order, runs of FOLD_AT or more alike cluster events (same instant, kind, stage and message) folded. */
+export function foldEvents(events: readonly SimulationEvent[]): FoldedEvent[] {
+  const out: FoldedEvent[] = [];
   for (let i = 0; i < events.length; ) {
     const e = events[i]!;
     let j = i + 1;
@@ -90,17 +110,21 @@ export function formatText(r: SimulationResult): string {
       while (j < events.length && sameGroup(events[j]!, e)) j++;
     }
     if (j - i >= FOLD_AT) {
-      const first = events[i]!.cluster;
-      const last = events[j - 1]!.cluster;
-      timeline.push([offset(e.at), rfc3339(e.at), e.stage ?? '-', e.type, `${j - i} clusters (${first} ... ${last}): ${e.message}`]);
+      out.push({ event: e, count: j - i, lastCluster: events[j - 1]!.cluster });
       i = j;
     } else {
-      timeline.push([offset(e.at), rfc3339(e.at), e.stage ?? '-', e.type, e.cluster ? `${e.cluster}: ${e.message}` : e.message]);
+      out.push({ event: e, count: 1, lastCluster: e.cluster });
       i++;
     }
   }
-  lines.push(...table(timeline));
-  return `${lines.join('\n')}\n`;
+  return out;
+}
+
+/** What a (folded) event says, with its cluster or clusters in front. */
+export function eventText(f: FoldedEvent): string {
+  const e = f.event;
+  if (f.count > 1) return `${f.count} clusters (${e.cluster} ... ${f.lastCluster}): ${e.message}`;
+  return e.cluster ? `${e.cluster}: ${e.message}` : e.message;
 }
 
 function sameGroup(a: SimulationEvent, b: SimulationEvent): boolean {
