@@ -47,3 +47,10 @@ export function parseSeed(value: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--seed ${String(value)}: expected a whole number, 0 or more`);
   return n;
 }
+
+/** `--speed N`: virtual seconds per real second, within what the interactive clock allows. */
+export function parseSpeed(value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+  if (typeof n !== 'number' || !(n >= min && n <= max)) throw new UsageError(`--speed ${String(value)}: expected a number from ${min} to ${max} (60: a virtual minute per second)`);
+  return n;
+}

@@ -2,6 +2,10 @@
 // rollout against a fake fleet on a virtual clock, as fast as the machine allows. Exit codes:
 // 0 completed, 2 failed (a cluster failed for good), 3 stopped waiting (approval, window, health
 // check, horizon), 1 bad input. Without -f it rehearses the bundled kyverno example.
+//
+// Without -o, on a terminal: the interactive rehearsal (interactive.tsx) on a clock compressed by
+// --speed, until the person quits (Ctrl-C: exit 130). Without a terminal or with --no-tui: a line
+// per transition (lines.ts), as fast as -o text, or paced by --speed when it is given.
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +15,14 @@ import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { Simulation, type Outcome } from '../../../simulator/driver.ts';
 import { loadFleet } from '../../../simulator/fleet-file.ts';
 import { formatText, toReportJson } from '../../../simulator/report.ts';
+import { ScaledClock } from '../../../simulator/clock.ts';
+import { supportsUnicode } from '../../../src/view/glyphs.ts';
+import { preferReactProduction } from '../../../src/view/react-production.ts';
 import { defineCommand, type CommandSpec, type GlobalArgs } from '../../command.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_WAITING, UsageError } from '../../errors.ts';
-import { parseApproval, parseLongDuration, parseSeed, parseTime } from './args.ts';
+import { parseApproval, parseLongDuration, parseSeed, parseSpeed, parseTime } from './args.ts';
+import { runWithLines } from './lines.ts';
+import { SPEED_MAX, SPEED_MIN } from './rehearsal.ts';
 
 export const EXIT_BY_OUTCOME: Record<Outcome, number> = {
   Completed: EXIT_OK,
@@ -24,6 +33,13 @@ export const EXIT_BY_OUTCOME: Record<Outcome, number> = {
 
 /** The example `simulate` runs with no -f, so that `npm start` shows something. */
 export const DEFAULT_EXAMPLE = { promotion: 'examples/kyverno/promotion.yaml', fleet: 'examples/kyverno/fleet.yaml' };
+/** In a terminal, the same with a manual gate: the first rehearsal shows a person pressing `a`. */
+export const DEFAULT_INTERACTIVE_EXAMPLE = { promotion: 'examples/kyverno/promotion-manual.yaml', fleet: DEFAULT_EXAMPLE.fleet };
+/** Virtual time per real time in a terminal unless --speed says: a virtual minute per second. */
+export const DEFAULT_SPEED = 60;
+
+/** The exit code of a rehearsal interrupted with Ctrl-C (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 export interface SimulateArgs {
   filename?: string[];
@@ -34,6 +50,8 @@ export interface SimulateArgs {
   approve?: string[];
   horizon: string;
   seed: string | number;
+  speed?: string | number;
+  tui: boolean;
 }
 
 export interface SimulateDeps {
@@ -68,7 +86,9 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         .option('approve', { type: 'string', array: true, requiresArg: true, describe: 'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)' })
         .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
         .option('seed', { type: 'string', default: '1', describe: 'Seed of the deploy-time jitter' })
-        .example('$0 simulate', 'rehearse the bundled kyverno example')
+        .option('speed', { type: 'string', requiresArg: true, defaultDescription: `${DEFAULT_SPEED} in a terminal`, describe: 'Virtual seconds per real second (a terminal; or paces the lines of --no-tui)' })
+        .option('tui', { type: 'boolean', default: true, describe: 'On a terminal, the interactive view (--no-tui: a line per transition)' })
+        .example('$0 simulate', 'rehearse the bundled kyverno example (in a terminal: interactively, with a manual gate)')
         .example('$0 simulate -f promotion.yaml --fleet fleet.yaml -o json', 'rehearse your own, as JSON')
         .example('$0 simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h', 'approve production an hour after it starts waiting'),
     async run(args: SimulateArgs & GlobalArgs, io) {
@@ -76,17 +96,22 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const horizonMs = parseLongDuration(String(args.horizon), '--horizon');
       if (horizonMs <= 0) throw new UsageError(`--horizon ${args.horizon}: must be longer than 0s`);
       const seed = parseSeed(args.seed);
+      const speed = args.speed === undefined ? undefined : parseSpeed(args.speed, SPEED_MIN, SPEED_MAX);
       // Whole seconds: a timeline reads better without milliseconds nobody asked for.
       const start = args.start === undefined ? Math.floor(deps.now() / 1000) * 1000 : parseTime(String(args.start), '--start');
 
       let files = (args.filename ?? []).map(String);
       let fleetFiles = (args.fleet ?? []).map(String);
+      // Keys need a terminal on both ends, and standard input free of a file being read.
+      const tty = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
+      const mode = args.output ?? (args.tui && tty(io.stdout) && tty(io.stdin) && !files.includes('-') && !fleetFiles.includes('-') ? 'tui' : 'lines');
       if (files.length === 0) {
         if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
         const root = deps.examplesRoot ?? findExamplesRoot();
         if (!root) throw new UsageError('give -f PROMOTION.yaml --fleet FLEET.yaml (the bundled example was not found next to this program)');
-        files = [join(root, DEFAULT_EXAMPLE.promotion)];
-        fleetFiles = [join(root, DEFAULT_EXAMPLE.fleet)];
+        const example = mode === 'tui' ? DEFAULT_INTERACTIVE_EXAMPLE : DEFAULT_EXAMPLE;
+        files = [join(root, example.promotion)];
+        fleetFiles = [join(root, example.fleet)];
         io.stderr.write(`simulating the bundled example ${relative(process.cwd(), files[0]!) || files[0]} (give -f and --fleet for your own)\n`);
       }
       if (fleetFiles.length === 0) throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
@@ -98,6 +123,26 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const fleet = await loadFleet(fleetFiles, { stdin: io.stdin });
 
       const sim = new Simulation({ promotion, fleet, start, horizonMs, seed, approvals });
+      if (mode === 'tui') {
+        preferReactProduction();
+        const { runInteractive } = await import('./interactive.tsx');
+        const end = await runInteractive({
+          sim,
+          speed: speed ?? DEFAULT_SPEED,
+          stdout: io.stdout as NodeJS.WriteStream,
+          stdin: io.stdin as NodeJS.ReadStream,
+          color: args.color,
+          unicode: supportsUnicode(io.env),
+        });
+        if (end.how === 'interrupt') return EXIT_INTERRUPTED;
+        io.stdout.write(formatText(end.result));
+        return EXIT_BY_OUTCOME[end.result.outcome];
+      }
+      if (mode === 'lines') {
+        const pace = speed === undefined ? undefined : { clock: new ScaledClock({ start, speed }), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+        const result = await runWithLines(sim, (t) => io.stdout.write(t), pace);
+        return EXIT_BY_OUTCOME[result.outcome];
+      }
       const result = await sim.run();
       if (args.output === 'json') io.stdout.write(`${JSON.stringify(toReportJson(result), null, 2)}\n`);
       else io.stdout.write(formatText(result));
