@@ -69,3 +69,16 @@ export async function withFullScreen<T>(out: TerminalStream, body: () => Promise
     screen.leave();
   }
 }
+
+export interface TerminalSize {
+  rows: number;
+  columns: number;
+}
+
+/**
+ * The size a full-screen view may use on `stdout`: one row less than the terminal has, because Ink
+ * clears the whole screen (a visible flash) whenever a frame fills it.
+ */
+export function viewSize(stdout: { rows?: number; columns?: number }): TerminalSize {
+  return { rows: Math.max(1, (stdout.rows || 24) - 1), columns: stdout.columns || 80 };
+}
