@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'simulate', describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)', load: () => import('./commands/simulate/index.ts') },
   { name: 'status', describe: 'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended', load: () => import('./commands/status/index.ts') },
   { name: 'version', describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version', load: () => import('./commands/version/index.ts') },
+  { name: 'watch', describe: 'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal', load: () => import('./commands/watch/index.ts') },
 ];
 
 /** Stands in for a command that is not running: listed in help, never built or run. */

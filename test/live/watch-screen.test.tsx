@@ -1,0 +1,281 @@
+// `watch` in a terminal: the screen drawn by ink-testing-library from a LiveWatch over a fake source
+// (the promotions as the test says, the streams' health as the test says), and the approval it
+// writes to the served API.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { render } from 'ink-testing-library';
+import type { ClusterPromotion } from '../../src/api/types.ts';
+import type { JsonPatchOp } from '../../src/engine/types.ts';
+import type { FleetHealth } from '../../src/live/fleet.ts';
+import { approve } from '../../src/live/approve.ts';
+import { NOTHING_ELSE, viewOf } from '../../src/live/snapshot.ts';
+import { LiveWatch, watchOrder, type QuitHow, type WatchSource } from '../../src/live/watch.ts';
+import { WatchScreen } from '../../src/live/watch-screen.tsx';
+import { FakeTimers } from '../kube/fake-timers.ts';
+import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntry, type Served } from './served.ts';
+
+const T0 = Date.parse('2026-03-01T10:00:00Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
+const LIVE: FleetHealth = { state: 'live', currentAsOf: null, lastError: null };
+
+/** checkout: staging passed, production waits for approval since minute 10. */
+function checkout(): ClusterPromotion {
+  const p = promotionObject('checkout', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]);
+  return {
+    ...p,
+    status: {
+      currentStageName: 'production',
+      stages: [
+        stageEntry('staging', `Successfully provisioned (${at(8)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
+        stageEntry('production', `Paused: Awaiting Manual Approval (${at(10)})`, { lastUpdateReconciledTime: at(8), lastSuccessfulAppliedTime: at(9) }),
+      ],
+    },
+  };
+}
+
+/** another: its only stage deploying. */
+function another(name = 'another'): ClusterPromotion {
+  const p = promotionObject(name, [autoStage('staging', { env: 'staging' })]);
+  return { ...p, status: { currentStageName: 'staging', stages: [stageEntry('staging', `Clusters are being provisioned (${at(1)})`, { lastUpdateReconciledTime: at(1) })] } };
+}
+
+/** Promotions and stream health as the test sets them; tells the watch when either changes. */
+class FakeSource implements WatchSource {
+  promotions: ClusterPromotion[] = [];
+  state: FleetHealth = LIVE;
+  readonly #timers: FakeTimers;
+  readonly #listeners = new Set<() => void>();
+  constructor(timers: FakeTimers) {
+    this.#timers = timers;
+  }
+  views(now: Date) {
+    return this.promotions.map((promotion) => ({ promotion, view: viewOf(promotion, NOTHING_ELSE, now) }));
+  }
+  viewOf(name: string, now: Date) {
+    const p = this.promotions.find((x) => x.metadata.name === name);
+    return p ? viewOf(p, NOTHING_ELSE, now) : null;
+  }
+  health(): FleetHealth {
+    return this.state.state === 'live' ? { ...this.state, currentAsOf: this.#timers.now() } : this.state;
+  }
+  onChange(listener: () => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  set(change: { promotions?: ClusterPromotion[]; health?: FleetHealth }) {
+    if (change.promotions) this.promotions = change.promotions;
+    if (change.health) this.state = change.health;
+    for (const l of this.#listeners) l();
+  }
+}
+
+let timers: FakeTimers;
+let source: FakeSource;
+
+beforeEach(() => {
+  timers = new FakeTimers(T0 + 12 * 60_000);
+  source = new FakeSource(timers);
+});
+
+function screen(o: { name?: string; approve?: (promotion: string, stage: string) => Promise<string>; rows?: number } = {}) {
+  const watch = new LiveWatch({
+    source,
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    context: 'prod',
+    timer: timers,
+    size: { rows: o.rows ?? 16, columns: 100 },
+    approve: o.approve ?? (async () => 'not expected'),
+  });
+  watch.start();
+  const r = render(<WatchScreen watch={watch} color={false} unicode />);
+  const quits: QuitHow[] = [];
+  void watch.quitted.then((how) => quits.push(how));
+  return {
+    watch,
+    quits,
+    frame: () => r.lastFrame() ?? '',
+    /** Lets Ink and React handle what happened (one turn of the event loop, no wall-clock wait). */
+    settle: () => new Promise((resolve) => setImmediate(resolve)),
+    /** The frame once it matches: React and Ink may take a few turns of the event loop to draw. */
+    async shows(pattern: RegExp): Promise<string> {
+      for (let turn = 0; turn < 100 && !pattern.test(r.lastFrame() ?? ''); turn++) await new Promise((resolve) => setImmediate(resolve));
+      assert.match(r.lastFrame() ?? '', pattern);
+      return r.lastFrame() ?? '';
+    },
+    press: async (...keys: string[]) => {
+      for (const k of keys) {
+        r.stdin.write(k);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    done: () => {
+      watch.stop();
+      r.unmount();
+    },
+  };
+}
+
+describe('watch in a terminal: approving', () => {
+  let served: Served;
+  before(async () => {
+    served = await serve({ now: () => new Date(T0) });
+  });
+  after(() => served.close());
+
+  it('a, then y, writes the guarded JSON patch and shows what was done', async () => {
+    const stored = putPromotion(served.store, checkout(), checkout().status);
+    source.set({ promotions: [stored] });
+    const client = served.client();
+    const patches: unknown[] = [];
+    const request = client.request.bind(client);
+    client.request = ((method: string, path: string, options?: { body?: unknown }) => {
+      if (method === 'PATCH') patches.push(options?.body);
+      return request(method as 'PATCH', path, options);
+    }) as typeof client.request;
+    let approved!: () => void;
+    const written = new Promise<void>((resolve) => (approved = resolve));
+    const s = screen({
+      name: 'checkout',
+      approve: async (promotion, stage) => {
+        try {
+          return (await approve(client, promotion, stage, { now: () => new Date(timers.now()) })).message;
+        } finally {
+          approved();
+        }
+      },
+    });
+    await s.shows(/production .*AwaitingApproval/);
+    await s.press('a');
+    await s.shows(/Approve stage production\? \(y\/n\)/);
+    assert.equal(patches.length, 0, 'nothing is written before the answer');
+    await s.press('y');
+    await written;
+    await s.settle();
+    const ops = patches[0] as JsonPatchOp[];
+    assert.deepEqual(ops, [
+      { op: 'test', path: '/metadata/resourceVersion', value: stored.metadata.resourceVersion },
+      { op: 'test', path: '/spec/stages/1/name', value: 'production' },
+      { op: 'add', path: '/spec/stages/1/trigger/manual/approved', value: true },
+    ]);
+    assert.equal(served.store.get<ClusterPromotion>('clusterpromotions', 'checkout').spec.stages[1]!.trigger!.manual!.approved, true);
+    await s.shows(/approved stage production of checkout$/);
+    s.done();
+  });
+
+  it('says why when the approval is refused, and n writes nothing', async () => {
+    source.set({ promotions: [checkout()] });
+    const asked: string[] = [];
+    const s = screen({
+      name: 'checkout',
+      approve: async (_p, stage) => {
+        asked.push(stage);
+        throw new Error('checkout changed while writing: stage staging is the one at stake now; nothing was written, run the command again');
+      },
+    });
+    await s.press('a', 'n');
+    assert.deepEqual(asked, []);
+    await s.press('a', 'y');
+    await s.shows(/not approved: checkout changed while writing/);
+    assert.deepEqual(asked, ['production']);
+    s.done();
+  });
+});
+
+describe('watch in a terminal: the data and its streams', () => {
+  it('shows the live clock with the data age, and a reconnecting banner while a stream is down', async () => {
+    source.set({ promotions: [checkout()] });
+    const s = screen({ name: 'checkout' });
+    await s.shows(/live {2}2026-03-01 10:12:00Z {2}· {2}data 0s old/);
+    assert.doesNotMatch(s.frame(), /reconnecting/);
+
+    source.set({ health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'connect ECONNREFUSED 127.0.0.1:6443' } });
+    timers.advance(45_000);
+    const lines = (await s.shows(/^✖ reconnecting/)).split('\n');
+    assert.equal(lines[0], '✖ reconnecting to the API server (connect ECONNREFUSED 127.0.0.1:6443); data as of 10:12Z');
+    assert.match(s.frame(), /data 45s old/);
+    assert.ok(lines.length <= 16, 'the banner takes its row from the view, not from the terminal');
+
+    source.set({ health: LIVE });
+    timers.advance(100);
+    await s.shows(/data 0s old/);
+    assert.doesNotMatch(s.frame(), /reconnecting/);
+    s.done();
+  });
+
+  it('redraws once a second while nothing happens (the clock), not more', async () => {
+    source.set({ promotions: [checkout()] });
+    const s = screen({ name: 'checkout' });
+    let draws = 0;
+    s.watch.subscribe(() => draws++);
+    for (let i = 0; i < 100; i++) timers.advance(100);
+    assert.equal(draws, 10);
+    s.done();
+  });
+
+  it('says so while the promotion is gone, and q quits', async () => {
+    source.set({ promotions: [] });
+    const s = screen({ name: 'checkout' });
+    await s.shows(/clusterpromotion checkout is gone from context prod; waiting for it to come back \(q quits\)/);
+    await s.press('q');
+    await s.settle();
+    assert.deepEqual(s.quits, ['quit']);
+    s.done();
+  });
+
+  it('Ctrl-C quits as an interruption', async () => {
+    source.set({ promotions: [checkout()] });
+    const s = screen({ name: 'checkout' });
+    await s.shows(/checkout {2}Paused/);
+    await s.press('\u0003');
+    await s.settle();
+    assert.deepEqual(s.quits, ['interrupt']);
+    s.done();
+  });
+});
+
+describe('watch in a terminal: every promotion', () => {
+  it('shows a tab per promotion, the ones waiting for a person first, and opens on the first', async () => {
+    source.set({ promotions: [another('alpha'), checkout(), another('zulu')] });
+    const s = screen();
+    const tabs = (await s.shows(/checkout {2}Paused/)).split('\n')[0]!;
+    assert.equal(tabs, '[⏸ checkout]  ◌ alpha   ◌ zulu   ←/→ promotion');
+    assert.match(s.frame(), /checkout {2}Paused/);
+    s.done();
+  });
+
+  it('left/right switch promotions; the one shown stays shown when the order changes', async () => {
+    source.set({ promotions: [another('alpha'), checkout()] });
+    const s = screen();
+    await s.shows(/checkout {2}Paused/);
+    await s.press('\u001B[C');
+    await s.shows(/alpha {2}Progressing/);
+    // checkout's gate is let through: it no longer comes first, and alpha stays on screen.
+    const passed = checkout();
+    passed.status!.stages![1]!.currentStatusDescription = `Successfully provisioned (${at(12)})`;
+    source.set({ promotions: [another('alpha'), passed] });
+    timers.advance(100);
+    await s.shows(/alpha {2}Progressing/);
+    assert.match(s.frame().split('\n')[0]!, /^\[◌ alpha\] {2}✔ checkout /);
+    await s.press('\u001B[D');
+    await s.shows(/checkout {2}Completed/);
+    s.done();
+  });
+
+  it('says there is none yet in the context, and waits', async () => {
+    const s = screen();
+    await s.shows(/no ClusterPromotion in context prod yet; waiting for one \(q quits\)/);
+    source.set({ promotions: [another()] });
+    timers.advance(100);
+    await s.shows(/another {2}Progressing/);
+    s.done();
+  });
+
+  it('orders by how long each has waited for a person, then by name', () => {
+    const now = new Date(T0 + 20 * 60_000);
+    const later = checkout();
+    later.metadata.name = 'later';
+    later.status!.stages![1]!.currentStatusDescription = `Paused: Awaiting Manual Approval (${at(15)})`;
+    const views = [another('b'), later, another('a'), checkout()].map((p) => viewOf(p, NOTHING_ELSE, now));
+    assert.deepEqual(watchOrder(views).map((v) => v.name), ['checkout', 'later', 'a', 'b']);
+  });
+});
