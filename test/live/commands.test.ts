@@ -195,6 +195,41 @@ describe('approve and revoke', () => {
     assert.equal(stored('checkout').spec.stages.some((s) => s.trigger?.manual?.approved), false);
   });
 
+  it('--wait says it waits, then stays until the controller lets the stage through, and says where the promotion is', async () => {
+    let done = false;
+    let followed = false;
+    const r = run(['approve', 'checkout', '--yes', '--wait'], (out) => {
+      if (!out.endsWith('approved, waiting for the controller\n')) return;
+      // Once the promotion is listed and followed (its watchdog armed), the controller acts.
+      const act = () => {
+        if (timers.pending.length === 0) return void setImmediate(act);
+        followed = true;
+        assert.equal(done, false, 'still waiting before the controller acted');
+        setStatus(served.store, 'checkout', {
+          currentStageName: 'production',
+          stages: [
+            stageEntry('staging', `Successfully provisioned (${at(8)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
+            stageEntry('production', `Successfully provisioned (${at(12)})`, { lastUpdateReconciledTime: at(8), lastSuccessfulAppliedTime: at(9) }),
+          ],
+        });
+      };
+      act();
+    }).finally(() => (done = true));
+    const { code, stdout, stderr } = await r;
+    assert.equal(code, 0, stderr);
+    assert.ok(followed);
+    assert.equal(stdout, 'approved stage production of checkout\napproved, waiting for the controller\nthe controller let stage production through: checkout completed\n');
+  });
+
+  it('--wait --timeout exits 4 when the controller has not acted in time, on the injected clock', async () => {
+    const r = await run(['approve', 'checkout', '--yes', '--wait', '--timeout', '5m'], (out) => {
+      if (out.endsWith('approved, waiting for the controller\n')) setImmediate(() => timers.advance(5 * 60_000));
+    });
+    assert.equal(r.code, 4);
+    assert.match(r.stdout, /the controller has not acted on stage production yet\n$/);
+    assert.equal(stored('checkout').spec.stages[1]!.trigger!.manual!.approved, true, 'the approval itself stays written');
+  });
+
   it('revoke sets approved back to false', async () => {
     await run(['approve', 'checkout', '--yes']);
     const r = await run(['revoke', 'checkout', '--stage', 'production']);
