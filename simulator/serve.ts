@@ -96,13 +96,19 @@ export class ServedSimulation {
 export async function startServedSimulation(options: ServeOptions): Promise<ServedSimulation> {
   const sim = new StoreSimulation(options);
   const clock = new ScaledClock({ start: options.start, speed: options.speed ?? DEFAULT_SPEED, ...(options.realNow ? { realNow: options.realNow } : {}) });
-  const api = await startApiServer({
-    store: sim.store,
-    address: options.address ?? '127.0.0.1',
-    port: options.port ?? 0,
-    ...(options.token !== undefined ? { token: options.token } : {}),
-    ...(options.log ? { log: options.log } : {}),
-  });
+  let api: ApiServer;
+  try {
+    api = await startApiServer({
+      store: sim.store,
+      address: options.address ?? '127.0.0.1',
+      port: options.port ?? 0,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+  } catch (err) {
+    sim.close();
+    throw err;
+  }
   const runner = new Runner(sim, clock, options.timers ?? realTimers, options.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS, options.onError ?? rethrowLater);
   return new ServedSimulation(sim, api, clock, runner);
 }

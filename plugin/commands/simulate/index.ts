@@ -23,6 +23,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_WAITING, UsageError } from '../../errors.ts'
 import { parseApproval, parseLongDuration, parseSeed, parseSpeed, parseTime } from './args.ts';
 import { runWithLines } from './lines.ts';
 import { SPEED_MAX, SPEED_MIN } from './rehearsal.ts';
+import { runServe, serveOptions, type ServeArgs } from './serve.ts';
 
 export const EXIT_BY_OUTCOME: Record<Outcome, number> = {
   Completed: EXIT_OK,
@@ -41,7 +42,7 @@ export const DEFAULT_SPEED = 60;
 /** The exit code of a rehearsal interrupted with Ctrl-C (128 + SIGINT, as shells report it). */
 export const EXIT_INTERRUPTED = 130;
 
-export interface SimulateArgs {
+export interface SimulateArgs extends ServeArgs {
   filename?: string[];
   fleet?: string[];
   promotion?: string;
@@ -77,7 +78,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
     command: 'simulate',
     describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)',
     builder: (y) =>
-      y
+      serveOptions(y)
         .option('filename', { alias: 'f', type: 'string', array: true, describe: 'File with the ClusterPromotion (- reads standard input); none: the bundled kyverno example' })
         .option('fleet', { type: 'string', array: true, requiresArg: true, describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)' })
         .option('promotion', { type: 'string', requiresArg: true, describe: 'Which ClusterPromotion, when the files hold several' })
@@ -119,6 +120,10 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
 
       const loaded = await loadPromotions(files, { stdin: io.stdin });
       assertNoErrors(loaded.findings);
+      if (args.serve) {
+        const promotions = args.promotion === undefined ? loaded.promotions : [pickPromotion(loaded.promotions, args.promotion, files)];
+        return runServe({ promotions, fleet: await loadFleet(fleetFiles, { stdin: io.stdin }), start, seed, speed }, args, io);
+      }
       const promotion = pickPromotion(loaded.promotions, args.promotion, files);
       const fleet = await loadFleet(fleetFiles, { stdin: io.stdin });
 

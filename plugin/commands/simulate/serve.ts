@@ -1,0 +1,172 @@
+// `simulate --serve`: the rehearsal behind a Kubernetes API on loopback, for kubectl, `kubectl
+// promotion watch|approve` and any controller to use, until Ctrl-C or SIGTERM. Prints where the
+// kubeconfig is and how to use it, then the engine's events as they happen (virtual time).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import type { ClusterPromotion } from '../../../src/api/types.ts';
+import { UserError } from '../../../src/user-error.ts';
+import type { FleetSpec } from '../../../simulator/fleet.ts';
+import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
+import type { ControllerEvent } from '../../../simulator/store-controller.ts';
+import type { Io } from '../../command.ts';
+import { EXIT_OK, UsageError } from '../../errors.ts';
+
+export interface ServeArgs {
+  serve?: boolean;
+  address: string;
+  port: string | number;
+  'kubeconfig-out'?: string;
+  controller: boolean;
+}
+
+export interface ServeInput {
+  promotions: ClusterPromotion[];
+  fleet: FleetSpec;
+  start: number;
+  seed: number;
+  /** Virtual milliseconds per real one; undefined: DEFAULT_SPEED. */
+  speed: number | undefined;
+}
+
+export interface ServeDeps {
+  /** Resolves when the process is asked to stop (Ctrl-C, SIGTERM), with the signal's name. */
+  stopRequested?: () => Promise<string>;
+}
+
+/** The --serve options, added to the simulate command's (whose --speed, --start and --seed apply). */
+export function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {
+  return y
+    .option('serve', { type: 'boolean', describe: 'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion watch|approve, virtual time running at --speed (default 60), until Ctrl-C' })
+    .option('address', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'With --serve: the address to listen on' })
+    .option('port', { type: 'string', default: '0', requiresArg: true, describe: 'With --serve: the port (0: any free one)' })
+    .option('kubeconfig-out', { type: 'string', requiresArg: true, describe: 'With --serve: where to write the kubeconfig', defaultDescription: 'a temporary file, removed on exit' })
+    .option('controller', { type: 'boolean', default: true, describe: 'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; the fleet still follows every ClusterProfile)' })
+    .example('$0 simulate -f promotion.yaml --fleet fleet.yaml --serve', 'rehearse with kubectl against a served API') as unknown as Argv<T & ServeArgs>;
+}
+
+export function parsePort(value: unknown): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port ${String(value)}: expected a port number from 0 to 65535 (0: any free one)`);
+  return n;
+}
+
+/** The simulate flags that make no sense with --serve: it answers kubectl instead of reporting. */
+export interface HeadlessArgs {
+  output?: string;
+  approve?: string[];
+}
+
+export async function runServe(input: ServeInput, args: ServeArgs & HeadlessArgs, io: Io, deps: ServeDeps = {}): Promise<number> {
+  if (args.output !== undefined) throw new UsageError(`-o ${args.output}: --serve prints no report; read the promotion with kubectl get clusterpromotions -o ${args.output === 'text' ? 'yaml' : args.output}`);
+  if ((args.approve ?? []).length > 0) throw new UsageError('--approve: with --serve, approve as on the day: kubectl promotion approve NAME (or kubectl patch)');
+  const port = parsePort(args.port);
+  const speed = input.speed ?? DEFAULT_SPEED;
+  const errors = new Set<string>();
+  let served: ServedSimulation;
+  try {
+    served = await startServedSimulation({
+      promotions: input.promotions,
+      fleet: input.fleet,
+      start: input.start,
+      seed: input.seed,
+      speed,
+      controller: args.controller,
+      address: args.address,
+      port,
+      onError: (err) => {
+        // A step that fails is tried again at every wake: say it once.
+        const message = err instanceof Error ? err.message : String(err);
+        if (!errors.has(message)) io.stderr.write(`error: ${message}\n`);
+        errors.add(message);
+      },
+    });
+  } catch (err) {
+    throw listenError(err, args.address, port);
+  }
+
+  let tempDir: string | undefined;
+  try {
+    const out = args['kubeconfig-out'];
+    let kubeconfig: string;
+    if (out !== undefined) {
+      kubeconfig = resolve(out);
+    } else {
+      tempDir = mkdtempSync(join(tmpdir(), 'promotion-sim-'));
+      kubeconfig = join(tempDir, 'kubeconfig');
+    }
+    try {
+      served.writeKubeconfig(kubeconfig);
+    } catch (err) {
+      throw new UserError(`--kubeconfig-out ${out}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    io.stdout.write(usage(served, input, kubeconfig, speed, args.controller));
+    served.sim.controller?.on((e) => io.stdout.write(eventLine(e)));
+    const signal = await (deps.stopRequested ?? stopSignal)();
+    io.stdout.write(`${signal}: stopping at ${iso(served.nowMs())} (virtual)\n`);
+  } finally {
+    await served.close();
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  }
+  return EXIT_OK;
+}
+
+function usage(served: ServedSimulation, input: ServeInput, kubeconfig: string, speed: number, controller: boolean): string {
+  const names = input.promotions.map((p) => p.metadata.name);
+  const first = names[0] ?? 'NAME';
+  return [
+    `Serving ${names.length === 0 ? 'no ClusterPromotion' : `ClusterPromotion ${names.join(', ')}`} and ${input.fleet.clusters.length} cluster(s) at ${served.api.url}`,
+    `Virtual time starts at ${iso(input.start)} and runs ${speed}x real time; ${controller ? 'the promotion controller runs in the simulation' : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist'}.`,
+    `Kubeconfig (context promotion-sim): ${kubeconfig}`,
+    '',
+    `  export KUBECONFIG=${kubeconfig}`,
+    '  kubectl get clusterpromotions,clusterprofiles',
+    '  kubectl get clustersummaries -A -o wide -w',
+    `  kubectl promotion watch ${first}`,
+    `  kubectl promotion approve ${first}`,
+    '',
+    'Faults, for rehearsing bad days:',
+    ...FAULTS.map(([what, path]) => `  ${what.padEnd(27)}kubectl ${path === '/admin/faults' ? `get --raw ${path}` : `create --raw ${path} -f /dev/null`}`),
+    '',
+    'Ctrl-C stops it.',
+    '',
+  ].join('\n');
+}
+
+const FAULTS: [string, string][] = [
+  ['end every watch:', '/admin/faults/drop-watches'],
+  ['answer the next watch 410:', '/admin/faults/expire-next-watch'],
+  ['refuse connections 30s:', "'/admin/faults/refuse-connections?seconds=30'"],
+  ['restart (objects kept):', '/admin/faults/restart'],
+  ['what is in effect:', '/admin/faults'],
+];
+
+function eventLine(e: ControllerEvent): string {
+  const stage = e.stage === null ? '' : ` ${e.stage}`;
+  return `${iso(e.at)} ${e.promotion}${stage} ${e.type}: ${e.message}\n`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function listenError(err: unknown, address: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new UsageError(`--port ${port}: ${address}:${port} is already in use; pick another port or 0 for any free one`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UsageError(`--address ${address}: not an address of this machine`);
+  if (code === 'EACCES') return new UsageError(`--port ${port}: not allowed to listen on it (ports below 1024 need privileges)`);
+  return err;
+}
