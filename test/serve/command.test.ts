@@ -93,6 +93,14 @@ describe('simulate --serve in process', () => {
     await assert.rejects(runServe(INPUT, { ...ARGS, approve: ['staging'] }, io), /^UsageError: --approve: with --serve, approve as on the day/);
     await assert.rejects(runServe(INPUT, { ...ARGS, port: '70000' }, io), /^UsageError: --port 70000: expected a port number from 0 to 65535/);
   });
+
+  it('refuses two promotions of one name in one line, as the API server would', async () => {
+    const { io } = captureIo();
+    await assert.rejects(
+      runServe({ ...INPUT, promotions: [rolloutPromotion(), rolloutPromotion()] }, ARGS, io),
+      (err: Error) => err.name === 'UserError' && err.message === 'cannot serve the files given: clusterpromotions.config.projectsveltos.io "rollout" already exists',
+    );
+  });
 });
 
 const kubectlMissing = spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).error !== undefined;

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { UserError } from '../../../src/user-error.ts';
+import { ApiError } from '../../../simulator/apiserver/store.ts';
 import type { FleetSpec } from '../../../simulator/fleet.ts';
 import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
 import type { ControllerEvent } from '../../../simulator/store-controller.ts';
@@ -164,6 +165,8 @@ function stopSignal(): Promise<string> {
 }
 
 function listenError(err: unknown, address: string, port: number): unknown {
+  // The files passed lint, but the served API's own checks (e.g. two promotions of one name) refused them.
+  if (err instanceof ApiError) return new UserError(`cannot serve the files given: ${err.message}`);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') return new UsageError(`--port ${port}: ${address}:${port} is already in use; pick another port or 0 for any free one`);
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UsageError(`--address ${address}: not an address of this machine`);
