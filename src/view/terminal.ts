@@ -6,6 +6,8 @@ export const ENTER_ALT_SCREEN = '\u001B[?1049h';
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const HIDE_CURSOR = '\u001B[?25l';
 export const SHOW_CURSOR = '\u001B[?25h';
+/** The alternate screen keeps the cursor where the shell left it; the view is drawn from the top. */
+export const CURSOR_HOME = '\u001B[H';
 
 export interface TerminalStream {
   write(chunk: string): unknown;
@@ -46,7 +48,7 @@ export class FullScreen {
     this.#active = true;
     this.#proc.on('exit', this.#onExit);
     for (const s of SIGNALS) this.#proc.on(s, this.#onSignal);
-    this.#out.write(ENTER_ALT_SCREEN + HIDE_CURSOR);
+    this.#out.write(ENTER_ALT_SCREEN + CURSOR_HOME + HIDE_CURSOR);
   }
 
   /** Gives the terminal back; safe to call more than once. */

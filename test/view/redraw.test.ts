@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { FrameScheduler, sameView, type FrameTimer } from '../../src/view/frames.ts';
-import { ENTER_ALT_SCREEN, FullScreen, HIDE_CURSOR, LEAVE_ALT_SCREEN, SHOW_CURSOR, withFullScreen } from '../../src/view/terminal.ts';
+import { CURSOR_HOME, ENTER_ALT_SCREEN, FullScreen, HIDE_CURSOR, LEAVE_ALT_SCREEN, SHOW_CURSOR, withFullScreen } from '../../src/view/terminal.ts';
 import { awaitingApproval, soaking } from './scenarios.ts';
 
 /** A timer that only moves when the test says so. */
@@ -96,14 +96,14 @@ class FakeProcess extends EventEmitter {
 }
 
 describe('terminal', () => {
-  it('enters the alternate screen with the cursor hidden, and restores both once', () => {
+  it('enters the alternate screen at its top with the cursor hidden, and restores both once', () => {
     let out = '';
     const screen = new FullScreen({ write: (s) => (out += s) }, new FakeProcess());
     screen.enter();
-    assert.equal(out, ENTER_ALT_SCREEN + HIDE_CURSOR);
+    assert.equal(out, ENTER_ALT_SCREEN + CURSOR_HOME + HIDE_CURSOR);
     screen.leave();
     screen.leave();
-    assert.equal(out, ENTER_ALT_SCREEN + HIDE_CURSOR + SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    assert.equal(out, ENTER_ALT_SCREEN + CURSOR_HOME + HIDE_CURSOR + SHOW_CURSOR + LEAVE_ALT_SCREEN);
   });
 
   it('restores the terminal when the body throws, and the error still reaches the caller', async () => {
