@@ -18,7 +18,7 @@ const START = '2025-01-01T00:00:00Z';
 const kyvernoManual = ['-f', `${root}examples/kyverno/promotion-manual.yaml`, '--fleet', `${root}examples/kyverno/fleet.yaml`];
 
 /** Runs `simulate` in-process; `tty` makes both standard output and input say they are terminals. */
-async function simulate(args: string[], opts: { tty?: boolean } = {}) {
+async function simulate(args: string[], opts: { tty?: boolean; env?: Record<string, string> } = {}) {
   let stdout = '';
   let stderr = '';
   const stdin = Object.assign(Readable.from(['']), opts.tty ? { isTTY: true } : {});
@@ -26,7 +26,7 @@ async function simulate(args: string[], opts: { tty?: boolean } = {}) {
     stdout: { write: (t: string) => (stdout += t), isTTY: opts.tty ?? false },
     stderr: { write: (t: string) => (stderr += t) },
     stdin,
-    env: {},
+    env: opts.env ?? {},
   });
   return { code, stdout, stderr };
 }
@@ -70,6 +70,11 @@ describe('simulate without a terminal: a line per transition', () => {
 
   it('--no-tui gives the lines on a terminal too', async () => {
     const r = await simulate([...kyvernoManual, '--approve', 'staging@10m', '--no-tui'], { tty: true });
+    assert.equal(r.stdout, KYVERNO_MANUAL_APPROVED);
+  });
+
+  it('CI gives the lines even on a terminal (Ink would draw only the last frame there)', async () => {
+    const r = await simulate([...kyvernoManual, '--approve', 'staging@10m'], { tty: true, env: { CI: 'true' } });
     assert.equal(r.stdout, KYVERNO_MANUAL_APPROVED);
   });
 

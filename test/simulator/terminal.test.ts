@@ -64,12 +64,13 @@ describe('the rehearsal in a real terminal (tmux)', { skip: tmuxPath === null ? 
   });
 
   it('approves the manual gate with a then y, completes, and on q gives the terminal back with the summary', async () => {
-    // Ink draws only the final frame when CI is set, so the command runs without it; 3000 times
-    // real time turns the 9 minutes after the gate into a fifth of a second.
+    // In CI Ink draws only the last frame (and simulate prints lines instead), so the command runs
+    // without CI's variables; 3000 times real time turns the 9 minutes after the gate into a fifth
+    // of a second.
     const command = [
       // Lines above, as a shell prompt leaves them: the view must still start at the top.
       'printf "one\\ntwo\\n";',
-      'env -u CI LANG=C.UTF-8',
+      'env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8',
       `'${process.execPath}' '${bin}' simulate`,
       '-f examples/kyverno/promotion-manual.yaml --fleet examples/kyverno/fleet.yaml',
       '--start 2025-01-01T00:00:00Z --speed 3000',

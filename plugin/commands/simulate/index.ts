@@ -4,8 +4,8 @@
 // check, horizon), 1 bad input. Without -f it rehearses the bundled kyverno example.
 //
 // Without -o, on a terminal: the interactive rehearsal (interactive.tsx) on a clock compressed by
-// --speed, until the person quits (Ctrl-C: exit 130). Without a terminal or with --no-tui: a line
-// per transition (lines.ts), as fast as -o text, or paced by --speed when it is given.
+// --speed, until the person quits (Ctrl-C: exit 130). Without a terminal, in CI or with --no-tui: a
+// line per transition (lines.ts), as fast as -o text, or paced by --speed when it is given.
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { formatText, toReportJson } from '../../../simulator/report.ts';
 import { ScaledClock } from '../../../simulator/clock.ts';
 import { supportsUnicode } from '../../../src/view/glyphs.ts';
 import { preferReactProduction } from '../../../src/view/react-production.ts';
-import { defineCommand, type CommandSpec, type GlobalArgs } from '../../command.ts';
+import { defineCommand, type CommandSpec, type GlobalArgs, type Io } from '../../command.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_WAITING, UsageError } from '../../errors.ts';
 import { parseApproval, parseLongDuration, parseSeed, parseSpeed, parseTime } from './args.ts';
 import { runWithLines } from './lines.ts';
@@ -105,7 +105,8 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       let fleetFiles = (args.fleet ?? []).map(String);
       // Keys need a terminal on both ends, and standard input free of a file being read.
       const tty = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
-      const mode = args.output ?? (args.tui && tty(io.stdout) && tty(io.stdin) && !files.includes('-') && !fleetFiles.includes('-') ? 'tui' : 'lines');
+      const keys = tty(io.stdout) && tty(io.stdin) && !files.includes('-') && !fleetFiles.includes('-');
+      const mode = args.output ?? (args.tui && keys && !inCi(io.env) && !args.serve ? 'tui' : 'lines');
       if (files.length === 0) {
         if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
         const root = deps.examplesRoot ?? findExamplesRoot();
@@ -154,6 +155,11 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       return EXIT_BY_OUTCOME[result.outcome];
     },
   });
+}
+
+/** Where Ink draws only the last frame (its is-in-ci rule): the view would show nothing there. */
+function inCi(env: Io['env']): boolean {
+  return ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => env[k] !== undefined && env[k] !== '0' && env[k] !== 'false');
 }
 
 function pickPromotion(promotions: ClusterPromotion[], name: string | undefined, files: string[]): ClusterPromotion {

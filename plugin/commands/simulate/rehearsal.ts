@@ -5,6 +5,7 @@
 import type { ClockView } from '../../../src/view/components/Header.tsx';
 import { FrameScheduler, sameView, type FrameTimer } from '../../../src/view/frames.ts';
 import { ViewCache, viewOfWorld, type PromotionView } from '../../../src/view/model.ts';
+import type { TerminalSize } from '../../../src/view/terminal.ts';
 import { ScaledClock } from '../../../simulator/clock.ts';
 import type { Simulation, SimulationResult } from '../../../simulator/driver.ts';
 import { UserError } from '../../../src/user-error.ts';
@@ -28,11 +29,6 @@ export interface RehearsalFrame {
   model: PromotionView;
   clock: Extract<ClockView, { mode: 'simulated' }>;
   notice: Notice | null;
-  rows: number;
-  columns: number;
-}
-
-export interface TerminalSize {
   rows: number;
   columns: number;
 }
