@@ -187,6 +187,16 @@ describe('the interactive rehearsal: approving a manual gate', () => {
     r.unmount();
   });
 
+  it('q in the middle of a soak ends it Stalled (exit 3), stopped by the user', async () => {
+    const r = await rehearse('promotion');
+    await r.wait(3_000);
+    await r.press('q');
+    const result = await r.rehearsal.close();
+    assert.equal(result.outcome, 'Stalled');
+    assert.match(result.reason, /^stopped by the user at 2025-01-01T00:03:00\.000Z while stage staging is Soaking \(Delayed: /);
+    r.unmount();
+  });
+
   it('Ctrl-C quits as an interruption', async () => {
     const r = await rehearse('promotion-manual');
     await r.press(KEY.ctrlC);
