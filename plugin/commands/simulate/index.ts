@@ -87,7 +87,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         .option('approve', { type: 'string', array: true, requiresArg: true, describe: 'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)' })
         .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
         .option('seed', { type: 'string', default: '1', describe: 'Seed of the deploy-time jitter' })
-        .option('speed', { type: 'string', requiresArg: true, defaultDescription: `${DEFAULT_SPEED} in a terminal`, describe: 'Virtual seconds per real second (a terminal; or paces the lines of --no-tui)' })
+        .option('speed', { type: 'string', requiresArg: true, defaultDescription: `${DEFAULT_SPEED}; lines: as fast as possible`, describe: 'Virtual seconds per real second: of the view in a terminal, of --serve, or pacing the lines of --no-tui' })
         .option('tui', { type: 'boolean', default: true, describe: 'On a terminal, the interactive view (--no-tui: a line per transition)' })
         .example('$0 simulate', 'rehearse the bundled kyverno example (in a terminal: interactively, with a manual gate)')
         .example('$0 simulate -f promotion.yaml --fleet fleet.yaml -o json', 'rehearse your own, as JSON')
