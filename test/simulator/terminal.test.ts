@@ -56,9 +56,12 @@ describe('the rehearsal in a real terminal (tmux)', { skip: tmuxPath === null ? 
 
   after(() => {
     try {
+      // A killed server leaves its socket file behind.
+      const socket = tmux('display-message', '-p', '#{socket_path}').trim();
       tmux('kill-server');
+      rmSync(socket, { force: true });
     } catch {
-      // Already gone.
+      // Never started, or already gone.
     }
     rmSync(scratch, { recursive: true, force: true });
   });
