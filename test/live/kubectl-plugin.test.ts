@@ -10,7 +10,7 @@ import type { ClusterPromotion } from '../../src/api/types.ts';
 import { manualStage, promotionObject, putCluster, putPromotion, serve, stageEntry, type Served } from './served.ts';
 
 const run = promisify(execFile);
-const KUBECTL = '/usr/bin/kubectl';
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 let served: Served;
