@@ -1,0 +1,184 @@
+// The live commands against the served simulation, as a person runs them: the built command
+// (dist/kubectl-promotion.mjs, so `npm run build` first) in its own process. A measurement, not a
+// test. Targets: `list` within 2x of `kubectl get clusterpromotions -o json` on the same server;
+// `watch` over a 5,000-cluster rollout, in a real terminal (tmux), under 2% of a core while
+// nothing changes and under 200 MB resident.
+//   list:  N runs of each, median and spread of the wall time, plus where `list`'s time goes
+//          (node's own start, loading the command, the requests).
+//   watch: a 3-stage rollout over 5,000 clusters held still mid-stage; the command's CPU time
+//          (user + system, what process.cpuUsage counts, read from /proc) over an idle period,
+//          its resident memory, and how long it took to draw the first frame.
+// Run: node --import tsx test/bench/live.bench.ts [list|watch]
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { ClusterPromotion, Stage } from '../../src/api/types.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(root, 'dist/kubectl-promotion.mjs');
+// The served rollout's virtual clock is held still; it stands at the wall clock's time, so that the
+// view (which runs on the wall clock, as against a real cluster) shows sensible countdowns.
+const START = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000;
+const MIN = 60_000;
+const RUNS = 15;
+const IDLE_S = 20;
+const CLOCK_TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+function fleet(size: number, stages: string[]): FleetClusterSpec[] {
+  // One cluster in each of the first stages, the rest in the last: the rollout is big where it is watched.
+  return Array.from({ length: size }, (_, i) => ({
+    namespace: `region-${i % 8}`,
+    name: `cluster-${String(i).padStart(5, '0')}`,
+    type: i % 5 === 0 ? 'Capi' : 'Sveltos',
+    labels: { stage: i < stages.length - 1 ? stages[i]! : stages.at(-1)! },
+    ready: true,
+    deployTimeMs: 2 * MIN,
+    checkTimeMs: 0,
+    jitterMs: i < stages.length - 1 ? 0 : 30 * MIN,
+    failures: i % 250 === 0 ? 1 : 0,
+    objects: [],
+    dynamicObjects: [],
+    kinds: [],
+  }));
+}
+
+function promotion(name: string, stages: string[]): ClusterPromotion {
+  return {
+    apiVersion: 'config.projectsveltos.io/v1beta1',
+    kind: 'ClusterPromotion',
+    metadata: { name },
+    spec: {
+      profileSpec: { syncMode: 'Continuous', policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: `${name}-app` }] },
+      stages: stages.map((s, i): Stage => ({
+        name: s,
+        clusterSelector: { matchLabels: { stage: s } },
+        trigger: i === stages.length - 1 ? { manual: {} } : { auto: { delay: '5m' } },
+      })),
+    },
+  };
+}
+
+const STAGES = ['canary', 'staging', 'production'];
+
+/** The rollout at `at` after its start, with the clock held there (nothing changes afterwards). */
+async function served(size: number, promotions: string[], at: number): Promise<{ sim: ServedSimulation; kubeconfig: string; dir: string }> {
+  const sim = await startServedSimulation({
+    promotions: promotions.map((p) => promotion(p, STAGES)),
+    fleet: { clusters: fleet(size, STAGES) },
+    start: START,
+    realNow: () => 0,
+    historyLimit: 100_000,
+  });
+  await sim.advanceTo(START + at);
+  const dir = mkdtempSync(join(tmpdir(), 'live-bench-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  sim.writeKubeconfig(kubeconfig);
+  return { sim, kubeconfig, dir };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function timed(cmd: string, args: string[]): Promise<{ ms: number; stdout: string }> {
+  const t = performance.now();
+  // Asynchronous: the server answering these requests runs in this very process.
+  const { stdout } = await run(cmd, args, { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+  return { ms: performance.now() - t, stdout };
+}
+
+async function series(label: string, cmd: string, args: string[]): Promise<number> {
+  await timed(cmd, args); // warm: kubectl's discovery cache, the OS's file cache
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) times.push((await timed(cmd, args)).ms);
+  const sorted = [...times].sort((a, b) => a - b);
+  console.log(`  ${label.padEnd(52)} median ${fmt(median(times))}  min ${fmt(sorted[0]!)}  max ${fmt(sorted.at(-1)!)}  (${RUNS} runs)`);
+  return median(times);
+}
+
+async function measureList(): Promise<void> {
+  for (const size of [30, 5000]) {
+    const { sim, kubeconfig, dir } = await served(size, ['checkout', 'payments', 'search'], 20 * MIN);
+    const promotions = sim.store.all('clusterpromotions').length;
+    console.log(`list: ${promotions} ClusterPromotions over ${size} clusters (${sim.store.all('clustersummaries').length} ClusterSummaries)`);
+    const kubectl = await series('kubectl get clusterpromotions -o json', 'kubectl', ['get', 'clusterpromotions', '-o', 'json', '--kubeconfig', kubeconfig]);
+    const json = await series('kubectl promotion list -o json (the objects only)', process.execPath, [BIN, 'list', '-o', 'json', '--kubeconfig', kubeconfig]);
+    const table = await series('kubectl promotion list (table: + profiles, clusters, summaries)', process.execPath, [BIN, 'list', '--kubeconfig', kubeconfig]);
+    const node = await series('node -e 0 (the runtime alone)', process.execPath, ['-e', '0']);
+    const help = await series('kubectl promotion version (no command module loaded)', process.execPath, [BIN, 'version']);
+    const library = await series('node: import @kubernetes/client-node, nothing else', process.execPath, ['--input-type=module', '-e', "await import('@kubernetes/client-node')"]);
+    console.log(
+      `  ratio to kubectl: list -o json ${(json / kubectl).toFixed(2)}x, list ${(table / kubectl).toFixed(2)}x (target 2x); ` +
+        `of list's ${fmt(table)}: node ${fmt(node)}, the program's start ${fmt(help - node)}, loading @kubernetes/client-node ${fmt(library - node)}, ` +
+        `the rest (the command's own modules, the requests, the table) ${fmt(table - help - (library - node))}`,
+    );
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** User + system CPU time of a process so far, in ms, and its resident memory now and at peak. */
+function processStats(pid: number): { cpuMs: number; rssMiB: number; peakMiB: number } {
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICK;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { cpuMs, rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+}
+
+async function measureWatch(): Promise<void> {
+  const SIZE = Number(process.env.WATCH_CLUSTERS ?? 5000);
+  // 30 minutes in: canary and staging passed, production (4,998 clusters) deploying with stragglers.
+  const { sim, kubeconfig, dir } = await served(SIZE, ['bench'], 30 * MIN);
+  const socket = `live-bench-${process.pid}`;
+  const tmux = (...args: string[]) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args]).then((r) => r.stdout);
+  const p = sim.store.get<ClusterPromotion>('clusterpromotions', 'bench');
+  console.log(`watch: ${SIZE} clusters, ${sim.store.all('clustersummaries').length} ClusterSummaries, bench at stage ${p.status?.currentStageName}; terminal 160x50 (tmux)`);
+  const t0 = performance.now();
+  const cmd = `exec env LANG=C.UTF-8 ${process.execPath} ${BIN} watch bench --kubeconfig ${kubeconfig}`;
+  await tmux('new-session', '-d', '-s', 'watch', '-x', '160', '-y', '50', cmd);
+  try {
+    const pid = Number((await tmux('display-message', '-p', '-t', 'watch', '#{pane_pid}')).trim());
+    // The first frame: wait on what the pane shows (polled), never on a fixed delay.
+    let screen = '';
+    for (let i = 0; !/data \d+s old/.test(screen); i++) {
+      if (i > 600) throw new Error(`no frame after 60 s:\n${screen}`);
+      screen = await tmux('capture-pane', '-p', '-t', 'watch');
+      if (!/data \d+s old/.test(screen)) await new Promise((r) => setTimeout(r, 100));
+    }
+    const firstFrame = performance.now() - t0;
+    const loaded = processStats(pid);
+    // Idle: the streams are open and nothing changes; the view still redraws its clock each second.
+    const before = processStats(pid);
+    const idleStart = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const after = processStats(pid);
+    const wall = performance.now() - idleStart;
+    const cpu = ((after.cpuMs - before.cpuMs) / wall) * 100;
+    console.log(`  first frame after ${fmt(firstFrame)} (start, list of every kind, first draw); CPU to then ${fmt(loaded.cpuMs)}`);
+    console.log(`  idle ${(wall / 1000).toFixed(1)} s: CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms = ${cpu.toFixed(2)}% of a core (target < 2%)`);
+    console.log(`  memory: RSS ${after.rssMiB.toFixed(0)} MiB, peak RSS ${after.peakMiB.toFixed(0)} MiB (target < 200 MB)`);
+    console.log(screen.split('\n').slice(0, 6).map((l) => `  | ${l}`).join('\n'));
+  } finally {
+    await tmux('kill-server').catch(() => {});
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
+const part = process.argv[2];
+if (part === 'list') await measureList();
+else if (part === 'watch') await measureWatch();
+else {
+  // Each part in a fresh process, so that one's garbage does not count against the other.
+  const self = fileURLToPath(import.meta.url);
+  for (const p of ['list', 'watch']) execFileSync(process.execPath, ['--import', 'tsx', self, p], { stdio: 'inherit' });
+}
