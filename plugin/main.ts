@@ -1,7 +1,13 @@
 // The `kubectl-promotion` program (kubectl runs it as `kubectl promotion`): the commands are listed
 // in plugin/registry.ts, the command line around them is plugin/cli.ts.
+import { enableCompileCache } from 'node:module';
 import { processIo } from './command.ts';
 import { fastPath } from './fast-path.ts';
+
+// V8 keeps the compiled code of our chunks on disk between runs (in the OS temp folder): a kubectl
+// plugin is started over and over, and compiling the Kubernetes client each time costs more than
+// running the command.
+enableCompileCache?.();
 
 const args = process.argv.slice(2);
 const io = processIo();

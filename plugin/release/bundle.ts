@@ -6,6 +6,7 @@ import type { Plugin } from 'esbuild';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { COMMONJS_DEFINES, COMMONJS_SHIM } from '../commonjs-shim.mjs';
 
 export interface BundleOptions {
   entry: string;
@@ -33,18 +34,6 @@ const noDevtools: Plugin = {
     }));
   },
 };
-
-// Bundled CommonJS packages (wasmoon's Emscripten glue among them) call require() for built-in
-// modules and read __filename/__dirname; an ES module has none of these, so every chunk gets its
-// own under private names, and define points the packages' free references at them (a module
-// that declares its own __dirname, as yargs does, keeps it).
-const COMMONJS_SHIM = [
-  "import { createRequire as __kpCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __kpFileURLToPath } from 'node:url';",
-  'const require = __kpCreateRequire(import.meta.url);',
-  'const __kpFilename = __kpFileURLToPath(import.meta.url);',
-  'const __kpDirname = import.meta.dirname;',
-].join(' ');
 
 // yargs finds its translations three directories above its own file, which inside a bundle is
 // outside the executable's file system, where the lookup fails with ENOTDIR instead of the
@@ -85,8 +74,7 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
     jsx: 'automatic',
     banner: { js: COMMONJS_SHIM },
     define: {
-      __filename: '__kpFilename',
-      __dirname: '__kpDirname',
+      ...COMMONJS_DEFINES,
       'process.env.NODE_ENV': '"production"',
       ...options.define,
     },

@@ -1,0 +1,2 @@
+export declare const COMMONJS_SHIM: string;
+export declare const COMMONJS_DEFINES: { __filename: string; __dirname: string };
