@@ -43,7 +43,7 @@ export function connect(args: object, io: Io, deps: LiveDeps = realDeps): KubeCl
     home: io.env['HOME'] ?? homedir(),
     serviceAccountPrefix: '',
   });
-  return new KubeClient(connection, { userAgent: 'kubectl-promotion', ...deps.client });
+  return new KubeClient(connection, { userAgent: 'kubectl-promotion', now: () => deps.timers.now(), ...deps.client });
 }
 
 /** Runs a command body, turning its one-line failures into the exit codes documented. */

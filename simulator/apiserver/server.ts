@@ -131,6 +131,10 @@ class ServedApi implements ApiServer {
     private readonly log: ((line: string) => void) | undefined,
   ) {
     this.server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
+      // The Date header tells clients the server's time, as a real API server's does; here it is
+      // the store's clock, which in a rehearsal is the virtual one.
+      res.sendDate = false;
+      res.setHeader('Date', store.now().toUTCString());
       void this.handle(req, res);
     });
     this.server.on('connection', (socket: Socket) => {

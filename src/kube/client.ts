@@ -51,6 +51,8 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   userAgent?: string;
+  /** The local clock, for reading the server's (see serverNow). */
+  now?: () => number;
 }
 
 export interface RequestOptions {
@@ -70,6 +72,8 @@ export class KubeClient {
   readonly #random: () => number;
   readonly #userAgent: string;
   #dispatcher: Dispatcher | undefined | null = null;
+  #serverOffsetMs = 0;
+  readonly #now: () => number;
 
   constructor(
     readonly connection: ClusterConnection,
@@ -78,6 +82,7 @@ export class KubeClient {
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
     this.#userAgent = options.userAgent ?? 'kubectl-promotion';
   }
 
@@ -108,6 +113,23 @@ export class KubeClient {
     const res = await this.#send('GET', path, { query, signal }, true);
     if (res.statusCode !== 200) throw await apiErrorOf(res, 'GET', path);
     return res.body as AsyncIterable<Buffer>;
+  }
+
+  /**
+   * The API server's time at local time `localMs`, from the Date header of its last answer. Ages and
+   * waits are the server's (as kubectl's server-side tables show them): this matters on a machine
+   * whose clock is off, and in a rehearsal (`simulate --serve`), whose clock runs ahead of ours.
+   */
+  serverNow(localMs: number): number {
+    return localMs + this.#serverOffsetMs;
+  }
+
+  #noteServerDate(date: string | string[] | undefined, localMs: number): void {
+    const serverMs = typeof date === 'string' ? Date.parse(date) : NaN;
+    if (Number.isNaN(serverMs)) return;
+    const offset = serverMs - localMs;
+    // The header counts whole seconds: within that, the clocks agree and ages must not jitter.
+    this.#serverOffsetMs = Math.abs(offset) > 2000 ? offset : 0;
   }
 
   async #once<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
@@ -145,7 +167,7 @@ export class KubeClient {
     const signals = [options.signal, timeout ? AbortSignal.timeout(timeout) : undefined].filter((s) => s !== undefined);
     const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
     try {
-      return await request(url, {
+      const res = await request(url, {
         method,
         headers,
         body,
@@ -154,6 +176,8 @@ export class KubeClient {
         bodyTimeout: streaming ? 0 : (timeout ?? 0),
         headersTimeout: timeout ?? 0,
       });
+      this.#noteServerDate(res.headers.date, this.#now());
+      return res;
     } catch (e) {
       if (options.signal?.aborted) throw e;
       throw transportError(conn.server, e, timeout);

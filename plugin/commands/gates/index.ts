@@ -22,7 +22,7 @@ export function gatesCommand(deps: LiveDeps = realDeps) {
       return live(async () => {
         const client = connect(args, io, deps);
         const promotions = await listPromotions(client);
-        const now = new Date(deps.timers.now());
+        const now = new Date(client.serverNow(deps.timers.now()));
         // Which stage waits for approval is in the promotion's own status: nothing else is read.
         const gates = gatesOf(promotions, NOTHING_ELSE, now, client.connection.kubectlFlags);
         if (format === 'json') {

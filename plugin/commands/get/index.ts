@@ -28,7 +28,7 @@ export function getCommand(deps: LiveDeps = realDeps) {
           return EXIT_OK;
         }
         const world = await readSnapshot(client, args.name);
-        const now = deps.timers.now();
+        const now = client.serverNow(deps.timers.now());
         const columns = (io.stdout as { columns?: number }).columns ?? 100;
         io.stdout.write(renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode: supportsUnicode(io.env), receivedAt: now }));
         return EXIT_OK;

@@ -49,7 +49,7 @@ export function listCommand(deps: LiveDeps = realDeps) {
           return EXIT_OK;
         }
         const world = await readSnapshot(client);
-        const now = new Date(deps.timers.now());
+        const now = new Date(client.serverNow(deps.timers.now()));
         const rows = promotions.map((p) => rowCells(listRow(p, viewOf(p, world, now)), wide));
         io.stdout.write(formatTable(header, rows));
         return EXIT_OK;
