@@ -55,8 +55,12 @@ function stored(name: string): ClusterPromotion {
   return served.store.get<ClusterPromotion>('clusterpromotions', name);
 }
 
+// The objects are written at T0; the commands then run 12 minutes later, and the server's clock
+// (its Date header, which the commands read ages against) says so too.
+let serverFollowsTimers = false;
+
 before(async () => {
-  served = await serve({ now: () => new Date(T0) });
+  served = await serve({ now: () => new Date(serverFollowsTimers ? timers.now() : T0) });
   putCluster(served.store, 'fleet', 'staging-1', { env: 'staging' });
   putCluster(served.store, 'fleet', 'prod-1', { env: 'production' });
   putCluster(served.store, 'fleet', 'prod-2', { env: 'production' });
@@ -64,6 +68,7 @@ before(async () => {
 after(() => served.close());
 
 beforeEach(() => {
+  serverFollowsTimers = false;
   for (const p of served.store.all('clusterpromotions')) served.store.delete('clusterpromotions', p.metadata.name);
   timers = new FakeTimers(T0 + 12 * 60_000);
   stop = new AbortController();
@@ -80,6 +85,7 @@ beforeEach(() => {
     currentStageName: 'staging',
     stages: [stageEntry('staging', `Delayed: Waiting for Time Window: ${at(15)}`, { lastUpdateReconciledTime: at(5), lastSuccessfulAppliedTime: at(10) })],
   });
+  serverFollowsTimers = true;
 });
 
 describe('list', () => {
