@@ -1,16 +1,21 @@
 // The `kubectl-promotion` program (kubectl runs it as `kubectl promotion`): the commands are listed
 // in plugin/registry.ts, the command line around them is plugin/cli.ts.
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { processIo } from './command.ts';
 import { fastPath } from './fast-path.ts';
 
 // V8 keeps the compiled code of our chunks on disk between runs (in the OS temp folder): a kubectl
 // plugin is started over and over, and compiling the Kubernetes client each time costs more than
 // running the command.
-enableCompileCache?.();
+nodeModule.enableCompileCache?.();
 
 const args = process.argv.slice(2);
 const io = processIo();
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) {
+  io.stderr.write(`error: kubectl-promotion needs Node.js 22 or newer; this is ${process.version} (or install the standalone build with krew)\n`);
+  process.exit(1);
+}
 if (args[0] === '__complete') {
   // kubectl_complete-promotion and the completion scripts ask here for the words that may follow.
   const [{ runComplete }, { livePromotions }, { loadAll }] = await Promise.all([

@@ -1,7 +1,7 @@
 // The command list that lets `kubectl promotion` load only the command it runs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { COMMANDS, commandsFor } from '../../plugin/registry.ts';
 
@@ -36,6 +36,16 @@ describe('the built command', { skip: !existsSync('dist/kubectl-promotion.mjs') 
     assert.deepEqual(JSON.parse(run('--no-color', 'version', '-o', 'json')), fast);
     assert.equal(fast.node, process.version);
   });
+  it('says in one line that an old Node.js is too old', (t) => {
+    // The machine's own node (npm scripts run a newer one from node_modules).
+    const system = spawnSync('/usr/bin/node', ['dist/kubectl-promotion.mjs', 'version'], { encoding: 'utf8' });
+    const major = Number(spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout);
+    if (system.error || !(major < 22)) return t.skip('no Node.js older than 22 on this machine');
+    assert.equal(system.status, 1);
+    assert.match(system.stderr, /^error: kubectl-promotion needs Node\.js 22 or newer; this is v\d+/);
+    assert.equal(system.stderr.trim().split('\n').length, 1);
+  });
+
   it('completes through the kubectl_complete-promotion entry', () => {
     const out = execFileSync(process.execPath, ['dist/kubectl_complete-promotion.mjs', 'sim'], { encoding: 'utf8' });
     assert.match(out, /^simulate\t/m);
