@@ -34,15 +34,31 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
 }
 
+// The standalone executable's launcher (plugin/release/launcher.ts) and the command line it hands
+// over to are bundled apart and both call processIo() in one process: the mark is shared through
+// the global symbol registry, so the streams are guarded once.
+const EPIPE_GUARDED = Symbol.for('kubectl-promotion.epipe-guarded');
+
 /** The process's own streams and environment. */
 export function processIo(): Io {
   // `kubectl promotion lint ... | head -1`: when the reader goes away, stop quietly instead of
   // dying on an unhandled 'error' event with a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
+  for (const stream of [process.stdout, process.stderr] as (NodeJS.WriteStream & { [EPIPE_GUARDED]?: true })[]) {
+    if (stream[EPIPE_GUARDED]) continue;
+    stream[EPIPE_GUARDED] = true;
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(0);
       throw e;
     });
   }
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Opening standard input costs some 3 ms of every start, `version` included; only the
+    // commands that read it (`-f -`) should pay for it.
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
 }
