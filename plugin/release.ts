@@ -39,9 +39,12 @@ function git(args: string[]): string | undefined {
   }
 }
 
-// A release that does not start is worse than none: run each binary once, through the emulator
-// for a foreign architecture, and refuse to pack it if it fails.
-function smokeTest(target: ReleaseTarget, binary: string, host: boolean): string {
+// A release that does not start is worse than none: run each binary, through the emulator for a
+// foreign architecture, and refuse to pack it if it fails. `--help` is answered by the launcher
+// alone; `simulate --help` loads the program and its heaviest command from the virtual file system.
+const SMOKE_TESTS = [['--help'], ['simulate', '--help']];
+
+function smokeTest(target: ReleaseTarget, binary: string, host: boolean): void {
   const command = host ? [binary] : target.emulator ? [...target.emulator, binary] : undefined;
   if (!command) fail(`${targetName(target)}: cannot run it on this machine to check it`);
   // The binary runs with an empty PATH (no Node.js to fall back on), so the emulator is found first.
@@ -49,16 +52,18 @@ function smokeTest(target: ReleaseTarget, binary: string, host: boolean): string
   if (!runner) {
     fail(`${targetName(target)}: ${command[0]} is needed to check the binary (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross), or leave the target out with --target`);
   }
-  try {
-    return execFileSync(runner, [...command.slice(1), '--help'], {
-      encoding: 'utf8',
-      env: { PATH: '/nonexistent', HOME: process.env['HOME'] ?? '/tmp' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    fail(`${targetName(target)}: the built binary does not start: ${(e.stderr || e.message).trim().split('\n')[0]}`);
+  for (const args of SMOKE_TESTS) {
+    try {
+      execFileSync(runner, [...command.slice(1), ...args], {
+        encoding: 'utf8',
+        env: { PATH: '/nonexistent', HOME: process.env['HOME'] ?? '/tmp' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      fail(`${targetName(target)}: the built binary fails \`${args.join(' ')}\`: ${(e.stderr || e.message).trim().split('\n')[0]}`);
+    }
   }
 }
 

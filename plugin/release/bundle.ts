@@ -1,8 +1,10 @@
 // The standalone bundle a single executable runs: the command line with every dependency inlined,
 // split so that each command's code (and Ink, the Kubernetes client, the Lua VM) is read only when
-// that command runs. The executable mounts these files as its virtual file system.
+// that command runs, and in front of it a one-module launcher that answers `version` and `--help`
+// alone. The executable mounts these files as its virtual file system.
 import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -16,7 +18,7 @@ export interface BundleOptions {
 }
 
 export interface Bundle {
-  /** The entry module, relative to outDir. */
+  /** The executable's entry module (the launcher), relative to outDir. */
   main: string;
   /** Every file of the bundle, relative to outDir (the entry included). */
   files: string[];
@@ -59,10 +61,14 @@ function listFiles(dir: string): string[] {
   });
 }
 
+// The program's entry file in the bundle; plugin/release/launcher.ts imports it by this name.
+const PROGRAM = 'kubectl-promotion';
+const LAUNCHER = 'launcher';
+
 export async function bundleStandalone(options: BundleOptions): Promise<Bundle> {
   rmSync(options.outDir, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { 'kubectl-promotion': options.entry },
+    entryPoints: { [PROGRAM]: options.entry },
     outdir: options.outDir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
@@ -96,5 +102,43 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
       }
     }
   }
-  return { main: 'kubectl-promotion.mjs', files: listFiles(options.outDir) };
+  await buildLauncher(options, renderHelp(join(options.outDir, `${PROGRAM}.mjs`)));
+  return { main: `${LAUNCHER}.mjs`, files: listFiles(options.outDir) };
+}
+
+// The top-level help as the program's own yargs prints it off a terminal (wrapped at 100 columns,
+// which plugin/fast-path.ts checks before printing it). The bundle is plain JavaScript for every
+// target, so the build machine's Node.js can run it.
+function renderHelp(program: string): string {
+  const help = execFileSync(process.execPath, [program, '--help'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (!help.includes('Usage: ')) throw new Error(`${program} --help printed no usage; the launcher cannot embed it`);
+  return help;
+}
+
+async function buildLauncher(options: BundleOptions, help: string): Promise<void> {
+  const result = await build({
+    entryPoints: { [LAUNCHER]: join(import.meta.dirname, 'launcher.ts') },
+    outdir: options.outDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node26',
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      ...options.define,
+      __KUBECTL_PROMOTION_HELP__: JSON.stringify(help),
+    },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // The launcher is worth having only while it stays one small module of our own code.
+  const dependencies = Object.keys(result.metafile.inputs).filter((i) => i.includes('node_modules/'));
+  if (dependencies.length > 0) {
+    throw new Error(`the launcher now bundles ${dependencies.join(', ')}; keep plugin/fast-path.ts free of dependencies`);
+  }
 }
