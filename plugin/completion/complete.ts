@@ -2,6 +2,8 @@
 // (choices, files, promotion and stage names) and positionals. The answer is in the format
 // kubectl reads from kubectl_complete-<plugin> (Cobra's): one candidate per line, optionally
 // followed by a tab and a description, then `:<directive>`.
+import { clusterFlagsOf } from '../../src/kube/flags.ts';
+import type { ClusterFlags } from '../../src/kube/flags.ts';
 import type { CommandInfo, FlagInfo } from './commands.ts';
 
 /** Cobra's ShellCompDirective bits, which kubectl hands on to the shell. */
@@ -26,8 +28,12 @@ export interface PromotionInfo {
   stages: string[];
 }
 
-/** Where promotion and stage names come from (the current context, in the real command). */
-export type PromotionSource = () => Promise<PromotionInfo[]>;
+/**
+ * Where promotion and stage names come from (the current context, in the real command). `flags`
+ * are the connection flags typed on the line being completed (--kubeconfig, --context...): kubectl
+ * refuses its own flags before a plugin's name and passes none to the plugin's completion.
+ */
+export type PromotionSource = (flags: ClusterFlags) => Promise<PromotionInfo[]>;
 
 // Positional and flag names that hold a promotion, a stage or a file, across commands.
 const PROMOTION = /^(promotion|promotions|name)$/;
@@ -89,13 +95,14 @@ async function valuesFor(
   parsed: Parsed,
   source: PromotionSource,
 ): Promise<Completion | undefined> {
+  const connection = clusterFlagsOf(Object.fromEntries(parsed.values));
   if (PROMOTION.test(name)) {
-    const promotions = await source();
+    const promotions = await source(connection);
     return { candidates: promotions.map((p) => ({ value: p.name })), directive: Directive.NoFileComp };
   }
   if (STAGE.test(name)) {
     const promotionName = parsed.values.get('promotion') ?? parsed.positionals[0];
-    const promotions = await source();
+    const promotions = await source(connection);
     const stages = promotions.filter((p) => promotionName === undefined || p.name === promotionName).flatMap((p) => p.stages);
     return { candidates: [...new Set(stages)].map((value) => ({ value })), directive: Directive.NoFileComp };
   }
