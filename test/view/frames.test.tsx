@@ -87,6 +87,31 @@ describe('the view never outgrows the terminal', () => {
     });
   }
 
+  it('a message in wide characters (two cells each) is still cut at the terminal edge', () => {
+    const message = '部署在集群上失败：等待条件超时，请检查图表和集群的状态。'.repeat(3);
+    const model = deployingWithFailure();
+    const stage = model.stages[1]!;
+    const clusters = stage.clusters.map((c) => (c.state === 'Failed' ? { ...c, message: `Helm: ${message}` } : c));
+    const r = renderApp({ ...model, stages: model.stages.map((s) => (s === stage ? { ...s, clusters } : s)) }, { rows: 24, columns: 80 });
+    const cells = (line: string) => [...line].reduce((n, ch) => n + (/\p{Script=Han}|[\u3000-\u303f\uff00-\uffef]/u.test(ch) ? 2 : 1), 0);
+    const row = r.frame().split('\n').find((l) => l.includes('部署'));
+    assert.ok(row, 'the failing cluster and its message are shown');
+    assert.ok(cells(row) <= 80, `${cells(row)} cells wide: ${row}`);
+    r.unmount();
+  });
+
+  it('a message over several lines stays on its row', () => {
+    const model = deployingWithFailure();
+    const stage = model.stages[1]!;
+    const clusters = stage.clusters.map((c) => (c.state === 'Failed' ? { ...c, message: 'Helm: install failed:\n\terror validating data\r\nrelease kyverno failed' } : c));
+    const r = renderApp({ ...model, stages: model.stages.map((s) => (s === stage ? { ...s, clusters } : s)) }, { rows: 24, columns: 100 });
+    assert.match(r.frame(), /✖ default\/staging-2 +Failed +Helm: install failed: {2}error validating data {2}release/);
+    const oneLineMessage = renderApp(deployingWithFailure(), { rows: 24, columns: 100 });
+    assert.equal(r.frame().split('\n').length, oneLineMessage.frame().split('\n').length, 'no row more than with a one-line message');
+    oneLineMessage.unmount();
+    r.unmount();
+  });
+
   it('scrolls the stages themselves when there are more than rows, keeping the selected one in view', async () => {
     const model = bigStage(10);
     const many: typeof model = { ...model, stageCount: 40, stages: Array.from({ length: 40 }, (_, i) => ({ ...model.stages[0]!, index: i, name: `stage-${i}` })), current: 30 };
