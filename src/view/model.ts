@@ -169,14 +169,8 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
   const stages = spec.stages ?? [];
   const entries = new Map((status.stages ?? []).map((e) => [e.name, e]));
   const name = promotion.metadata.name;
-  let fleet: { list: ClusterRef[]; byKey: Map<string, ClusterRef> } | null = null;
-  const fleetIndex = () => {
-    if (!fleet) {
-      const list = [...world.clusters()];
-      fleet = { list, byKey: new Map(list.map((c) => [clusterKey(c), c])) };
-    }
-    return fleet;
-  };
+  let fleet: FleetIndex | null = null;
+  const fleetIndex = () => (fleet ??= cache ? cache.fleet(world.clusters()) : indexFleet(world.clusters()));
 
   const currentName = status.currentStageName;
   const found = currentName ? stages.findIndex((s) => s.name === currentName) : -1;
@@ -192,10 +186,11 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
   const views = stages.map((stage, index): StageView => {
     const entry = entries.get(stage.name);
     const profileName = mainProfileName(name, stage.name);
-    const { clusters, progress } =
+    const lists =
       cache?.stage(stage, spec) ??
-      cache?.remember(stage, spec, clustersOf(stage, fleetIndex(), [...world.summariesOf(profileName)], spec.profileSpec)) ??
-      clustersOf(stage, fleetIndex(), [...world.summariesOf(profileName)], spec.profileSpec);
+      cache?.remember(stage, spec, clustersOf(stage, fleetIndex(), world.summariesOf(profileName), spec.profileSpec, cache)) ??
+      clustersOf(stage, fleetIndex(), world.summariesOf(profileName), spec.profileSpec);
+    const { clusters, progress } = lists;
     let gates: Gates | null = null;
     let gateError: string | null = null;
     try {
@@ -229,7 +224,7 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
       return base;
     }
     const profiles = { main: profileName, verification: verificationProfileName(name, stage.name) };
-    const ctx: CurrentContext = { stage, entry: entry ?? { name: stage.name }, phrase, gates, gateError, progress, now, dialect, isFinal: index === stages.length - 1, world, profiles, lastPromotionTime: status.lastPromotionTime };
+    const ctx: CurrentContext = { stage, entry: entry ?? { name: stage.name }, phrase, gates, gateError, progress, lists, now, dialect, isFinal: index === stages.length - 1, world, profiles, lastPromotionTime: status.lastPromotionTime };
     return { ...base, ...currentStage(ctx, base.times) };
   });
 
@@ -252,6 +247,8 @@ interface CurrentContext {
   gates: Gates | null;
   gateError: string | null;
   progress: StageProgress;
+  /** The stage's cluster lists, and what was learnt from its summaries while making them. */
+  lists: StageClusters;
   now: number;
   dialect: StatusDialect;
   isFinal: boolean;
@@ -346,21 +343,23 @@ function inferGate(ctx: CurrentContext, soakEnd: number | undefined): ViewStageP
 function verifying(ctx: CurrentContext): boolean {
   const gates = ctx.gates;
   if (!gates || gates.verification.length === 0) return false;
-  const main = [...ctx.world.summariesOf(ctx.profiles.main)];
   if (ctx.phrase === D.AWAITING_HEALTH_CHECKS) {
-    return ctx.progress.total > 0 && ctx.progress.provisioned === ctx.progress.total && main.length > 0;
+    return ctx.progress.total > 0 && ctx.progress.provisioned === ctx.progress.total && ctx.lists.summaries > 0;
   }
   if (gates.postChecks.length === 0) return true;
+  // Kept with the lists: the answer changes only when the summaries (or the stage's spec) do.
+  ctx.lists.checksAppended ??= checksAppended(ctx.world.summariesOf(ctx.profiles.main), gates);
+  return !ctx.lists.checksAppended;
+}
+
+function checksAppended(main: Iterable<ClusterSummary>, gates: Gates): boolean {
   const names = new Set(gates.postChecks.map((c) => c.name));
-  const appended = main.some((s) => (s.spec.clusterProfileSpec.validateHealths ?? []).some((v) => names.has(v.name)));
-  return !appended;
+  for (const s of main) if ((s.spec.clusterProfileSpec.validateHealths ?? []).some((v) => names.has(v.name))) return true;
+  return false;
 }
 
 function hasPermanentFailure(ctx: CurrentContext): boolean {
-  for (const s of ctx.world.summariesOf(ctx.profiles.main)) {
-    if ((s.status?.featureSummaries ?? []).some((f) => f.status === 'FailedNonRetriable')) return true;
-  }
-  return false;
+  return ctx.lists.permanentFailure;
 }
 
 function windowTimes(gates: Gates | null, now: number, opensAt: number | undefined): Pick<StageTimes, 'windowOpensAt' | 'windowClosesAt'> {
@@ -440,14 +439,27 @@ function overallPhase(phase: ViewStagePhase | null): OverallPhase {
 export class ViewCache {
   #version = -1;
   #stages = new Map<string, { spec: unknown; stage: Stage; lists: StageClusters }>();
+  #fleet: { source: unknown; index: FleetIndex } | null = null;
+  #previous = new Map<string, readonly ClusterView[]>();
+  /**
+   * Cluster views by the summary they were read from, kept across versions: a new version rebuilds
+   * the lists, but a cluster whose summary did not change keeps its view (see clusterViewOf).
+   */
+  readonly clusterViews = new WeakMap<ClusterSummary, KeptClusterView>();
 
   /** Call before each model: a new version drops what was kept. */
   at(version: number): this {
     if (version !== this.#version) {
       this.#version = version;
+      for (const [name, kept] of this.#stages) this.#previous.set(name, kept.lists.clusters);
       this.#stages.clear();
     }
     return this;
+  }
+
+  /** The stage's list of the version before, whose order the next sort starts from. */
+  previousList(stage: string): readonly ClusterView[] | undefined {
+    return this.#previous.get(stage);
   }
 
   stage(stage: Stage, spec: unknown): StageClusters | undefined {
@@ -459,36 +471,130 @@ export class ViewCache {
     this.#stages.set(stage.name, { spec, stage, lists });
     return lists;
   }
+
+  /**
+   * The fleet indexed by key, and which clusters each selector matches; kept while the world hands
+   * out the same collection of clusters (a LiveFleet keeps one until a cluster changes, the
+   * simulated fleet one for good), as summaries change far more often than clusters do.
+   */
+  fleet(clusters: Iterable<ClusterRef>): FleetIndex {
+    if (this.#fleet?.source !== clusters) this.#fleet = { source: clusters, index: indexFleet(clusters) };
+    return this.#fleet.index;
+  }
 }
 
 interface StageClusters {
   clusters: ClusterView[];
   progress: StageProgress;
+  /** Summaries of the stage's profile. */
+  summaries: number;
+  /** Some summary of the stage's profile has a feature that failed for good. */
+  permanentFailure: boolean;
+  /** Some summary carries the stage's post-delay checks (worked out when first asked). */
+  checksAppended?: boolean;
+}
+
+interface FleetIndex {
+  list: readonly { key: string; ref: ClusterRef }[];
+  byKey: ReadonlyMap<string, ClusterRef>;
+  /** The clusters a selector matches, by the selector's JSON. */
+  matching: Map<string, readonly { key: string; ref: ClusterRef }[]>;
+}
+
+function indexFleet(clusters: Iterable<ClusterRef>): FleetIndex {
+  const list = [...clusters].map((ref) => ({ key: clusterKey(ref), ref }));
+  return { list, byKey: new Map(list.map((c) => [c.key, c.ref])), matching: new Map() };
+}
+
+/** The same reading of a selector as the engine's (an empty one matches every cluster). */
+function matchingClusters(fleet: FleetIndex, selector: Stage['clusterSelector']): readonly { key: string; ref: ClusterRef }[] {
+  const id = JSON.stringify(selector ?? null);
+  let out = fleet.matching.get(id);
+  if (!out) fleet.matching.set(id, (out = fleet.list.filter((c) => matchesSelector(c.ref.labels, selector))));
+  return out;
+}
+
+interface KeptClusterView {
+  spec: unknown;
+  features: unknown;
+  refType: unknown;
+  ready: unknown;
+  targets: string;
+  view: ClusterView;
+}
+
+/**
+ * A summary's cluster view, reused while everything it was made from is the same: the summary's
+ * spec and features (replaced, never edited in place, by the API's watches and by the simulated
+ * fleet alike), its cluster's type and readiness, and the promotion's content.
+ */
+function clusterViewOf(
+  s: ClusterSummary,
+  fleet: FleetIndex,
+  targetPrints: readonly string[],
+  targets: string,
+  kept?: WeakMap<ClusterSummary, KeptClusterView>,
+): ClusterView {
+  const k = kept?.get(s);
+  const features = s.status?.featureSummaries;
+  if (k && k.spec === s.spec && k.features === features && k.targets === targets) {
+    const ref = fleet.byKey.get(k.view.key);
+    if (ref?.type === k.refType && ref?.ready === k.ready) return k.view;
+  }
+  const key = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
+  const ref = fleet.byKey.get(key);
+  const view = clusterFromSummary(key, s, ref, targetPrints);
+  kept?.set(s, { spec: s.spec, features, refType: ref?.type, ready: ref?.ready, targets, view });
+  return view;
 }
 
 /** The stage's clusters: those its selector matches and those its profile has a summary for. */
 function clustersOf(
   stage: Stage,
-  fleet: { list: readonly ClusterRef[]; byKey: ReadonlyMap<string, ClusterRef> },
-  summaries: readonly ClusterSummary[],
+  fleet: FleetIndex,
+  summaries: Iterable<ClusterSummary>,
   target: ClusterPromotion['spec']['profileSpec'],
+  cache?: ViewCache,
 ): StageClusters {
   const byKey = new Map<string, ClusterView>();
   const targetPrints = CONTENT_FIELDS.map((field) => fingerprint(target[field]));
+  const targets = targetPrints.join('\u0000');
+  let count = 0;
+  let permanentFailure = false;
   for (const s of summaries) {
-    const key = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
-    byKey.set(key, clusterFromSummary(key, s, fleet.byKey.get(key), targetPrints));
+    count++;
+    const view = clusterViewOf(s, fleet, targetPrints, targets, cache?.clusterViews);
+    byKey.set(view.key, view);
+    if (!permanentFailure && view.features.some((f) => f.status === 'FailedNonRetriable')) permanentFailure = true;
   }
-  // The same reading of a selector as the engine's (an empty one matches every cluster).
-  for (const c of fleet.list) {
-    const key = clusterKey(c);
-    if (byKey.has(key) || !matchesSelector(c.labels, stage.clusterSelector)) continue;
+  for (const { key, ref: c } of matchingClusters(fleet, stage.clusterSelector)) {
+    if (byKey.has(key)) continue;
     byKey.set(key, { key, type: c.type, ready: c.ready, state: c.ready ? 'NotDeployed' : 'NotReady', features: [] });
   }
-  const clusters = [...byKey.values()].sort(
-    (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-  );
-  return { clusters, progress: progressOf(clusters) };
+  const clusters = sortClusters(byKey, cache?.previousList(stage.name));
+  return { clusters, progress: progressOf(clusters), summaries: count, permanentFailure };
+}
+
+const byStateThenKey = (a: ClusterView, b: ClusterView) =>
+  STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * Failing first, then by state and key. Between two versions a handful of clusters change, so the
+ * views are laid out in the order of the previous list first: the sort (a merge sort that finds
+ * runs already in order) then costs little more than a pass over thousands of clusters.
+ */
+function sortClusters(byKey: Map<string, ClusterView>, previous: readonly ClusterView[] | undefined): ClusterView[] {
+  if (!previous) return [...byKey.values()].sort(byStateThenKey);
+  const out: ClusterView[] = [];
+  for (const old of previous) {
+    const now = byKey.get(old.key);
+    if (now !== undefined) out.push(now);
+  }
+  if (out.length < byKey.size) {
+    const before = new Set(previous.map((v) => v.key));
+    for (const v of byKey.values()) if (!before.has(v.key)) out.push(v);
+  }
+  return out.sort(byStateThenKey);
 }
 
 // Thousands of summaries share a handful of spec lists (the fleet hands each the profile's), so a

@@ -4,7 +4,7 @@ import { ViewCache, buildViewModel, viewOfWorld, type PromotionView } from '../.
 import { worldOf } from '../../src/engine/world.ts';
 import type { StageStatus } from '../../src/api/types.ts';
 import { FakeSveltos, cluster as engineCluster, env, promotion as enginePromotion } from '../engine/fake-sveltos.ts';
-import { MIN, T0, at, fleet, input, iso, profile, profileSpec, promotion, provisioned, summary } from './fixtures.ts';
+import { MIN, T0, at, cluster, fleet, input, iso, profile, profileSpec, promotion, provisioned, summary } from './fixtures.ts';
 
 const ms = (offset: number) => at(offset).getTime();
 const phases = (v: PromotionView) => v.stages.map((s) => s.phase);
@@ -389,5 +389,76 @@ describe('view model: kept between frames', () => {
     summaries[0]!.status!.featureSummaries = [{ featureID: 'Helm', status: 'Provisioned' }];
     assert.equal(viewOfWorld(p, world, at(3 * MIN), cache.at(1)).stages[0]!.progress.provisioned, 0, 'same version: the kept list');
     assert.equal(viewOfWorld(p, world, at(3 * MIN), cache.at(2)).stages[0]!.progress.provisioned, 1, 'new version: rebuilt');
+  });
+
+  const deploying = () =>
+    promotion({ stages: [{ name: 'canary', lastUpdateReconciledTime: iso(0), currentStatusDescription: `Clusters are being provisioned (${iso(0)})` }], currentStageName: 'canary' }, (s) => {
+      s[0]!.clusterSelector = { matchLabels: {} };
+    });
+  const keys = (v: PromotionView) => v.stages[0]!.clusters.map((c) => `${c.key} ${c.state}${c.ready ? '' : ' (not ready)'}`);
+
+  it('a new version reads again only the summaries that changed; the other clusters keep their views', () => {
+    const p = deploying();
+    const summaries = [summary('canary', 'prod-1', 'Provisioning'), summary('canary', 'prod-2', 'Provisioning')];
+    const cache = new ViewCache();
+    const first = viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries }), at(MIN), cache.at(1));
+    const [one, two] = [summaries[0]!, { ...summaries[1]!, status: { featureSummaries: [{ featureID: 'Helm' as const, status: 'Provisioned' as const }] } }];
+    const next = viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries: [one, two] }), at(2 * MIN), cache.at(2));
+    const find = (v: PromotionView, key: string) => v.stages[0]!.clusters.find((c) => c.key === key)!;
+    assert.equal(find(next, 'default/prod-1'), find(first, 'default/prod-1'), 'unchanged summary: the same view object');
+    assert.equal(find(next, 'default/prod-2').state, 'Provisioned', 'changed summary: read again');
+    assert.deepEqual(next, viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries: [one, two] }), at(2 * MIN)), 'as if built afresh');
+  });
+
+  it("a kept summary's view still follows its cluster (readiness) and the promotion's content (Outdated)", () => {
+    const p = deploying();
+    const summaries = [summary('canary', 'prod-1', 'Provisioned')];
+    const cache = new ViewCache();
+    viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries }), at(MIN), cache.at(1));
+    const notReady = fleet().map((c) => (c.name === 'prod-1' ? { ...c, ready: false } : c));
+    const v = viewOfWorld(p, worldOf({ clusters: notReady, profiles: [profile('canary')], summaries }), at(MIN), cache.at(2));
+    assert.ok(keys(v).includes('default/prod-1 Provisioned (not ready)'), keys(v).join(', '));
+    const newContent = { ...p, spec: { ...p.spec, profileSpec: profileSpec('3.6.0') } };
+    const w = viewOfWorld(newContent, worldOf({ clusters: notReady, profiles: [profile('canary')], summaries }), at(MIN), cache.at(3));
+    assert.ok(keys(w).includes('default/prod-1 Outdated (not ready)'), keys(w).join(', '));
+  });
+
+  it('a cluster added to the fleet is listed on the next version', () => {
+    const p = deploying();
+    const cache = new ViewCache();
+    const before = viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries: [] }), at(MIN), cache.at(1));
+    const grown = [...fleet(), cluster('prod-4', 'production')];
+    const after = viewOfWorld(p, worldOf({ clusters: grown, profiles: [profile('canary')], summaries: [] }), at(MIN), cache.at(2));
+    assert.equal(after.stages[0]!.clusters.length, before.stages[0]!.clusters.length + 1);
+    assert.ok(keys(after).includes('default/prod-4 NotDeployed'));
+  });
+
+  it('lists rebuilt from the previous order come out as a fresh build orders them, version after version', () => {
+    const p = deploying();
+    const states = ['Provisioning', 'Provisioned', 'Failed', 'FailedNonRetriable', 'Removing', 'none'] as const;
+    const clusters = Array.from({ length: 60 }, (_, i) => cluster(`c-${String(i).padStart(2, '0')}`, 'any', i % 7 !== 0));
+    let summaries = clusters.filter((_, i) => i % 5 !== 0).map((c, i) => summary('canary', c.name, states[i % states.length]!));
+    const cache = new ViewCache();
+    // A fixed sequence of changes, each replacing a few summaries (as watch events do) or dropping one.
+    for (let version = 1; version <= 25; version++) {
+      summaries = summaries.flatMap((s, i) => {
+        if ((i * 7 + version) % 11 === 0) return [summary('canary', s.spec.clusterName, states[(i + version) % states.length]!)];
+        if ((i + version) % 37 === 0) return [];
+        return [s];
+      });
+      const world = worldOf({ clusters, profiles: [profile('canary')], summaries });
+      const kept = viewOfWorld(p, world, at(version * MIN), cache.at(version));
+      assert.deepEqual(keys(kept), keys(viewOfWorld(p, world, at(version * MIN))), `version ${version}`);
+      assert.equal(kept.stages[0]!.phase, viewOfWorld(p, world, at(version * MIN)).stages[0]!.phase, `version ${version}: the phase`);
+    }
+  });
+
+  it('a cluster that fails for good fails the stage also when the other clusters keep their views', () => {
+    const p = deploying();
+    const cache = new ViewCache();
+    const retrying = [summary('canary', 'prod-1', 'Provisioned'), summary('canary', 'prod-2', 'Failed', { message: 'timed out' })];
+    assert.equal(viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries: retrying }), at(MIN), cache.at(1)).stages[0]!.phase, 'Deploying');
+    const forGood = [retrying[0]!, summary('canary', 'prod-2', 'FailedNonRetriable', { message: 'invalid chart' })];
+    assert.equal(viewOfWorld(p, worldOf({ clusters: fleet(), profiles: [profile('canary')], summaries: forGood }), at(MIN), cache.at(2)).stages[0]!.phase, 'Failed');
   });
 });
