@@ -122,6 +122,16 @@ async function measureList(): Promise<void> {
   }
 }
 
+/**
+ * The options the built command's first line gives node (`#!/usr/bin/env -S node --flag`): the
+ * benchmark starts this very node, and must start it as running the command would.
+ */
+function shebangFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  const words = first.replace(/^#!\S*env\s+(-S\s+)?/, '').split(/\s+/).filter(Boolean);
+  return words[0] === 'node' ? words.slice(1) : [];
+}
+
 /** User + system CPU time of a process so far, in ms, and its resident memory now and at peak. */
 function processStats(pid: number): { cpuMs: number; rssMiB: number; peakMiB: number } {
   // Fields after the command name (which may hold spaces) start at the state, field 3.
@@ -142,7 +152,7 @@ async function measureWatch(): Promise<void> {
   const p = sim.store.get<ClusterPromotion>('clusterpromotions', 'bench');
   console.log(`watch: ${SIZE} clusters, ${sim.store.all('clustersummaries').length} ClusterSummaries, bench at stage ${p.status?.currentStageName}; terminal 160x50 (tmux)`);
   const t0 = performance.now();
-  const cmd = `exec env LANG=C.UTF-8 ${process.execPath} ${BIN} watch bench --kubeconfig ${kubeconfig}`;
+  const cmd = `exec env LANG=C.UTF-8 ${[process.execPath, ...shebangFlags(BIN), BIN].join(' ')} watch bench --kubeconfig ${kubeconfig}`;
   await tmux('new-session', '-d', '-s', 'watch', '-x', '160', '-y', '50', cmd);
   try {
     const pid = Number((await tmux('display-message', '-p', '-t', 'watch', '#{pane_pid}')).trim());
