@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { COMMONJS_DEFINES, COMMONJS_SHIM } from './commonjs-shim.mjs';
+import { V8_FLAGS } from './runtime-flags.mjs';
 
 // The commit `kubectl promotion version` reports; a build outside a git checkout has none.
 function gitCommit() {
@@ -25,6 +26,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const BUNDLED = new Set(['@kubernetes/client-node', 'yargs', 'undici']);
 const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 
+// GNU or BSD env splits the #! line (-S): the runtime flags need it.
 const entries = {
   'kubectl-promotion': 'plugin/main.ts',
   'kubectl_complete-promotion': 'plugin/complete-main.ts',
@@ -42,7 +44,7 @@ async function bundle(help) {
   format: 'esm',
   target: 'node22',
   external,
-  banner: { js: `#!/usr/bin/env node\n${COMMONJS_SHIM}` },
+  banner: { js: `#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}\n${COMMONJS_SHIM}` },
   logLevel: 'warning',
   define: {
     ...COMMONJS_DEFINES,

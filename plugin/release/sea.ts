@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Bundle } from './bundle.ts';
+import { V8_FLAGS } from '../runtime-flags.mjs';
 
 export interface SeaOptions {
   bundle: Bundle;
@@ -31,6 +32,7 @@ export function buildSea(options: SeaOptions): void {
     useVfs: true,
     // NODE_OPTIONS from the user's shell is meant for their Node.js, not for this program.
     execArgvExtension: 'none',
+    execArgv: V8_FLAGS,
     assets,
   };
   const configPath = join(options.workDir, 'sea-config.json');

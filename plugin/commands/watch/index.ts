@@ -3,7 +3,6 @@
 // clusters (no polling while the streams are healthy), with the data's age in the header and a
 // banner while a stream is down; `a` approves. Without NAME every promotion gets a tab, the ones
 // waiting for a person first. Without a terminal it prints one line per stage transition instead.
-import { setFlagsFromString } from 'node:v8';
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, interactive, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
@@ -38,7 +37,6 @@ export function watchCommand(deps: LiveDeps = realDeps) {
           ].join('\n'),
         ),
     async run(args, io) {
-      keepYoungGenerationSmall();
       const name = args.name;
       return live(async () => {
         const client = connect(args, io, deps);
@@ -85,16 +83,6 @@ export function watchCommand(deps: LiveDeps = realDeps) {
       });
     },
   });
-}
-
-/**
- * V8 doubles the young generation whenever objects survive a scavenge, and the first list of
- * thousands of objects makes it grow to its maximum, which a process that then idles for hours
- * keeps resident: with 5,000 clusters, some 45 MB of the watch's memory. Keeping it at its first
- * size costs a few more scavenges while lists arrive, nothing while idle.
- */
-function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 export default watchCommand();
