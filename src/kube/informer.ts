@@ -13,17 +13,9 @@ import type { KubeObject } from '../api/types.ts';
 import { backoffDelay, KubeApiError } from './client.ts';
 import type { ListResult, WatchErrorStatus, WatchEvent } from './objects.ts';
 
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { realTimers, type Timers } from '../timers.ts';
 
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export { realTimers, type Timers };
 
 /** Where the objects come from: one list, and watches from a resourceVersion. */
 export interface ListWatch<T> {

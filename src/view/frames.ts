@@ -1,19 +1,13 @@
 // Redraw discipline: a frame is computed at most `maxFps` times a second, and drawn only when what
 // it shows changed. Sources of change (a watch event, a simulation step, the clock ticking, a key)
 // just `request()` a frame; bursts collapse into one. The timer is injected so tests drive it.
+import { realTimers, type Timers } from '../timers.ts';
 import type { PromotionView } from './model.ts';
 
-export interface FrameTimer {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type FrameTimer = Timers;
 
-export const realTimer: FrameTimer = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+// Frames are paced on a monotonic clock: a wall clock stepped by NTP must not stall the redraw.
+export const realTimer: FrameTimer = { ...realTimers, now: () => performance.now() };
 
 export interface FrameSchedulerOptions<T> {
   timer: FrameTimer;
