@@ -7,6 +7,7 @@ import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { COMMONJS_DEFINES, COMMONJS_SHIM } from './commonjs-shim.mjs';
 import { V8_FLAGS } from './runtime-flags.mjs';
+import { embeddedExamplesDefine } from './embedded-examples.mjs';
 
 // The commit `kubectl promotion version` reports; a build outside a git checkout has none.
 function gitCommit() {
@@ -48,6 +49,7 @@ async function bundle(help) {
   logLevel: 'warning',
   define: {
     ...COMMONJS_DEFINES,
+    ...embeddedExamplesDefine(),
     __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(gitCommit()),
     // React's production build: the development one is several times slower per frame.
     'process.env.NODE_ENV': '"production"',

@@ -20,6 +20,7 @@ import { fetchRuntime, which } from './release/runtime.ts';
 import { buildSea } from './release/sea.ts';
 import { hostTarget, RELEASE_TARGETS, targetName } from './release/targets.ts';
 import type { ReleaseTarget } from './release/targets.ts';
+import { embeddedExamplesDefine } from './embedded-examples.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = 'kubectl-promotion';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     entry: resolve(values.entry),
     outDir: bundleDir,
     // What `kubectl promotion version` reports (plugin/commands/version).
-    define: { __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(commit) },
+    define: { __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(commit), ...embeddedExamplesDefine(ROOT) },
   });
 
   const host = hostTarget();

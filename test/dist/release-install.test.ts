@@ -140,6 +140,16 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
     ]);
   });
 
+  it('rehearses the example it carries when given no files, wherever it runs from', () => {
+    // No examples/ is installed beside the executable: the default comes from inside it.
+    const r = kubectl('promotion', 'simulate', '-o', 'json', '--start', '2026-01-01T00:00:00Z');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /simulating the bundled example examples\/kyverno\/promotion\.yaml/);
+    const report = JSON.parse(r.stdout) as SimulationReport;
+    assert.equal(report.outcome, 'Completed');
+    assert.equal(report.completedAt, '2026-01-01T00:15:00Z');
+  });
+
   it('runs a Lua health check in the Lua VM it carries (glue.wasm inside the executable)', () => {
     const dir = join(work, 'lua-check');
     mkdirSync(dir);

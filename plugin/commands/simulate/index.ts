@@ -6,8 +6,9 @@
 // Without -o, on a terminal: the interactive rehearsal (interactive.tsx) on a clock compressed by
 // --speed, until the person quits (Ctrl-C: exit 130). Without a terminal, in CI or with --no-tui: a
 // line per transition (lines.ts), as fast as -o text, or paced by --speed when it is given.
-import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STDIN_NAME } from '../../../src/api/load.ts';
 import { assertNoErrors, loadPromotions } from '../../../src/api/validate.ts';
@@ -62,6 +63,25 @@ export interface SimulateDeps {
   examplesRoot?: string;
 }
 
+// The builds embed the default example (plugin/embedded-examples.mjs); from source it is absent.
+declare const __KUBECTL_PROMOTION_EXAMPLES__: Record<string, string> | undefined;
+
+/**
+ * Where examples/ is not installed beside the program (the standalone executable), the embedded
+ * copy is written to a temporary folder, removed when the process exits, and read from there like
+ * any other file.
+ */
+function unpackEmbeddedExamples(): string | undefined {
+  if (typeof __KUBECTL_PROMOTION_EXAMPLES__ !== 'object' || !__KUBECTL_PROMOTION_EXAMPLES__) return undefined;
+  const root = mkdtempSync(join(tmpdir(), 'kubectl-promotion-example-'));
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  for (const [file, text] of Object.entries(__KUBECTL_PROMOTION_EXAMPLES__)) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), text);
+  }
+  return root;
+}
+
 /** Finds the directory holding examples/ above this module (source tree or dist/). */
 function findExamplesRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -109,12 +129,12 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const mode = args.output ?? (args.tui && keys && !inCi(io.env) && !args.serve ? 'tui' : 'lines');
       if (files.length === 0) {
         if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
-        const root = deps.examplesRoot ?? findExamplesRoot();
+        const root = deps.examplesRoot ?? findExamplesRoot() ?? unpackEmbeddedExamples();
         if (!root) throw new UsageError('give -f PROMOTION.yaml --fleet FLEET.yaml (the bundled example was not found next to this program)');
         const example = mode === 'tui' ? DEFAULT_INTERACTIVE_EXAMPLE : DEFAULT_EXAMPLE;
         files = [join(root, example.promotion)];
         fleetFiles = [join(root, example.fleet)];
-        io.stderr.write(`simulating the bundled example ${relative(process.cwd(), files[0]!) || files[0]} (give -f and --fleet for your own)\n`);
+        io.stderr.write(`simulating the bundled example ${example.promotion} (give -f and --fleet for your own)\n`);
       }
       if (fleetFiles.length === 0) throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
       if (fleetFiles.includes('-') && files.includes('-')) throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
