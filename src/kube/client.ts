@@ -1,9 +1,12 @@
 // HTTP to the Kubernetes API. The client library decides the credentials and TLS (tokens, client
-// certificates, exec plugins, OIDC, CA bundles) for every request; the requests themselves go
-// through undici directly, because the library's generated API and its Watch cannot stream a watch
-// longer than 30 quiet seconds, send repeated impersonation headers, or honour --request-timeout.
-import { HttpMethod, RequestContext } from '@kubernetes/client-node';
-import { request, type Dispatcher } from 'undici';
+// certificates, exec plugins, OIDC, CA bundles, proxies) for every request and hands them over as
+// Node.js request options and an agent; the requests themselves are made here, because the library's
+// generated API and its Watch cannot stream a watch longer than 30 quiet seconds, send repeated
+// impersonation headers, or honour --request-timeout. Node's own http/https carry them: they start
+// in a few milliseconds, where loading undici would cost a short command like `list` a quarter of
+// its time.
+import http from 'node:http';
+import https from 'node:https';
 import type { ClusterConnection } from './kubeconfig.ts';
 
 /** A failure the API server answered with (a `Status` body when it sent one). */
@@ -71,7 +74,6 @@ export class KubeClient {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
   readonly #userAgent: string;
-  #dispatcher: Dispatcher | undefined | null = null;
   #serverOffsetMs = 0;
   readonly #now: () => number;
 
@@ -110,9 +112,9 @@ export class KubeClient {
    * timeout: a quiet watch is normal, and the informer's watchdog decides when quiet is too long.
    */
   async stream(path: string, query: RequestOptions['query'], signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
-    const res = await this.#send('GET', path, { query, signal }, true);
+    const { res } = await this.#send('GET', path, { query, signal }, true);
     if (res.statusCode !== 200) throw await apiErrorOf(res, 'GET', path);
-    return res.body as AsyncIterable<Buffer>;
+    return res;
   }
 
   /**
@@ -133,56 +135,103 @@ export class KubeClient {
   }
 
   async #once<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
-    const res = await this.#send(method, path, options, false);
+    const { res, timedOut } = await this.#send(method, path, options, false);
     if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res, method, path);
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await bodyText(res);
+    } catch (e) {
+      throw this.#transportError(e, options.signal, timedOut());
+    }
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  async #send(method: Method, path: string, options: RequestOptions, streaming: boolean): Promise<Dispatcher.ResponseData> {
+  /**
+   * Sends one request and resolves once the answer's headers are in. --request-timeout covers a
+   * whole request, its body included, but only the opening of a watch.
+   */
+  async #send(method: Method, path: string, options: RequestOptions, streaming: boolean): Promise<{ res: Answer; timedOut: () => boolean }> {
     const conn = this.connection;
     const url = new URL(conn.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
+    // The library caches the agent per cluster and user, and exec or OIDC tokens until they expire,
+    // so asking it on every request costs nothing and picks up a refreshed token.
+    const prepared: https.RequestOptions = {};
     try {
-      await conn.kubeConfig.applySecurityAuthentication(ctx);
+      await conn.kubeConfig.applyToHTTPSOptions(prepared);
     } catch (e) {
       throw new KubeUnreachableError(conn.server, 'tls', `cannot prepare credentials: ${(e as Error).message}`, 1);
     }
-    // The library builds a new connection pool on every call: keep the first so connections are reused.
-    if (this.#dispatcher === null) this.#dispatcher = ctx.getDispatcher();
 
-    const headers: string[] = ['accept', 'application/json', 'user-agent', this.#userAgent];
-    for (const [k, v] of Object.entries(ctx.getHeaders())) headers.push(k, v);
-    if (conn.impersonateUser) headers.push('impersonate-user', conn.impersonateUser);
-    for (const g of conn.impersonateGroups) headers.push('impersonate-group', g);
-    let body: string | undefined;
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': this.#userAgent };
+    for (const [k, v] of Object.entries(prepared.headers ?? {})) {
+      // Impersonation is decided from the flags and the kubeconfig together (resolveConnection).
+      if (k.toLowerCase() !== 'impersonate-user' && v !== undefined) headers[k.toLowerCase()] = v;
+    }
+    if (conn.impersonateUser) headers['impersonate-user'] = conn.impersonateUser;
+    // An array goes out as one header line per group, as the API server expects.
+    if (conn.impersonateGroups.length) headers['impersonate-group'] = [...conn.impersonateGroups];
+    let body: Buffer | undefined;
     if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers.push('content-type', options.contentType ?? 'application/json');
+      body = Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+      headers['content-type'] = options.contentType ?? 'application/json';
+      headers['content-length'] = body.length;
     }
 
-    const timeout = streaming ? null : conn.requestTimeoutMs;
-    const signals = [options.signal, timeout ? AbortSignal.timeout(timeout) : undefined].filter((s) => s !== undefined);
-    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    // One signal for the request: the caller's, or the timeout's.
+    const abort = new AbortController();
+    const onCallerAbort = (): void => abort.abort(options.signal?.reason);
+    if (options.signal?.aborted) onCallerAbort();
+    else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timeoutMs = conn.requestTimeoutMs;
+    let timedOut = false;
+    const timer =
+      timeoutMs === null
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            abort.abort(new DOMException(`no answer within ${timeoutMs}ms`, 'TimeoutError'));
+          }, timeoutMs);
+    const finished = (): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCallerAbort);
+    };
+
+    const transport = url.protocol === 'http:' ? http : https;
+    let res: Answer;
     try {
-      const res = await request(url, {
-        method,
-        headers,
-        body,
-        signal: signal ?? null,
-        dispatcher: this.#dispatcher ?? undefined,
-        bodyTimeout: streaming ? 0 : (timeout ?? 0),
-        headersTimeout: timeout ?? 0,
+      res = await new Promise<Answer>((resolve, reject) => {
+        const req = transport.request(url, { method, headers, agent: prepared.agent, auth: prepared.auth, signal: abort.signal }, (r) =>
+          resolve(r as Answer),
+        );
+        req.on('error', reject);
+        req.end(body);
       });
-      this.#noteServerDate(res.headers.date, this.#now());
-      return res;
     } catch (e) {
-      if (options.signal?.aborted) throw e;
-      throw transportError(conn.server, e, timeout);
+      finished();
+      throw this.#transportError(e, options.signal, timedOut);
     }
+    this.#noteServerDate(res.headers.date, this.#now());
+    // A quiet watch is normal: once it is open, the informer's watchdog decides when quiet is too long.
+    if (streaming) clearTimeout(timer);
+    res.once('close', finished);
+    return { res, timedOut: () => timedOut };
   }
+
+  #transportError(e: unknown, callerSignal: AbortSignal | undefined, timedOut: boolean): unknown {
+    if (callerSignal?.aborted) return e;
+    return transportError(this.connection.server, e, timedOut ? this.connection.requestTimeoutMs : null);
+  }
+}
+
+/** An answer whose headers are in; its body is still to be read (or streamed). */
+type Answer = http.IncomingMessage & { statusCode: number };
+
+async function bodyText(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Equal jitter: half the exponential ceiling plus a random share of the other half, so that many clients never retry in step. */
@@ -206,8 +255,8 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function apiErrorOf(res: Dispatcher.ResponseData, method: string, path: string): Promise<KubeApiError> {
-  const text = await res.body.text().catch(() => '');
+async function apiErrorOf(res: Answer, method: string, path: string): Promise<KubeApiError> {
+  const text = await bodyText(res).catch(() => '');
   let status: { reason?: string; message?: string; details?: KubeApiError['details']; code?: number } = {};
   try {
     const parsed = JSON.parse(text) as unknown;
@@ -222,12 +271,10 @@ async function apiErrorOf(res: Dispatcher.ResponseData, method: string, path: st
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 function transportError(server: string, e: unknown, timeoutMs: number | null): KubeUnreachableError {
-  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (timeoutMs !== null) return new KubeUnreachableError(server, 'timeout', `no answer within ${timeoutMs}ms (--request-timeout)`, 1);
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code ?? '';
   const message = err.cause?.message ?? err.message ?? String(e);
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new KubeUnreachableError(server, 'timeout', `no answer within ${timeoutMs ?? 0}ms (--request-timeout)`, 1);
-  }
   if (TLS_CODES.test(code) || /certificate/i.test(message)) return new KubeUnreachableError(server, 'tls', message, 1);
   if (code === 'ECONNREFUSED') return new KubeUnreachableError(server, 'refused', 'connection refused', 1);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeUnreachableError(server, 'dns', `host not found (${code})`, 1);

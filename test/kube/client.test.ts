@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeClient, KubeUnreachableError } from '../../src/kube/client.ts';
 import { resolveConnection } from '../../src/kube/kubeconfig.ts';
@@ -89,5 +93,78 @@ describe('talking to the API server', () => {
       assert.match(e.message, /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): .*certificate.*; set the cluster's certificate-authority in the kubeconfig or pass --certificate-authority$/);
     }
     assert.deepEqual(waits, []);
+  });
+});
+
+describe('what goes on the wire', () => {
+  // A bare HTTP server that records what it was sent: the served API would hide the headers.
+  let seen: IncomingHttpHeaders[] = [];
+  let answer: 'json' | 'never' = 'json';
+  let url = '';
+  let wire: Server;
+  before(async () => {
+    wire = createServer((req, res) => {
+      seen.push(req.headers);
+      if (answer === 'never') return; // holds the request open, as a hung server or proxy would
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"ClusterPromotionList","items":[]}');
+    });
+    await new Promise<void>((resolve) => wire.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(wire.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    wire.closeAllConnections();
+    wire.close();
+  });
+
+  function kubeconfigWithImpersonation(): string {
+    const file = path.join(served.dir, 'impersonating');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: wire',
+        'contexts: [{name: wire, context: {cluster: wire, user: admin}}]',
+        `clusters: [{name: wire, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]`,
+        'users: [{name: admin, user: {token: admin-token, as: from-kubeconfig}}]',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  it('sends the bearer token and one impersonation header per --as-group, --as replacing the kubeconfig\'s "as"', async () => {
+    seen = [];
+    answer = 'json';
+    const conn = resolveConnection({ kubeconfig: kubeconfigWithImpersonation(), as: 'jane', asGroup: ['ops', 'sre'] });
+    await listObjects(new KubeClient(conn), CLUSTER_PROMOTIONS);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.authorization, 'Bearer admin-token');
+    assert.equal(seen[0]!['impersonate-user'], 'jane');
+    // Node.js joins repeated request headers with ", " when it parses them.
+    assert.equal(seen[0]!['impersonate-group'], 'ops, sre');
+  });
+
+  it('impersonates the kubeconfig user\'s "as" when no --as is given', async () => {
+    seen = [];
+    answer = 'json';
+    await listObjects(new KubeClient(resolveConnection({ kubeconfig: kubeconfigWithImpersonation() })), CLUSTER_PROMOTIONS);
+    assert.equal(seen[0]!['impersonate-user'], 'from-kubeconfig');
+    assert.equal(seen[0]!['impersonate-group'], undefined);
+  });
+
+  it('gives up on a server that never answers after --request-timeout, and says so', async () => {
+    seen = [];
+    answer = 'never';
+    const conn = resolveConnection({ server: url, token: 't', requestTimeout: '150ms' }, { env: {}, home: served.dir, serviceAccountPrefix: served.dir });
+    const client = new KubeClient(conn, { sleep: async () => {}, retry: { attempts: 2, baseMs: 1, capMs: 1 } });
+    try {
+      await listObjects(client, CLUSTER_PROMOTIONS);
+      assert.fail('a request that gets no answer must time out');
+    } catch (err) {
+      const e = explainFailure(err, { verb: 'list', resource: CLUSTER_PROMOTIONS }, conn);
+      assert.match(e.message, /^cannot reach the API server at http:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): no answer within 150ms \(--request-timeout\) \(tried 2 times\)/);
+      assert.equal(e.exitCode, 5);
+    }
+    assert.equal(seen.length, 2, 'a read that timed out is tried again');
   });
 });
