@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { COMMONJS_DEFINES, COMMONJS_SHIM } from './commonjs-shim.mjs';
 import { V8_FLAGS } from './runtime-flags.mjs';
 import { embeddedExamplesDefine } from './embedded-examples.mjs';
+import { lazyDependencies } from './lazy-dependencies.mjs';
 
 // The commit `kubectl promotion version` reports; a build outside a git checkout has none.
 function gitCommit() {
@@ -24,7 +25,7 @@ rmSync('dist/chunks', { recursive: true, force: true });
 // Dependencies stay external (installed beside the package), except the Kubernetes client: loading
 // it whole costs a live command 0.3 s and 80 MB, of which bundling keeps only what we use.
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const BUNDLED = new Set(['@kubernetes/client-node', 'yargs', 'undici']);
+const BUNDLED = new Set(['@kubernetes/client-node', 'yargs']);
 const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 
 // GNU or BSD env splits the #! line (-S): the runtime flags need it.
@@ -47,6 +48,7 @@ async function bundle(help) {
   external,
   banner: { js: `#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}\n${COMMONJS_SHIM}` },
   logLevel: 'warning',
+  plugins: [lazyDependencies({ installed: Object.keys(pkg.dependencies ?? {}) })],
   define: {
     ...COMMONJS_DEFINES,
     ...embeddedExamplesDefine(),

@@ -9,6 +9,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { COMMONJS_DEFINES, COMMONJS_SHIM } from '../commonjs-shim.mjs';
+import { lazyDependencies } from '../lazy-dependencies.mjs';
 
 export interface BundleOptions {
   entry: string;
@@ -84,7 +85,8 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
       'process.env.NODE_ENV': '"production"',
       ...options.define,
     },
-    plugins: [noDevtools, yargsLocales],
+    // Nothing is installed beside the executable: every deferred package is bundled, behind its stand-in.
+    plugins: [noDevtools, yargsLocales, lazyDependencies()],
     metafile: true,
     logLevel: 'warning',
   });

@@ -5,9 +5,13 @@
 // impersonation headers, or honour --request-timeout. Node's own http/https carry them: they start
 // in a few milliseconds, where loading undici would cost a short command like `list` a quarter of
 // its time.
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type { ClusterConnection } from './kubeconfig.ts';
+
+// Not `import http from 'node:http'`: importing a built-in as an ES module reads every export,
+// and node:http's WebSocket export loads Node's copy of undici (~10 ms) to answer.
+const { request: httpRequest } = process.getBuiltinModule?.('node:http') ?? (await import('node:http'));
 
 /** A failure the API server answered with (a `Status` body when it sent one). */
 export class KubeApiError extends Error {
@@ -198,11 +202,11 @@ export class KubeClient {
       options.signal?.removeEventListener('abort', onCallerAbort);
     };
 
-    const transport = url.protocol === 'http:' ? http : https;
+    const send = url.protocol === 'http:' ? httpRequest : https.request;
     let res: Answer;
     try {
       res = await new Promise<Answer>((resolve, reject) => {
-        const req = transport.request(url, { method, headers, agent: prepared.agent, auth: prepared.auth, signal: abort.signal }, (r) =>
+        const req = send(url, { method, headers, agent: prepared.agent, auth: prepared.auth, signal: abort.signal }, (r) =>
           resolve(r as Answer),
         );
         req.on('error', reject);

@@ -2,10 +2,11 @@
 // does, and run it through the real kubectl on a PATH that has no Node.js.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { validateManifest } from '../../plugin/release/krew-manifest.ts';
 import { COMMANDS } from '../../plugin/registry.ts';
@@ -13,6 +14,7 @@ import type { KrewPlugin } from '../../plugin/release/krew-manifest.ts';
 import { krewInstall } from './krew-install.ts';
 import type { Installed } from './krew-install.ts';
 import { kubectlOnlyFolder, pluginCompletionSkip } from './kubectl.ts';
+import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntry } from '../live/served.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TARGET = { os: 'linux', arch: 'amd64' };
@@ -167,6 +169,33 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
       'staging Promoted 2026-01-01T00:00:00Z 2026-01-01T00:01:00Z 2026-01-01T00:10:00Z',
       'production Completed 2026-01-01T00:10:00Z 2026-01-01T00:11:00Z 2026-01-01T00:11:00Z',
     ]);
+  });
+
+  it('reads a cluster through kubectl: list with what each waits for, -o yaml, and get', async () => {
+    // The deferred parts of the bundle (YAML output, cron for a promotionWindow) are inside it too.
+    const served = await serve();
+    try {
+      putPromotion(served.store, promotionObject('checkout', [manualStage('staging', { env: 'staging' })]), {
+        currentStageName: 'staging',
+        stages: [stageEntry('staging', 'Paused: Awaiting Manual Approval')],
+      });
+      const nightly = promotionObject('nightly', [autoStage('staging', { env: 'staging' })]);
+      nightly.spec.stages[0]!.trigger = { auto: { promotionWindow: { from: '0 2 * * *', to: '0 4 * * *' } } };
+      putPromotion(served.store, nightly, {
+        currentStageName: 'staging',
+        stages: [stageEntry('staging', 'Window Closed: Waiting for Next Schedule (2099-01-01T02:00:00Z).')],
+      });
+      const run = async (...args: string[]) =>
+        (await promisify(execFile)('kubectl', ['promotion', ...args, '--kubeconfig', served.kubeconfig], { env, cwd: ROOT })).stdout;
+      const table = (await run('list')).split('\n');
+      assert.match(table[0]!, /^NAME\s+STAGE\s+PHASE\s+CLUSTERS\s+WAITING-FOR\s+AGE$/);
+      assert.match(table[1]!, /^checkout\s+1\/1 staging\s+AwaitingApproval\s+0\/0\s+approval/);
+      assert.match(table[2]!, /^nightly\s+1\/1 staging\s+AwaitingWindow\s+0\/0\s+window \d/);
+      assert.match(await run('list', '-o', 'yaml'), /^apiVersion: v1\nitems:\n {2}- apiVersion: config\.projectsveltos\.io\/v1beta1\n/);
+      assert.match(await run('get', 'checkout'), /staging .*AwaitingApproval/);
+    } finally {
+      await served.close();
+    }
   });
 
   it('completes through kubectl once kubectl_complete-promotion is put beside it, as the caveats say', { skip: pluginCompletionSkip() }, () => {
