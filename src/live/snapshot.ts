@@ -60,22 +60,38 @@ export async function getPromotion(client: KubeClient, name: string): Promise<Cl
 
 /**
  * The profiles, summaries and clusters behind promotions: those of one promotion, or of all.
- * Summaries are asked for by their profiles' label, so other profiles' summaries stay on the server.
+ * Summaries are asked for by their profiles' label, so other profiles' summaries stay on the server;
+ * for all promotions that label is all there is to ask by, so every list goes out at once.
  */
 export async function readSnapshot(client: KubeClient, promotion?: string): Promise<World> {
-  const [profiles, sveltos, capi] = await Promise.all([
+  const summariesOf = (selector: string) => listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, { labelSelector: selector });
+  const [profiles, sveltos, capi, everySummary] = await Promise.all([
     listOrExplain<ClusterProfile>(client, CLUSTER_PROFILES, { labelSelector: promotion ? `${LABEL_PROMOTION_NAME}=${promotion}` : LABEL_PROMOTION_NAME }),
     listOrExplain<SveltosCluster>(client, SVELTOS_CLUSTERS),
     listOrExplain<CapiCluster>(client, CAPI_CLUSTERS, {}, true),
+    promotion ? undefined : summariesOf(LABEL_SUMMARY_PROFILE),
   ]);
   const names = profiles.map((p) => p.metadata.name);
-  // A set-based selector keeps the request short for one promotion; for all, ask for every generated summary.
-  const selector = promotion && names.length > 0 && names.length <= 50 ? `${LABEL_SUMMARY_PROFILE} in (${names.join(',')})` : LABEL_SUMMARY_PROFILE;
   const wanted = new Set(names);
-  const summaries = names.length === 0 ? [] : (await listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, { labelSelector: selector })).filter((s) =>
-    wanted.has(s.metadata.labels?.[LABEL_SUMMARY_PROFILE] ?? ''),
-  );
-  return worldOf({ profiles, summaries, clusters: [...sveltos.map(sveltosClusterRef), ...capi.map(capiClusterRef)] });
+  let summaries = everySummary;
+  if (summaries === undefined && names.length > 0) {
+    // A set-based selector keeps the request short for one promotion.
+    summaries = await summariesOf(names.length <= 50 ? `${LABEL_SUMMARY_PROFILE} in (${names.join(',')})` : LABEL_SUMMARY_PROFILE);
+  }
+  const ours = (summaries ?? []).filter((s) => wanted.has(s.metadata.labels?.[LABEL_SUMMARY_PROFILE] ?? ''));
+  return worldOf({ profiles, summaries: ours, clusters: [...sveltos.map(sveltosClusterRef), ...capi.map(capiClusterRef)] });
+}
+
+/**
+ * Promotions and the snapshot behind them, read at the same time. When both reads fail, the
+ * promotions' failure is the one to report: a missing ClusterPromotion API or a misspelt name says
+ * more than whatever the snapshot ran into.
+ */
+export async function withSnapshot<T>(promotions: Promise<T>, snapshot: Promise<World>): Promise<[T, World]> {
+  const [p, w] = await Promise.allSettled([promotions, snapshot]);
+  if (p.status === 'rejected') throw p.reason;
+  if (w.status === 'rejected') throw w.reason;
+  return [p.value, w.value];
 }
 
 export function viewOf(promotion: ClusterPromotion, world: World, now: Date): PromotionView {

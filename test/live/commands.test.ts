@@ -12,6 +12,8 @@ import { revokeCommand } from '../../plugin/commands/revoke/index.ts';
 import { statusCommand } from '../../plugin/commands/status/index.ts';
 import type { LiveDeps } from '../../plugin/live.ts';
 import { approve } from '../../src/live/approve.ts';
+import { withSnapshot } from '../../src/live/snapshot.ts';
+import { worldOf } from '../../src/engine/world.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
 import { autoStage, manualStage, promotionObject, putCluster, putPromotion, serve, setStatus, stageEntry, type Served } from './served.ts';
 
@@ -123,6 +125,17 @@ describe('list', () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.split('\n')[3]!, /^payments\s+2\/2 production\s+AwaitingApproval\s+0\/2\s+approval for 0s\s+12m$/);
+  });
+});
+
+describe('reading promotions and the world behind them at once', () => {
+  const fails = (message: string) => Promise.reject(new Error(message));
+  it("reports the promotions' failure when both reads fail, whichever failed first", async () => {
+    const world = worldOf({});
+    await assert.rejects(withSnapshot(fails('no ClusterPromotion API'), fails('cannot list clusterprofiles')), /no ClusterPromotion API/);
+    await assert.rejects(withSnapshot(new Promise((_, reject) => setImmediate(() => reject(new Error('not found')))), fails('forbidden')), /not found/);
+    await assert.rejects(withSnapshot(Promise.resolve([]), fails('cannot list sveltosclusters')), /cannot list sveltosclusters/);
+    assert.deepEqual(await withSnapshot(Promise.resolve(['p']), Promise.resolve(world)), [['p'], world]);
   });
 });
 

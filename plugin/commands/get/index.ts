@@ -4,7 +4,7 @@ import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
 import { formatObjects, parseOutputFormat } from '../../../src/live/output.ts';
-import { getPromotion, readSnapshot, viewOf } from '../../../src/live/snapshot.ts';
+import { getPromotion, readSnapshot, viewOf, withSnapshot } from '../../../src/live/snapshot.ts';
 import { renderTree } from '../../../src/live/tree.tsx';
 import { supportsUnicode } from '../../../src/view/glyphs.ts';
 
@@ -22,12 +22,11 @@ export function getCommand(deps: LiveDeps = realDeps) {
       const format = parseOutputFormat(args.output, ['json', 'yaml', 'name']);
       return live(async () => {
         const client = connect(args, io, deps);
-        const promotion = await getPromotion(client, args.name);
         if (format === 'json' || format === 'yaml' || format === 'name') {
-          io.stdout.write(formatObjects([promotion], format, true));
+          io.stdout.write(formatObjects([await getPromotion(client, args.name)], format, true));
           return EXIT_OK;
         }
-        const world = await readSnapshot(client, args.name);
+        const [promotion, world] = await withSnapshot(getPromotion(client, args.name), readSnapshot(client, args.name));
         const now = client.serverNow(deps.timers.now());
         const columns = (io.stdout as { columns?: number }).columns ?? 100;
         io.stdout.write(renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode: supportsUnicode(io.env), receivedAt: now }));

@@ -6,7 +6,7 @@ import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps }
 import { LiveFleet } from '../../../src/live/fleet.ts';
 import { formatObjects, formatTable, OUTPUT_FORMATS, parseOutputFormat } from '../../../src/live/output.ts';
 import { LIST_COLUMNS, listRow, rowCells, WIDE_COLUMNS } from '../../../src/live/rows.ts';
-import { listPromotions, readSnapshot, viewOf } from '../../../src/live/snapshot.ts';
+import { listPromotions, readSnapshot, viewOf, withSnapshot } from '../../../src/live/snapshot.ts';
 import { watchFleet } from '../../../src/live/follow.ts';
 
 export function listCommand(deps: LiveDeps = realDeps) {
@@ -39,16 +39,15 @@ export function listCommand(deps: LiveDeps = realDeps) {
           });
           return EXIT_OK;
         }
-        const promotions = await listPromotions(client);
         if (format === 'json' || format === 'yaml' || format === 'name') {
-          io.stdout.write(formatObjects(promotions, format, false));
+          io.stdout.write(formatObjects(await listPromotions(client), format, false));
           return EXIT_OK;
         }
+        const [promotions, world] = await withSnapshot(listPromotions(client), readSnapshot(client));
         if (promotions.length === 0) {
           io.stderr.write('No resources found\n');
           return EXIT_OK;
         }
-        const world = await readSnapshot(client);
         const now = new Date(client.serverNow(deps.timers.now()));
         const rows = promotions.map((p) => rowCells(listRow(p, viewOf(p, world, now)), wide));
         io.stdout.write(formatTable(header, rows));
