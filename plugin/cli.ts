@@ -1,34 +1,14 @@
 // The command line around the commands: yargs in strict mode, the global options, and one
 // handler for whatever goes wrong (plugin/errors.ts). Returns the exit code instead of exiting.
 import yargs from 'yargs';
-import type { CommandSpec, GlobalArgs, Io } from './command.ts';
+import { defaultColor, joinStdinValues, SCRIPT_NAME, type CommandSpec, type GlobalArgs, type Io } from './command.ts';
 import { EXIT_OK, reportError, UsageError } from './errors.ts';
 
-// How users type it: kubectl finds the kubectl-promotion executable and runs it as a plugin.
-export const SCRIPT_NAME = 'kubectl promotion';
-
-/** Color by default only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-export function defaultColor(io: Io): boolean {
-  return !io.env.NO_COLOR && io.stdout.isTTY === true;
-}
+export { joinStdinValues, SCRIPT_NAME };
 
 // A heterogeneous list: each command knows its own argument type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandSpec<any>;
-
-/**
- * yargs takes a lone `-` for a positional argument, never for an option's value; `-f -` (read
- * standard input) is written `-f=-` for it.
- */
-export function joinStdinValues(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const a of args) {
-    const prev = out[out.length - 1];
-    if (a === '-' && prev !== undefined && /^--?[A-Za-z][\w-]*$/.test(prev)) out[out.length - 1] = `${prev}=-`;
-    else out.push(a);
-  }
-  return out;
-}
 
 export async function runCli(rawArgs: readonly string[], commands: readonly AnyCommand[], io: Io): Promise<number> {
   const args = joinStdinValues(rawArgs);

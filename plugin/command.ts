@@ -29,6 +29,28 @@ export interface CommandSpec<A> {
   run(args: A & GlobalArgs, io: Io): Promise<number>;
 }
 
+// How users type it: kubectl finds the kubectl-promotion executable and runs it as a plugin.
+export const SCRIPT_NAME = 'kubectl promotion';
+
+/** Color by default only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function defaultColor(io: Io): boolean {
+  return !io.env.NO_COLOR && io.stdout.isTTY === true;
+}
+
+/**
+ * yargs takes a lone `-` for a positional argument, never for an option's value; `-f -` (read
+ * standard input) is written `-f=-` for it.
+ */
+export function joinStdinValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    const prev = out[out.length - 1];
+    if (a === '-' && prev !== undefined && /^--?[A-Za-z][\w-]*$/.test(prev)) out[out.length - 1] = `${prev}=-`;
+    else out.push(a);
+  }
+  return out;
+}
+
 /** Declares a command (the identity, for type inference of its arguments). */
 export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;

@@ -31,6 +31,8 @@ const answered = await fastPath(args, io);
 if (answered !== null) {
   process.exitCode = answered;
 } else {
-  const [{ runCli }, { commandsFor }] = await Promise.all([import('./cli.ts'), import('./registry.ts')]);
-  process.exitCode = await runCli(args, await commandsFor(args), io);
+  const [{ commandsFor }, { runQuick }] = await Promise.all([import('./registry.ts'), import('./quick-parse.ts')]);
+  const commands = await commandsFor(args);
+  // A plainly valid line runs without loading yargs; yargs reads (and explains) everything else.
+  process.exitCode = (await runQuick(args, commands, io)) ?? (await (await import('./cli.ts')).runCli(args, commands, io));
 }
