@@ -104,6 +104,8 @@ export async function startServedSimulation(options: ServeOptions): Promise<Serv
       port: options.port ?? 0,
       ...(options.token !== undefined ? { token: options.token } : {}),
       ...(options.log ? { log: options.log } : {}),
+      // The flowing clock, not the store's (which steps): clients' countdowns run at its pace.
+      clock: () => ({ nowMs: clock.nowMs(), speed: clock.paused ? 0 : clock.speed }),
     });
   } catch (err) {
     sim.close();

@@ -7,6 +7,7 @@ import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import { formatRehearsalClock, REHEARSAL_CLOCK_HEADER, type RehearsalClock } from '../../src/rehearsal-clock.ts';
 import type { KubeObject } from '../../src/api/types.ts';
 import { makeServingCertificate } from './certificate.ts';
 import type { ServingCertificate } from './certificate.ts';
@@ -58,6 +59,8 @@ export interface ApiServerOptions {
   certificate?: ServingCertificate;
   /** Called with `METHOD URL STATUS` when each response is complete (watches: when they end). */
   log?: (line: string) => void;
+  /** A rehearsal's flowing clock, sent with every answer (src/rehearsal-clock.ts). */
+  clock?: () => RehearsalClock;
 }
 
 export interface ApiServer {
@@ -129,12 +132,14 @@ class ServedApi implements ApiServer {
     private readonly readOnlyToken: string | undefined,
     private readonly bookmarkIntervalMs: number,
     private readonly log: ((line: string) => void) | undefined,
+    private readonly clock: (() => RehearsalClock) | undefined,
   ) {
     this.server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
       // The Date header tells clients the server's time, as a real API server's does; here it is
       // the store's clock, which in a rehearsal is the virtual one.
       res.sendDate = false;
       res.setHeader('Date', store.now().toUTCString());
+      if (this.clock) res.setHeader(REHEARSAL_CLOCK_HEADER, formatRehearsalClock(this.clock()));
       void this.handle(req, res);
     });
     this.server.on('connection', (socket: Socket) => {
@@ -669,7 +674,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const address = options.address ?? '127.0.0.1';
   const certificate = options.certificate ?? (await makeServingCertificate(address));
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const api = new ServedApi(options.store, address, certificate, token, options.readOnlyToken, options.bookmarkIntervalMs ?? 60_000, options.log);
+  const api = new ServedApi(options.store, address, certificate, token, options.readOnlyToken, options.bookmarkIntervalMs ?? 60_000, options.log, options.clock);
   await api.listen(options.port ?? 0);
   return api;
 }

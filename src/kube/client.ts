@@ -7,6 +7,7 @@
 // its time.
 import type http from 'node:http';
 import https from 'node:https';
+import { parseRehearsalClock, REHEARSAL_CLOCK_HEADER } from '../rehearsal-clock.ts';
 import type { ClusterConnection } from './kubeconfig.ts';
 
 // Not `import http from 'node:http'`: importing a built-in as an ES module reads every export,
@@ -78,7 +79,8 @@ export class KubeClient {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
   readonly #userAgent: string;
-  #serverOffsetMs = 0;
+  /** The server's time at a moment of ours, and how many of its milliseconds pass in one of ours. */
+  #clock = { serverMs: 0, localMs: 0, speed: 1 };
   readonly #now: () => number;
 
   constructor(
@@ -122,20 +124,29 @@ export class KubeClient {
   }
 
   /**
-   * The API server's time at local time `localMs`, from the Date header of its last answer. Ages and
-   * waits are the server's (as kubectl's server-side tables show them): this matters on a machine
-   * whose clock is off, and in a rehearsal (`simulate --serve`), whose clock runs ahead of ours.
+   * The API server's time at local time `localMs`, from its last answer. Ages and waits are the
+   * server's (as kubectl's server-side tables show them): this matters on a machine whose clock is
+   * off, and in a rehearsal (`simulate --serve`), whose clock runs ahead of ours, and faster: the
+   * rehearsal says how fast (REHEARSAL_CLOCK_HEADER), so that countdowns run at its pace between
+   * answers, as a real cluster's run at ours.
    */
   serverNow(localMs: number): number {
-    return localMs + this.#serverOffsetMs;
+    const s = this.#clock;
+    return s.serverMs + Math.round((localMs - s.localMs) * s.speed);
   }
 
-  #noteServerDate(date: string | string[] | undefined, localMs: number): void {
+  #noteServerClock(headers: http.IncomingHttpHeaders, localMs: number): void {
+    const rehearsal = parseRehearsalClock(headers[REHEARSAL_CLOCK_HEADER]);
+    if (rehearsal) {
+      this.#clock = { serverMs: rehearsal.nowMs, localMs, speed: rehearsal.speed };
+      return;
+    }
+    const date = headers.date;
     const serverMs = typeof date === 'string' ? Date.parse(date) : NaN;
     if (Number.isNaN(serverMs)) return;
-    const offset = serverMs - localMs;
     // The header counts whole seconds: within that, the clocks agree and ages must not jitter.
-    this.#serverOffsetMs = Math.abs(offset) > 2000 ? offset : 0;
+    const offset = Math.abs(serverMs - localMs) > 2000 ? serverMs - localMs : 0;
+    this.#clock = { serverMs: localMs + offset, localMs, speed: 1 };
   }
 
   async #once<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
@@ -216,7 +227,7 @@ export class KubeClient {
       finished();
       throw this.#transportError(e, options.signal, timedOut);
     }
-    this.#noteServerDate(res.headers.date, this.#now());
+    this.#noteServerClock(res.headers, this.#now());
     // A quiet watch is normal: once it is open, the informer's watchdog decides when quiet is too long.
     if (streaming) clearTimeout(timer);
     res.once('close', finished);

@@ -48,7 +48,7 @@ async function write(
   decide: (p: ClusterPromotion, now: Date) => Decision,
   verb: 'approve' | 'revoke',
 ): Promise<WriteOutcome> {
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? (() => new Date(client.serverNow(Date.now())));
   const attempts = options.attempts ?? 5;
   let promotion = await getPromotion(client, name);
   const first = decide(promotion, now());

@@ -171,6 +171,11 @@ export class LiveFleet implements World {
     return (this.#clusters = out);
   }
 
+  /** The API server's time at local time `localMs`: what the views' ages and countdowns count from. */
+  serverNow(localMs: number): number {
+    return this.#client.serverNow(localMs);
+  }
+
   promotion(name: string): ClusterPromotion | undefined {
     return this.promotions.store.get(name);
   }

@@ -90,7 +90,7 @@ export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promis
   const printed = new Map<string, string>();
   let widths: number[] | null = null;
   await follow(fleet, o, () => {
-    const now = new Date(o.timers.now());
+    const now = new Date(fleet.serverNow(o.timers.now()));
     const rows = fleet.views(now).map(({ promotion, view }) => listRow(promotion, view));
     if (widths === null) {
       const cells = rows.map((r) => rowCells(r, wide));
@@ -113,7 +113,7 @@ export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promis
 export async function printTransitions(fleet: LiveFleet, o: FollowOptions, name?: string, stopWhen?: (view: PromotionView) => boolean): Promise<void> {
   const last = new Map<string, PromotionView>();
   await follow(fleet, o, () => {
-    const now = new Date(o.timers.now());
+    const now = new Date(fleet.serverNow(o.timers.now()));
     const views = name === undefined ? fleet.views(now).map((v) => v.view) : [fleet.viewOf(name, now)].filter((v) => v !== null);
     const seen = new Set<string>();
     for (const view of views) {

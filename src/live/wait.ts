@@ -35,7 +35,7 @@ export async function waitForController(
   const check = () => {
     const p = informer.store.get(name);
     if (!p) return;
-    const view = viewOf(p, NOTHING_ELSE, new Date(o.timers.now()));
+    const view = viewOf(p, NOTHING_ELSE, new Date(client.serverNow(o.timers.now())));
     if (!passedGate(view, stage)) return;
     const current = view.current === null ? null : view.stages[view.current]!;
     const where = view.phase === 'Completed' ? `${name} completed` : current ? `now at stage ${current.name} (${current.phase})` : '';

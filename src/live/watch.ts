@@ -11,7 +11,7 @@ import type { TerminalSize } from '../view/terminal.ts';
 import { clockTime } from '../view/format.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
 
-export type WatchSource = Pick<LiveFleet, 'views' | 'viewOf' | 'health' | 'onChange'>;
+export type WatchSource = Pick<LiveFleet, 'views' | 'viewOf' | 'health' | 'onChange' | 'serverNow'>;
 
 /** q or Ctrl-C, as the view tells them apart. */
 export type QuitHow = Parameters<PromotionAppProps['onQuit']>[0];
@@ -186,8 +186,10 @@ export class LiveWatch {
 
   #compute(): WatchFrame {
     const o = this.#o;
-    const now = new Date(o.timer.now());
-    const health = o.source.health();
+    // Everything shown is on the server's clock, the data's age included.
+    const now = new Date(o.source.serverNow(o.timer.now()));
+    const local = o.source.health();
+    const health = { ...local, currentAsOf: local.currentAsOf === null ? null : o.source.serverNow(local.currentAsOf) };
     const frame: WatchFrame = {
       model: null,
       empty: '',

@@ -58,6 +58,11 @@ class FakeSource implements WatchSource {
   health(): FleetHealth {
     return this.state.state === 'live' ? { ...this.state, currentAsOf: this.#timers.now() } : this.state;
   }
+  /** The server's clock: ours unless a test says it runs elsewhere, or faster (a rehearsal). */
+  server = { atLocal: 0, ms: 0, speed: 1 };
+  serverNow(localMs: number): number {
+    return this.server.ms + (localMs - this.server.atLocal) * this.server.speed;
+  }
   onChange(listener: () => void) {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -199,6 +204,21 @@ describe('watch in a terminal: the data and its streams', () => {
     timers.advance(100);
     await s.shows(/data 0s old/);
     assert.doesNotMatch(s.frame(), /reconnecting/);
+    s.done();
+  });
+
+  it("runs on the server's clock: a rehearsal at 60x shows its time, and data ages at its pace", async () => {
+    source.set({ promotions: [checkout()] });
+    // The rehearsal is at 10:30 while this machine says 10:12, and gains a minute every second.
+    source.server = { atLocal: timers.now(), ms: T0 + 30 * 60_000, speed: 60 };
+    const s = screen({ name: 'checkout' });
+    await s.shows(/live {2}2026-03-01 10:30:00Z {2}· {2}data 0s old/);
+    assert.match(s.frame(), /production .*AwaitingApproval.*waiting for approval for 20m/);
+    source.set({ health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'the stream ended' } });
+    timers.advance(2_000);
+    await s.shows(/live {2}2026-03-01 10:32:00Z {2}· {2}data 2m old/);
+    assert.match(s.frame(), /data as of 10:30Z/);
+    assert.match(s.frame(), /waiting for approval for 22m/);
     s.done();
   });
 

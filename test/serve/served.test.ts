@@ -3,9 +3,14 @@
 // conditional writes, --no-controller, virtual time flowing with the (injected) wall clock, the
 // fault switches while a rollout runs, and @kubernetes/client-node as the live commands use it.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ClusterProfile, ClusterPromotion, ClusterSummary } from '../../src/api/types.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import { resolveConnection } from '../../src/kube/kubeconfig.ts';
 import { PROMOTION_FINALIZER } from '../../simulator/store-controller.ts';
 import { StoreSimulation } from '../../simulator/store-simulation.ts';
 import { DEADLINE_MS, SUMMARIES } from '../apiserver/helpers.ts';
@@ -168,6 +173,30 @@ describe('virtual time in real time', () => {
       assert.equal(h.served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.stages?.[0]?.lastSuccessfulAppliedTime, '2030-01-01T00:01:00Z');
     } finally {
       await h.close();
+    }
+  });
+
+  it("tells each client its time and pace with every answer: a client's clock runs at the rehearsal's speed", async () => {
+    const timers = new FakeTimers(0);
+    const h = await serveRollout({ realNow: () => timers.now(), timers, speed: 60 });
+    const dir = mkdtempSync(join(tmpdir(), 'served-clock-'));
+    try {
+      h.served.writeKubeconfig(join(dir, 'kubeconfig'));
+      let local = Date.parse('2026-01-01T00:00:00Z');
+      const client = new KubeClient(resolveConnection({ kubeconfig: join(dir, 'kubeconfig') }), { now: () => local });
+      await client.request('GET', '/version');
+      assert.equal(client.serverNow(local), T0);
+      assert.equal(client.serverNow(local + 1000), T0 + s(60), 'a real second later, a virtual minute has passed there');
+      timers.advance(500);
+      local += 500;
+      await client.request('GET', '/version');
+      assert.equal(client.serverNow(local), T0 + s(30));
+      h.served.clock.pause();
+      await client.request('GET', '/version');
+      assert.equal(client.serverNow(local + 10_000), T0 + s(30), 'paused: time stands still there');
+    } finally {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -50,7 +50,7 @@ export function statusCommand(deps: LiveDeps = realDeps) {
         // A name that does not exist fails now, naming those that do, instead of waiting forever.
         const promotion = await getPromotion(client, name);
         // An --until stage the promotion does not have is a mistake to report now, not a wait.
-        judge(viewOf(promotion, NOTHING_ELSE, new Date(deps.timers.now())), target);
+        judge(viewOf(promotion, NOTHING_ELSE, new Date(client.serverNow(deps.timers.now()))), target);
         const fleet = new LiveFleet(client, { promotion: name, timers: deps.timers });
         const stop = new AbortController();
         const interrupted = deps.interrupted();
