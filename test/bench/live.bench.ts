@@ -6,7 +6,7 @@
 //   list:  N runs of each, median and spread of the wall time, beside kubectl reading the same
 //          objects as the table, plus where `list -o json`'s time goes (node's own start, the
 //          program's, the command with its request).
-//   watch: a 3-stage rollout over 5,000 clusters held still mid-stage; the command's CPU time
+//   watch: a 3-stage rollout over 5,000 clusters waiting for approval at 1x; the command's CPU time
 //          (user + system, what process.cpuUsage counts, read from /proc) over an idle period,
 //          its resident memory, and how long it took to draw the first frame.
 // Run: node --import tsx test/bench/live.bench.ts [list|watch]
@@ -23,9 +23,6 @@ import { startServedSimulation, type ServedSimulation } from '../../simulator/se
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(root, 'dist/kubectl-promotion.mjs');
-// The served rollout's virtual clock is held still; it stands at the wall clock's time, so that the
-// view (which runs on the wall clock, as against a real cluster) shows sensible countdowns.
-const START = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000;
 const MIN = 60_000;
 const RUNS = 15;
 const IDLE_S = 20;
@@ -67,18 +64,22 @@ function promotion(name: string, stages: string[]): ClusterPromotion {
 
 const STAGES = ['canary', 'staging', 'production'];
 
-/** The rollout at `at` after its start, with the clock held there (nothing changes afterwards). */
-async function served(size: number, promotions: string[], at: number): Promise<{ sim: ServedSimulation; kubeconfig: string; dir: string }> {
+/**
+ * The rollout at `at` after its start. `still`: the clock held there, and the server says so (a
+ * frozen rehearsal); otherwise its clock runs on from there at 1x, as a real cluster's does.
+ */
+async function served(size: number, promotions: string[], at: number, still = true): Promise<{ sim: ServedSimulation; kubeconfig: string; dir: string }> {
+  // Started `at` ago, so that the rollout stands at about the wall clock's time.
+  const start = Math.floor(Date.now() / 1000) * 1000 - at;
   const sim = await startServedSimulation({
     promotions: promotions.map((p) => promotion(p, STAGES)),
     fleet: { clusters: fleet(size, STAGES) },
-    start: START,
-    realNow: () => 0,
+    start,
+    ...(still ? { realNow: () => 0 } : { speed: 1 }),
     historyLimit: 100_000,
   });
-  await sim.advanceTo(START + at);
-  // Held still, and saying so: clients would otherwise run their countdowns at the default speed.
-  sim.clock.pause();
+  await sim.advanceTo(start + at);
+  if (still) sim.clock.pause();
   const dir = mkdtempSync(join(tmpdir(), 'live-bench-'));
   const kubeconfig = join(dir, 'kubeconfig');
   sim.writeKubeconfig(kubeconfig);
@@ -153,8 +154,10 @@ function processStats(pid: number): { cpuMs: number; rssMiB: number; peakMiB: nu
 
 async function measureWatch(): Promise<void> {
   const SIZE = Number(process.env.WATCH_CLUSTERS ?? 5000);
-  // 30 minutes in: canary and staging passed, production (4,998 clusters) deploying with stragglers.
-  const { sim, kubeconfig, dir } = await served(SIZE, ['bench'], 30 * MIN);
+  // 90 minutes in: canary and staging passed, production (4,998 clusters) deployed and waiting for a
+  // person, the rehearsal's clock running at 1x: nothing changes but the time, as on a real cluster
+  // while a rollout waits for approval (the view still redraws once a second for its clock).
+  const { sim, kubeconfig, dir } = await served(SIZE, ['bench'], 90 * MIN, false);
   const socket = `live-bench-${process.pid}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args]).then((r) => r.stdout);
   const p = sim.store.get<ClusterPromotion>('clusterpromotions', 'bench');
