@@ -52,10 +52,10 @@ export function judge(view: PromotionView, target: UntilTarget): Judgement {
     // A stage the pipeline already passed was deployed then, even if the view shows it as Promoted.
     if (DEPLOYED.has(stage.phase) || completed) return { verdict: 'reached', reason: `stage ${stage.name} is deployed (${stage.phase})` };
   }
-  if (target.kind === 'done' && completed) return { verdict: 'reached', reason: `${view.name} completed` };
+  if (target.kind === 'done' && completed) return { verdict: 'reached', reason: 'completed' };
   if (target.kind === 'gate') {
     if (current?.phase === 'AwaitingApproval') return { verdict: 'reached', reason: `stage ${current.name} waits for approval` };
-    if (completed) return { verdict: 'reached', reason: `${view.name} completed without stopping at a manual gate` };
+    if (completed) return { verdict: 'reached', reason: 'completed without stopping at a manual gate' };
   }
   if (current?.phase === 'Failed') {
     return { verdict: 'failed', reason: `stage ${current.name} failed${current.failureMessage ? `: ${current.failureMessage}` : ''}` };

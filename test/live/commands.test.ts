@@ -265,6 +265,21 @@ describe('status', () => {
     assert.match(r.stdout, /checkout: stage production is deployed \(AwaitingApproval\)\n$/);
   });
 
+  it('exits 0 once the promotion completed, for done and for gate (which it passed without stopping)', async () => {
+    putPromotion(served.store, promotionObject('finished', [autoStage('staging', { env: 'staging' })]), {
+      currentStageName: 'staging',
+      stages: [stageEntry('staging', `Successfully provisioned (${at(5)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) })],
+    });
+    try {
+      const done = await run(['status', 'finished']);
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stdout, /\nfinished: completed\n$/);
+      assert.match((await run(['status', 'finished', '--until', 'gate'])).stdout, /\nfinished: completed without stopping at a manual gate\n$/);
+    } finally {
+      served.store.delete('clusterpromotions', 'finished');
+    }
+  });
+
   it('exits 3 when completion needs a person, naming the approve command', async () => {
     const r = await run(['status', 'checkout']);
     assert.equal(r.code, 3);
