@@ -83,8 +83,10 @@ export function lazyDependencies(options = {}) {
         if (args.pluginData?.deferred) return undefined;
         if (args.namespace === NAMESPACE && args.path.startsWith('node:')) return { path: args.path, external: true };
         if (args.namespace === NAMESPACE) {
-          // The real package behind a stand-in, bundled: its initializer runs when the require() does.
-          return { path: projectRequire.resolve(args.path) };
+          // The real package behind a stand-in, bundled (its initializer runs when the require() does),
+          // found from where its importer would find it.
+          const from = DEFERRED[Number(args.importer)]?.from;
+          return { path: (from ? createRequire(projectRequire.resolve(from)) : projectRequire).resolve(args.path) };
         }
         if (CLIENT_NODE.test(args.importer) && (args.path === 'node:http' || args.path === 'http')) {
           return { path: 'node:http', namespace: NAMESPACE };

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { parse, stringify } from 'yaml';
 import { promisify } from 'node:util';
 import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntry, type Served } from '../live/served.ts';
 
@@ -50,11 +53,13 @@ after(async () => {
 let runs = 0;
 /** Runs the built command; returns its output and the packages (under node_modules) it loaded. */
 async function loads(args: string[]): Promise<{ stdout: string; packages: Set<string> }> {
+  // The served API's kubeconfig, unless the test brings its own.
+  const kubeconfig = args.includes('--kubeconfig') ? [] : ['--kubeconfig', served.kubeconfig];
   const file = path.join(dir, `loads-${++runs}.txt`);
   writeFileSync(file, '');
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', path.join(dir, 'recorder.mjs'), bin, ...args, '--kubeconfig', served.kubeconfig],
+    ['--import', path.join(dir, 'recorder.mjs'), bin, ...args, ...kubeconfig],
     { cwd: root, env: { PATH: process.env.PATH ?? '', LOADS_FILE: file } },
   );
   const packages = new Set<string>();
@@ -102,6 +107,38 @@ describe('what the built command loads', () => {
       assert.ok(packages.has('cron-parser'), [...packages].join(', '));
     } finally {
       served.store.delete('clusterpromotions', 'nightly');
+    }
+  });
+
+  it("goes through the kubeconfig's proxy-url, loading the client library's proxy agent for it", async () => {
+    const connects: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req, socket, head) => {
+      connects.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = parse(readFileSync(served.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[] };
+      config.clusters[0]!.cluster['proxy-url'] = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const proxied = path.join(dir, 'proxied-kubeconfig');
+      writeFileSync(proxied, stringify(config));
+      const { stdout, packages } = await loads(['list', '--kubeconfig', proxied]);
+      assert.match(stdout, /^NAME\s+STAGE/);
+      assert.ok(connects.length >= 1, 'the requests went through the proxy');
+      assert.deepEqual(new Set(connects), new Set([`127.0.0.1:${served.server.port}`]));
+      assert.ok(packages.has('hpagent'), [...packages].join(', '));
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
     }
   });
 
