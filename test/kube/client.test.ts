@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { generate } from 'selfsigned';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { makeServingCertificate } from '../../simulator/apiserver/certificate.ts';
 import { KubeClient, KubeUnreachableError } from '../../src/kube/client.ts';
 import { resolveConnection } from '../../src/kube/kubeconfig.ts';
 import { explainFailure, LiveError } from '../../src/kube/errors.ts';
@@ -166,5 +170,94 @@ describe('what goes on the wire', () => {
       assert.equal(e.exitCode, 5);
     }
     assert.equal(seen.length, 2, 'a read that timed out is tried again');
+  });
+});
+
+describe('credentials the client library works out from the kubeconfig', () => {
+  // An HTTPS server that asks for a client certificate, trusting one made for the test, and
+  // records who presented what.
+  let url = '';
+  let ca = '';
+  let client: { cert: string; key: string };
+  const seen: { subject: string | null; authorization: string | undefined }[] = [];
+  let tls: HttpsServer;
+  before(async () => {
+    const serving = await makeServingCertificate('127.0.0.1');
+    ca = serving.cert;
+    const pems = await generate([{ name: 'commonName', value: 'jane' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
+        { name: 'extKeyUsage', clientAuth: true },
+      ],
+    });
+    client = { cert: pems.cert, key: pems.private };
+    tls = createHttpsServer({ cert: serving.cert, key: serving.key, requestCert: true, rejectUnauthorized: false, ca: [client.cert] }, (req, res) => {
+      const socket = req.socket as TLSSocket;
+      seen.push({ subject: socket.authorized ? String(socket.getPeerCertificate().subject.CN) : null, authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"ClusterPromotionList","items":[]}');
+    });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    tls.closeAllConnections();
+    tls.close();
+  });
+
+  function kubeconfig(name: string, user: string[]): string {
+    const file = path.join(served.dir, name);
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: tls',
+        'contexts: [{name: tls, context: {cluster: tls, user: u}}]',
+        `clusters: [{name: tls, cluster: {server: "${url}", certificate-authority-data: ${Buffer.from(ca).toString('base64')}}}]`,
+        'users:',
+        '- name: u',
+        '  user:',
+        ...user.map((l) => `    ${l}`),
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  it('presents the client certificate and key given inline', async () => {
+    seen.length = 0;
+    const file = kubeconfig('cert-data', [
+      `client-certificate-data: ${Buffer.from(client.cert).toString('base64')}`,
+      `client-key-data: ${Buffer.from(client.key).toString('base64')}`,
+    ]);
+    await listObjects(new KubeClient(resolveConnection({ kubeconfig: file })), CLUSTER_PROMOTIONS);
+    assert.deepEqual(seen, [{ subject: 'jane', authorization: undefined }]);
+  });
+
+  it('reads certificate files named relative to the kubeconfig, as kubectl does', async () => {
+    seen.length = 0;
+    mkdirSync(path.join(served.dir, 'pki'), { recursive: true });
+    writeFileSync(path.join(served.dir, 'pki', 'jane.crt'), client.cert);
+    writeFileSync(path.join(served.dir, 'pki', 'jane.key'), client.key);
+    const file = kubeconfig('cert-files', ['client-certificate: pki/jane.crt', 'client-key: pki/jane.key']);
+    await listObjects(new KubeClient(resolveConnection({ kubeconfig: file })), CLUSTER_PROMOTIONS);
+    assert.deepEqual(seen, [{ subject: 'jane', authorization: undefined }]);
+  });
+
+  it("gets a token from the kubeconfig's exec plugin and sends it as a bearer token", async () => {
+    seen.length = 0;
+    const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } });
+    const file = kubeconfig('exec', [
+      'exec:',
+      '  apiVersion: client.authentication.k8s.io/v1',
+      '  command: sh',
+      `  args: ["-c", ${JSON.stringify(`printf '%s' '${credential}'`)}]`,
+      '  interactiveMode: Never',
+    ]);
+    await listObjects(new KubeClient(resolveConnection({ kubeconfig: file })), CLUSTER_PROMOTIONS);
+    assert.deepEqual(seen, [{ subject: null, authorization: 'Bearer from-exec' }]);
   });
 });
