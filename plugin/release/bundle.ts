@@ -85,8 +85,8 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
       'process.env.NODE_ENV': '"production"',
       ...options.define,
     },
-    // Nothing is installed beside the executable: every deferred package is bundled, behind its stand-in.
-    plugins: [noDevtools, yargsLocales, lazyDependencies()],
+    // Nothing is installed beside the executable: each deferred package gets a file of its own in it.
+    plugins: [noDevtools, yargsLocales, lazyDependencies({ separateFiles: true })],
     metafile: true,
     logLevel: 'warning',
   });
