@@ -4,7 +4,8 @@
 // `watch` over a 5,000-cluster rollout, in a real terminal (tmux), under 2% of a core while
 // nothing changes and under 200 MB resident.
 //   list:  N runs of each, median and spread of the wall time, beside kubectl reading the same
-//          objects as the table, plus where `list -o json`'s time goes (node's own start, the
+//          objects as the table, the standalone executable when dist/release has one for this
+//          machine (npm run release), and where `list -o json`'s time goes (node's own start, the
 //          program's, the command with its request).
 //   watch: a 3-stage rollout over 5,000 clusters waiting for approval at 1x; the command's CPU time
 //          (user + system, what process.cpuUsage counts, read from /proc) over an idle period,
@@ -19,6 +20,7 @@ import { promisify } from 'node:util';
 import type { ClusterPromotion, Stage } from '../../src/api/types.ts';
 import type { FleetClusterSpec } from '../../simulator/fleet.ts';
 import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
+import { hostTarget, targetName } from '../../plugin/release/targets.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -119,16 +121,33 @@ async function measureList(): Promise<void> {
     const same = await series('kubectl get (the objects the table reads) -A -o json', 'kubectl', [
       'get', 'clusterpromotions,clusterprofiles,sveltosclusters,clustersummaries', '-A', '-o', 'json', '--kubeconfig', kubeconfig,
     ]);
+    const sea = standalone();
+    const seaTable = sea ? await series('standalone executable: list', sea, ['list', '--kubeconfig', kubeconfig]) : null;
+    const seaJson = sea ? await series('standalone executable: list -o json', sea, ['list', '-o', 'json', '--kubeconfig', kubeconfig]) : null;
     const node = await series('node -e 0 (the runtime alone)', process.execPath, ['-e', '0']);
     const version = await series('kubectl promotion version (no command module loaded)', process.execPath, [...command, 'version']);
     console.log(
       `  ratio to kubectl get clusterpromotions: list -o json ${(json / kubectl).toFixed(2)}x, list ${(table / kubectl).toFixed(2)}x (target 2x); ` +
         `list to kubectl reading the same objects: ${(table / same).toFixed(2)}x; ` +
+        (seaTable !== null && seaJson !== null ? `standalone: list -o json ${(seaJson / kubectl).toFixed(2)}x, list ${(seaTable / kubectl).toFixed(2)}x; ` : 'standalone: none in dist/release (npm run release); ') +
         `of list -o json's ${fmt(json)}: node ${fmt(node)}, the program's start ${fmt(version - node)}, the command and its request ${fmt(json - version)}`,
     );
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+let unpacked: string | null | undefined;
+/** The standalone executable of this machine from dist/release (`npm run release`), unpacked once; null if none. */
+function standalone(): string | null {
+  if (unpacked !== undefined) return unpacked;
+  const host = hostTarget();
+  const archive = host ? join(root, 'dist/release', `kubectl-promotion-${targetName(host)}.tar.gz`) : '';
+  if (!archive || !existsSync(archive)) return (unpacked = null);
+  const dir = mkdtempSync(join(tmpdir(), 'live-bench-sea-'));
+  execFileSync('tar', ['-xzf', archive, '-C', dir]);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (unpacked = join(dir, 'kubectl-promotion'));
 }
 
 /**
