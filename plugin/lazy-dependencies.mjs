@@ -113,7 +113,7 @@ export function lazyDependencies(options = {}) {
           for (const [out, meta] of Object.entries(result.metafile?.outputs ?? {})) {
             const standIns = Object.keys(meta.inputs).some((i) => i.startsWith(`${NAMESPACE}:`));
             if (standIns && path.basename(path.dirname(out)) !== 'chunks') {
-              result.errors.push({ text: `lazy-dependencies: ${out} holds a stand-in but is not in chunks/` });
+              throw new Error(`lazy-dependencies: ${out} holds a stand-in but is not in chunks/, beside the deferred packages`);
             }
           }
         });
