@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import type { ClusterPromotion, Stage } from '../../src/api/types.ts';
 import type { FleetClusterSpec } from '../../simulator/fleet.ts';
 import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
-import { hostTarget, targetName } from '../../plugin/release/targets.ts';
+import { unpackStandalone } from './fixtures.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,6 +108,7 @@ async function series(label: string, cmd: string, args: string[]): Promise<numbe
 }
 
 async function measureList(): Promise<void> {
+  const sea = unpackStandalone()?.executable ?? null;
   for (const size of [30, 5000]) {
     const { sim, kubeconfig, dir } = await served(size, ['checkout', 'payments', 'search'], 20 * MIN);
     const promotions = sim.store.all('clusterpromotions').length;
@@ -121,7 +122,6 @@ async function measureList(): Promise<void> {
     const same = await series('kubectl get (the objects the table reads) -A -o json', 'kubectl', [
       'get', 'clusterpromotions,clusterprofiles,sveltosclusters,clustersummaries', '-A', '-o', 'json', '--kubeconfig', kubeconfig,
     ]);
-    const sea = standalone();
     const seaTable = sea ? await series('standalone executable: list', sea, ['list', '--kubeconfig', kubeconfig]) : null;
     const seaJson = sea ? await series('standalone executable: list -o json', sea, ['list', '-o', 'json', '--kubeconfig', kubeconfig]) : null;
     const node = await series('node -e 0 (the runtime alone)', process.execPath, ['-e', '0']);
@@ -135,19 +135,6 @@ async function measureList(): Promise<void> {
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-let unpacked: string | null | undefined;
-/** The standalone executable of this machine from dist/release (`npm run release`), unpacked once; null if none. */
-function standalone(): string | null {
-  if (unpacked !== undefined) return unpacked;
-  const host = hostTarget();
-  const archive = host ? join(root, 'dist/release', `kubectl-promotion-${targetName(host)}.tar.gz`) : '';
-  if (!archive || !existsSync(archive)) return (unpacked = null);
-  const dir = mkdtempSync(join(tmpdir(), 'live-bench-sea-'));
-  execFileSync('tar', ['-xzf', archive, '-C', dir]);
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return (unpacked = join(dir, 'kubectl-promotion'));
 }
 
 /**

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterPromotion } from '../../src/api/types.ts';
 import { Simulation } from '../../simulator/driver.ts';
 import type { FleetClusterSpec, FleetSpec } from '../../simulator/fleet.ts';
+import { BENCH_CHART } from './fixtures.ts';
 
 const STAGES = ['canary', 'early', 'main', 'late'];
 
@@ -50,16 +51,7 @@ const promotion: ClusterPromotion = {
     profileSpec: {
       syncMode: 'Continuous',
       maxUpdate: '25%',
-      helmCharts: [
-        {
-          repositoryURL: 'https://kubernetes.github.io/ingress-nginx',
-          repositoryName: 'ingress-nginx',
-          chartName: 'ingress-nginx/ingress-nginx',
-          chartVersion: '4.11.3',
-          releaseName: 'ingress',
-          releaseNamespace: 'ingress-nginx',
-        },
-      ],
+      helmCharts: [BENCH_CHART],
     },
     stages: STAGES.map((name, i) => ({
       name,

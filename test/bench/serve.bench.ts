@@ -17,6 +17,7 @@ import type { FleetClusterSpec } from '../../simulator/fleet.ts';
 import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
 import type { IncomingMessage } from 'node:http';
 import { Clock, SUMMARIES, TestServer } from '../apiserver/helpers.ts';
+import { BENCH_CHART } from './fixtures.ts';
 
 const START = Date.UTC(2025, 0, 1);
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -46,16 +47,7 @@ function promotion(stages: string[]): ClusterPromotion {
     spec: {
       profileSpec: {
         syncMode: 'Continuous',
-        helmCharts: [
-          {
-            repositoryURL: 'https://kubernetes.github.io/ingress-nginx',
-            repositoryName: 'ingress-nginx',
-            chartName: 'ingress-nginx/ingress-nginx',
-            chartVersion: '4.11.3',
-            releaseName: 'ingress',
-            releaseNamespace: 'ingress-nginx',
-          },
-        ],
+        helmCharts: [BENCH_CHART],
       },
       stages: stages.map((name): Stage => ({ name, clusterSelector: { matchLabels: { stage: name } }, trigger: { auto: {} } })),
     },

@@ -5,12 +5,11 @@
 // The commands run interleaved, round after round, so that other load on the machine falls on all
 // of them alike; each figure is the median wall time of its runs, with the fastest beside it.
 // Run: node --import tsx test/bench/startup.bench.ts [runs]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostTarget, targetName } from '../../plugin/release/targets.ts';
+import { unpackStandalone } from './fixtures.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 40);
@@ -56,30 +55,22 @@ const cases: Case[] = [
   { label: 'npm build: --help', argv: [process.execPath, npmBin, '--help'] },
 ];
 
-const host = hostTarget();
-const archive = host ? join(root, 'dist/release', `kubectl-promotion-${targetName(host)}.tar.gz`) : undefined;
-let unpacked: string | undefined;
 const sizes: string[] = [];
-if (archive && existsSync(archive)) {
-  unpacked = mkdtempSync(join(tmpdir(), 'kp-startup-'));
-  execFileSync('tar', ['-xzf', archive, '-C', unpacked]);
-  const sea = join(unpacked, 'kubectl-promotion');
+const standalone = unpackStandalone();
+if (standalone) {
+  const sea = standalone.executable;
   cases.push({ label: 'standalone: version', argv: [sea, 'version'] }, { label: 'standalone: --help', argv: [sea, '--help'] });
-  sizes.push(`standalone executable ${mb(statSync(sea).size)}, archive ${mb(statSync(archive).size)} (${targetName(host!)})`);
+  sizes.push(`standalone executable ${mb(statSync(sea).size)}, archive ${mb(statSync(standalone.archive).size)} (${standalone.target})`);
 } else {
   sizes.push('standalone: no archive for this machine in dist/release (npm run release builds it)');
 }
 
-try {
-  const times = measure(cases);
-  const base = median(times.get(cases[0]!)!);
-  process.stdout.write(`Node.js ${process.version}, ${RUNS} runs each, interleaved; median (fastest), and the median against node -e 0\n`);
-  for (const c of cases) {
-    const t = times.get(c)!;
-    const m = median(t);
-    process.stdout.write(`  ${c.label.padEnd(22)} ${m.toFixed(1).padStart(6)} ms (${Math.min(...t).toFixed(1)})  ${(m / base).toFixed(2)}x\n`);
-  }
-  for (const line of sizes) process.stdout.write(`${line}\n`);
-} finally {
-  if (unpacked) rmSync(unpacked, { recursive: true, force: true });
+const times = measure(cases);
+const base = median(times.get(cases[0]!)!);
+process.stdout.write(`Node.js ${process.version}, ${RUNS} runs each, interleaved; median (fastest), and the median against node -e 0\n`);
+for (const c of cases) {
+  const t = times.get(c)!;
+  const m = median(t);
+  process.stdout.write(`  ${c.label.padEnd(22)} ${m.toFixed(1).padStart(6)} ms (${Math.min(...t).toFixed(1)})  ${(m / base).toFixed(2)}x\n`);
 }
+for (const line of sizes) process.stdout.write(`${line}\n`);
