@@ -124,13 +124,13 @@ export class KubeClient {
   }
 
   /**
-   * The API server's time at local time `localMs`, from its last answer. Ages and waits are the
+   * The API server's time at local time `localMs` (now, on the clock the client was given), from its last answer. Ages and waits are the
    * server's (as kubectl's server-side tables show them): this matters on a machine whose clock is
    * off, and in a rehearsal (`simulate --serve`), whose clock runs ahead of ours, and faster: the
    * rehearsal says how fast (REHEARSAL_CLOCK_HEADER), so that countdowns run at its pace between
    * answers, as a real cluster's run at ours.
    */
-  serverNow(localMs: number): number {
+  serverNow(localMs: number = this.#now()): number {
     const s = this.#clock;
     return s.serverMs + Math.round((localMs - s.localMs) * s.speed);
   }

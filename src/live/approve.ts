@@ -23,6 +23,7 @@ export interface WriteOutcome {
 export interface WriteOptions {
   /** Asks the user; resolves to false to cancel. Not called with --yes. */
   confirm?: (question: string) => Promise<boolean>;
+  /** The server's time; by default the client's reading of it (KubeClient.serverNow). */
   now?: () => Date;
   /** Conflicts tolerated before giving up. */
   attempts?: number;
@@ -48,7 +49,7 @@ async function write(
   decide: (p: ClusterPromotion, now: Date) => Decision,
   verb: 'approve' | 'revoke',
 ): Promise<WriteOutcome> {
-  const now = options.now ?? (() => new Date(client.serverNow(Date.now())));
+  const now = options.now ?? (() => new Date(client.serverNow()));
   const attempts = options.attempts ?? 5;
   let promotion = await getPromotion(client, name);
   const first = decide(promotion, now());

@@ -65,7 +65,7 @@ export function watchCommand(deps: LiveDeps = realDeps) {
             context: client.connection.contextName || client.connection.server,
             timer: deps.timers,
             size: viewSize(stdout),
-            approve: async (promotion, stage) => (await approve(client, promotion, stage, { now: () => new Date(client.serverNow(deps.timers.now())) })).message,
+            approve: async (promotion, stage) => (await approve(client, promotion, stage)).message,
           });
           interrupted.addEventListener('abort', () => watch.quit('interrupt'), { once: true });
           watch.start();
