@@ -7,7 +7,7 @@ import { EXIT_OK, reportError, UsageError } from './errors.ts';
 export { joinStdinValues, SCRIPT_NAME };
 
 // A heterogeneous list: each command knows its own argument type.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each command narrows its own argument type
 export type AnyCommand = CommandSpec<any>;
 
 export async function runCli(rawArgs: readonly string[], commands: readonly AnyCommand[], io: Io): Promise<number> {
@@ -18,7 +18,9 @@ export async function runCli(rawArgs: readonly string[], commands: readonly AnyC
   const names = commands.map((c) => c.command.split(' ')[0]).join(', ');
   const cli = yargs([...args])
     .scriptName(SCRIPT_NAME)
-    .usage(`Usage: ${SCRIPT_NAME} <command> [options]\n\nWatch, approve and rehearse Sveltos ClusterPromotion rollouts.`)
+    .usage(
+      `Usage: ${SCRIPT_NAME} <command> [options]\n\nWatch, approve and rehearse Sveltos ClusterPromotion rollouts.`,
+    )
     .option('color', {
       type: 'boolean',
       default: defaultColor(io),

@@ -5,4 +5,3 @@ export const EXIT_BAD_INPUT = 1;
 export const EXIT_FAILED = 2;
 export const EXIT_WAITING = 3;
 export const EXIT_INTERNAL = 70;
-

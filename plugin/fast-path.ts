@@ -18,7 +18,12 @@ export async function fastPath(args: readonly string[], io: Io): Promise<number 
   }
   // The embedded text is wrapped at 100 columns, as yargs wraps it on a wide or no terminal.
   const wide = !io.stdout.isTTY || (process.stdout.columns ?? 100) >= 100;
-  if ((line === '--help' || line === '-h') && wide && typeof __KUBECTL_PROMOTION_HELP__ === 'string' && __KUBECTL_PROMOTION_HELP__) {
+  if (
+    (line === '--help' || line === '-h') &&
+    wide &&
+    typeof __KUBECTL_PROMOTION_HELP__ === 'string' &&
+    __KUBECTL_PROMOTION_HELP__
+  ) {
     io.stdout.write(__KUBECTL_PROMOTION_HELP__);
     return 0;
   }

@@ -29,11 +29,22 @@ const DEFERRED = [
   { importer: CLIENT_NODE, pkg: 'undici', names: ['Agent', 'ProxyAgent', 'fetch'], from: '@kubernetes/client-node' },
   { importer: CLIENT_NODE, pkg: 'socks-proxy-agent', names: ['SocksProxyAgent'], from: '@kubernetes/client-node' },
   { importer: CLIENT_NODE, pkg: 'socks', names: ['SocksClient'], from: '@kubernetes/client-node' },
-  { importer: CLIENT_NODE, pkg: 'hpagent', names: ['HttpProxyAgent', 'HttpsProxyAgent'], from: '@kubernetes/client-node' },
+  {
+    importer: CLIENT_NODE,
+    pkg: 'hpagent',
+    names: ['HttpProxyAgent', 'HttpsProxyAgent'],
+    from: '@kubernetes/client-node',
+  },
   { importer: /[\\/]src[\\/]schedule[\\/]window\.ts$/, pkg: 'cron-parser', names: ['CronExpressionParser'] },
   { importer: /[\\/]src[\\/]live[\\/]output\.ts$/, pkg: 'yaml', names: ['stringify'] },
   // Bundled in both builds: installed, it is an ES module, which require() loads only from Node.js 22.12.
-  { importer: /[\\/]node_modules[\\/](yargs|cliui|wrap-ansi)[\\/]/, pkg: 'string-width', names: ['default'], asciiWidth: true, bundled: true },
+  {
+    importer: /[\\/]node_modules[\\/](yargs|cliui|wrap-ansi)[\\/]/,
+    pkg: 'string-width',
+    names: ['default'],
+    asciiWidth: true,
+    bundled: true,
+  },
 ];
 
 const NAMESPACE = 'kubectl-promotion-deferred';
@@ -85,7 +96,8 @@ export function lazyDependencies(options = {}) {
   const installed = new Set(options.installed ?? []);
   const projectRequire = createRequire(path.join(process.cwd(), 'package.json'));
   // A package as its importer would find it: a dependency of the client library from the library.
-  const resolveFor = (row, pkg) => (row.from ? createRequire(projectRequire.resolve(row.from)) : projectRequire).resolve(pkg);
+  const resolveFor = (row, pkg) =>
+    (row.from ? createRequire(projectRequire.resolve(row.from)) : projectRequire).resolve(pkg);
   const rowOf = (pkg) => DEFERRED.find((r) => r.pkg === pkg);
 
   /** The expression a stand-in loads its package with. */
@@ -106,14 +118,17 @@ export function lazyDependencies(options = {}) {
     setup(build) {
       if (options.separateFiles) {
         const entries = build.initialOptions.entryPoints;
-        if (!entries || Array.isArray(entries)) throw new Error('lazy-dependencies: separateFiles needs entryPoints as an object');
+        if (!entries || Array.isArray(entries))
+          throw new Error('lazy-dependencies: separateFiles needs entryPoints as an object');
         for (const row of DEFERRED) entries[entryName(row)] = `${ENTRY_NAMESPACE}:${row.pkg}`;
         build.onEnd((result) => {
           // A stand-in outside chunks/ would look for its package in the wrong folder.
           for (const [out, meta] of Object.entries(result.metafile?.outputs ?? {})) {
             const standIns = Object.keys(meta.inputs).some((i) => i.startsWith(`${NAMESPACE}:`));
             if (standIns && path.basename(path.dirname(out)) !== 'chunks') {
-              throw new Error(`lazy-dependencies: ${out} holds a stand-in but is not in chunks/, beside the deferred packages`);
+              throw new Error(
+                `lazy-dependencies: ${out} holds a stand-in but is not in chunks/, beside the deferred packages`,
+              );
             }
           }
         });
@@ -153,7 +168,10 @@ export function lazyDependencies(options = {}) {
       }));
       build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
         if (args.path === 'node:http') {
-          return { contents: "const http = require('node:http');\nexport default http;\nexport const { STATUS_CODES } = http;", loader: 'js' };
+          return {
+            contents: "const http = require('node:http');\nexport default http;\nexport const { STATUS_CODES } = http;",
+            loader: 'js',
+          };
         }
         const row = DEFERRED[Number(args.path)];
         return { contents: standIn(row, loader(row)), loader: 'js', resolveDir: process.cwd() };

@@ -59,7 +59,11 @@ export async function live(body: () => Promise<number>): Promise<number> {
 export const API_EXIT_LINE = `  ${EXIT_API}  API error: server unreachable, credentials refused, forbidden (RBAC), or no ClusterPromotion API`;
 
 /** The `Exit codes:` paragraph of a live command's --help, in the order of the codes. */
-export function exitCodes(ok: string, more: readonly string[] = [], badInput = 'bad input: an unknown flag, stage or output format'): string {
+export function exitCodes(
+  ok: string,
+  more: readonly string[] = [],
+  badInput = 'bad input: an unknown flag, stage or output format',
+): string {
   return ['Exit codes:', `  0  ${ok}`, `  1  ${badInput}`, ...more, API_EXIT_LINE].join('\n');
 }
 

@@ -13,7 +13,9 @@ const args = process.argv.slice(2);
 const io = processIo();
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 22) {
-  io.stderr.write(`error: kubectl-promotion needs Node.js 22 or newer; this is ${process.version} (or install the standalone build with krew)\n`);
+  io.stderr.write(
+    `error: kubectl-promotion needs Node.js 22 or newer; this is ${process.version} (or install the standalone build with krew)\n`,
+  );
   process.exit(1);
 }
 if (args[0] === '__complete') {
@@ -34,5 +36,6 @@ if (answered !== null) {
   const [{ commandsFor }, { runQuick }] = await Promise.all([import('./registry.ts'), import('./quick-parse.ts')]);
   const commands = await commandsFor(args);
   // A plainly valid line runs without loading yargs; yargs reads (and explains) everything else.
-  process.exitCode = (await runQuick(args, commands, io)) ?? (await (await import('./cli.ts')).runCli(args, commands, io));
+  process.exitCode =
+    (await runQuick(args, commands, io)) ?? (await (await import('./cli.ts')).runCli(args, commands, io));
 }

@@ -23,7 +23,16 @@ interface OptionSpec {
 
 // Keys that change only --help: safe to ignore.
 const DESCRIPTIVE = new Set(['describe', 'description', 'desc', 'defaultDescription', 'group', 'global', 'hidden']);
-const UNDERSTOOD = new Set(['type', 'array', 'alias', 'choices', 'default', 'demandOption', 'requiresArg', ...DESCRIPTIVE]);
+const UNDERSTOOD = new Set([
+  'type',
+  'array',
+  'alias',
+  'choices',
+  'default',
+  'demandOption',
+  'requiresArg',
+  ...DESCRIPTIVE,
+]);
 // Builder calls that change only --help.
 const HELP_ONLY = new Set(['example', 'epilogue', 'epilog', 'usage']);
 
@@ -41,7 +50,8 @@ function definitionOf(command: AnyCommand): Definition {
   const add = (into: Map<string, OptionSpec>, name: string, spec: object): void => {
     for (const key of Object.keys(spec)) if (!UNDERSTOOD.has(key)) throw new Declined(`option key ${key}`);
     const s = spec as OptionSpec;
-    if (s.type !== undefined && s.type !== 'string' && s.type !== 'boolean') throw new Declined(`type ${String(s.type)}`);
+    if (s.type !== undefined && s.type !== 'string' && s.type !== 'boolean')
+      throw new Declined(`type ${String(s.type)}`);
     if (s.array && s.type !== 'string') throw new Declined('array of non-strings');
     // Without a type yargs turns numeric words into numbers; with choices, only listed words pass.
     if (s.type === undefined && !s.choices) throw new Declined(`${name} has no type`);
@@ -53,7 +63,8 @@ function definitionOf(command: AnyCommand): Definition {
       get(_, method: string) {
         return (...args: unknown[]) => {
           if (method === 'option') add(def.options, args[0] as string, args[1] as object);
-          else if (method === 'options') for (const [name, spec] of Object.entries(args[0] as object)) add(def.options, name, spec as object);
+          else if (method === 'options')
+            for (const [name, spec] of Object.entries(args[0] as object)) add(def.options, name, spec as object);
           else if (method === 'positional') add(def.positionals, args[0] as string, args[1] as object);
           else if (method === 'check') def.checks.push(args[0] as Definition['checks'][number]);
           else if (!HELP_ONLY.has(method)) throw new Declined(`builder calls ${method}`);
@@ -67,7 +78,8 @@ function definitionOf(command: AnyCommand): Definition {
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const aliasesOf = (spec: OptionSpec): readonly string[] => (spec.alias === undefined ? [] : typeof spec.alias === 'string' ? [spec.alias] : spec.alias);
+const aliasesOf = (spec: OptionSpec): readonly string[] =>
+  spec.alias === undefined ? [] : typeof spec.alias === 'string' ? [spec.alias] : spec.alias;
 
 /** Sets a value under every name yargs gives it: the option's own, its camelCase and its aliases. */
 function put(argv: Record<string, unknown>, name: string, spec: OptionSpec, value: unknown): void {
@@ -94,7 +106,10 @@ function parse(words: string[], command: AnyCommand, io: Io): Record<string, unk
   const [name, ...positionalNames] = command.command.split(' ');
   if (words[0] !== name) throw new Declined('not this command');
   const def = definitionOf(command);
-  const options = new Map<string, OptionSpec>([['color', { type: 'boolean', default: defaultColor(io) }], ...def.options]);
+  const options = new Map<string, OptionSpec>([
+    ['color', { type: 'boolean', default: defaultColor(io) }],
+    ...def.options,
+  ]);
   // Every spelling a user may type for an option, to its canonical name.
   const byFlag = new Map<string, string>();
   for (const [opt, spec] of options) {
@@ -177,7 +192,11 @@ function parse(words: string[], command: AnyCommand, io: Io): Record<string, unk
  * Runs the command `args` name when its line is plainly valid, reporting a failure as the full
  * command line would; null when yargs must read the line (plugin/cli.ts).
  */
-export async function runQuick(args: readonly string[], commands: readonly AnyCommand[], io: Io): Promise<number | null> {
+export async function runQuick(
+  args: readonly string[],
+  commands: readonly AnyCommand[],
+  io: Io,
+): Promise<number | null> {
   const command = commands.find((c) => c.command.split(' ')[0] === args[0]);
   const argv = command ? quickParse(args, command, io) : null;
   if (!command || !argv) return null;

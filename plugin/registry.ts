@@ -12,17 +12,63 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'approve', describe: 'Approve the stage of a ClusterPromotion that waits for approval (or --stage S, even ahead of its gate)', load: () => import('./commands/approve/index.ts') },
-  { name: 'completion', describe: 'Print a shell completion script for kubectl-promotion', load: () => import('./commands/completion/index.ts') },
-  { name: 'gates', describe: 'Every stage waiting for manual approval, across all ClusterPromotions, longest wait first', load: () => import('./commands/gates/index.ts') },
-  { name: 'get', describe: 'Show one ClusterPromotion as a tree of its stages (what watch shows, printed once)', load: () => import('./commands/get/index.ts') },
-  { name: 'lint', describe: 'Check ClusterPromotion files: errors exit 1, warnings alone exit 0', load: () => import('./commands/lint/index.ts') },
-  { name: 'list', describe: 'List ClusterPromotions: current stage, phase, clusters deployed, what each waits for', load: () => import('./commands/list/index.ts') },
-  { name: 'revoke', describe: "Take back a stage's approval before the controller acts on it", load: () => import('./commands/revoke/index.ts') },
-  { name: 'simulate', describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)', load: () => import('./commands/simulate/index.ts') },
-  { name: 'status', describe: 'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended', load: () => import('./commands/status/index.ts') },
-  { name: 'version', describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version', load: () => import('./commands/version/index.ts') },
-  { name: 'watch', describe: 'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal', load: () => import('./commands/watch/index.ts') },
+  {
+    name: 'approve',
+    describe: 'Approve the stage of a ClusterPromotion that waits for approval (or --stage S, even ahead of its gate)',
+    load: () => import('./commands/approve/index.ts'),
+  },
+  {
+    name: 'completion',
+    describe: 'Print a shell completion script for kubectl-promotion',
+    load: () => import('./commands/completion/index.ts'),
+  },
+  {
+    name: 'gates',
+    describe: 'Every stage waiting for manual approval, across all ClusterPromotions, longest wait first',
+    load: () => import('./commands/gates/index.ts'),
+  },
+  {
+    name: 'get',
+    describe: 'Show one ClusterPromotion as a tree of its stages (what watch shows, printed once)',
+    load: () => import('./commands/get/index.ts'),
+  },
+  {
+    name: 'lint',
+    describe: 'Check ClusterPromotion files: errors exit 1, warnings alone exit 0',
+    load: () => import('./commands/lint/index.ts'),
+  },
+  {
+    name: 'list',
+    describe: 'List ClusterPromotions: current stage, phase, clusters deployed, what each waits for',
+    load: () => import('./commands/list/index.ts'),
+  },
+  {
+    name: 'revoke',
+    describe: "Take back a stage's approval before the controller acts on it",
+    load: () => import('./commands/revoke/index.ts'),
+  },
+  {
+    name: 'simulate',
+    describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)',
+    load: () => import('./commands/simulate/index.ts'),
+  },
+  {
+    name: 'status',
+    describe:
+      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
+    load: () => import('./commands/status/index.ts'),
+  },
+  {
+    name: 'version',
+    describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version',
+    load: () => import('./commands/version/index.ts'),
+  },
+  {
+    name: 'watch',
+    describe:
+      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal',
+    load: () => import('./commands/watch/index.ts'),
+  },
 ];
 
 /** Stands in for a command that is not running: listed in help, never built or run. */
@@ -36,7 +82,10 @@ function listedOnly(entry: CommandEntry): AnyCommand {
 }
 
 /** The commands for this command line: the one being run loaded, the others listed only. */
-export async function commandsFor(args: readonly string[], entries: readonly CommandEntry[] = COMMANDS): Promise<AnyCommand[]> {
+export async function commandsFor(
+  args: readonly string[],
+  entries: readonly CommandEntry[] = COMMANDS,
+): Promise<AnyCommand[]> {
   // The only global option is the boolean --color/--no-color, so the first word that is not an
   // option names the command.
   const name = args.find((a) => !a.startsWith('-'));

@@ -51,7 +51,9 @@ function smokeTest(target: ReleaseTarget, binary: string, host: boolean): void {
   // The binary runs with an empty PATH (no Node.js to fall back on), so the emulator is found first.
   const runner = host ? binary : which(command[0]!);
   if (!runner) {
-    fail(`${targetName(target)}: ${command[0]} is needed to check the binary (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross), or leave the target out with --target`);
+    fail(
+      `${targetName(target)}: ${command[0]} is needed to check the binary (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross), or leave the target out with --target`,
+    );
   }
   for (const args of SMOKE_TESTS) {
     try {
@@ -63,7 +65,9 @@ function smokeTest(target: ReleaseTarget, binary: string, host: boolean): void {
       });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      fail(`${targetName(target)}: the built binary fails \`${args.join(' ')}\`: ${(e.stderr || e.message).trim().split('\n')[0]}`);
+      fail(
+        `${targetName(target)}: the built binary fails \`${args.join(' ')}\`: ${(e.stderr || e.message).trim().split('\n')[0]}`,
+      );
     }
   }
 }
@@ -83,8 +87,11 @@ async function main(): Promise<void> {
     },
   });
   const wanted = values.target ?? RELEASE_TARGETS.map(targetName);
-  const targets = wanted.map((name) => RELEASE_TARGETS.find((t) => targetName(t) === name)
-    ?? fail(`--target ${name}: not a release target; use one of ${RELEASE_TARGETS.map(targetName).join(', ')}`));
+  const targets = wanted.map(
+    (name) =>
+      RELEASE_TARGETS.find((t) => targetName(t) === name) ??
+      fail(`--target ${name}: not a release target; use one of ${RELEASE_TARGETS.map(targetName).join(', ')}`),
+  );
 
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const commit = git(['rev-parse', '--short=12', 'HEAD']) ?? 'unknown';
@@ -106,7 +113,9 @@ async function main(): Promise<void> {
   const platforms: KrewPlatform[] = [];
   const manifestText = readFileSync(values.manifest, 'utf8');
   const doc = parseDocument(manifestText);
-  const homepage = String(doc.getIn(['spec', 'homepage']) ?? fail(`${values.manifest}: spec.homepage is needed for the archive URIs`));
+  const homepage = String(
+    doc.getIn(['spec', 'homepage']) ?? fail(`${values.manifest}: spec.homepage is needed for the archive URIs`),
+  );
 
   for (const target of targets) {
     const name = targetName(target);
@@ -131,7 +140,9 @@ async function main(): Promise<void> {
       files: ARCHIVE_FILES.map((from) => ({ from, to: '.' })),
       selector: { matchLabels: { os: target.os, arch: target.arch } },
     });
-    process.stdout.write(`release: ${archive} ${sha256}${runtime.stripped ? '' : ' (runtime not stripped: no llvm-strip)'}\n`);
+    process.stdout.write(
+      `release: ${archive} ${sha256}${runtime.stripped ? '' : ' (runtime not stripped: no llvm-strip)'}\n`,
+    );
   }
 
   doc.setIn(['spec', 'version'], `v${pkg.version}`);

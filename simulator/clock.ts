@@ -28,7 +28,9 @@ export class VirtualClock implements Clock {
   advanceTo(t: Date | number): void {
     const ms = typeof t === 'number' ? t : t.getTime();
     if (ms < this.#ms) {
-      throw new Error(`virtual clock cannot go back from ${new Date(this.#ms).toISOString()} to ${new Date(ms).toISOString()}`);
+      throw new Error(
+        `virtual clock cannot go back from ${new Date(this.#ms).toISOString()} to ${new Date(ms).toISOString()}`,
+      );
     }
     this.#ms = ms;
   }
@@ -129,6 +131,7 @@ export class ScaledClock implements Clock {
 }
 
 function checkSpeed(speed: number): number {
-  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`clock speed must be a positive number, got ${speed}`);
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new RangeError(`clock speed must be a positive number, got ${speed}`);
   return speed;
 }

@@ -9,7 +9,15 @@
 // served Kubernetes API can run this same driver over its own object store.
 import jsonpatch from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
-import { LABEL_PROMOTION_NAME, clusterKey, type ClusterProfile, type ClusterPromotion, type ClusterPromotionStatus, type ClusterRef, type ClusterSummary } from '../src/api/types.ts';
+import {
+  LABEL_PROMOTION_NAME,
+  clusterKey,
+  type ClusterProfile,
+  type ClusterPromotion,
+  type ClusterPromotionStatus,
+  type ClusterRef,
+  type ClusterSummary,
+} from '../src/api/types.ts';
 import { matchesSelector } from '../src/api/selector.ts';
 import { formatDuration } from '../src/duration.ts';
 import { reconcile } from '../src/engine/index.ts';
@@ -17,7 +25,14 @@ import { mainProfileName } from '../src/engine/names.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../src/engine/types.ts';
 import { UserError } from '../src/user-error.ts';
 import { VirtualClock } from './clock.ts';
-import { Fleet, type FleetEvent, type FleetEventType, type FleetSpec, type HealthEvaluator, type ProfileStats } from './fleet.ts';
+import {
+  Fleet,
+  type FleetEvent,
+  type FleetEventType,
+  type FleetSpec,
+  type HealthEvaluator,
+  type ProfileStats,
+} from './fleet.ts';
 
 export const DEFAULT_HORIZON_MS = 30 * 24 * 3_600_000;
 
@@ -52,7 +67,12 @@ export class MemoryPromotionStore implements PromotionStore {
 
   patch(ops: JsonPatchOp[]): boolean {
     try {
-      const { newDocument } = jsonpatch.applyPatch(structuredClone(this.#promotion), ops as jsonpatch.Operation[], true, false);
+      const { newDocument } = jsonpatch.applyPatch(
+        structuredClone(this.#promotion),
+        ops as jsonpatch.Operation[],
+        true,
+        false,
+      );
       this.#promotion = newDocument;
       return true;
     } catch (e) {
@@ -63,10 +83,7 @@ export class MemoryPromotionStore implements PromotionStore {
 }
 
 /** When a scheduled approval is given (`--approve STAGE`, `STAGE@DURATION`, `STAGE@RFC3339`). */
-export type ApprovalTime =
-  | { kind: 'whenWaiting' }
-  | { kind: 'afterWaiting'; ms: number }
-  | { kind: 'at'; at: number };
+export type ApprovalTime = { kind: 'whenWaiting' } | { kind: 'afterWaiting'; ms: number } | { kind: 'at'; at: number };
 
 export interface ScheduledApproval {
   stage: string;
@@ -77,7 +94,12 @@ export interface ScheduledApproval {
 
 export type Outcome = 'Completed' | 'Failed' | 'AwaitingApproval' | 'Stalled';
 
-export type SimulationEventType = EngineEventType | FleetEventType | 'Approved' | 'ApprovalNotApplied' | 'SimulationEnded';
+export type SimulationEventType =
+  | EngineEventType
+  | FleetEventType
+  | 'Approved'
+  | 'ApprovalNotApplied'
+  | 'SimulationEnded';
 
 export interface SimulationEvent {
   at: number;
@@ -171,7 +193,11 @@ export class Simulation {
     this.fleet =
       options.fleet instanceof Fleet
         ? options.fleet
-        : new Fleet(options.fleet, { start: this.#startMs, seed: options.seed ?? 1, ...(options.health ? { health: options.health } : {}) });
+        : new Fleet(options.fleet, {
+            start: this.#startMs,
+            seed: options.seed ?? 1,
+            ...(options.health ? { health: options.health } : {}),
+          });
     const promotion = structuredClone(options.promotion);
     // A rehearsal starts from the beginning; the engine's owner references need a uid.
     delete promotion.status;
@@ -458,18 +484,36 @@ export class Simulation {
       ]);
     const now = this.nowMs();
     if (ok) {
-      this.#emit({ at: now, type: 'Approved', stage, cluster: null, message: `stage ${stage} ${why}: spec.stages[${i}].trigger.manual.approved set to true` });
+      this.#emit({
+        at: now,
+        type: 'Approved',
+        stage,
+        cluster: null,
+        message: `stage ${stage} ${why}: spec.stages[${i}].trigger.manual.approved set to true`,
+      });
       this.#engineDue = true;
     } else {
-      this.#emit({ at: now, type: 'ApprovalNotApplied', stage, cluster: null, message: `stage ${stage} could not be approved: it is no longer in the promotion` });
+      this.#emit({
+        at: now,
+        type: 'ApprovalNotApplied',
+        stage,
+        cluster: null,
+        message: `stage ${stage} could not be approved: it is no longer in the promotion`,
+      });
     }
   }
 
   #checkApprovable(stage: string, source: string): void {
     const stages = this.#store.get().spec.stages ?? [];
     const s = stages.find((x) => x.name === stage);
-    if (!s) throw new ApprovalError(`--approve ${source}: the promotion has no stage "${stage}" (stages: ${stages.map((x) => x.name).join(', ')})`);
-    if (!s.trigger?.manual) throw new ApprovalError(`--approve ${source}: stage "${stage}" has no manual trigger, so there is nothing to approve`);
+    if (!s)
+      throw new ApprovalError(
+        `--approve ${source}: the promotion has no stage "${stage}" (stages: ${stages.map((x) => x.name).join(', ')})`,
+      );
+    if (!s.trigger?.manual)
+      throw new ApprovalError(
+        `--approve ${source}: stage "${stage}" has no manual trigger, so there is nothing to approve`,
+      );
   }
 
   // ---- events and the end --------------------------------------------------------------------------------
@@ -513,14 +557,24 @@ export class Simulation {
     } else {
       outcome = 'Stalled';
       const where = current ? `stage ${current.name} is ${current.phase}` : 'no stage started';
-      const detail = entry?.failureMessage ? `: ${entry.failureMessage}` : entry?.currentStatusDescription ? ` (${entry.currentStatusDescription})` : '';
+      const detail = entry?.failureMessage
+        ? `: ${entry.failureMessage}`
+        : entry?.currentStatusDescription
+          ? ` (${entry.currentStatusDescription})`
+          : '';
       reason = horizonReached
         ? `horizon reached at ${new Date(now).toISOString()} while ${where}${detail}`
         : stoppedBy
           ? `${stoppedBy} at ${new Date(now).toISOString()} while ${where}${detail}`
           : `nothing left to happen while ${where}${detail}`;
     }
-    this.#emit({ at: now, type: 'SimulationEnded', stage: current?.name ?? null, cluster: null, message: `${outcome}: ${reason}` });
+    this.#emit({
+      at: now,
+      type: 'SimulationEnded',
+      stage: current?.name ?? null,
+      cluster: null,
+      message: `${outcome}: ${reason}`,
+    });
 
     const reports: StageReport[] = stages.map((s, i) => {
       const profile = mainProfileName(promotion.metadata.name, s.name);
@@ -528,7 +582,9 @@ export class Simulation {
       const st = promotion.status?.stages?.find((e) => e.name === s.name);
       return {
         name: s.name,
-        clusters: [...this.fleet.clusters()].filter((c) => c.ready && matchesSelector(c.labels, s.clusterSelector)).map(clusterKey),
+        clusters: [...this.fleet.clusters()]
+          .filter((c) => c.ready && matchesSelector(c.labels, s.clusterSelector))
+          .map(clusterKey),
         phase: this.#phases[i]?.phase ?? 'Pending',
         deployStartedAt: this.#firstApplied.get(profile) ?? null,
         deployedAt: this.#deployedAt.get(profile) ?? null,

@@ -59,7 +59,14 @@ import {
   type ClusterType,
   type KubeObject,
 } from '../src/api/types.ts';
-import { loadFilesStrict, SourceError, STDIN_NAME, type FieldPath, type LoadedObject, type ReadOptions } from '../src/api/load.ts';
+import {
+  loadFilesStrict,
+  SourceError,
+  STDIN_NAME,
+  type FieldPath,
+  type LoadedObject,
+  type ReadOptions,
+} from '../src/api/load.ts';
 import { parseDuration } from '../src/duration.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
 import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec, ObjectChange, PolicyRefKey } from './fleet.ts';
@@ -98,7 +105,14 @@ export async function loadFleet(files: readonly string[], opts: ReadOptions = {}
   const fleet = fleetFromObjects(await loadFilesStrict(files, opts));
   if (fleet.clusters.length === 0) {
     const file = files.map((f) => (f === '-' ? STDIN_NAME : f)).join(', ');
-    throw new SourceError({ severity: 'error', file, path: '', line: 1, column: 1, message: 'no clusters: write a Fleet, or SveltosCluster and Cluster objects (see examples/)' });
+    throw new SourceError({
+      severity: 'error',
+      file,
+      path: '',
+      line: 1,
+      column: 1,
+      message: 'no clusters: write a Fleet, or SveltosCluster and Cluster objects (see examples/)',
+    });
   }
   return fleet;
 }
@@ -110,7 +124,8 @@ export function fleetFromObjects(docs: readonly LoadedObject[]): FleetSpec {
   const add = (c: FleetClusterSpec, doc: LoadedObject, path: FieldPath) => {
     const key = clusterKey(c);
     const where = seen.get(key);
-    if (where !== undefined) throw new SourceError(doc.finding('error', path, `cluster ${key} is already defined at ${where}`));
+    if (where !== undefined)
+      throw new SourceError(doc.finding('error', path, `cluster ${key} is already defined at ${where}`));
     const pos = doc.locate(path);
     seen.set(key, `${doc.file}:${pos.line}:${pos.column}`);
     clusters.push(c);
@@ -127,7 +142,11 @@ export function fleetFromObjects(docs: readonly LoadedObject[]): FleetSpec {
     } else if (kind === 'Cluster' && group === CAPI_GROUP) {
       add(readClusterObject(doc, 'Capi'), doc, []);
     } else {
-      fail(doc, ['kind'], `a fleet file holds a Fleet (${FLEET_API_VERSION}) or SveltosCluster (${SVELTOS_LIB_GROUP}) and Cluster (${CAPI_GROUP}) objects, not ${String(v.apiVersion)} ${String(kind)}`);
+      fail(
+        doc,
+        ['kind'],
+        `a fleet file holds a Fleet (${FLEET_API_VERSION}) or SveltosCluster (${SVELTOS_LIB_GROUP}) and Cluster (${CAPI_GROUP}) objects, not ${String(v.apiVersion)} ${String(kind)}`,
+      );
     }
   }
   return { clusters };
@@ -146,12 +165,14 @@ function readFleet(doc: LoadedObject, add: (c: FleetClusterSpec, doc: LoadedObje
   }
   const defaults = v.defaults === undefined ? {} : mapping(doc, ['defaults'], v.defaults);
   for (const key of Object.keys(defaults)) {
-    if (key === 'name' || key === 'count') fail(doc, ['defaults', key], 'cannot have a default: set it on each cluster');
+    if (key === 'name' || key === 'count')
+      fail(doc, ['defaults', key], 'cannot have a default: set it on each cluster');
     if (!CLUSTER_FIELDS.has(key)) fail(doc, ['defaults', key], unknownClusterField());
   }
   if (!Array.isArray(v.clusters)) fail(doc, ['clusters'], 'must be a list of clusters');
   // Parsed once and shared by every cluster that inherits them: identical objects are evaluated once.
-  const defaultObjects = defaults.objects === undefined ? null : readObjects(doc, ['defaults', 'objects'], defaults.objects);
+  const defaultObjects =
+    defaults.objects === undefined ? null : readObjects(doc, ['defaults', 'objects'], defaults.objects);
   const defaultKinds = defaults.kinds === undefined ? null : readKinds(doc, ['defaults', 'kinds'], defaults.kinds);
   (v.clusters as unknown[]).forEach((entry, i) => {
     const path: FieldPath = ['clusters', i];
@@ -177,7 +198,8 @@ function readFleet(doc: LoadedObject, add: (c: FleetClusterSpec, doc: LoadedObje
     const typeField = field('type');
     let type: ClusterType = 'Sveltos';
     if (typeField) {
-      if (!CLUSTER_TYPES.includes(typeField.value as ClusterType)) fail(doc, typeField.path, `must be one of ${CLUSTER_TYPES.join(', ')}`);
+      if (!CLUSTER_TYPES.includes(typeField.value as ClusterType))
+        fail(doc, typeField.path, `must be one of ${CLUSTER_TYPES.join(', ')}`);
       type = typeField.value as ClusterType;
     }
     const readyField = field('ready');
@@ -187,7 +209,9 @@ function readFleet(doc: LoadedObject, add: (c: FleetClusterSpec, doc: LoadedObje
       ...(own.labels === undefined ? {} : readLabels(doc, [...path, 'labels'], own.labels)),
     };
     const objects =
-      own.objects !== undefined ? readObjects(doc, [...path, 'objects'], own.objects) : (defaultObjects ?? { plain: [], dynamic: [] });
+      own.objects !== undefined
+        ? readObjects(doc, [...path, 'objects'], own.objects)
+        : (defaultObjects ?? { plain: [], dynamic: [] });
     const kinds = own.kinds !== undefined ? readKinds(doc, [...path, 'kinds'], own.kinds) : (defaultKinds ?? []);
     const behaviour = {
       deployTimeMs: durationField(doc, field('deployTime')) ?? DEFAULT_DEPLOY_TIME_MS,
@@ -198,7 +222,12 @@ function readFleet(doc: LoadedObject, add: (c: FleetClusterSpec, doc: LoadedObje
     };
     for (let n = 1; n <= count; n++) {
       const clusterName = own.count === undefined ? name : name.replaceAll('{i}', String(n));
-      if (!isDnsSubdomain(clusterName)) fail(doc, [...path, 'name'], `"${clusterName}" is not a valid Kubernetes name (lowercase letters, digits, '-' and '.')`);
+      if (!isDnsSubdomain(clusterName))
+        fail(
+          doc,
+          [...path, 'name'],
+          `"${clusterName}" is not a valid Kubernetes name (lowercase letters, digits, '-' and '.')`,
+        );
       add(
         {
           namespace,
@@ -222,7 +251,11 @@ function unknownClusterField(): string {
   return `unknown field (a cluster has ${[...CLUSTER_FIELDS].join(', ')})`;
 }
 
-function readObjects(doc: LoadedObject, path: FieldPath, value: unknown): { plain: KubeObject[]; dynamic: DynamicObjectSpec[] } {
+function readObjects(
+  doc: LoadedObject,
+  path: FieldPath,
+  value: unknown,
+): { plain: KubeObject[]; dynamic: DynamicObjectSpec[] } {
   if (!Array.isArray(value)) fail(doc, path, 'must be a list of Kubernetes objects');
   const plain: KubeObject[] = [];
   const dynamic: DynamicObjectSpec[] = [];
@@ -234,30 +267,42 @@ function readObjects(doc: LoadedObject, path: FieldPath, value: unknown): { plai
       return;
     }
     for (const key of Object.keys(entry)) {
-      if (!['object', 'createdBy', 'timeline'].includes(key)) fail(doc, [...p, key], 'unknown field (an object that changes has object, createdBy and timeline)');
+      if (!['object', 'createdBy', 'timeline'].includes(key))
+        fail(doc, [...p, key], 'unknown field (an object that changes has object, createdBy and timeline)');
     }
     const object = kubeObject(doc, [...p, 'object'], mapping(doc, [...p, 'object'], entry.object));
     let createdBy: PolicyRefKey | undefined;
     if (entry.createdBy !== undefined) {
       const c = mapping(doc, [...p, 'createdBy'], entry.createdBy);
-      if (c.kind !== 'ConfigMap' && c.kind !== 'Secret') fail(doc, [...p, 'createdBy', 'kind'], 'must be ConfigMap or Secret (the kind of a profile policyRef)');
-      if (typeof c.name !== 'string' || c.name === '') fail(doc, [...p, 'createdBy', 'name'], 'is required: the ConfigMap or Secret name');
-      if (c.namespace !== undefined && typeof c.namespace !== 'string') fail(doc, [...p, 'createdBy', 'namespace'], 'must be a string');
+      if (c.kind !== 'ConfigMap' && c.kind !== 'Secret')
+        fail(doc, [...p, 'createdBy', 'kind'], 'must be ConfigMap or Secret (the kind of a profile policyRef)');
+      if (typeof c.name !== 'string' || c.name === '')
+        fail(doc, [...p, 'createdBy', 'name'], 'is required: the ConfigMap or Secret name');
+      if (c.namespace !== undefined && typeof c.namespace !== 'string')
+        fail(doc, [...p, 'createdBy', 'namespace'], 'must be a string');
       createdBy = { kind: c.kind, name: c.name, ...(c.namespace ? { namespace: c.namespace as string } : {}) };
     }
     const timeline: ObjectChange[] = [];
     if (entry.timeline !== undefined) {
-      if (!Array.isArray(entry.timeline)) fail(doc, [...p, 'timeline'], 'must be a list of changes ({after, merge} or {after, delete: true})');
+      if (!Array.isArray(entry.timeline))
+        fail(doc, [...p, 'timeline'], 'must be a list of changes ({after, merge} or {after, delete: true})');
       entry.timeline.forEach((change, j) => {
         const cp: FieldPath = [...p, 'timeline', j];
         const c = mapping(doc, cp, change);
         for (const key of Object.keys(c)) {
-          if (!['after', 'merge', 'delete'].includes(key)) fail(doc, [...cp, key], 'unknown field (a change has after and merge or delete)');
+          if (!['after', 'merge', 'delete'].includes(key))
+            fail(doc, [...cp, key], 'unknown field (a change has after and merge or delete)');
         }
-        const afterMs = durationField(doc, c.after === undefined ? undefined : { value: c.after, path: [...cp, 'after'] });
-        if (afterMs === undefined) fail(doc, [...cp, 'after'], 'is required: how long after the object appeared, e.g. 60s');
-        if (c.merge === undefined && c.delete !== true) fail(doc, cp, 'needs merge (a JSON merge patch) or delete: true');
-        if (c.merge !== undefined && c.delete !== undefined) fail(doc, [...cp, 'delete'], 'cannot be combined with merge');
+        const afterMs = durationField(
+          doc,
+          c.after === undefined ? undefined : { value: c.after, path: [...cp, 'after'] },
+        );
+        if (afterMs === undefined)
+          fail(doc, [...cp, 'after'], 'is required: how long after the object appeared, e.g. 60s');
+        if (c.merge === undefined && c.delete !== true)
+          fail(doc, cp, 'needs merge (a JSON merge patch) or delete: true');
+        if (c.merge !== undefined && c.delete !== undefined)
+          fail(doc, [...cp, 'delete'], 'cannot be combined with merge');
         if (c.delete !== undefined && c.delete !== true) fail(doc, [...cp, 'delete'], 'must be true when given');
         const merge = c.merge === undefined ? undefined : mapping(doc, [...cp, 'merge'], c.merge);
         const prev = timeline[timeline.length - 1];
@@ -271,11 +316,14 @@ function readObjects(doc: LoadedObject, path: FieldPath, value: unknown): { plai
 }
 
 function kubeObject(doc: LoadedObject, path: FieldPath, o: Raw): KubeObject {
-  if (typeof o.apiVersion !== 'string' || o.apiVersion === '') fail(doc, [...path, 'apiVersion'], 'is required, e.g. apps/v1');
+  if (typeof o.apiVersion !== 'string' || o.apiVersion === '')
+    fail(doc, [...path, 'apiVersion'], 'is required, e.g. apps/v1');
   if (typeof o.kind !== 'string' || o.kind === '') fail(doc, [...path, 'kind'], 'is required, e.g. Deployment');
   const meta = o.metadata === undefined ? undefined : mapping(doc, [...path, 'metadata'], o.metadata);
-  if (!meta || typeof meta.name !== 'string' || meta.name === '') fail(doc, [...path, 'metadata', 'name'], 'is required');
-  if (meta.namespace !== undefined && typeof meta.namespace !== 'string') fail(doc, [...path, 'metadata', 'namespace'], 'must be a string');
+  if (!meta || typeof meta.name !== 'string' || meta.name === '')
+    fail(doc, [...path, 'metadata', 'name'], 'is required');
+  if (meta.namespace !== undefined && typeof meta.namespace !== 'string')
+    fail(doc, [...path, 'metadata', 'namespace'], 'must be a string');
   if (meta.labels !== undefined) readLabels(doc, [...path, 'metadata', 'labels'], meta.labels);
   return o as KubeObject;
 }
@@ -284,7 +332,8 @@ function readKinds(doc: LoadedObject, path: FieldPath, value: unknown): ApiKind[
   if (!Array.isArray(value)) fail(doc, path, 'must be a list of {group, version, kind}');
   return value.map((item, i) => {
     const k = mapping(doc, [...path, i], item);
-    if (k.group !== undefined && typeof k.group !== 'string') fail(doc, [...path, i, 'group'], 'must be a string ("" for the core group)');
+    if (k.group !== undefined && typeof k.group !== 'string')
+      fail(doc, [...path, i, 'group'], 'must be a string ("" for the core group)');
     if (typeof k.version !== 'string' || k.version === '') fail(doc, [...path, i, 'version'], 'is required, e.g. v1');
     if (typeof k.kind !== 'string' || k.kind === '') fail(doc, [...path, i, 'kind'], 'is required, e.g. ClusterPolicy');
     return { group: (k.group as string | undefined) ?? '', version: k.version, kind: k.kind };
@@ -297,10 +346,15 @@ function readClusterObject(doc: LoadedObject, type: ClusterType): FleetClusterSp
   const v = doc.value;
   const meta = v.metadata === undefined ? undefined : mapping(doc, ['metadata'], v.metadata);
   if (!meta || typeof meta.name !== 'string' || meta.name === '') fail(doc, ['metadata', 'name'], 'is required');
-  if (meta.namespace !== undefined && typeof meta.namespace !== 'string') fail(doc, ['metadata', 'namespace'], 'must be a string');
+  if (meta.namespace !== undefined && typeof meta.namespace !== 'string')
+    fail(doc, ['metadata', 'namespace'], 'must be a string');
   const labels = meta.labels === undefined ? {} : readLabels(doc, ['metadata', 'labels'], meta.labels);
-  const annotations = meta.annotations === undefined ? {} : readLabels(doc, ['metadata', 'annotations'], meta.annotations);
-  const annotation = (name: string) => (annotations[name] === undefined ? undefined : { value: annotations[name], path: ['metadata', 'annotations', name] as FieldPath });
+  const annotations =
+    meta.annotations === undefined ? {} : readLabels(doc, ['metadata', 'annotations'], meta.annotations);
+  const annotation = (name: string) =>
+    annotations[name] === undefined
+      ? undefined
+      : { value: annotations[name], path: ['metadata', 'annotations', name] as FieldPath };
   const status = (v.status ?? {}) as Raw;
   let ready: boolean;
   if (type === 'Sveltos') {
@@ -353,7 +407,8 @@ function optionalString(doc: LoadedObject, f: { value: unknown; path: FieldPath 
 
 function durationField(doc: LoadedObject, f: { value: unknown; path: FieldPath } | undefined): number | undefined {
   if (!f) return undefined;
-  if (typeof f.value === 'number') fail(doc, f.path, `a unit is missing: write ${f.value}s, ${f.value}m or ${f.value}h`);
+  if (typeof f.value === 'number')
+    fail(doc, f.path, `a unit is missing: write ${f.value}s, ${f.value}m or ${f.value}h`);
   if (typeof f.value !== 'string') fail(doc, f.path, 'must be a duration such as 30s, 5m or 1h30m');
   try {
     return parseDuration(f.value);
@@ -366,7 +421,8 @@ function failuresField(doc: LoadedObject, f: { value: unknown; path: FieldPath }
   if (!f) return 0;
   if (f.value === 'permanent') return 'permanent';
   const n = typeof f.value === 'string' && /^\d+$/.test(f.value) ? Number(f.value) : f.value;
-  if (!Number.isInteger(n) || (n as number) < 0) fail(doc, f.path, 'must be a number of failing attempts (0 or more) or "permanent"');
+  if (!Number.isInteger(n) || (n as number) < 0)
+    fail(doc, f.path, 'must be a number of failing attempts (0 or more) or "permanent"');
   return n as number;
 }
 

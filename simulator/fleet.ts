@@ -400,10 +400,20 @@ export class Fleet implements World {
     const name = profile.metadata.name;
     const existing = this.#profiles.get(name);
     if (existing && isDeepStrictEqual(existing.object.spec, profile.spec)) {
-      if (isDeepStrictEqual(existing.object.metadata.labels, profile.metadata.labels) && isDeepStrictEqual(existing.object.metadata.annotations, profile.metadata.annotations)) {
+      if (
+        isDeepStrictEqual(existing.object.metadata.labels, profile.metadata.labels) &&
+        isDeepStrictEqual(existing.object.metadata.annotations, profile.metadata.annotations)
+      ) {
         return false;
       }
-      existing.object = { ...existing.object, metadata: { ...existing.object.metadata, labels: profile.metadata.labels, annotations: profile.metadata.annotations } };
+      existing.object = {
+        ...existing.object,
+        metadata: {
+          ...existing.object.metadata,
+          labels: profile.metadata.labels,
+          annotations: profile.metadata.annotations,
+        },
+      };
       existing.stage = profile.metadata.annotations?.[ANNOTATION_STAGE_NAME] ?? null;
       return true;
     }
@@ -467,7 +477,12 @@ export class Fleet implements World {
 
     for (const check of p.checks) {
       if (!p.features.includes(check.featureID)) {
-        this.#emit('HealthCheckIgnored', p, null, `health check ${check.name} is for feature ${check.featureID}, which ${name} does not deploy: Sveltos never evaluates it`);
+        this.#emit(
+          'HealthCheckIgnored',
+          p,
+          null,
+          `health check ${check.name} is for feature ${check.featureID}, which ${name} does not deploy: Sveltos never evaluates it`,
+        );
       }
     }
 
@@ -566,7 +581,12 @@ export class Fleet implements World {
           [LABEL_SUMMARY_CLUSTER_TYPE]: c.ref.type,
         },
       },
-      spec: { clusterNamespace: c.ref.namespace, clusterName: c.ref.name, clusterType: c.ref.type, clusterProfileSpec: p.spec },
+      spec: {
+        clusterNamespace: c.ref.namespace,
+        clusterName: c.ref.name,
+        clusterType: c.ref.type,
+        clusterProfileSpec: p.spec,
+      },
       status: { featureSummaries: [] as FeatureSummary[] },
     } satisfies ClusterSummary;
     const s: SummaryState = {
@@ -593,7 +613,11 @@ export class Fleet implements World {
   #update(s: SummaryState): void {
     const p = s.profile;
     // The phase first: counters look at the version the summary held until now.
-    this.#setPhase(s, 'provisioning', p.features.map((f) => ({ featureID: f, status: 'Provisioning' })));
+    this.#setPhase(
+      s,
+      'provisioning',
+      p.features.map((f) => ({ featureID: f, status: 'Provisioning' })),
+    );
     s.version = p.version;
     s.object.spec = { ...s.object.spec, clusterProfileSpec: p.spec };
     s.attempts = 0;
@@ -644,7 +668,11 @@ export class Fleet implements World {
     if (s.attemptIsDeploy) {
       const failure = this.#takeFailure(c);
       if (failure === 'permanent') {
-        this.#failForGood(s, c.spec.failureMessage ?? `deploying ${p.name} failed on ${c.key} and will not be retried (failures: permanent)`);
+        this.#failForGood(
+          s,
+          c.spec.failureMessage ??
+            `deploying ${p.name} failed on ${c.key} and will not be retried (failures: permanent)`,
+        );
         return;
       }
       if (failure === 'once') {
@@ -659,7 +687,12 @@ export class Fleet implements World {
         this.#setPhase(
           s,
           'retrying',
-          p.features.map((f) => ({ featureID: f, status: 'Failed', failureMessage: message, consecutiveFailures: s.consecutiveFailures })),
+          p.features.map((f) => ({
+            featureID: f,
+            status: 'Failed',
+            failureMessage: message,
+            consecutiveFailures: s.consecutiveFailures,
+          })),
         );
         this.#emit('DeployFailed', p, c, message);
         this.#startAttempt(s);
@@ -677,7 +710,12 @@ export class Fleet implements World {
     this.#setPhase(
       s,
       'nonRetriable',
-      p.features.map((f) => ({ featureID: f, status: 'FailedNonRetriable', failureMessage: message, consecutiveFailures: s.consecutiveFailures || undefined })),
+      p.features.map((f) => ({
+        featureID: f,
+        status: 'FailedNonRetriable',
+        failureMessage: message,
+        consecutiveFailures: s.consecutiveFailures || undefined,
+      })),
     );
     this.#emit('FailedNonRetriable', p, s.cluster, message);
   }
@@ -695,7 +733,8 @@ export class Fleet implements World {
       failing = results.filter((r) => !r.healthy);
     }
     if (failing.length === 0) {
-      if (checks.length > 0) this.#emit('HealthChecksPassed', p, c, `health checks ${checks.map((h) => h.name).join(', ')} passed`);
+      if (checks.length > 0)
+        this.#emit('HealthChecksPassed', p, c, `health checks ${checks.map((h) => h.name).join(', ')} passed`);
       this.#provisioned(s);
       return;
     }
@@ -705,7 +744,9 @@ export class Fleet implements World {
     const before = s.phase === 'healthFailing' ? s.object.status.featureSummaries : null;
     const features: FeatureSummary[] = p.features.map((f) => {
       const message = byFeature.get(f);
-      return message === undefined ? { featureID: f, status: 'Provisioned' } : { featureID: f, status: 'Failed', failureMessage: message };
+      return message === undefined
+        ? { featureID: f, status: 'Provisioned' }
+        : { featureID: f, status: 'Failed', failureMessage: message };
     });
     if (before && isDeepStrictEqual(before, features)) return;
     this.#setPhase(s, 'healthFailing', features);
@@ -735,7 +776,11 @@ export class Fleet implements World {
   #provisioned(s: SummaryState): void {
     const p = s.profile;
     const c = s.cluster;
-    this.#setPhase(s, 'provisioned', p.features.map((f) => ({ featureID: f, status: 'Provisioned' })));
+    this.#setPhase(
+      s,
+      'provisioned',
+      p.features.map((f) => ({ featureID: f, status: 'Provisioned' })),
+    );
     this.#emit('Provisioned', p, c, `${p.name} provisioned`);
     if (!s.everProvisioned) {
       s.everProvisioned = true;
@@ -779,7 +824,11 @@ export class Fleet implements World {
     if (phase === 'provisioned') p.provisioned++;
     if (isFailing(phase)) p.failed++;
     if (phase === 'nonRetriable') p.nonRetriable++;
-    if (wasDeployed !== isDeployed(p) || (p.failed === 0) !== (failedBefore === 0) || (p.nonRetriable === 0) !== (nonRetriableBefore === 0)) {
+    if (
+      wasDeployed !== isDeployed(p) ||
+      (p.failed === 0) !== (failedBefore === 0) ||
+      (p.nonRetriable === 0) !== (nonRetriableBefore === 0)
+    ) {
       this.#dirty.add(p.name);
     } else if (oldFailing || isFailing(phase)) {
       p.failureChanges++;
@@ -800,7 +849,12 @@ export class Fleet implements World {
     for (const d of c.dynamic) {
       const by = d.spec.createdBy;
       if (!by) continue;
-      const provides = refs.some((r) => r.kind === by.kind && r.name === by.name && (r.namespace || c.ref.namespace) === (by.namespace || c.ref.namespace));
+      const provides = refs.some(
+        (r) =>
+          r.kind === by.kind &&
+          r.name === by.name &&
+          (r.namespace || c.ref.namespace) === (by.namespace || c.ref.namespace),
+      );
       if (provides) {
         d.providers.add(s);
         if (!d.present) {
@@ -893,7 +947,14 @@ export class Fleet implements World {
 
   #emitObject(type: FleetEventType, c: ClusterState, d: DynamicState, message: string): void {
     if (this.#listeners.size === 0) return;
-    const e: FleetEvent = { at: this.#now, type, profile: d.profile?.name ?? null, stage: d.profile?.stage ?? null, cluster: c.key, message };
+    const e: FleetEvent = {
+      at: this.#now,
+      type,
+      profile: d.profile?.name ?? null,
+      stage: d.profile?.stage ?? null,
+      cluster: c.key,
+      message,
+    };
     for (const l of this.#listeners) l(e);
   }
 }
@@ -918,7 +979,11 @@ function contentKey(spec: ClusterProfileSpec): string {
 
 function featuresOf(spec: ClusterProfileSpec): FeatureID[] {
   return FEATURE_ORDER.filter((f) =>
-    f === 'Resources' ? (spec.policyRefs?.length ?? 0) > 0 : f === 'Helm' ? (spec.helmCharts?.length ?? 0) > 0 : (spec.kustomizationRefs?.length ?? 0) > 0,
+    f === 'Resources'
+      ? (spec.policyRefs?.length ?? 0) > 0
+      : f === 'Helm'
+        ? (spec.helmCharts?.length ?? 0) > 0
+        : (spec.kustomizationRefs?.length ?? 0) > 0,
   );
 }
 
@@ -971,4 +1036,3 @@ function mix32(h: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
-

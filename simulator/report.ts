@@ -57,7 +57,13 @@ export function toReportJson(r: SimulationResult): SimulationReportJson {
       promotedAt: maybe(s.promotedAt),
       failureMessage: s.failureMessage,
     })),
-    events: r.events.map((e) => ({ at: rfc3339(e.at), stage: e.stage, cluster: e.cluster, type: e.type, message: e.message })),
+    events: r.events.map((e) => ({
+      at: rfc3339(e.at),
+      stage: e.stage,
+      cluster: e.cluster,
+      type: e.type,
+      message: e.message,
+    })),
   };
 }
 
@@ -66,8 +72,16 @@ const FOLD_AT = 4;
 
 /** A timeline for people: offsets from the start (`+5m0s`) next to absolute times. */
 export function formatText(r: SimulationResult): string {
-  const timeline = foldEvents(r.events).map((f) => [offset(r, f.event.at), rfc3339(f.event.at), f.event.stage ?? '-', f.event.type, eventText(f)]);
-  return `${formatSummary(r)}\nTIMELINE\n${table(timeline).map((l) => `${l}\n`).join('')}`;
+  const timeline = foldEvents(r.events).map((f) => [
+    offset(r, f.event.at),
+    rfc3339(f.event.at),
+    f.event.stage ?? '-',
+    f.event.type,
+    eventText(f),
+  ]);
+  return `${formatSummary(r)}\nTIMELINE\n${table(timeline)
+    .map((l) => `${l}\n`)
+    .join('')}`;
 }
 
 /** The head of the timeline: outcome, reason, times, and a row per stage. */
@@ -76,11 +90,20 @@ export function formatSummary(r: SimulationResult): string {
   const took = r.completedAt === null ? '' : ` in ${formatDuration(r.completedAt - r.startedAt)}`;
   lines.push(`Promotion ${r.promotion}: ${r.outcome}${took}`);
   lines.push(`  ${r.reason}`);
-  lines.push(`  started ${rfc3339(r.startedAt)}, ${r.completedAt === null ? `ended ${rfc3339(r.endedAt)}` : `completed ${rfc3339(r.completedAt)}`}`);
+  lines.push(
+    `  started ${rfc3339(r.startedAt)}, ${r.completedAt === null ? `ended ${rfc3339(r.endedAt)}` : `completed ${rfc3339(r.completedAt)}`}`,
+  );
   lines.push('');
 
   const header = ['STAGE', 'CLUSTERS', 'PHASE', 'DEPLOY STARTED', 'DEPLOYED', 'PROMOTED'];
-  const rows = r.stages.map((s) => [s.name, String(s.clusters.length), s.phase, offset(r, s.deployStartedAt), offset(r, s.deployedAt), offset(r, s.promotedAt)]);
+  const rows = r.stages.map((s) => [
+    s.name,
+    String(s.clusters.length),
+    s.phase,
+    offset(r, s.deployStartedAt),
+    offset(r, s.deployedAt),
+    offset(r, s.promotedAt),
+  ]);
   lines.push(...table([header, ...rows]));
   for (const s of r.stages) if (s.failureMessage) lines.push(`  ${s.name}: ${s.failureMessage}`);
   return `${lines.join('\n')}\n`;
@@ -128,7 +151,13 @@ export function eventText(f: FoldedEvent): string {
 }
 
 function sameGroup(a: SimulationEvent, b: SimulationEvent): boolean {
-  return a.cluster !== null && a.at === b.at && a.type === b.type && a.stage === b.stage && stripCluster(a) === stripCluster(b);
+  return (
+    a.cluster !== null &&
+    a.at === b.at &&
+    a.type === b.type &&
+    a.stage === b.stage &&
+    stripCluster(a) === stripCluster(b)
+  );
 }
 
 function stripCluster(e: SimulationEvent): string {
@@ -138,6 +167,11 @@ function stripCluster(e: SimulationEvent): string {
 /** Left-aligned columns; the last column is not padded. */
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -95,7 +95,11 @@ export class ServedSimulation {
 
 export async function startServedSimulation(options: ServeOptions): Promise<ServedSimulation> {
   const sim = new StoreSimulation(options);
-  const clock = new ScaledClock({ start: options.start, speed: options.speed ?? DEFAULT_SPEED, ...(options.realNow ? { realNow: options.realNow } : {}) });
+  const clock = new ScaledClock({
+    start: options.start,
+    speed: options.speed ?? DEFAULT_SPEED,
+    ...(options.realNow ? { realNow: options.realNow } : {}),
+  });
   let api: ApiServer;
   try {
     api = await startApiServer({
@@ -111,7 +115,13 @@ export async function startServedSimulation(options: ServeOptions): Promise<Serv
     sim.close();
     throw err;
   }
-  const runner = new Runner(sim, clock, options.timers ?? realTimers, options.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS, options.onError ?? rethrowLater);
+  const runner = new Runner(
+    sim,
+    clock,
+    options.timers ?? realTimers,
+    options.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS,
+    options.onError ?? rethrowLater,
+  );
   return new ServedSimulation(sim, api, clock, runner);
 }
 

@@ -131,7 +131,11 @@ export class PromotionController {
     if (!(promotion.metadata.finalizers ?? []).includes(PROMOTION_FINALIZER)) {
       // Sveltos adds its finalizer before anything else; the write brings the promotion back here.
       const finalizers = [...(promotion.metadata.finalizers ?? []), PROMOTION_FINALIZER];
-      if (this.#write(promotion, now, () => this.#store.update(PROMOTIONS, { ...promotion, metadata: { ...promotion.metadata, finalizers } }))) {
+      if (
+        this.#write(promotion, now, () =>
+          this.#store.update(PROMOTIONS, { ...promotion, metadata: { ...promotion.metadata, finalizers } }),
+        )
+      ) {
         this.#emit(now, name, 'FinalizerAdded', null, `finalizer ${PROMOTION_FINALIZER} added`);
       }
       return;
@@ -170,8 +174,15 @@ export class PromotionController {
       return;
     }
     const finalizers = (promotion.metadata.finalizers ?? []).filter((f) => f !== PROMOTION_FINALIZER);
-    const kept = r.apply.length > 0 ? `kept ${r.apply.map((p) => p.metadata.name).join(', ')}` : `deleted ${r.delete.length} profile(s)`;
-    if (this.#write(promotion, now, () => this.#store.update(PROMOTIONS, { ...promotion, metadata: { ...promotion.metadata, finalizers } }))) {
+    const kept =
+      r.apply.length > 0
+        ? `kept ${r.apply.map((p) => p.metadata.name).join(', ')}`
+        : `deleted ${r.delete.length} profile(s)`;
+    if (
+      this.#write(promotion, now, () =>
+        this.#store.update(PROMOTIONS, { ...promotion, metadata: { ...promotion.metadata, finalizers } }),
+      )
+    ) {
       this.#emit(now, name, 'Finalized', null, `${kept}; finalizer ${PROMOTION_FINALIZER} removed`);
     }
   }
@@ -204,7 +215,8 @@ export class PromotionController {
     if (plural === PROMOTIONS) {
       this.#due.add(e.object.metadata.name);
     } else if (plural === 'clusterprofiles') {
-      const owner = e.object.metadata.labels?.[LABEL_PROMOTION_NAME] ?? e.previous?.metadata.labels?.[LABEL_PROMOTION_NAME];
+      const owner =
+        e.object.metadata.labels?.[LABEL_PROMOTION_NAME] ?? e.previous?.metadata.labels?.[LABEL_PROMOTION_NAME];
       if (owner === undefined) return;
       this.#owners.set(e.object.metadata.name, owner);
       this.#due.add(owner);

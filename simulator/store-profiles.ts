@@ -30,7 +30,8 @@ export class StoreProfileSink implements ProfileSink {
     };
     if (metadata.ownerReferences.length === 0) delete (metadata as { ownerReferences?: unknown }).ownerReferences;
     const next = { ...existing, metadata, spec: profile.spec };
-    if (isDeepStrictEqual(next.spec, existing.spec) && isDeepStrictEqual(next.metadata, existing.metadata)) return false;
+    if (isDeepStrictEqual(next.spec, existing.spec) && isDeepStrictEqual(next.metadata, existing.metadata))
+      return false;
     // existing.metadata.resourceVersion goes with it: a concurrent edit is a 409, never overwritten.
     this.store.update(PROFILES, next);
     return true;

@@ -46,11 +46,21 @@ export class StoreSimulation {
 
   constructor(options: StoreSimulationOptions) {
     this.#now = options.start;
-    this.store = new ObjectStore({ now: () => new Date(this.#now), ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}) });
-    this.fleet = new Fleet(options.fleet, { start: options.start, seed: options.seed ?? 1, ...(options.health ? { health: options.health } : {}) });
+    this.store = new ObjectStore({
+      now: () => new Date(this.#now),
+      ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
+    });
+    this.fleet = new Fleet(options.fleet, {
+      start: options.start,
+      seed: options.seed ?? 1,
+      ...(options.health ? { health: options.health } : {}),
+    });
     seedClusters(this.store, options.fleet.clusters);
     this.#mirror = new SummaryMirror(this.store, this.fleet);
-    this.controller = options.controller === false ? null : new PromotionController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
+    this.controller =
+      options.controller === false
+        ? null
+        : new PromotionController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
     this.#stopFollowing = followProfiles(this.store, this.fleet, (name) => this.#mirror.profileChanged(name));
     for (const p of options.promotions) this.store.create('clusterpromotions', asNewObject(p));
     this.store.onChange(() => {
@@ -123,7 +133,9 @@ export class StoreSimulation {
       this.#mirror.flush();
       if (this.controller === null || !this.controller.hasDue(this.#now)) return;
       if (pass >= SETTLE_LIMIT) {
-        throw new Error(`the simulation did not settle at ${new Date(this.#now).toISOString()}: the controller keeps writing`);
+        throw new Error(
+          `the simulation did not settle at ${new Date(this.#now).toISOString()}: the controller keeps writing`,
+        );
       }
       this.controller.reconcileDue(this.#now);
     }

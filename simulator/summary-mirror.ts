@@ -29,7 +29,8 @@ export class SummaryMirror {
     private readonly fleet: Fleet,
   ) {
     this.#unsubscribe = fleet.onEvent((e) => {
-      if (e.profile !== null && e.cluster !== null) this.#pairs.set(`${e.profile}\u0000${e.cluster}`, { profile: e.profile, cluster: e.cluster });
+      if (e.profile !== null && e.cluster !== null)
+        this.#pairs.set(`${e.profile}\u0000${e.cluster}`, { profile: e.profile, cluster: e.cluster });
     });
   }
 
@@ -60,7 +61,9 @@ export class SummaryMirror {
       live.add(keyOf(s));
       this.#sync(s);
     }
-    const stored = this.store.list<ClusterSummary>(SUMMARIES, { labelSelector: `${LABEL_SUMMARY_PROFILE}=${profile}` }).items;
+    const stored = this.store.list<ClusterSummary>(SUMMARIES, {
+      labelSelector: `${LABEL_SUMMARY_PROFILE}=${profile}`,
+    }).items;
     for (const s of stored) {
       const key = keyOf(s);
       if (live.has(key)) continue;
@@ -76,7 +79,10 @@ export class SummaryMirror {
     let stored = this.store.find<ClusterSummary>(SUMMARIES, name, namespace);
     let written = this.#written.get(key);
     if (stored === undefined) {
-      const profile = this.store.find<ClusterProfile>('clusterprofiles', s.metadata.labels?.[LABEL_SUMMARY_PROFILE] ?? '');
+      const profile = this.store.find<ClusterProfile>(
+        'clusterprofiles',
+        s.metadata.labels?.[LABEL_SUMMARY_PROFILE] ?? '',
+      );
       // Its profile is already gone from the store: the summary is about to go too.
       if (profile === undefined) return;
       stored = this.store.create<ClusterSummary>(SUMMARIES, {
@@ -103,5 +109,12 @@ function keyOf(s: KubeObject): string {
 }
 
 function ownerReference(profile: ClusterProfile) {
-  return { apiVersion: profile.apiVersion, kind: profile.kind, name: profile.metadata.name, uid: profile.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: profile.apiVersion,
+    kind: profile.kind,
+    name: profile.metadata.name,
+    uid: profile.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }

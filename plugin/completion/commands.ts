@@ -48,9 +48,14 @@ function optionsOf(y: Argv): YargsOptions {
 
 function flagsOf(y: Argv, exclude: ReadonlySet<string>): FlagInfo[] {
   const o = optionsOf(y);
-  const descriptions = (y as unknown as {
-    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
-  }).getInternalMethods().getUsageInstance().getDescriptions();
+  const descriptions = (
+    y as unknown as {
+      getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+    }
+  )
+    .getInternalMethods()
+    .getUsageInstance()
+    .getDescriptions();
   const noValue = new Set([...o.boolean, ...(o.count ?? [])]);
   // yargs records aliases in whichever direction they were declared (alias('h', 'help') files
   // 'help' under 'h'), and lists an option once per name: group the names, keep the first seen.
@@ -93,7 +98,10 @@ function positionalsOf(command: string): { names: string[]; variadic: boolean } 
 
 /** The flags every command has (cli.ts's global options and help). */
 export function globalFlags(): FlagInfo[] {
-  const y = yargs([]).option('color', { type: 'boolean', describe: 'Color the output (--no-color turns it off)' }).help().alias('h', 'help');
+  const y = yargs([])
+    .option('color', { type: 'boolean', describe: 'Color the output (--no-color turns it off)' })
+    .help()
+    .alias('h', 'help');
   return flagsOf(y, new Set());
 }
 

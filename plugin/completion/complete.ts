@@ -90,11 +90,7 @@ function parse(words: string[], commands: CommandInfo[], globals: FlagInfo[]): P
   return parsed;
 }
 
-async function valuesFor(
-  name: string,
-  parsed: Parsed,
-  source: PromotionSource,
-): Promise<Completion | undefined> {
+async function valuesFor(name: string, parsed: Parsed, source: PromotionSource): Promise<Completion | undefined> {
   const connection = clusterFlagsOf(Object.fromEntries(parsed.values));
   if (PROMOTION.test(name)) {
     const promotions = await source(connection);
@@ -103,7 +99,9 @@ async function valuesFor(
   if (STAGE.test(name)) {
     const promotionName = parsed.values.get('promotion') ?? parsed.positionals[0];
     const promotions = await source(connection);
-    const stages = promotions.filter((p) => promotionName === undefined || p.name === promotionName).flatMap((p) => p.stages);
+    const stages = promotions
+      .filter((p) => promotionName === undefined || p.name === promotionName)
+      .flatMap((p) => p.stages);
     return { candidates: [...new Set(stages)].map((value) => ({ value })), directive: Directive.NoFileComp };
   }
   if (PATH.test(name)) return { candidates: [], directive: Directive.Default };
@@ -135,7 +133,10 @@ export async function complete(
     const result = await flagValues(flag, parsed, source);
     const prefix = current.slice(0, eq + 1);
     return {
-      candidates: byPrefix(result.candidates.map((c) => ({ ...c, value: prefix + c.value })), current),
+      candidates: byPrefix(
+        result.candidates.map((c) => ({ ...c, value: prefix + c.value })),
+        current,
+      ),
       directive: result.directive,
     };
   }
@@ -143,10 +144,14 @@ export async function complete(
     const result = await flagValues(parsed.pendingFlag, parsed, source);
     return { candidates: byPrefix(result.candidates, current), directive: result.directive };
   }
-  if (current.startsWith('-')) return { candidates: byPrefix(flagCandidates(flags), current), directive: Directive.NoFileComp };
+  if (current.startsWith('-'))
+    return { candidates: byPrefix(flagCandidates(flags), current), directive: Directive.NoFileComp };
   if (!parsed.command) {
     return {
-      candidates: byPrefix(commands.map((c) => ({ value: c.name, description: c.description })), current),
+      candidates: byPrefix(
+        commands.map((c) => ({ value: c.name, description: c.description })),
+        current,
+      ),
       directive: Directive.NoFileComp,
     };
   }
@@ -155,13 +160,21 @@ export async function complete(
   const name = positionals[index] ?? (variadic ? positionals.at(-1) : undefined);
   if (name === undefined) return none;
   const choices = parsed.command.positionalChoices[name];
-  if (choices) return { candidates: byPrefix(choices.map((value) => ({ value })), current), directive: Directive.NoFileComp };
+  if (choices)
+    return {
+      candidates: byPrefix(
+        choices.map((value) => ({ value })),
+        current,
+      ),
+      directive: Directive.NoFileComp,
+    };
   const result = await valuesFor(name, parsed, source);
   return result ? { candidates: byPrefix(result.candidates, current), directive: result.directive } : none;
 }
 
 async function flagValues(flag: FlagInfo, parsed: Parsed, source: PromotionSource): Promise<Completion> {
-  if (flag.choices.length > 0) return { candidates: flag.choices.map((value) => ({ value })), directive: Directive.NoFileComp };
+  if (flag.choices.length > 0)
+    return { candidates: flag.choices.map((value) => ({ value })), directive: Directive.NoFileComp };
   if (flag.isPath) return { candidates: [], directive: Directive.Default };
   return (await valuesFor(flag.name, parsed, source)) ?? { candidates: [], directive: Directive.NoFileComp };
 }

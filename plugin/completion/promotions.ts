@@ -7,7 +7,10 @@ import type { PromotionInfo, PromotionSource } from './complete.ts';
 
 export const COMPLETION_TIMEOUT_MS = 1500;
 
-export function livePromotions(env: Readonly<Record<string, string | undefined>>, timeoutMs = COMPLETION_TIMEOUT_MS): PromotionSource {
+export function livePromotions(
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = COMPLETION_TIMEOUT_MS,
+): PromotionSource {
   // By connection: the promotion and the stage names of one command line come from one listing.
   const cache = new Map<string, Promise<PromotionInfo[]>>();
   return (flags) => {
@@ -24,12 +27,13 @@ async function listPromotions(
 ): Promise<PromotionInfo[]> {
   try {
     // Loaded only here: the client library is the slowest module to load.
-    const [{ resolveConnection, defaultEnvironment }, { KubeClient }, { listObjects }, { CLUSTER_PROMOTIONS }] = await Promise.all([
-      import('../../src/kube/kubeconfig.ts'),
-      import('../../src/kube/client.ts'),
-      import('../../src/kube/objects.ts'),
-      import('../../src/kube/resources.ts'),
-    ]);
+    const [{ resolveConnection, defaultEnvironment }, { KubeClient }, { listObjects }, { CLUSTER_PROMOTIONS }] =
+      await Promise.all([
+        import('../../src/kube/kubeconfig.ts'),
+        import('../../src/kube/client.ts'),
+        import('../../src/kube/objects.ts'),
+        import('../../src/kube/resources.ts'),
+      ]);
     const connection = resolveConnection(flags, { ...defaultEnvironment(), env: { ...env } });
     const client = new KubeClient(connection);
     const list = await listObjects<ClusterPromotion>(client, CLUSTER_PROMOTIONS, {

@@ -83,9 +83,13 @@ Register-ArgumentCompleter -Native -CommandName kubectl-promotion -ScriptBlock {
 
 export function completionScript(shell: Shell): string {
   switch (shell) {
-    case 'bash': return BASH;
-    case 'zsh': return ZSH;
-    case 'fish': return FISH;
-    case 'powershell': return POWERSHELL;
+    case 'bash':
+      return BASH;
+    case 'zsh':
+      return ZSH;
+    case 'fish':
+      return FISH;
+    case 'powershell':
+      return POWERSHELL;
   }
 }

@@ -10,8 +10,18 @@ export function packTarGz(dir: string, files: string[], output: string, mtime: n
   const tar = execFileSync(
     'tar',
     [
-      '--create', '--format=ustar', '--sort=name', '--owner=0', '--group=0', '--numeric-owner',
-      `--mtime=@${mtime}`, '--directory', dir, '--file', '-', ...[...files].sort(),
+      '--create',
+      '--format=ustar',
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      `--mtime=@${mtime}`,
+      '--directory',
+      dir,
+      '--file',
+      '-',
+      ...[...files].sort(),
     ],
     { maxBuffer: 1 << 30 },
   );

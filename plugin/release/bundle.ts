@@ -48,7 +48,9 @@ const yargsLocales: Plugin = {
     b.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes(YARGS_LOCALES_FROM)) {
-        throw new Error(`${args.path}: no longer reads its locales as the release build expects; update plugin/release/bundle.ts`);
+        throw new Error(
+          `${args.path}: no longer reads its locales as the release build expects; update plugin/release/bundle.ts`,
+        );
       }
       return { contents: source.replace(YARGS_LOCALES_FROM, "resolve(import.meta.dirname, 'locales')"), loader: 'js' };
     });
@@ -141,6 +143,8 @@ async function buildLauncher(options: BundleOptions, help: string): Promise<void
   // The launcher is worth having only while it stays one small module of our own code.
   const dependencies = Object.keys(result.metafile.inputs).filter((i) => i.includes('node_modules/'));
   if (dependencies.length > 0) {
-    throw new Error(`the launcher now bundles ${dependencies.join(', ')}; keep plugin/fast-path.ts free of dependencies`);
+    throw new Error(
+      `the launcher now bundles ${dependencies.join(', ')}; keep plugin/fast-path.ts free of dependencies`,
+    );
   }
 }

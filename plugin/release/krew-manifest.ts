@@ -69,7 +69,10 @@ export const KREW_OS_ARCH: readonly OsArch[] = [
 // krew's IsSafePluginName: the name becomes a directory and a file name on every OS.
 const SAFE_NAME = /^[\w-]+$/;
 const WINDOWS_RESERVED = new Set([
-  'CON', 'PRN', 'AUX', 'NUL',
+  'CON',
+  'PRN',
+  'AUX',
+  'NUL',
   ...Array.from({ length: 9 }, (_, i) => `COM${i + 1}`),
   ...Array.from({ length: 9 }, (_, i) => `LPT${i + 1}`),
 ]);
@@ -79,7 +82,14 @@ const SEMVER_V =
   /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 /** validate-krew-manifest looks for one of these among the installed files. */
 export const LICENSE_FILE_NAMES = new Set([
-  'license', 'license.txt', 'license.md', 'licenses', 'licenses.txt', 'licenses.md', 'copying', 'copying.txt',
+  'license',
+  'license.txt',
+  'license.md',
+  'licenses',
+  'licenses.txt',
+  'licenses.md',
+  'copying',
+  'copying.txt',
 ]);
 
 export const SHORT_DESCRIPTION_MAX = 50;
@@ -99,11 +109,20 @@ export function selectorMatches(selector: KrewSelector, target: OsArch): boolean
     const value = labels[req.key];
     const values = req.values ?? [];
     switch (req.operator) {
-      case 'In': if (value === undefined || !values.includes(value)) return false; break;
-      case 'NotIn': if (value !== undefined && values.includes(value)) return false; break;
-      case 'Exists': if (value === undefined) return false; break;
-      case 'DoesNotExist': if (value !== undefined) return false; break;
-      default: return false;
+      case 'In':
+        if (value === undefined || !values.includes(value)) return false;
+        break;
+      case 'NotIn':
+        if (value !== undefined && values.includes(value)) return false;
+        break;
+      case 'Exists':
+        if (value === undefined) return false;
+        break;
+      case 'DoesNotExist':
+        if (value !== undefined) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -147,13 +166,16 @@ function validateSelector(sel: unknown, at: string, problems: string[]): void {
         }
         keys.push(e['key']);
         if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(String(e['operator']))) {
-          problems.push(`${at}.selector.matchExpressions[${i}].operator: ${String(e['operator'])} is not a selector operator`);
+          problems.push(
+            `${at}.selector.matchExpressions[${i}].operator: ${String(e['operator'])} is not a selector operator`,
+          );
         }
       });
     }
   }
   for (const k of keys) {
-    if (k !== 'os' && k !== 'arch') problems.push(`${at}.selector: key "${k}" is not supported; krew selects on os and arch only`);
+    if (k !== 'os' && k !== 'arch')
+      problems.push(`${at}.selector: key "${k}" is not supported; krew selects on os and arch only`);
   }
 }
 
@@ -176,7 +198,8 @@ function validatePlatform(p: unknown, at: string, problems: string[]): void {
       problems.push(`${at}.files: has to be unspecified or non-empty`);
     } else {
       files.forEach((f, i) => {
-        if (!isRecord(f) || typeof f['from'] !== 'string' || f['from'] === '') problems.push(`${at}.files[${i}].from: has to be set`);
+        if (!isRecord(f) || typeof f['from'] !== 'string' || f['from'] === '')
+          problems.push(`${at}.files[${i}].from: has to be set`);
         else if (typeof f['to'] !== 'string' || f['to'] === '') problems.push(`${at}.files[${i}].to: has to be set`);
       });
     }
@@ -191,7 +214,9 @@ function validateTexts(spec: Record<string, unknown>, problems: string[]): void 
   } else {
     if (short.trim().includes('\n')) problems.push('spec.shortDescription: must be one line');
     if (short.trim().length > SHORT_DESCRIPTION_MAX) {
-      problems.push(`spec.shortDescription: ${short.trim().length} characters; the index allows ${SHORT_DESCRIPTION_MAX}`);
+      problems.push(
+        `spec.shortDescription: ${short.trim().length} characters; the index allows ${SHORT_DESCRIPTION_MAX}`,
+      );
     }
   }
   const description = spec['description'];
@@ -204,7 +229,9 @@ function validateTexts(spec: Record<string, unknown>, problems: string[]): void 
       }
       // The index asks for what the plugin does, with usage left to the plugin's own help.
       if (/^\s*(\$\s|kubectl\s)/.test(line)) {
-        problems.push(`spec.description line ${i + 1}: looks like a usage example; the index wants none in the description`);
+        problems.push(
+          `spec.description line ${i + 1}: looks like a usage example; the index wants none in the description`,
+        );
       }
     });
   }
@@ -233,19 +260,21 @@ export function validateManifest(doc: unknown, name: string): string[] {
   }
   const metadata = doc['metadata'];
   const actualName = isRecord(metadata) ? metadata['name'] : undefined;
-  if (actualName !== name) problems.push(`metadata.name: plugin should be named "${name}", not "${String(actualName)}"`);
+  if (actualName !== name)
+    problems.push(`metadata.name: plugin should be named "${name}", not "${String(actualName)}"`);
   const spec = doc['spec'];
   if (!isRecord(spec)) return [...problems, 'spec: is required'];
   const version = spec['version'];
   if (typeof version !== 'string' || version === '') problems.push('spec.version: should have a version');
-  else if (!SEMVER_V.test(version)) problems.push(`spec.version: ${version} is not a semantic version with a leading v (like v1.2.3)`);
+  else if (!SEMVER_V.test(version))
+    problems.push(`spec.version: ${version} is not a semantic version with a leading v (like v1.2.3)`);
   validateTexts(spec, problems);
   const platforms = spec['platforms'];
   if (!Array.isArray(platforms) || platforms.length === 0) {
     problems.push('spec.platforms: should have a platform');
     return problems;
   }
-  platforms.forEach((p, i) => validatePlatform(p, `spec.platforms[${i}]`, problems));
+  for (const [i, p] of platforms.entries()) validatePlatform(p, `spec.platforms[${i}]`, problems);
   if (problems.length > 0) return problems;
   const typed = platforms as KrewPlatform[];
   typed.forEach((p, i) => {

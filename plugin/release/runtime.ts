@@ -23,7 +23,7 @@ export function which(cmd: string): string | undefined {
 
 // The registry's binaries keep their debug symbols (about a quarter of the file). llvm-strip
 // handles every architecture; GNU strip only the build machine's own.
-function stripTool(target: ReleaseTarget, host: boolean): string | undefined {
+function stripTool(_target: ReleaseTarget, host: boolean): string | undefined {
   return which('llvm-strip') ?? (host ? which('strip') : undefined);
 }
 
@@ -44,7 +44,10 @@ export function fetchRuntime(target: ReleaseTarget, cacheDir: string, host: bool
         'npm',
         ['pack', `${target.runtimePackage}@${version}`, '--pack-destination', work, '--silent'],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      ).trim().split('\n').pop();
+      )
+        .trim()
+        .split('\n')
+        .pop();
       if (!tarball) throw new Error(`npm pack ${target.runtimePackage}@${version} gave no tarball`);
       execFileSync('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/node']);
       const tool = stripTool(target, host);

@@ -41,7 +41,9 @@ export function groupList(): object {
 
 export function groupDocument(group: string): object | undefined {
   const found = apiGroups().find((g) => g.name === group);
-  return found === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found.name, found.versions) };
+  return found === undefined
+    ? undefined
+    : { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found.name, found.versions) };
 }
 
 export function resourceList(group: string, version: string): object | undefined {
@@ -59,7 +61,13 @@ export function resourceList(group: string, version: string): object | undefined
       ...(def.categories.length > 0 ? { categories: def.categories } : {}),
     });
     if (def.statusSubresource) {
-      resources.push({ name: `${def.plural}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: STATUS_VERBS });
+      resources.push({
+        name: `${def.plural}/status`,
+        singularName: '',
+        namespaced: def.namespaced,
+        kind: def.kind,
+        verbs: STATUS_VERBS,
+      });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources };

@@ -85,8 +85,17 @@ export function alreadyExists(def: ResourceDef, name: string): ApiError {
   return new ApiError(409, 'AlreadyExists', `${qualifiedName(def)} "${name}" already exists`, detailsOf(def, name));
 }
 
-export function conflict(def: ResourceDef, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
-  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(def)} "${name}": ${why}`, detailsOf(def, name));
+export function conflict(
+  def: ResourceDef,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): ApiError {
+  return new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedName(def)} "${name}": ${why}`,
+    detailsOf(def, name),
+  );
 }
 
 /** Go's %v of a value in a field error: quoted strings, plain numbers, JSON for the rest. */
@@ -169,7 +178,11 @@ export function methodNotAllowed(): ApiError {
 }
 
 export function notAcceptable(): ApiError {
-  return new ApiError(406, 'NotAcceptable', 'the server was unable to respond with a content type that the client supports');
+  return new ApiError(
+    406,
+    'NotAcceptable',
+    'the server was unable to respond with a content type that the client supports',
+  );
 }
 
 export function pathNotFound(): ApiError {

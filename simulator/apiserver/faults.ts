@@ -38,7 +38,12 @@ export class Faults {
   private expiries = 0;
   private dropped = 0;
   private restarts = 0;
-  private down: { until: number; timer: NodeJS.Timeout | undefined; reopened: Promise<void>; resolve: () => void } | null = null;
+  private down: {
+    until: number;
+    timer: NodeJS.Timeout | undefined;
+    reopened: Promise<void>;
+    resolve: () => void;
+  } | null = null;
   private disposed = false;
   private transition: Promise<void> = Promise.resolve();
 
@@ -53,7 +58,8 @@ export class Faults {
 
   /** The next `count` watch requests get 410 Expired, whatever resourceVersion they ask for. */
   expireNextWatches(count = 1): void {
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`expire-next-watch count must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`expire-next-watch count must be a positive integer, got ${count}`);
     this.expiries += count;
   }
 
@@ -134,7 +140,8 @@ export class Faults {
   /** `POST /admin/faults/<action>` and `GET /admin/faults`. */
   handleAdmin(method: string, action: string | undefined, query: URLSearchParams): AdminResponse {
     if (action === undefined) {
-      if (method !== 'GET') return { code: 405, body: { error: 'use GET /admin/faults or POST /admin/faults/<action>' } };
+      if (method !== 'GET')
+        return { code: 405, body: { error: 'use GET /admin/faults or POST /admin/faults/<action>' } };
       return { code: 200, body: { status: this.status(), actions: FAULT_ACTIONS } };
     }
     if (method !== 'POST') return { code: 405, body: { error: `use POST /admin/faults/${action}` } };
@@ -149,7 +156,11 @@ export class Faults {
       case 'refuse-connections': {
         const seconds = Number(query.get('seconds') ?? 'NaN');
         if (!(seconds >= 0)) return { code: 400, body: { error: 'refuse-connections needs ?seconds=N (N >= 0)' } };
-        return { code: 202, body: { refusingForSeconds: seconds }, after: async () => void (await this.refuseConnections(seconds)) };
+        return {
+          code: 202,
+          body: { refusingForSeconds: seconds },
+          after: async () => void (await this.refuseConnections(seconds)),
+        };
       }
       case 'restart':
         return { code: 202, body: { restarting: true }, after: () => this.restart() };
@@ -162,13 +173,16 @@ export class Faults {
     const down = this.down!;
     clearTimeout(down.timer);
     down.until = until;
-    down.timer = setTimeout(() => {
-      if (this.down !== down) return;
-      this.down = null;
-      void this.serialize(async () => {
-        if (!this.disposed) await this.target.startListening();
-      }).finally(down.resolve);
-    }, Math.max(0, until - Date.now()));
+    down.timer = setTimeout(
+      () => {
+        if (this.down !== down) return;
+        this.down = null;
+        void this.serialize(async () => {
+          if (!this.disposed) await this.target.startListening();
+        }).finally(down.resolve);
+      },
+      Math.max(0, until - Date.now()),
+    );
   }
 
   /** Listener transitions run one after another, never interleaved. */

@@ -30,7 +30,9 @@ export function kubeconfigYaml(input: KubeconfigInput): string {
       },
     ],
     users: [{ name, user: { token: input.token } }],
-    contexts: [{ name, context: { cluster: name, user: name, ...(input.namespace ? { namespace: input.namespace } : {}) } }],
+    contexts: [
+      { name, context: { cluster: name, user: name, ...(input.namespace ? { namespace: input.namespace } : {}) } },
+    ],
     'current-context': name,
   });
 }

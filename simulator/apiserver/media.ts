@@ -48,7 +48,11 @@ export function negotiate(header: string | undefined, special: 'table' | 'discov
     if (special === 'discovery' && as === 'APIGroupDiscoveryList' && range.params.g === 'apidiscovery.k8s.io') {
       const v = range.params.v;
       if (v === 'v2' || v === 'v2beta1') {
-        return { kind: 'discovery', version: v, contentType: `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList` };
+        return {
+          kind: 'discovery',
+          version: v,
+          contentType: `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`,
+        };
       }
     }
   }

@@ -6,7 +6,12 @@ import { SERVER_VERSION } from './discovery.ts';
 
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
-const DOCUMENT = { swagger: '2.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths: {}, definitions: {} };
+const DOCUMENT = {
+  swagger: '2.0',
+  info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion },
+  paths: {},
+  definitions: {},
+};
 
 export function openApiV2Json(): string {
   return JSON.stringify(DOCUMENT);

@@ -114,7 +114,9 @@ function validateClusterPromotion(obj: KubeObject): FieldError[] {
   const stages = field(spec, 'stages');
   if (stages === undefined || stages === null) return [{ type: 'Required', field: 'spec.stages' }];
   if (!Array.isArray(stages)) {
-    return [{ type: 'Invalid', field: 'spec.stages', value: stages, detail: 'spec.stages in body must be of type array' }];
+    return [
+      { type: 'Invalid', field: 'spec.stages', value: stages, detail: 'spec.stages in body must be of type array' },
+    ];
   }
   if (stages.length === 0) {
     errors.push({
@@ -184,7 +186,12 @@ function validateClusterPromotionStatus(obj: KubeObject): FieldError[] {
   for (const hash of ['profileSpecHash', 'stagesHash']) {
     const value = field(obj, 'status', hash);
     if (value !== undefined && (typeof value !== 'string' || !BASE64.test(value))) {
-      errors.push({ type: 'Invalid', field: `status.${hash}`, value, detail: `status.${hash} in body must be of type byte: ${JSON.stringify(value)}` });
+      errors.push({
+        type: 'Invalid',
+        field: `status.${hash}`,
+        value,
+        detail: `status.${hash} in body must be of type byte: ${JSON.stringify(value)}`,
+      });
     }
   }
   return errors;
@@ -438,7 +445,8 @@ export function findResource(group: string, version: string, plural: string): Re
 export function resourceNamed(name: string): ResourceDef {
   const lower = name.toLowerCase();
   const def = RESOURCES.find((r) => r.plural === lower || r.singular === lower || r.kind.toLowerCase() === lower);
-  if (def === undefined) throw new Error(`unknown resource ${name}: expected one of ${RESOURCES.map((r) => r.plural).join(', ')}`);
+  if (def === undefined)
+    throw new Error(`unknown resource ${name}: expected one of ${RESOURCES.map((r) => r.plural).join(', ')}`);
   return def;
 }
 

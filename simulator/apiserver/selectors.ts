@@ -46,7 +46,8 @@ export function labelMatcher(requirements: LabelRequirement[]): Selector {
   return (obj) => requirements.every((r) => matchRequirement(r, obj.metadata.labels));
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 function parseError(selector: string, why: string): Error {
@@ -85,13 +86,14 @@ function splitTopLevel(selector: string): string[] {
 export function parseLabelSelector(selector: string): LabelRequirement[] {
   if (selector.trim() === '') return [];
   return splitTopLevel(selector).map((part): LabelRequirement => {
-    if (part === '') throw parseError(selector, 'found \'\', expected: identifier');
+    if (part === '') throw parseError(selector, "found '', expected: identifier");
     const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
     if (set) {
       const values = set[3]!.split(',').map((v) => checkValue(selector, v.trim()));
       return { key: checkKey(selector, set[1]!), operator: set[2] === 'in' ? 'In' : 'NotIn', values };
     }
-    if (part.startsWith('!')) return { key: checkKey(selector, part.slice(1).trim()), operator: 'DoesNotExist', values: [] };
+    if (part.startsWith('!'))
+      return { key: checkKey(selector, part.slice(1).trim()), operator: 'DoesNotExist', values: [] };
     const op = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(part);
     if (op) {
       const key = checkKey(selector, op[1]!);
@@ -101,7 +103,8 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
           return { key, operator: 'NotEquals', values: [checkValue(selector, value)] };
         case '>':
         case '<':
-          if (!/^-?\d+$/.test(value)) throw parseError(selector, `for 'Gt', 'Lt' operators, the value must be an integer`);
+          if (!/^-?\d+$/.test(value))
+            throw parseError(selector, `for 'Gt', 'Lt' operators, the value must be an integer`);
           return { key, operator: op[2] === '>' ? 'Gt' : 'Lt', values: [value] };
         default:
           return { key, operator: 'Equals', values: [checkValue(selector, value)] };
@@ -119,7 +122,8 @@ export function requirementsOf(selector: LabelSelector): LabelRequirement[] {
     operator: 'Equals',
     values: [value],
   }));
-  for (const e of selector.matchExpressions ?? []) reqs.push({ key: e.key, operator: e.operator, values: e.values ?? [] });
+  for (const e of selector.matchExpressions ?? [])
+    reqs.push({ key: e.key, operator: e.operator, values: e.values ?? [] });
   return reqs;
 }
 
@@ -151,7 +155,9 @@ export function parseFieldSelector(def: ResourceDef, selector: string): Selector
   for (const r of reqs) {
     if (Object.hasOwn(getters, r.field)) continue;
     if (def.custom) {
-      const known = Object.keys(getters).map((k) => `"${k}"`).join(', ');
+      const known = Object.keys(getters)
+        .map((k) => `"${k}"`)
+        .join(', ');
       throw badRequest(`"${r.field}" is not a known field selector: only ${known}`);
     }
     throw badRequest(`field label not supported: ${r.field}`);

@@ -208,7 +208,10 @@ class ServedApi implements ApiServer {
     try {
       const role = this.authenticate(req);
       const url = new URL(req.url ?? '/', 'https://server');
-      const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      const segments = url.pathname
+        .split('/')
+        .filter((s) => s !== '')
+        .map(decodeURIComponent);
       const method = req.method ?? 'GET';
       if (segments[0] === 'admin' && segments[1] === 'faults') {
         await this.serveAdmin(req, res, role, method, segments[2], url.searchParams);
@@ -241,7 +244,7 @@ class ServedApi implements ApiServer {
   ): Promise<void> {
     if (role !== 'admin') throw forbidden('forbidden: faults need the admin token');
     await readBody(req);
-    let answer;
+    let answer: ReturnType<typeof this.faults.handleAdmin>;
     try {
       answer = this.faults.handleAdmin(method, action, query);
     } catch (err) {
@@ -257,7 +260,12 @@ class ServedApi implements ApiServer {
   }
 
   /** The discovery endpoints; false when the path is not one of them. */
-  private async serveDiscovery(req: IncomingMessage, res: ServerResponse, method: string, segments: string[]): Promise<boolean> {
+  private async serveDiscovery(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    segments: string[],
+  ): Promise<boolean> {
     const path = segments.join('/');
     const body = (doc: object | undefined, special: 'discovery' | 'none', core = false): boolean => {
       if (method !== 'GET') throw methodNotAllowed();
@@ -353,12 +361,23 @@ class ServedApi implements ApiServer {
           const results: KubeObject[] = [];
           for (const obj of targets.items) {
             try {
-              results.push(this.store.delete(def, obj.metadata.name, { ...options, namespace: obj.metadata.namespace, dryRun }));
+              results.push(
+                this.store.delete(def, obj.metadata.name, { ...options, namespace: obj.metadata.namespace, dryRun }),
+              );
             } catch (err) {
               if (!(err instanceof ApiError && err.code === 404)) throw err;
             }
           }
-          return this.send(res, 200, encodeList(apiVersionOf(def), def.listKind, { resourceVersion: String(this.store.resourceVersion) }, results));
+          return this.send(
+            res,
+            200,
+            encodeList(
+              apiVersionOf(def),
+              def.listKind,
+              { resourceVersion: String(this.store.resourceVersion) },
+              results,
+            ),
+          );
         }
         default:
           throw methodNotAllowed();
@@ -371,9 +390,15 @@ class ServedApi implements ApiServer {
       case 'PUT': {
         const input = await readObject(req);
         if (input.metadata?.name !== undefined && input.metadata.name !== name) {
-          throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+          throw badRequest(
+            `the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`,
+          );
         }
-        const updated = this.store.update(def, { ...input, metadata: { ...input.metadata, name } }, { namespace, subresource, dryRun });
+        const updated = this.store.update(
+          def,
+          { ...input, metadata: { ...input.metadata, name } },
+          { namespace, subresource, dryRun },
+        );
         return this.sendObject(req, res, def, 200, updated);
       }
       case 'PATCH': {
@@ -418,7 +443,10 @@ class ServedApi implements ApiServer {
   private denied(r: ResourceRequest, verb: string): ApiError {
     const resource = r.subresource === undefined ? r.def.plural : `${r.def.plural}/${r.subresource}`;
     const scope = r.namespace === undefined ? 'at the cluster scope' : `in the namespace "${r.namespace}"`;
-    const subject = r.name === undefined ? r.def.plural : `${r.def.group === '' ? r.def.plural : `${r.def.plural}.${r.def.group}`} "${r.name}"`;
+    const subject =
+      r.name === undefined
+        ? r.def.plural
+        : `${r.def.group === '' ? r.def.plural : `${r.def.plural}.${r.def.group}`} "${r.name}"`;
     return forbidden(
       `${subject} is forbidden: User "viewer" cannot ${verb} resource "${resource}" in API group "${r.def.group}" ${scope}`,
       { ...(r.name === undefined ? {} : { name: r.name }), group: r.def.group, kind: r.def.plural },
@@ -427,7 +455,8 @@ class ServedApi implements ApiServer {
 
   private dryRun(query: URLSearchParams): boolean {
     const values = query.getAll('dryRun');
-    for (const v of values) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+    for (const v of values)
+      if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
     return values.length > 0;
   }
 
@@ -470,7 +499,8 @@ class ServedApi implements ApiServer {
         version: rendering.version,
         includeObject: this.includeObject(query),
       });
-      return this.send(res, 200, JSON.stringify(table), rendering.contentType);
+      this.send(res, 200, JSON.stringify(table), rendering.contentType);
+      return;
     }
     this.send(res, 200, encodeList(apiVersionOf(r.def), r.def.listKind, meta, result.items));
   }
@@ -500,12 +530,17 @@ class ServedApi implements ApiServer {
     };
     const encode = (event: WatchEvent): Buffer => {
       if (rendering.kind !== 'table') return encodeWatchEvent(event.type, event.object);
-      const table = toTable(def, [event.object], { resourceVersion: String(event.resourceVersion) }, {
-        now: this.store.now(),
-        version: rendering.version,
-        includeObject,
-        noHeaders: !first,
-      });
+      const table = toTable(
+        def,
+        [event.object],
+        { resourceVersion: String(event.resourceVersion) },
+        {
+          now: this.store.now(),
+          version: rendering.version,
+          includeObject,
+          noHeaders: !first,
+        },
+      );
       first = false;
       return Buffer.from(`${JSON.stringify({ type: event.type, object: table })}\n`);
     };
@@ -516,7 +551,11 @@ class ServedApi implements ApiServer {
           object: {
             kind: def.kind,
             apiVersion: apiVersionOf(def),
-            metadata: { resourceVersion: String(this.store.resourceVersion), creationTimestamp: null, ...(annotations ? { annotations } : {}) },
+            metadata: {
+              resourceVersion: String(this.store.resourceVersion),
+              creationTimestamp: null,
+              ...(annotations ? { annotations } : {}),
+            },
           },
         })}\n`,
       );
@@ -541,7 +580,11 @@ class ServedApi implements ApiServer {
       // gets a stream holding one ERROR event (410 Expired, 504 Timeout) rather than an HTTP error.
       if (!(err instanceof ApiError) || (err.code !== 410 && err.code !== 504)) throw err;
       const body = `{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`;
-      res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.writeHead(200, {
+        'Content-Type': JSON_TYPE,
+        'Cache-Control': 'no-cache, private',
+        'Transfer-Encoding': 'chunked',
+      });
       res.end(body);
       return;
     }
@@ -579,12 +622,18 @@ class ServedApi implements ApiServer {
     const rendering = this.rendering(req);
     if (rendering.kind === 'table') {
       const url = new URL(req.url ?? '/', 'https://server');
-      const table = toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, {
-        now: this.store.now(),
-        version: rendering.version,
-        includeObject: this.includeObject(url.searchParams),
-      });
-      return this.send(res, code, JSON.stringify(table), rendering.contentType);
+      const table = toTable(
+        def,
+        [obj],
+        { resourceVersion: obj.metadata.resourceVersion ?? '' },
+        {
+          now: this.store.now(),
+          version: rendering.version,
+          includeObject: this.includeObject(url.searchParams),
+        },
+      );
+      this.send(res, code, JSON.stringify(table), rendering.contentType);
+      return;
     }
     this.send(res, code, encodeObject(obj));
   }
@@ -606,7 +655,11 @@ class ServedApi implements ApiServer {
     const apiError =
       err instanceof ApiError
         ? err
-        : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+        : new ApiError(
+            500,
+            'InternalError',
+            `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+          );
     if (!(err instanceof ApiError)) console.error(err);
     this.send(res, apiError.code, JSON.stringify(apiError.status));
   }
@@ -646,7 +699,10 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
   return parsed as KubeObject;
 }
 
-function deleteOptions(body: Buffer, query: URLSearchParams): {
+function deleteOptions(
+  body: Buffer,
+  query: URLSearchParams,
+): {
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 } {
@@ -658,9 +714,14 @@ function deleteOptions(body: Buffer, query: URLSearchParams): {
       throw badRequest(`the body of the request could not be decoded: ${(err as Error).message}`);
     }
   }
-  const policy = query.get('propagationPolicy') ?? (parsed.propagationPolicy as string | undefined) ?? (parsed.orphanDependents === true ? 'Orphan' : undefined);
+  const policy =
+    query.get('propagationPolicy') ??
+    (parsed.propagationPolicy as string | undefined) ??
+    (parsed.orphanDependents === true ? 'Orphan' : undefined);
   if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
-    throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
   const pre = parsed.preconditions as { uid?: string; resourceVersion?: string } | undefined;
   return { ...(pre ? { preconditions: pre } : {}), ...(policy ? { propagationPolicy: policy } : {}) };
@@ -674,7 +735,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const address = options.address ?? '127.0.0.1';
   const certificate = options.certificate ?? (await makeServingCertificate(address));
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const api = new ServedApi(options.store, address, certificate, token, options.readOnlyToken, options.bookmarkIntervalMs ?? 60_000, options.log, options.clock);
+  const api = new ServedApi(
+    options.store,
+    address,
+    certificate,
+    token,
+    options.readOnlyToken,
+    options.bookmarkIntervalMs ?? 60_000,
+    options.log,
+    options.clock,
+  );
   await api.listen(options.port ?? 0);
   return api;
 }

@@ -160,7 +160,13 @@ const SUBDOMAIN_MESSAGE =
 const LABEL_MESSAGE =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const NAMESPACES = RESOURCES.find((r) => r.group === '' && r.plural === 'namespaces')!;
-const SYSTEM_META_FIELDS = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
+const SYSTEM_META_FIELDS = [
+  'uid',
+  'creationTimestamp',
+  'generation',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+] as const;
 
 /** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
 export function formatTime(d: Date): string {
@@ -310,11 +316,16 @@ export class ObjectStore {
       }
       snapshotRv = token.rv;
       start = token.start;
-    } else if (options.resourceVersion !== undefined && options.resourceVersion !== '' && options.resourceVersion !== '0') {
+    } else if (
+      options.resourceVersion !== undefined &&
+      options.resourceVersion !== '' &&
+      options.resourceVersion !== '0'
+    ) {
       const requested = parseResourceVersion(options.resourceVersion);
       if (requested > this.rv) throw tooLargeResourceVersion(requested, this.rv);
       if (options.resourceVersionMatch === 'Exact') {
-        if (requested < state.compactedThrough) throw expired(`too old resource version: ${requested} (${state.compactedThrough})`);
+        if (requested < state.compactedThrough)
+          throw expired(`too old resource version: ${requested} (${state.compactedThrough})`);
         snapshotRv = requested;
       }
     }
@@ -358,7 +369,11 @@ export class ObjectStore {
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
       throw badRequest('resourceVersion should not be set on objects to be created');
     }
-    if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
+    if (
+      (meta.name === undefined || meta.name === '') &&
+      typeof meta.generateName === 'string' &&
+      meta.generateName !== ''
+    ) {
       meta.name = `${meta.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
     }
     this.placeInNamespace(def, obj, options.namespace);
@@ -469,7 +484,11 @@ export class ObjectStore {
     if (existing === undefined) throw notFound(def, name);
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== existing.metadata.uid) {
-      throw conflict(def, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`);
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`,
+      );
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== existing.metadata.resourceVersion) {
       throw conflict(
@@ -573,7 +592,11 @@ export class ObjectStore {
     return state;
   }
 
-  private selector(def: ResourceDef, labels: string | LabelRequirement[] | undefined, fields: string | undefined): Selector {
+  private selector(
+    def: ResourceDef,
+    labels: string | LabelRequirement[] | undefined,
+    fields: string | undefined,
+  ): Selector {
     const byLabel = labelMatcher(typeof labels === 'string' ? parseLabelSelector(labels) : (labels ?? []));
     return combine(byLabel, fields === undefined ? matchEverything : parseFieldSelector(def, fields));
   }
@@ -612,9 +635,12 @@ export class ObjectStore {
     if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = apiVersion;
     if (obj.kind === undefined || obj.kind === '') obj.kind = def.kind;
     if (obj.apiVersion !== apiVersion) {
-      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+      throw badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`,
+      );
     }
-    if (obj.kind !== def.kind) throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`);
+    if (obj.kind !== def.kind)
+      throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`);
     if (obj.metadata === null || typeof obj.metadata !== 'object') obj.metadata = { name: '' };
     return obj;
   }
@@ -638,12 +664,16 @@ export class ObjectStore {
 
   private checkName(def: ResourceDef, name: string | undefined): void {
     if (name === undefined || name === '') {
-      throw invalid(def, '', [{ type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' }]);
+      throw invalid(def, '', [
+        { type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' },
+      ]);
     }
     const label = def === NAMESPACES;
     const ok = label ? DNS_LABEL.test(name) && name.length <= 63 : DNS_SUBDOMAIN.test(name) && name.length <= 253;
     if (!ok) {
-      throw invalid(def, name, [{ type: 'Invalid', field: 'metadata.name', value: name, detail: label ? LABEL_MESSAGE : SUBDOMAIN_MESSAGE }]);
+      throw invalid(def, name, [
+        { type: 'Invalid', field: 'metadata.name', value: name, detail: label ? LABEL_MESSAGE : SUBDOMAIN_MESSAGE },
+      ]);
     }
   }
 
@@ -660,12 +690,15 @@ export class ObjectStore {
     }
     if (ns.metadata.deletionTimestamp !== undefined) {
       const message = `unable to create new content in namespace ${namespace} because it is being terminated`;
-      throw forbidden(`${def.group === '' ? def.plural : `${def.plural}.${def.group}`} "${name}" is forbidden: ${message}`, {
-        name,
-        group: def.group,
-        kind: def.plural,
-        causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
-      });
+      throw forbidden(
+        `${def.group === '' ? def.plural : `${def.plural}.${def.group}`} "${name}" is forbidden: ${message}`,
+        {
+          name,
+          group: def.group,
+          kind: def.plural,
+          causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
+        },
+      );
     }
   }
 
@@ -679,7 +712,9 @@ export class ObjectStore {
     const state = this.state(def);
     const name = obj.metadata.name;
     if (name === undefined || name === '') {
-      throw invalid(def, '', [{ type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' }]);
+      throw invalid(def, '', [
+        { type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' },
+      ]);
     }
     const key = keyOf(obj.metadata.namespace, name);
     const existing = state.objects.get(key);
@@ -687,7 +722,11 @@ export class ObjectStore {
     const rv = obj.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== existing.metadata.resourceVersion) throw conflict(def, name);
     if (obj.metadata.uid !== undefined && obj.metadata.uid !== '' && obj.metadata.uid !== existing.metadata.uid) {
-      throw conflict(def, name, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${existing.metadata.uid}`);
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${existing.metadata.uid}`,
+      );
     }
     let next: KubeObject;
     if (options.subresource === 'status') {
@@ -748,7 +787,13 @@ export class ObjectStore {
     state.objects.set(key, next);
     if (previous !== null) this.unindex(state.def, key, previous);
     this.index(state.def, key, next);
-    this.record(state, { type: previous === null ? 'ADDED' : 'MODIFIED', resource: state.def, object: next, previous, resourceVersion: this.rv });
+    this.record(state, {
+      type: previous === null ? 'ADDED' : 'MODIFIED',
+      resource: state.def,
+      object: next,
+      previous,
+      resourceVersion: this.rv,
+    });
     return next;
   }
 
@@ -761,7 +806,13 @@ export class ObjectStore {
     state.sortedKeys = null;
     this.countInNamespace(state.def, existing, -1);
     this.unindex(state.def, key, existing);
-    this.record(state, { type: 'DELETED', resource: state.def, object: final, previous: existing, resourceVersion: this.rv });
+    this.record(state, {
+      type: 'DELETED',
+      resource: state.def,
+      object: final,
+      previous: existing,
+      resourceVersion: this.rv,
+    });
     this.collectDependents(existing.metadata.uid);
     const ns = existing.metadata.namespace;
     if (state.def.namespaced && ns !== undefined) this.finishNamespaceIfEmpty(ns);
@@ -789,7 +840,8 @@ export class ObjectStore {
   private unindex(def: ResourceDef, key: string, obj: KubeObject): void {
     const uid = obj.metadata.uid;
     if (uid !== undefined && this.uids.get(uid)?.key === key) this.uids.delete(uid);
-    for (const owner of obj.metadata.ownerReferences ?? []) this.dependents.get(owner.uid)?.delete(`${def.plural}|${key}`);
+    for (const owner of obj.metadata.ownerReferences ?? [])
+      this.dependents.get(owner.uid)?.delete(`${def.plural}|${key}`);
   }
 
   /** Background garbage collection: a dependent goes once none of its owners exists any more. */

@@ -88,7 +88,13 @@ export function toTable(def: ResourceDef, items: readonly KubeObject[], meta: Li
       : {
           columnDefinitions: [
             NAME_COLUMN,
-            ...columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority })),
+            ...columns.map((c) => ({
+              name: c.name,
+              type: c.type,
+              format: c.format ?? '',
+              description: c.description,
+              priority: c.priority,
+            })),
           ],
         }),
     rows: items.map((obj) => ({

@@ -35,7 +35,9 @@ export function coverageFindings(
     if (matched.length === 0) {
       const notReady = fleet.filter((c) => !c.ready && matchesSelector(c.labels, stage.clusterSelector)).length;
       const why = notReady > 0 ? ` (${clusters(notReady)} it selects ${notReady === 1 ? 'is' : 'are'} not ready)` : '';
-      findings.push(obj.finding('warning', at, `stage "${stage.name}" matches no ready cluster in ${fleetName}${why}`, 'key'));
+      findings.push(
+        obj.finding('warning', at, `stage "${stage.name}" matches no ready cluster in ${fleetName}${why}`, 'key'),
+      );
     }
     const shared = new Map<number, string[]>();
     for (const c of matched) {
@@ -47,14 +49,24 @@ export function coverageFindings(
     for (const [first, keys] of shared) {
       const other = promotion.spec.stages[first]!.name;
       findings.push(
-        obj.finding('warning', at, `stage "${stage.name}" also selects ${clusters(keys.length)} of stage "${other}": ${someKeys(keys)}`, 'key'),
+        obj.finding(
+          'warning',
+          at,
+          `stage "${stage.name}" also selects ${clusters(keys.length)} of stage "${other}": ${someKeys(keys)}`,
+          'key',
+        ),
       );
     }
   });
   const unreached = ready.filter((c) => !claimedBy.has(clusterKey(c))).map(clusterKey);
   if (unreached.length > 0 && promotion.spec.stages.length > 0) {
     findings.push(
-      obj.finding('warning', ['spec', 'stages'], `no stage reaches ${clusters(unreached.length)} of ${fleetName}: ${someKeys(unreached)}`, 'key'),
+      obj.finding(
+        'warning',
+        ['spec', 'stages'],
+        `no stage reaches ${clusters(unreached.length)} of ${fleetName}: ${someKeys(unreached)}`,
+        'key',
+      ),
     );
   }
   return findings;

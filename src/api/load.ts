@@ -7,7 +7,7 @@
 // as strings, as they are in Kubernetes (`delay: 1:30` is a bad duration, not the number 90).
 import { readFile } from 'node:fs/promises';
 import {
-  Document,
+  type Document,
   LineCounter,
   isAlias,
   isMap,
@@ -216,7 +216,8 @@ class YamlObject implements LoadedObject {
   locate(path: FieldPath | string, at: PointAt = 'auto'): Position {
     const { steps } = this.walk(toPath(path));
     const last = steps[steps.length - 1]!;
-    const valueStart = last.node && (isScalar(last.node) ? last.node.value !== null : true) ? startOf(last.node) : undefined;
+    const valueStart =
+      last.node && (isScalar(last.node) ? last.node.value !== null : true) ? startOf(last.node) : undefined;
     const keyStart = last.pair && isPair(last.pair) ? startOf(last.pair.key as YamlNode) : undefined;
     let offset: number | undefined;
     if (at === 'key') offset = keyStart ?? valueStart;
@@ -241,7 +242,9 @@ class YamlObject implements LoadedObject {
     }
     // A quoted or plain scalar: the first line starts after the quote, later lines are re-indented.
     const quote = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
-    return line === 1 ? { line: start.line, column: start.column + quote + column - 1 } : { line: start.line + line - 1, column };
+    return line === 1
+      ? { line: start.line, column: start.column + quote + column - 1 }
+      : { line: start.line + line - 1, column };
   }
 
   finding(severity: Severity, path: FieldPath | string, message: string, at?: PointAt): Finding {
@@ -295,7 +298,9 @@ export function parseYaml(text: string, file: string): LoadResult {
         const node = itemNodes[i] as YamlNode | undefined;
         if (!node) return;
         if (!isPlainObject(item)) {
-          result.findings.push(at(startOf(node) ?? 0, 'expected a Kubernetes object (a mapping with apiVersion and kind)', `items[${i}]`));
+          result.findings.push(
+            at(startOf(node) ?? 0, 'expected a Kubernetes object (a mapping with apiVersion and kind)', `items[${i}]`),
+          );
           return;
         }
         result.objects.push(new YamlObject(file, index, i, item, node, doc, lines, text));

@@ -3,13 +3,16 @@
 // ClusterPromotion stages, like ClusterProfiles, are expected to carry a selector.
 import type { LabelSelector } from './types.ts';
 
-export function matchesSelector(labels: Readonly<Record<string, string>>, selector: LabelSelector | undefined): boolean {
+export function matchesSelector(
+  labels: Readonly<Record<string, string>>,
+  selector: LabelSelector | undefined,
+): boolean {
   if (!selector) return true;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[k] !== v) return false;
   }
   for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+    const has = Object.hasOwn(labels, req.key);
     const values = req.values ?? [];
     switch (req.operator) {
       case 'In':
@@ -33,5 +36,8 @@ export function matchesSelector(labels: Readonly<Record<string, string>>, select
 
 /** Whether a selector says nothing at all (it would match every cluster). */
 export function isEmptySelector(selector: LabelSelector | undefined): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+  return (
+    !selector ||
+    (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
+  );
 }

@@ -82,10 +82,13 @@ function suggestion(word: string, known: readonly string[]): string {
   let bestDistance = Infinity;
   for (const k of known) {
     const lower = word.toLowerCase();
-    const d = k.toLowerCase() === lower || (lower.length >= 2 && k.toLowerCase().startsWith(lower)) ? 0 : editDistance(word, k);
+    const d =
+      k.toLowerCase() === lower || (lower.length >= 2 && k.toLowerCase().startsWith(lower)) ? 0 : editDistance(word, k);
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean "${best}"?` : '';
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))
+    ? `; did you mean "${best}"?`
+    : '';
 }
 
 function oneOfText(values: readonly string[]): string {
@@ -202,7 +205,11 @@ export class Checker {
       else {
         // Lua names only the line: point at its first character that is not indentation.
         const column = (/^\s*/.exec(script.split('\n')[err.line - 1] ?? '')?.[0].length ?? 0) + 1;
-        this.errorInText(path, `Lua does not parse (script line ${err.line}): ${err.message}`, [null, String(err.line), String(column)]);
+        this.errorInText(path, `Lua does not parse (script line ${err.line}): ${err.message}`, [
+          null,
+          String(err.line),
+          String(column),
+        ]);
       }
     }
     this.lua.length = 0;
@@ -220,23 +227,34 @@ export function checkSelector(c: Checker, path: Path, v: unknown): void {
     for (const [k, value] of Object.entries(v.matchLabels)) {
       const p = [...path, 'matchLabels', k];
       checkLabelKey(c, p, k);
-      if (c.string(p, value) && !isLabelValue(value)) c.error(p, `"${value}" is not a valid label value${LABEL_VALUE_RULE}`);
+      if (c.string(p, value) && !isLabelValue(value))
+        c.error(p, `"${value}" is not a valid label value${LABEL_VALUE_RULE}`);
     }
   }
-  if (v.matchExpressions !== undefined && v.matchExpressions !== null && c.list([...path, 'matchExpressions'], v.matchExpressions)) {
+  if (
+    v.matchExpressions !== undefined &&
+    v.matchExpressions !== null &&
+    c.list([...path, 'matchExpressions'], v.matchExpressions)
+  ) {
     v.matchExpressions.forEach((req, i) => {
       const p = [...path, 'matchExpressions', i];
       if (!c.mapping(p, req)) return;
       c.knownFields(p, req, ['key', 'operator', 'values']);
-      if (c.required(p, req, 'key') && c.string([...p, 'key'], req.key, { nonEmpty: true })) checkLabelKey(c, [...p, 'key'], req.key);
-      const op = c.required(p, req, 'operator') && c.oneOf([...p, 'operator'], req.operator, SELECTOR_OPERATORS) ? req.operator : undefined;
+      if (c.required(p, req, 'key') && c.string([...p, 'key'], req.key, { nonEmpty: true }))
+        checkLabelKey(c, [...p, 'key'], req.key);
+      const op =
+        c.required(p, req, 'operator') && c.oneOf([...p, 'operator'], req.operator, SELECTOR_OPERATORS)
+          ? req.operator
+          : undefined;
       const values = req.values;
       if (values !== undefined && values !== null && c.list([...p, 'values'], values)) {
-        values.forEach((x, j) => c.string([...p, 'values', j], x));
+        for (const [j, x] of values.entries()) c.string([...p, 'values', j], x);
       }
       const count = Array.isArray(values) ? values.length : 0;
-      if ((op === 'In' || op === 'NotIn') && count === 0) c.error([...p, 'values'], `must list at least one value for operator ${op}`);
-      if ((op === 'Exists' || op === 'DoesNotExist') && count > 0) c.error([...p, 'values'], `must be empty for operator ${op}`);
+      if ((op === 'In' || op === 'NotIn') && count === 0)
+        c.error([...p, 'values'], `must list at least one value for operator ${op}`);
+      if ((op === 'Exists' || op === 'DoesNotExist') && count > 0)
+        c.error([...p, 'values'], `must be empty for operator ${op}`);
     });
   }
 }
@@ -255,7 +273,12 @@ function checkLabelKey(c: Checker, path: Path, key: string): void {
     name.length <= LABEL_VALUE_MAX &&
     LABEL_NAME.test(name) &&
     (slash < 0 || (prefix.length <= NAME_MAX && DNS1123_SUBDOMAIN.test(prefix)));
-  if (!ok) c.error(path, `"${key}" is not a valid label key (an optional DNS prefix and '/', then a name${LABEL_VALUE_RULE})`, 'key');
+  if (!ok)
+    c.error(
+      path,
+      `"${key}" is not a valid label key (an optional DNS prefix and '/', then a name${LABEL_VALUE_RULE})`,
+      'key',
+    );
 }
 
 export const VALIDATE_HEALTH_FIELDS = [
@@ -289,9 +312,11 @@ export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: 
     if (selectsResources) c.error([...path, 'kind'], 'is required (the kind of resources this check selects)');
   } else c.string([...path, 'kind'], v.kind, { nonEmpty: true });
   if (v.version === undefined || v.version === null) {
-    if (selectsResources) c.warn([...path, 'version'], "is not set: the check reads the kind at the cluster's preferred version");
+    if (selectsResources)
+      c.warn([...path, 'version'], "is not set: the check reads the kind at the cluster's preferred version");
   } else c.string([...path, 'version'], v.version, { nonEmpty: true });
-  for (const key of ['group', 'namespace'] as const) if (v[key] !== undefined && v[key] !== null) c.string([...path, key], v[key]);
+  for (const key of ['group', 'namespace'] as const)
+    if (v[key] !== undefined && v[key] !== null) c.string([...path, key], v[key]);
   if (v.labelFilters !== undefined && v.labelFilters !== null && c.list([...path, 'labelFilters'], v.labelFilters)) {
     v.labelFilters.forEach((lf, i) => {
       const p = [...path, 'labelFilters', i];
@@ -302,7 +327,12 @@ export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: 
       if (lf.value !== undefined && lf.value !== null) c.string([...p, 'value'], lf.value);
     });
   }
-  if (v.script !== undefined && v.script !== null && c.string([...path, 'script'], v.script) && v.script.trim() !== '') {
+  if (
+    v.script !== undefined &&
+    v.script !== null &&
+    c.string([...path, 'script'], v.script) &&
+    v.script.trim() !== ''
+  ) {
     c.lazyLua([...path, 'script'], v.script);
   }
   if (v.evaluateCEL !== undefined && v.evaluateCEL !== null && c.list([...path, 'evaluateCEL'], v.evaluateCEL)) {
@@ -313,7 +343,12 @@ export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: 
       if (c.required(p, r, 'name')) c.string([...p, 'name'], r.name, { nonEmpty: true });
       if (c.required(p, r, 'rule') && c.string([...p, 'rule'], r.rule, { nonEmpty: true })) {
         const err = celCompileError(r.rule);
-        if (err) c.errorInText([...p, 'rule'], `CEL does not compile: ${err.message}`, /<input>:(\d+):(\d+)/.exec(err.message));
+        if (err)
+          c.errorInText(
+            [...p, 'rule'],
+            `CEL does not compile: ${err.message}`,
+            /<input>:(\d+):(\d+)/.exec(err.message),
+          );
       }
     });
   }
@@ -326,7 +361,8 @@ export function checkValidateHealths(c: Checker, path: Path, v: unknown, strict:
     checkValidateHealth(c, [...path, i], h, strict);
     if (isMapping(h) && typeof h.name === 'string' && h.name !== '') {
       const first = seen.get(h.name);
-      if (first !== undefined) c.warn([...path, i, 'name'], `another check is also named "${h.name}" (${formatPath([...path, first])})`);
+      if (first !== undefined)
+        c.warn([...path, i, 'name'], `another check is also named "${h.name}" (${formatPath([...path, first])})`);
       else seen.set(h.name, i);
     }
   });
@@ -342,7 +378,8 @@ export function checkPolicyRef(c: Checker, path: Path, v: unknown): void {
   if (hasKind) c.oneOf([...path, 'kind'], v.kind, POLICY_REF_KINDS);
   if (!hasRemote && c.required(path, v, 'name')) c.string([...path, 'name'], v.name, { nonEmpty: true });
   if (v.namespace !== undefined && v.namespace !== null) c.string([...path, 'namespace'], v.namespace);
-  if (v.deploymentType !== undefined && v.deploymentType !== null) c.oneOf([...path, 'deploymentType'], v.deploymentType, DEPLOYMENT_TYPES);
+  if (v.deploymentType !== undefined && v.deploymentType !== null)
+    c.oneOf([...path, 'deploymentType'], v.deploymentType, DEPLOYMENT_TYPES);
   for (const key of ['optional', 'skipNamespaceCreation'] as const) {
     if (v[key] !== undefined && v[key] !== null) c.boolean([...path, key], v[key]);
   }
@@ -351,7 +388,7 @@ export function checkPolicyRef(c: Checker, path: Path, v: unknown): void {
 
 function checkPolicyRefs(c: Checker, path: Path, v: unknown): void {
   if (v === undefined || v === null || !c.list(path, v)) return;
-  v.forEach((ref, i) => checkPolicyRef(c, [...path, i], ref));
+  for (const [i, ref] of v.entries()) checkPolicyRef(c, [...path, i], ref);
 }
 
 const MAX_UPDATE = /^((100|[0-9]{1,2})%|[0-9]+)$/;
@@ -374,10 +411,12 @@ export function checkProfileSpec(c: Checker, path: Path, v: unknown): void {
   }
   checkPolicyRefs(c, at('policyRefs'), v.policyRefs);
   for (const k of ['helmCharts', 'kustomizationRefs'])
-    if (present(k) && c.list(at(k), v[k])) (v[k] as unknown[]).forEach((x, i) => c.mapping([...path, k, i], x));
+    if (present(k) && c.list(at(k), v[k]))
+      for (const [i, x] of (v[k] as unknown[]).entries()) c.mapping([...path, k, i], x);
   checkValidateHealths(c, at('validateHealths'), v.validateHealths, false);
   for (const k of ['clusterSelector', 'clusterRefs', 'setRefs']) {
-    if (present(k)) c.warn(at(k), `is dropped: in a ClusterPromotion each stage's clusterSelector chooses the clusters`, 'key');
+    if (present(k))
+      c.warn(at(k), `is dropped: in a ClusterPromotion each stage's clusterSelector chooses the clusters`, 'key');
   }
 }
 
@@ -425,13 +464,22 @@ function checkTrigger(c: Checker, path: Path, v: unknown): void {
   if (!c.mapping(path, v)) return;
   c.knownFields(path, v, ['auto', 'manual']);
   for (const k of ['auto', 'manual'] as const) {
-    if (v[k] === null) c.error([...path, k], `is empty (null), which Kubernetes drops: write "${k}: {}" for a ${k} trigger without options`, 'key');
+    if (v[k] === null)
+      c.error(
+        [...path, k],
+        `is empty (null), which Kubernetes drops: write "${k}: {}" for a ${k} trigger without options`,
+        'key',
+      );
   }
   const hasAuto = v.auto !== undefined && v.auto !== null;
   const hasManual = v.manual !== undefined && v.manual !== null;
   if (hasAuto && hasManual) c.error(path, 'has both manual and auto; a trigger holds exactly one of them', 'key');
   else if (!hasAuto && !hasManual && v.auto === undefined && v.manual === undefined) {
-    c.error(path, 'has neither auto nor manual: give it one, or leave trigger out to advance right after deploy', 'key');
+    c.error(
+      path,
+      'has neither auto nor manual: give it one, or leave trigger out to advance right after deploy',
+      'key',
+    );
   }
   for (const kind of ['auto', 'manual'] as const) {
     const p = [...path, kind];
@@ -442,23 +490,27 @@ function checkTrigger(c: Checker, path: Path, v: unknown): void {
     checkPolicyRefs(c, [...p, 'preHealthCheckDeployment'], gate.preHealthCheckDeployment);
     checkValidateHealths(c, [...p, 'postDelayHealthChecks'], gate.postDelayHealthChecks, true);
     if (kind === 'auto') {
-      if (gate.promotionWindow !== undefined && gate.promotionWindow !== null) checkWindow(c, [...p, 'promotionWindow'], gate.promotionWindow);
+      if (gate.promotionWindow !== undefined && gate.promotionWindow !== null)
+        checkWindow(c, [...p, 'promotionWindow'], gate.promotionWindow);
     } else {
-      for (const k of ['approved', 'automaticReset']) if (gate[k] !== undefined && gate[k] !== null) c.boolean([...p, k], gate[k]);
+      for (const k of ['approved', 'automaticReset'])
+        if (gate[k] !== undefined && gate[k] !== null) c.boolean([...p, k], gate[k]);
     }
   }
 }
 
 function dnsNameProblem(name: string): string | null {
   if (name.length > NAME_MAX) return `is ${name.length} characters long (at most ${NAME_MAX})`;
-  if (!DNS1123_SUBDOMAIN.test(name)) return "must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
+  if (!DNS1123_SUBDOMAIN.test(name))
+    return "must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
   return null;
 }
 
 function checkMetadata(c: Checker, v: Record<string, unknown>): string | undefined {
   if (!c.required([], v, 'metadata') || !c.mapping(['metadata'], v.metadata)) return undefined;
   const md = v.metadata;
-  if (!c.required(['metadata'], md, 'name') || !c.string(['metadata', 'name'], md.name, { nonEmpty: true })) return undefined;
+  if (!c.required(['metadata'], md, 'name') || !c.string(['metadata', 'name'], md.name, { nonEmpty: true }))
+    return undefined;
   const name = md.name;
   const problem = dnsNameProblem(name);
   if (problem) {
@@ -471,7 +523,8 @@ function checkMetadata(c: Checker, v: Record<string, unknown>): string | undefin
       `is ${name.length} characters long: the generated ClusterProfiles carry it in a label, which takes at most ${LABEL_VALUE_MAX}`,
     );
   }
-  if (md.namespace !== undefined) c.warn(['metadata', 'namespace'], 'ClusterPromotion is cluster-scoped: the namespace is ignored', 'key');
+  if (md.namespace !== undefined)
+    c.warn(['metadata', 'namespace'], 'ClusterPromotion is cluster-scoped: the namespace is ignored', 'key');
   return name;
 }
 
@@ -494,7 +547,8 @@ function checkStages(c: Checker, promotion: string | undefined, v: unknown): voi
     if (c.required(p, stage, 'name') && c.string([...p, 'name'], stage.name, { nonEmpty: true })) {
       const name = stage.name;
       const first = seen.get(name);
-      if (first !== undefined) c.error([...p, 'name'], `duplicate stage name "${name}" (also ${formatPath([...path, first])})`);
+      if (first !== undefined)
+        c.error([...p, 'name'], `duplicate stage name "${name}" (also ${formatPath([...path, first])})`);
       else seen.set(name, i);
       if (promotion !== undefined) {
         const profile = `${promotion}-${name}`;
@@ -503,7 +557,10 @@ function checkStages(c: Checker, promotion: string | undefined, v: unknown): voi
         else if (hasPreDeployment(stage.trigger)) {
           const verification = `preverification-${profile}`;
           if (verification.length > NAME_MAX) {
-            c.error([...p, 'name'], `makes the verification ClusterProfile name "${verification}" longer than ${NAME_MAX} characters`);
+            c.error(
+              [...p, 'name'],
+              `makes the verification ClusterProfile name "${verification}" longer than ${NAME_MAX} characters`,
+            );
           }
         }
       }
@@ -517,7 +574,9 @@ function checkStages(c: Checker, promotion: string | undefined, v: unknown): voi
 
 function hasPreDeployment(trigger: unknown): boolean {
   if (!isMapping(trigger)) return false;
-  return [trigger.auto, trigger.manual].some((g) => isMapping(g) && Array.isArray(g.preHealthCheckDeployment) && g.preHealthCheckDeployment.length > 0);
+  return [trigger.auto, trigger.manual].some(
+    (g) => isMapping(g) && Array.isArray(g.preHealthCheckDeployment) && g.preHealthCheckDeployment.length > 0,
+  );
 }
 
 /** Every problem of one ClusterPromotion object. */
@@ -549,7 +608,8 @@ function isPromotionKind(v: Record<string, unknown>): boolean {
 
 /** A kind that is almost ClusterPromotion is a typo, not some other object. */
 function looksLikePromotion(v: Record<string, unknown>): boolean {
-  if (typeof v.kind !== 'string') return typeof v.apiVersion === 'string' && v.apiVersion.startsWith(`${SVELTOS_CONFIG_GROUP}/`);
+  if (typeof v.kind !== 'string')
+    return typeof v.apiVersion === 'string' && v.apiVersion.startsWith(`${SVELTOS_CONFIG_GROUP}/`);
   return v.kind.toLowerCase() === PROMOTION_KIND.toLowerCase() || editDistance(v.kind, PROMOTION_KIND) <= 3;
 }
 
@@ -566,14 +626,20 @@ export interface PromotionsResult {
  * Validates loaded objects: each ClusterPromotion fully, other kinds are left alone unless their
  * kind looks like a misspelt ClusterPromotion. Finding no ClusterPromotion at all is an error.
  */
-export async function validateObjects(objects: readonly LoadedObject[], files: readonly string[] = []): Promise<PromotionsResult> {
+export async function validateObjects(
+  objects: readonly LoadedObject[],
+  files: readonly string[] = [],
+): Promise<PromotionsResult> {
   const result: PromotionsResult = { promotions: [], objects: [], findings: [] };
   const names = new Map<string, LoadedObject>();
   for (const obj of objects) {
     const v = obj.value;
     if (!isPromotionKind(v)) {
       if (looksLikePromotion(v)) {
-        const kindText = typeof v.kind === 'string' ? `unknown kind "${v.kind}"; did you mean "${PROMOTION_KIND}"?` : `is required: ${PROMOTION_KIND}`;
+        const kindText =
+          typeof v.kind === 'string'
+            ? `unknown kind "${v.kind}"; did you mean "${PROMOTION_KIND}"?`
+            : `is required: ${PROMOTION_KIND}`;
         result.findings.push(obj.finding('error', ['kind'], kindText));
       }
       continue;
@@ -584,7 +650,11 @@ export async function validateObjects(objects: readonly LoadedObject[], files: r
       const other = names.get(md.name);
       if (other) {
         findings.push(
-          obj.finding('error', ['metadata', 'name'], `another ClusterPromotion is also named "${md.name}" (${other.file}:${other.locate('metadata.name').line})`),
+          obj.finding(
+            'error',
+            ['metadata', 'name'],
+            `another ClusterPromotion is also named "${md.name}" (${other.file}:${other.locate('metadata.name').line})`,
+          ),
         );
       } else names.set(md.name, obj);
     }
@@ -597,7 +667,14 @@ export async function validateObjects(objects: readonly LoadedObject[], files: r
   if (names.size === 0 && !result.findings.some((f) => f.path === 'kind')) {
     const where = files.length > 0 ? files : [...new Set(objects.map((o) => o.file))];
     for (const file of where) {
-      result.findings.push({ severity: 'error', file, path: '', line: 1, column: 1, message: `no ${PROMOTION_KIND} found` });
+      result.findings.push({
+        severity: 'error',
+        file,
+        path: '',
+        line: 1,
+        column: 1,
+        message: `no ${PROMOTION_KIND} found`,
+      });
     }
   }
   return result;

@@ -42,7 +42,11 @@ export function matchingClusters(world: World, selector: LabelSelector | undefin
   return out;
 }
 
-export function assessDeployment(profile: ClusterProfile, clusters: readonly ClusterRef[], world: World): DeploymentState {
+export function assessDeployment(
+  profile: ClusterProfile,
+  clusters: readonly ClusterRef[],
+  world: World,
+): DeploymentState {
   const byCluster = new Map<string, ClusterSummary>();
   for (const s of world.summariesOf(profile.metadata.name)) {
     byCluster.set(`${s.spec.clusterNamespace}/${s.spec.clusterName}`, s);

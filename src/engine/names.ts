@@ -1,10 +1,6 @@
 // How generated objects are named and labelled, as Sveltos names them, so that tools written for
 // Sveltos find ours and ours find theirs.
-import {
-  ANNOTATION_STAGE_NAME,
-  LABEL_PROMOTION_NAME,
-  LABEL_PROMOTION_VERIFICATION,
-} from '../api/types.ts';
+import { ANNOTATION_STAGE_NAME, LABEL_PROMOTION_NAME, LABEL_PROMOTION_VERIFICATION } from '../api/types.ts';
 
 export function mainProfileName(promotion: string, stage: string): string {
   return `${promotion}-${stage}`;

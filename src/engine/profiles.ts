@@ -52,7 +52,11 @@ export function mainProfile(
  * The verification profile deploys only the preHealthCheckDeployment references, continuously, with
  * the tier and conflict/error behaviour of the main profile so that it coexists with it.
  */
-export function verificationProfile(promotion: ClusterPromotion, stage: Stage, refs: readonly PolicyRef[]): ClusterProfile {
+export function verificationProfile(
+  promotion: ClusterPromotion,
+  stage: Stage,
+  refs: readonly PolicyRef[],
+): ClusterProfile {
   const ps = promotion.spec.profileSpec;
   const spec: ClusterProfile['spec'] = {
     syncMode: 'Continuous',

@@ -21,7 +21,10 @@ export function reconcile(promotion: ClusterPromotion, world: World, now: Date):
 }
 
 /** Deleting a promotion: its profiles go with it, unless the user asked to keep them. */
-export function reconcileDelete(promotion: ClusterPromotion, world: World): { apply: ClusterProfile[]; delete: string[] } {
+export function reconcileDelete(
+  promotion: ClusterPromotion,
+  world: World,
+): { apply: ClusterProfile[]; delete: string[] } {
   const owned = ownedProfiles(promotion, world);
   if (promotion.spec.preserveClusterProfilesOnDelete) {
     // The owner reference would let Kubernetes' garbage collector delete them anyway: drop it.
@@ -137,7 +140,11 @@ class Reconciliation {
       ]
         .filter(Boolean)
         .join(' and ');
-      this.event('PipelineRestarted', null, `pipeline restarted from stage ${stages[0]!.name}: ${why || 'no current stage'}`);
+      this.event(
+        'PipelineRestarted',
+        null,
+        `pipeline restarted from stage ${stages[0]!.name}: ${why || 'no current stage'}`,
+      );
     }
     this.status.profileSpecHash = ph;
     this.status.stagesHash = sh;
@@ -227,7 +234,11 @@ class Reconciliation {
       verification = this.profiles.get(desired.metadata.name);
       if (!profileMatches(verification, desired)) {
         this.apply.push(desired);
-        this.event('VerificationDeployed', stage.name, `stage ${stage.name}: verification ClusterProfile ${desired.metadata.name} applied`);
+        this.event(
+          'VerificationDeployed',
+          stage.name,
+          `stage ${stage.name}: verification ClusterProfile ${desired.metadata.name} applied`,
+        );
         this.hold(entry, 'Verifying', D.RUNNING_HEALTH_CHECKS);
         return;
       }
@@ -237,7 +248,11 @@ class Reconciliation {
       this.apply.push(desiredMain);
       if (gates.postChecks.length > 0) {
         const names = gates.postChecks.map((c) => c.name).join(', ');
-        this.event('HealthChecksAdded', stage.name, `stage ${stage.name}: health checks ${names} added to ClusterProfile ${base.metadata.name}`);
+        this.event(
+          'HealthChecksAdded',
+          stage.name,
+          `stage ${stage.name}: health checks ${names} added to ClusterProfile ${base.metadata.name}`,
+        );
       }
       this.hold(entry, 'CheckingHealth', D.RUNNING_HEALTH_CHECKS);
       return;
@@ -254,22 +269,38 @@ class Reconciliation {
         return;
       }
     }
-    const wasChecking = [D.RUNNING_HEALTH_CHECKS, D.AWAITING_HEALTH_CHECKS].includes(D.splitDescription(entry.currentStatusDescription).phrase);
+    const wasChecking = [D.RUNNING_HEALTH_CHECKS, D.AWAITING_HEALTH_CHECKS].includes(
+      D.splitDescription(entry.currentStatusDescription).phrase,
+    );
     this.clearFailure(entry);
-    if (wasChecking) this.event('HealthChecksPassed', stage.name, `stage ${stage.name}: health checks passed on ${state.total} cluster(s)`);
+    if (wasChecking)
+      this.event(
+        'HealthChecksPassed',
+        stage.name,
+        `stage ${stage.name}: health checks passed on ${state.total} cluster(s)`,
+      );
 
     if (gates.kind === 'auto' && gates.window) {
       let ws: { open: boolean; changesAt: Date | null };
       try {
         ws = windowState(parseWindow(gates.window), this.now);
       } catch (e) {
-        this.hold(entry, 'Failed', D.PROVISIONING, `stage ${stage.name}: trigger.auto.promotionWindow: ${(e as Error).message}`);
+        this.hold(
+          entry,
+          'Failed',
+          D.PROVISIONING,
+          `stage ${stage.name}: trigger.auto.promotionWindow: ${(e as Error).message}`,
+        );
         return;
       }
       if (!ws.open) {
         const phrase = ws.changesAt ? D.windowClosedUntil(ws.changesAt) : 'Window Closed: no schedule opens it again.';
         if (this.hold(entry, 'AwaitingWindow', phrase)) {
-          this.event('AwaitingWindow', stage.name, `stage ${stage.name}: promotion window closed${ws.changesAt ? `, opens at ${D.rfc3339(ws.changesAt)}` : ''}`);
+          this.event(
+            'AwaitingWindow',
+            stage.name,
+            `stage ${stage.name}: promotion window closed${ws.changesAt ? `, opens at ${D.rfc3339(ws.changesAt)}` : ''}`,
+          );
         }
         this.requeueAt = ws.changesAt;
         return;
@@ -285,7 +316,13 @@ class Reconciliation {
   }
 
   /** Rule 4 and 5: the stage passed its gates; the next stage starts, or the promotion is complete. */
-  private advance(stages: readonly Stage[], stage: Stage, entry: StageStatus, gates: Gates, verification: ClusterProfile | undefined): void {
+  private advance(
+    stages: readonly Stage[],
+    stage: Stage,
+    entry: StageStatus,
+    gates: Gates,
+    verification: ClusterProfile | undefined,
+  ): void {
     if (verification) this.deleteProfile(verification.metadata.name, `stage ${stage.name} advanced`);
     this.describe(entry, D.SUCCESSFULLY_PROVISIONED);
     if (gates.kind === 'manual' && gates.automaticReset) {

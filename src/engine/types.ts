@@ -1,13 +1,7 @@
 // The engine's contract: what it is given and what it returns. The engine is a pure function of
 // (promotion, world, now); whoever calls it (the simulator, a controller) applies the writes and
 // calls again at `requeueAt` or when the world changes.
-import type {
-  ClusterProfile,
-  ClusterPromotion,
-  ClusterPromotionStatus,
-  ClusterRef,
-  ClusterSummary,
-} from '../api/types.ts';
+import type { ClusterProfile, ClusterPromotionStatus, ClusterRef, ClusterSummary } from '../api/types.ts';
 
 /** What the engine can observe besides the promotion itself. */
 export interface World {

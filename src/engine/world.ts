@@ -1,5 +1,11 @@
 // A World over plain arrays, indexed once: for tests, `lint --fleet` and callers that hold a snapshot.
-import { LABEL_PROMOTION_NAME, LABEL_SUMMARY_PROFILE, type ClusterProfile, type ClusterRef, type ClusterSummary } from '../api/types.ts';
+import {
+  LABEL_PROMOTION_NAME,
+  LABEL_SUMMARY_PROFILE,
+  type ClusterProfile,
+  type ClusterRef,
+  type ClusterSummary,
+} from '../api/types.ts';
 import type { World } from './types.ts';
 
 export function worldOf(snapshot: {

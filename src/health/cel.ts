@@ -15,7 +15,20 @@ const env = celEnv({ variables: { resource: CelScalar.DYN } });
 // Operators the planner implements itself rather than through the function registry.
 const PLANNER_FUNCTIONS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_false']);
 // Identifiers that name types (`type(x) == int`) rather than variables.
-const TYPE_IDENTS = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn', 'google']);
+const TYPE_IDENTS = new Set([
+  'int',
+  'uint',
+  'double',
+  'bool',
+  'string',
+  'bytes',
+  'list',
+  'map',
+  'null_type',
+  'type',
+  'dyn',
+  'google',
+]);
 
 // Rule texts repeat across every object of every cluster; compile each once. The bound only
 // guards a long-lived process against unbounded distinct texts (edited specs).

@@ -67,7 +67,11 @@ export function firstFailures(outcomes: readonly CheckOutcome[]): Map<FeatureID,
 
 type Problem = { pass: boolean; text: string } | null;
 
-async function firstProblem(check: ValidateHealth, cluster: ClusterObjects, options: EvaluateOptions): Promise<Problem> {
+async function firstProblem(
+  check: ValidateHealth,
+  cluster: ClusterObjects,
+  options: EvaluateOptions,
+): Promise<Problem> {
   if (!check.kind) return metricsOnly(check, options);
 
   const group = check.group ?? '';
@@ -94,7 +98,10 @@ async function firstProblem(check: ValidateHealth, cluster: ClusterObjects, opti
       const lua = await runHealthScript(check.script, obj, options);
       if (!lua.ok) return { pass: false, text: `resource ${obj.kind} ${ns}/${name}: ${lua.error}` };
       if (!lua.healthy) {
-        return { pass: false, text: `${notHealthy} ${goQuote(`resource ${ns}/${name} is not healthy: ${lua.message}`)}` };
+        return {
+          pass: false,
+          text: `${notHealthy} ${goQuote(`resource ${ns}/${name} is not healthy: ${lua.message}`)}`,
+        };
       }
     }
 

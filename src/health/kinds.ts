@@ -13,9 +13,20 @@ export interface ApiKind {
 /** Kinds every conformant Kubernetes cluster (1.25 or later) serves. */
 export const BUILTIN_KINDS: readonly ApiKind[] = [
   ...kinds('', 'v1', [
-    'Pod', 'Service', 'ConfigMap', 'Secret', 'Namespace', 'Node', 'ServiceAccount', 'Endpoints',
-    'PersistentVolume', 'PersistentVolumeClaim', 'ReplicationController', 'ResourceQuota',
-    'LimitRange', 'Event',
+    'Pod',
+    'Service',
+    'ConfigMap',
+    'Secret',
+    'Namespace',
+    'Node',
+    'ServiceAccount',
+    'Endpoints',
+    'PersistentVolume',
+    'PersistentVolumeClaim',
+    'ReplicationController',
+    'ResourceQuota',
+    'LimitRange',
+    'Event',
   ]),
   ...kinds('apps', 'v1', ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision']),
   ...kinds('batch', 'v1', ['Job', 'CronJob']),
@@ -49,7 +60,11 @@ export function defaultKindExists(
   objects: readonly KubeObject[],
   extraKinds: readonly ApiKind[] = [],
 ): (group: string, version: string, kind: string) => boolean {
-  const all = [...BUILTIN_KINDS, ...extraKinds, ...objects.map((o) => ({ ...splitApiVersion(o.apiVersion), kind: o.kind }))];
+  const all = [
+    ...BUILTIN_KINDS,
+    ...extraKinds,
+    ...objects.map((o) => ({ ...splitApiVersion(o.apiVersion), kind: o.kind })),
+  ];
   const known = new Set(all.map(kindKey));
   // With no version, the REST mapper takes the group's preferred one: any served version will do.
   const anyVersion = new Set(all.map((k) => kindKey({ ...k, version: '' })));

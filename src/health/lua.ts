@@ -20,9 +20,7 @@ export interface LuaRunOptions {
   now?: Date;
 }
 
-export type LuaScriptResult =
-  | { ok: true; healthy: boolean; message: string }
-  | { ok: false; error: string };
+export type LuaScriptResult = { ok: true; healthy: boolean; message: string } | { ok: false; error: string };
 
 export const DEFAULT_INSTRUCTION_LIMIT = 10_000_000;
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -36,7 +34,7 @@ const HOOK_INTERVAL = 1000;
 
 // Runs in the shared state once. Returns the function every evaluation calls with
 // (script, obj, now); it answers (outcome, a, b) and lets script errors propagate to lua_pcall.
-const RUNNER = String.raw`
+const RUNNER = `
 local real_load, real_time, real_date = load, os.time, os.date
 local pairs, ipairs, rawget, type = pairs, ipairs, rawget, type
 
@@ -296,10 +294,16 @@ function readResult(lua: LuaWasm, L: number, base: number): LuaScriptResult {
   const healthyType = lua.lua_type(L, base + 1);
   const messageType = lua.lua_type(L, base + 2);
   if (healthyType !== LuaType.Nil && healthyType !== LuaType.Boolean) {
-    return { ok: false, error: `lua script output field "healthy" is a ${lua.lua_typename(L, healthyType)}, not a bool` };
+    return {
+      ok: false,
+      error: `lua script output field "healthy" is a ${lua.lua_typename(L, healthyType)}, not a bool`,
+    };
   }
   if (messageType !== LuaType.Nil && messageType !== LuaType.String) {
-    return { ok: false, error: `lua script output field "message" is a ${lua.lua_typename(L, messageType)}, not a string` };
+    return {
+      ok: false,
+      error: `lua script output field "message" is a ${lua.lua_typename(L, messageType)}, not a string`,
+    };
   }
   return {
     ok: true,

@@ -23,7 +23,12 @@ export class KubeApiError extends Error {
     message: string,
     readonly method: string,
     readonly path: string,
-    readonly details: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] } = {},
+    readonly details: {
+      name?: string;
+      group?: string;
+      kind?: string;
+      causes?: { reason?: string; message?: string; field?: string }[];
+    } = {},
   ) {
     super(message);
   }
@@ -165,7 +170,12 @@ export class KubeClient {
    * Sends one request and resolves once the answer's headers are in. --request-timeout covers a
    * whole request, its body included, but only the opening of a watch.
    */
-  async #send(method: Method, path: string, options: RequestOptions, streaming: boolean): Promise<{ res: Answer; timedOut: () => boolean }> {
+  async #send(
+    method: Method,
+    path: string,
+    options: RequestOptions,
+    streaming: boolean,
+  ): Promise<{ res: Answer; timedOut: () => boolean }> {
     const conn = this.connection;
     const url = new URL(conn.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -217,8 +227,10 @@ export class KubeClient {
     let res: Answer;
     try {
       res = await new Promise<Answer>((resolve, reject) => {
-        const req = send(url, { method, headers, agent: prepared.agent, auth: prepared.auth, signal: abort.signal }, (r) =>
-          resolve(r as Answer),
+        const req = send(
+          url,
+          { method, headers, agent: prepared.agent, auth: prepared.auth, signal: abort.signal },
+          (r) => resolve(r as Answer),
         );
         req.on('error', reject);
         req.end(body);
@@ -250,7 +262,11 @@ async function bodyText(res: http.IncomingMessage): Promise<string> {
 }
 
 /** Equal jitter: half the exponential ceiling plus a random share of the other half, so that many clients never retry in step. */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
+  random: () => number,
+): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
@@ -275,7 +291,8 @@ async function apiErrorOf(res: Answer, method: string, path: string): Promise<Ku
   let status: { reason?: string; message?: string; details?: KubeApiError['details']; code?: number } = {};
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object' && (parsed as { kind?: string }).kind === 'Status') status = parsed as typeof status;
+    if (parsed && typeof parsed === 'object' && (parsed as { kind?: string }).kind === 'Status')
+      status = parsed as typeof status;
   } catch {
     // Not a Status body (a proxy's HTML page, say): the HTTP status is all there is.
   }
@@ -286,12 +303,14 @@ async function apiErrorOf(res: Answer, method: string, path: string): Promise<Ku
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 function transportError(server: string, e: unknown, timeoutMs: number | null): KubeUnreachableError {
-  if (timeoutMs !== null) return new KubeUnreachableError(server, 'timeout', `no answer within ${timeoutMs}ms (--request-timeout)`, 1);
+  if (timeoutMs !== null)
+    return new KubeUnreachableError(server, 'timeout', `no answer within ${timeoutMs}ms (--request-timeout)`, 1);
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code ?? '';
   const message = err.cause?.message ?? err.message ?? String(e);
   if (TLS_CODES.test(code) || /certificate/i.test(message)) return new KubeUnreachableError(server, 'tls', message, 1);
   if (code === 'ECONNREFUSED') return new KubeUnreachableError(server, 'refused', 'connection refused', 1);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeUnreachableError(server, 'dns', `host not found (${code})`, 1);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new KubeUnreachableError(server, 'dns', `host not found (${code})`, 1);
   return new KubeUnreachableError(server, 'reset', `${code || 'connection failed'}: ${message}`, 1);
 }

@@ -17,7 +17,8 @@ export function sveltosClusterRef(c: SveltosCluster): ClusterRef {
  */
 export function capiClusterRef(c: CapiCluster): ClusterRef {
   const s = c.status ?? {};
-  const ready = s.controlPlaneReady === true || s.initialization?.controlPlaneInitialized === true || s.phase === 'Provisioned';
+  const ready =
+    s.controlPlaneReady === true || s.initialization?.controlPlaneInitialized === true || s.phase === 'Provisioned';
   return {
     namespace: c.metadata.namespace ?? 'default',
     name: c.metadata.name,

@@ -44,7 +44,12 @@ export function isNotFound(e: unknown, name: string): boolean {
  * The one line to print for a failed operation. `existing` lists the names of what does exist,
  * for a not-found: the user most often mistyped one of them.
  */
-export function explainFailure(e: unknown, op: Operation, conn: ClusterConnection, existing?: readonly string[]): LiveError {
+export function explainFailure(
+  e: unknown,
+  op: Operation,
+  conn: ClusterConnection,
+  existing?: readonly string[],
+): LiveError {
   if (e instanceof LiveError) return e;
   const where = `context "${conn.contextName}"`;
   const resource = qualifiedResource(op.resource);
@@ -56,7 +61,10 @@ export function explainFailure(e: unknown, op: Operation, conn: ClusterConnectio
       );
     }
     const tries = e.attempts > 1 ? ` (tried ${e.attempts} times)` : '';
-    return new LiveError(`cannot reach the API server at ${conn.server} (${where}): ${e.detail}${tries}; is the cluster up and the address right?`, EXIT_API);
+    return new LiveError(
+      `cannot reach the API server at ${conn.server} (${where}): ${e.detail}${tries}; is the cluster up and the address right?`,
+      EXIT_API,
+    );
   }
   if (!(e instanceof KubeApiError)) {
     return new LiveError(`talking to ${conn.server} (${where}): ${(e as Error)?.message ?? String(e)}`, EXIT_API);
@@ -71,17 +79,31 @@ export function explainFailure(e: unknown, op: Operation, conn: ClusterConnectio
     const who = /User "([^"]+)"/.exec(e.message)?.[1];
     const target = op.name ? `${resource}/${op.name}` : resource;
     const check = ['kubectl', 'auth', 'can-i', op.verb, target, ...conn.kubectlFlags].join(' ');
-    return new LiveError(`forbidden: ${who ? `user "${who}"` : 'you'} cannot ${op.verb} ${target} in ${where}; check with: ${check}`, EXIT_API);
+    return new LiveError(
+      `forbidden: ${who ? `user "${who}"` : 'you'} cannot ${op.verb} ${target} in ${where}; check with: ${check}`,
+      EXIT_API,
+    );
   }
   if (isMissingApi(e, op)) {
-    return new LiveError(`no ${op.resource.kind} API in ${where}: is Sveltos installed? (the server has no ${resource})`, EXIT_API);
+    return new LiveError(
+      `no ${op.resource.kind} API in ${where}: is Sveltos installed? (the server has no ${resource})`,
+      EXIT_API,
+    );
   }
   if (e.code === 404 && op.name !== undefined) {
     const kind = op.resource.kind.toLowerCase();
-    const names = existing === undefined ? '' : existing.length === 0 ? `; there are no ${op.resource.plural}` : `; existing: ${listNames(existing)}`;
+    const names =
+      existing === undefined
+        ? ''
+        : existing.length === 0
+          ? `; there are no ${op.resource.plural}`
+          : `; existing: ${listNames(existing)}`;
     return new LiveError(`${kind} "${op.name}" not found in ${where}${names}`, EXIT_API);
   }
-  return new LiveError(`${op.verb} ${resource}${op.name ? `/${op.name}` : ''} in ${where}: ${e.message} (HTTP ${e.code}${e.reason ? ` ${e.reason}` : ''})`, EXIT_API);
+  return new LiveError(
+    `${op.verb} ${resource}${op.name ? `/${op.name}` : ''} in ${where}: ${e.message} (HTTP ${e.code}${e.reason ? ` ${e.reason}` : ''})`,
+    EXIT_API,
+  );
 }
 
 function listNames(names: readonly string[]): string {

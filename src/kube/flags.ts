@@ -23,7 +23,11 @@ const GROUP = 'Cluster access (as kubectl):';
 
 /** yargs option definitions; spread them into a command's `builder`. */
 export const clusterOptions = {
-  kubeconfig: { type: 'string', group: GROUP, describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
+  kubeconfig: {
+    type: 'string',
+    group: GROUP,
+    describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
+  },
   context: { type: 'string', group: GROUP, describe: 'The kubeconfig context to use' },
   cluster: { type: 'string', group: GROUP, describe: 'The kubeconfig cluster to use' },
   user: { type: 'string', group: GROUP, describe: 'The kubeconfig user to use' },
@@ -31,8 +35,16 @@ export const clusterOptions = {
   token: { type: 'string', group: GROUP, describe: 'Bearer token for authentication to the API server' },
   as: { type: 'string', group: GROUP, describe: 'Username to impersonate for the operation' },
   'as-group': { type: 'string', array: true, group: GROUP, describe: 'Group to impersonate (repeat for several)' },
-  'certificate-authority': { type: 'string', group: GROUP, describe: 'Path to a CA certificate file for the API server' },
-  'insecure-skip-tls-verify': { type: 'boolean', group: GROUP, describe: "Don't check the server's certificate (insecure)" },
+  'certificate-authority': {
+    type: 'string',
+    group: GROUP,
+    describe: 'Path to a CA certificate file for the API server',
+  },
+  'insecure-skip-tls-verify': {
+    type: 'boolean',
+    group: GROUP,
+    describe: "Don't check the server's certificate (insecure)",
+  },
   'request-timeout': {
     type: 'string',
     group: GROUP,
@@ -44,12 +56,18 @@ export const clusterOptions = {
     group: GROUP,
     describe: 'Namespace (ClusterPromotions are cluster-scoped: accepted for kubectl compatibility)',
   },
-  'all-namespaces': { type: 'boolean', alias: 'A', group: GROUP, describe: 'All namespaces (the default for clusters and summaries)' },
+  'all-namespaces': {
+    type: 'boolean',
+    alias: 'A',
+    group: GROUP,
+    describe: 'All namespaces (the default for clusters and summaries)',
+  },
 } as const satisfies Record<string, Options>;
 
 /** The connection flags out of a parsed yargs argv (which also holds camel-cased copies). */
 export function clusterFlagsOf(argv: Record<string, unknown>): ClusterFlags {
-  const str = (k: string): string | undefined => (typeof argv[k] === 'string' && argv[k] !== '' ? (argv[k] as string) : undefined);
+  const str = (k: string): string | undefined =>
+    typeof argv[k] === 'string' && argv[k] !== '' ? (argv[k] as string) : undefined;
   const flags: ClusterFlags = {};
   const set = <K extends keyof ClusterFlags>(k: K, v: ClusterFlags[K] | undefined): void => {
     if (v !== undefined) flags[k] = v;

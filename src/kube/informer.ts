@@ -195,7 +195,13 @@ export class Informer<T extends KubeObject> {
         if (event.type === 'ERROR') {
           const status = event.object as unknown as WatchErrorStatus;
           if (status.code === 410) return 'gone';
-          throw new KubeApiError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error', 'GET', 'watch');
+          throw new KubeApiError(
+            status.code ?? 500,
+            status.reason ?? '',
+            status.message ?? 'watch error',
+            'GET',
+            'watch',
+          );
         }
         this.#apply(event);
       }
@@ -251,7 +257,8 @@ export class Informer<T extends KubeObject> {
       const previous = this.#store.get(key);
       this.#store.set(key, obj);
       if (!previous) changes.push({ type: 'added', object: obj });
-      else if (previous.metadata.resourceVersion !== obj.metadata.resourceVersion) changes.push({ type: 'modified', object: obj, previous });
+      else if (previous.metadata.resourceVersion !== obj.metadata.resourceVersion)
+        changes.push({ type: 'modified', object: obj, previous });
     }
     for (const [key, previous] of this.#store) {
       if (seen.has(key)) continue;

@@ -39,17 +39,24 @@ export function defaultEnvironment(): Environment {
   return { env: process.env, home: homedir(), serviceAccountPrefix: '' };
 }
 
-export function resolveConnection(flags: ClusterFlags, environment: Environment = defaultEnvironment()): ClusterConnection {
+export function resolveConnection(
+  flags: ClusterFlags,
+  environment: Environment = defaultEnvironment(),
+): ClusterConnection {
   const base = loadMerged(flags, environment);
   const contextName = flags.context ?? base.currentContext ?? '';
   let context: Context | null = contextName ? base.getContextObject(contextName) : null;
   if (flags.context && !context) {
-    throw new UserError(`context "${flags.context}" not found in the kubeconfig${namesHint(base.contexts.map((c) => c.name))}`);
+    throw new UserError(
+      `context "${flags.context}" not found in the kubeconfig${namesHint(base.contexts.map((c) => c.name))}`,
+    );
   }
   const clusterName = flags.cluster ?? context?.cluster ?? '';
   const foundCluster = clusterName ? base.getCluster(clusterName) : null;
   if (flags.cluster && !foundCluster) {
-    throw new UserError(`cluster "${flags.cluster}" not found in the kubeconfig${namesHint(base.clusters.map((c) => c.name))}`);
+    throw new UserError(
+      `cluster "${flags.cluster}" not found in the kubeconfig${namesHint(base.clusters.map((c) => c.name))}`,
+    );
   }
   const userName = flags.user ?? context?.user ?? '';
   const foundUser = userName ? base.getUser(userName) : null;
@@ -65,7 +72,9 @@ export function resolveConnection(flags: ClusterFlags, environment: Environment 
 
   const server = flags.server ?? foundCluster?.server ?? '';
   if (!server) {
-    const where = contextName ? `context "${contextName}" names no server` : 'no kubeconfig found and no current context';
+    const where = contextName
+      ? `context "${contextName}" names no server`
+      : 'no kubeconfig found and no current context';
     throw new UserError(`${where}: set KUBECONFIG, pass --kubeconfig and --context, or --server`);
   }
   const plainHttp = server.startsWith('http:');
@@ -73,7 +82,10 @@ export function resolveConnection(flags: ClusterFlags, environment: Environment 
     name: foundCluster?.name ?? 'command-line',
     server,
     // TLS options mean nothing over plain HTTP (e.g. `kubectl proxy`); the library insists on this flag there.
-    skipTLSVerify: plainHttp || flags.insecureSkipTlsVerify === true || (!flags.certificateAuthority && (foundCluster?.skipTLSVerify ?? false)),
+    skipTLSVerify:
+      plainHttp ||
+      flags.insecureSkipTlsVerify === true ||
+      (!flags.certificateAuthority && (foundCluster?.skipTLSVerify ?? false)),
     ...(flags.certificateAuthority
       ? { caFile: path.resolve(flags.certificateAuthority) }
       : flags.insecureSkipTlsVerify
@@ -93,14 +105,19 @@ export function resolveConnection(flags: ClusterFlags, environment: Environment 
   context = { name: effectiveContext, cluster: cluster.name, user: user.name, namespace };
 
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: effectiveContext });
+  kubeConfig.loadFromOptions({
+    clusters: [cluster],
+    users: [user],
+    contexts: [context],
+    currentContext: effectiveContext,
+  });
 
   return {
     kubeConfig,
     contextName: effectiveContext,
     server,
     namespace,
-    ...(flags.as ?? foundUser?.impersonateUser ? { impersonateUser: flags.as ?? foundUser?.impersonateUser } : {}),
+    ...((flags.as ?? foundUser?.impersonateUser) ? { impersonateUser: flags.as ?? foundUser?.impersonateUser } : {}),
     impersonateGroups: flags.asGroup ?? [],
     requestTimeoutMs: parseRequestTimeout(flags.requestTimeout),
     kubectlFlags: kubectlFlagsOf(flags),

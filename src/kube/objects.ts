@@ -28,13 +28,22 @@ interface ListBody<T> {
 /** Pages of 500, as kubectl asks for them, so that a huge list never arrives as one response. */
 const PAGE = 500;
 
-export async function listObjects<T extends KubeObject>(client: KubeClient, r: ResourceType, options: ListOptions = {}): Promise<ListResult<T>> {
+export async function listObjects<T extends KubeObject>(
+  client: KubeClient,
+  r: ResourceType,
+  options: ListOptions = {},
+): Promise<ListResult<T>> {
   const items: T[] = [];
   let resourceVersion = '';
   let token: string | undefined;
   do {
     const body = await client.request<ListBody<T>>('GET', resourcePath(r, { namespace: options.namespace }), {
-      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: PAGE, continue: token },
+      query: {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        limit: PAGE,
+        continue: token,
+      },
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
     });
@@ -50,7 +59,13 @@ export async function listObjects<T extends KubeObject>(client: KubeClient, r: R
   return { items, resourceVersion };
 }
 
-export function getObject<T extends KubeObject>(client: KubeClient, r: ResourceType, name: string, namespace?: string, signal?: AbortSignal): Promise<T> {
+export function getObject<T extends KubeObject>(
+  client: KubeClient,
+  r: ResourceType,
+  name: string,
+  namespace?: string,
+  signal?: AbortSignal,
+): Promise<T> {
   return client.request<T>('GET', resourcePath(r, { namespace, name }), signal ? { signal } : {});
 }
 
@@ -120,7 +135,13 @@ async function* events<T>(body: AsyncIterable<Buffer>, r: ResourceType): AsyncGe
     try {
       event = JSON.parse(line) as WatchEvent<T>;
     } catch {
-      throw new KubeApiError(500, 'InternalError', `the watch stream sent a line that is not JSON: ${line.slice(0, 80)}`, 'GET', resourcePath(r));
+      throw new KubeApiError(
+        500,
+        'InternalError',
+        `the watch stream sent a line that is not JSON: ${line.slice(0, 80)}`,
+        'GET',
+        resourcePath(r),
+      );
     }
     yield event;
   }
@@ -157,6 +178,11 @@ export function listWatchOf<T extends KubeObject>(
   return {
     list: (signal) => listObjects<T>(client, r, { ...options, signal, retry: false }),
     watch: (resourceVersion, signal) =>
-      openWatch<T>(client, r, { ...options, resourceVersion, timeoutSeconds: Math.round(300 * (1 + random())) }, signal),
+      openWatch<T>(
+        client,
+        r,
+        { ...options, resourceVersion, timeoutSeconds: Math.round(300 * (1 + random())) },
+        signal,
+      ),
   };
 }

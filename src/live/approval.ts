@@ -36,7 +36,9 @@ function findStage(promotion: ClusterPromotion, name: string): { index: number }
   const stages = promotion.spec.stages ?? [];
   const index = stages.findIndex((s) => s.name === name);
   if (index >= 0) return { index };
-  return { error: `promotion ${promotion.metadata.name} has no stage "${name}" (stages: ${stages.map((s) => s.name).join(', ') || 'none'})` };
+  return {
+    error: `promotion ${promotion.metadata.name} has no stage "${name}" (stages: ${stages.map((s) => s.name).join(', ') || 'none'})`,
+  };
 }
 
 /** Which stage to approve, and the guarded patch that approves it. */
@@ -48,11 +50,21 @@ export function decideApproval(promotion: ClusterPromotion, view: PromotionView,
     if (!waiting) {
       const approved = view.stages.find((s) => s.phase === 'ApprovedAwaitingController');
       if (approved) {
-        return { kind: 'nothing', stage: approved.name, index: approved.index, message: `stage ${approved.name} of ${name} is already approved; waiting for the controller` };
+        return {
+          kind: 'nothing',
+          stage: approved.name,
+          index: approved.index,
+          message: `stage ${approved.name} of ${name} is already approved; waiting for the controller`,
+        };
       }
       const current = view.current === null ? null : view.stages[view.current]!;
-      const where = current ? `its current stage ${current.name} is ${current.phase}` : 'the controller has not started it';
-      return { kind: 'refuse', message: `no stage of ${name} is waiting for approval (${where}); to approve a later stage ahead of its gate, name it with --stage` };
+      const where = current
+        ? `its current stage ${current.name} is ${current.phase}`
+        : 'the controller has not started it';
+      return {
+        kind: 'refuse',
+        message: `no stage of ${name} is waiting for approval (${where}); to approve a later stage ahead of its gate, name it with --stage`,
+      };
     }
     index = waiting.index;
   } else {
@@ -79,7 +91,10 @@ export function decideApproval(promotion: ClusterPromotion, view: PromotionView,
     stage: stage.name,
     index,
     ahead: phase !== 'AwaitingApproval',
-    patch: [...guard(promotion, index, stage.name), { op: 'add', path: `/spec/stages/${index}/trigger/manual/approved`, value: true }],
+    patch: [
+      ...guard(promotion, index, stage.name),
+      { op: 'add', path: `/spec/stages/${index}/trigger/manual/approved`, value: true },
+    ],
   };
 }
 
@@ -90,9 +105,18 @@ export function decideRevoke(promotion: ClusterPromotion, view: PromotionView, r
   const { index } = found;
   const stage = promotion.spec.stages[index]!;
   const manual = stage.trigger?.manual;
-  if (!manual) return { kind: 'refuse', message: `stage ${stage.name} of ${promotion.metadata.name} has no manual trigger: there is no approval to revoke` };
+  if (!manual)
+    return {
+      kind: 'refuse',
+      message: `stage ${stage.name} of ${promotion.metadata.name} has no manual trigger: there is no approval to revoke`,
+    };
   if (manual.approved !== true) {
-    return { kind: 'nothing', stage: stage.name, index, message: `stage ${stage.name} of ${promotion.metadata.name} is not approved` };
+    return {
+      kind: 'nothing',
+      stage: stage.name,
+      index,
+      message: `stage ${stage.name} of ${promotion.metadata.name} is not approved`,
+    };
   }
   const phase = view.stages[index]!.phase;
   return {
@@ -100,7 +124,10 @@ export function decideRevoke(promotion: ClusterPromotion, view: PromotionView, r
     stage: stage.name,
     index,
     passed: phase === 'Promoted' || phase === 'Completed',
-    patch: [...guard(promotion, index, stage.name), { op: 'replace', path: `/spec/stages/${index}/trigger/manual/approved`, value: false }],
+    patch: [
+      ...guard(promotion, index, stage.name),
+      { op: 'replace', path: `/spec/stages/${index}/trigger/manual/approved`, value: false },
+    ],
   };
 }
 

@@ -33,12 +33,22 @@ type Decision = ApprovalDecision | RevokeDecision;
 type Writable = Extract<Decision, { patch: unknown }>;
 
 /** Approves the stage waiting for approval, or `stage` (ahead of its gate if need be). */
-export function approve(client: KubeClient, name: string, stage: string | undefined, options: WriteOptions = {}): Promise<WriteOutcome> {
+export function approve(
+  client: KubeClient,
+  name: string,
+  stage: string | undefined,
+  options: WriteOptions = {},
+): Promise<WriteOutcome> {
   return write(client, name, options, (p, now) => decideApproval(p, viewOf(p, NOTHING_ELSE, now), stage), 'approve');
 }
 
 /** Sets `approved` of `stage` back to false. */
-export function revoke(client: KubeClient, name: string, stage: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+export function revoke(
+  client: KubeClient,
+  name: string,
+  stage: string,
+  options: WriteOptions = {},
+): Promise<WriteOutcome> {
   return write(client, name, options, (p, now) => decideRevoke(p, viewOf(p, NOTHING_ELSE, now), stage), 'revoke');
 }
 
@@ -56,8 +66,12 @@ async function write(
   if (first.kind === 'refuse') throw new LiveError(first.message, EXIT_USAGE);
   if (first.kind === 'nothing') return nothingDone(first, promotion);
   if (options.confirm) {
-    const question = first.kind === 'approve' ? approveQuestion(name, first) : `Revoke the approval of stage ${first.stage} of ${name}?`;
-    if (!(await options.confirm(question))) throw new LiveError(`not ${verb === 'approve' ? 'approved' : 'revoked'}: cancelled`, EXIT_USAGE);
+    const question =
+      first.kind === 'approve'
+        ? approveQuestion(name, first)
+        : `Revoke the approval of stage ${first.stage} of ${name}?`;
+    if (!(await options.confirm(question)))
+      throw new LiveError(`not ${verb === 'approve' ? 'approved' : 'revoked'}: cancelled`, EXIT_USAGE);
   }
 
   let decision: Writable = first;
@@ -69,7 +83,10 @@ async function write(
       const conflict = e instanceof KubeApiError && (e.code === 409 || e.code === 422);
       if (!conflict) throw explainFailure(e, { verb: 'patch', resource: CLUSTER_PROMOTIONS, name }, client.connection);
       if (attempt >= attempts) {
-        throw new LiveError(`${name} kept changing while writing (${attempt} tries, last: ${e.message}); nothing was written, try again`, EXIT_API);
+        throw new LiveError(
+          `${name} kept changing while writing (${attempt} tries, last: ${e.message}); nothing was written, try again`,
+          EXIT_API,
+        );
       }
     }
     // Someone else wrote in between: look again, and go on only with the very stage the user confirmed.
@@ -78,7 +95,10 @@ async function write(
     if (again.kind === 'nothing' && again.stage === first.stage) return nothingDone(again, promotion);
     if (again.kind === 'refuse' || again.kind === 'nothing' || !sameTarget(first, again)) {
       const why = again.kind === 'refuse' ? again.message : `stage ${again.stage} is the one at stake now`;
-      throw new LiveError(`${name} changed while writing: ${why}; nothing was written, run the command again`, EXIT_API);
+      throw new LiveError(
+        `${name} changed while writing: ${why}; nothing was written, run the command again`,
+        EXIT_API,
+      );
     }
     decision = again;
   }
@@ -91,7 +111,14 @@ function approveQuestion(name: string, d: Extract<ApprovalDecision, { kind: 'app
 }
 
 function nothingDone(d: Extract<Decision, { kind: 'nothing' }>, promotion: ClusterPromotion): WriteOutcome {
-  return { message: `${d.message}: nothing to do`, promotion, written: false, stage: d.stage, index: d.index, ahead: false };
+  return {
+    message: `${d.message}: nothing to do`,
+    promotion,
+    written: false,
+    stage: d.stage,
+    index: d.index,
+    ahead: false,
+  };
 }
 
 function doneMessage(name: string, d: Writable, written: ClusterPromotion): WriteOutcome {

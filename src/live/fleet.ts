@@ -69,7 +69,11 @@ export class LiveFleet implements World {
       ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
     };
-    const feed = <T extends KubeObject>(resource: ResourceType, selectors: { labelSelector?: string; fieldSelector?: string }, optional = false) => {
+    const feed = <T extends KubeObject>(
+      resource: ResourceType,
+      selectors: { labelSelector?: string; fieldSelector?: string },
+      optional = false,
+    ) => {
       const informer = new Informer<T>(listWatchOf<T>(client, resource, selectors, options.random), informerOptions);
       this.#feeds.push({ resource, informer: informer as unknown as Informer<KubeObject>, optional, absent: false });
       return informer;
@@ -77,7 +81,9 @@ export class LiveFleet implements World {
     this.#feeds = [];
     const one = options.promotion;
     this.promotions = feed<ClusterPromotion>(CLUSTER_PROMOTIONS, one ? { fieldSelector: `metadata.name=${one}` } : {});
-    this.profiles = feed<ClusterProfile>(CLUSTER_PROFILES, { labelSelector: one ? `${LABEL_PROMOTION_NAME}=${one}` : LABEL_PROMOTION_NAME });
+    this.profiles = feed<ClusterProfile>(CLUSTER_PROFILES, {
+      labelSelector: one ? `${LABEL_PROMOTION_NAME}=${one}` : LABEL_PROMOTION_NAME,
+    });
     this.summaries = feed<ClusterSummary>(CLUSTER_SUMMARIES, { labelSelector: LABEL_SUMMARY_PROFILE });
     feed<SveltosCluster>(SVELTOS_CLUSTERS, {});
     // Cluster API is optional in a Sveltos management cluster.
@@ -155,7 +161,8 @@ export class LiveFleet implements World {
       const h = f.informer.health();
       if (rank[h.state] > rank[state]) state = h.state;
       if (h.currentAsOf === null) currentAsOf = null;
-      else if (currentAsOf !== null) currentAsOf = currentAsOf === undefined ? h.currentAsOf : Math.min(currentAsOf, h.currentAsOf);
+      else if (currentAsOf !== null)
+        currentAsOf = currentAsOf === undefined ? h.currentAsOf : Math.min(currentAsOf, h.currentAsOf);
       lastError ??= h.lastError;
     }
     return { state, currentAsOf: currentAsOf ?? null, lastError };
@@ -165,8 +172,10 @@ export class LiveFleet implements World {
     if (this.#clusters) return this.#clusters;
     const out: ClusterRef[] = [];
     for (const f of this.#feeds) {
-      if (f.resource === SVELTOS_CLUSTERS) for (const c of f.informer.store.values()) out.push(sveltosClusterRef(c as SveltosCluster));
-      if (f.resource === CAPI_CLUSTERS) for (const c of f.informer.store.values()) out.push(capiClusterRef(c as CapiCluster));
+      if (f.resource === SVELTOS_CLUSTERS)
+        for (const c of f.informer.store.values()) out.push(sveltosClusterRef(c as SveltosCluster));
+      if (f.resource === CAPI_CLUSTERS)
+        for (const c of f.informer.store.values()) out.push(capiClusterRef(c as CapiCluster));
     }
     return (this.#clusters = out);
   }
@@ -193,7 +202,8 @@ export class LiveFleet implements World {
 
   profilesOf(promotion: string): Iterable<ClusterProfile> {
     const out: ClusterProfile[] = [];
-    for (const p of this.profiles.store.values()) if (p.metadata.labels?.[LABEL_PROMOTION_NAME] === promotion) out.push(p);
+    for (const p of this.profiles.store.values())
+      if (p.metadata.labels?.[LABEL_PROMOTION_NAME] === promotion) out.push(p);
     return out;
   }
 

@@ -23,7 +23,7 @@ export interface FollowOptions {
  * `onBurst` returns true; notes when the streams go down and come back. Rejects with the first
  * list's failure (a missing CRD, RBAC) as a LiveError.
  */
-export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => boolean | void): Promise<void> {
+export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => boolean | undefined): Promise<void> {
   if (o.signal.aborted) return;
   fleet.start();
   let finish: () => void = () => {};
@@ -41,7 +41,8 @@ export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => 
     offChange = fleet.onChange(() => {
       const h = fleet.health();
       if (h.state !== lastState) {
-        if (h.state === 'reconnecting') o.note(`connection to the API server lost (${h.lastError ?? 'stream ended'}); reconnecting`);
+        if (h.state === 'reconnecting')
+          o.note(`connection to the API server lost (${h.lastError ?? 'stream ended'}); reconnecting`);
         if (h.state === 'live' && lastState === 'reconnecting') o.note('reconnected to the API server');
         lastState = h.state;
       }
@@ -110,15 +111,22 @@ export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promis
 }
 
 /** One timestamped line per stage phase change of one promotion (or of all), until stopped. */
-export async function printTransitions(fleet: LiveFleet, o: FollowOptions, name?: string, stopWhen?: (view: PromotionView) => boolean): Promise<void> {
+export async function printTransitions(
+  fleet: LiveFleet,
+  o: FollowOptions,
+  name?: string,
+  stopWhen?: (view: PromotionView) => boolean,
+): Promise<void> {
   const last = new Map<string, PromotionView>();
   await follow(fleet, o, () => {
     const now = new Date(fleet.serverNow(o.timers.now()));
-    const views = name === undefined ? fleet.views(now).map((v) => v.view) : [fleet.viewOf(name, now)].filter((v) => v !== null);
+    const views =
+      name === undefined ? fleet.views(now).map((v) => v.view) : [fleet.viewOf(name, now)].filter((v) => v !== null);
     const seen = new Set<string>();
     for (const view of views) {
       seen.add(view.name);
-      for (const t of transitions(last.get(view.name) ?? null, view)) o.write(`${formatTransition(t, now.getTime())}\n`);
+      for (const t of transitions(last.get(view.name) ?? null, view))
+        o.write(`${formatTransition(t, now.getTime())}\n`);
       last.set(view.name, view);
       if (stopWhen?.(view)) return true;
     }

@@ -14,7 +14,12 @@ export interface Gate {
   command: string;
 }
 
-export function gatesOf(promotions: readonly ClusterPromotion[], world: World, now: Date, kubectlFlags: readonly string[] = []): Gate[] {
+export function gatesOf(
+  promotions: readonly ClusterPromotion[],
+  world: World,
+  now: Date,
+  kubectlFlags: readonly string[] = [],
+): Gate[] {
   const gates: Gate[] = [];
   for (const p of promotions) {
     const view = viewOf(p, world, now);
@@ -30,6 +35,9 @@ export function gatesOf(promotions: readonly ClusterPromotion[], world: World, n
     }
   }
   return gates.sort(
-    (a, b) => (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || a.promotion.localeCompare(b.promotion) || a.stage.localeCompare(b.stage),
+    (a, b) =>
+      (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) ||
+      a.promotion.localeCompare(b.promotion) ||
+      a.stage.localeCompare(b.stage),
   );
 }

@@ -8,7 +8,10 @@ import { UserError } from '../user-error.ts';
 export const OUTPUT_FORMATS = ['json', 'yaml', 'name', 'wide'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export function parseOutputFormat(value: unknown, allowed: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat | undefined {
+export function parseOutputFormat(
+  value: unknown,
+  allowed: readonly OutputFormat[] = OUTPUT_FORMATS,
+): OutputFormat | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as OutputFormat;
   throw new UserError(`-o ${String(value)}: unknown output format; use one of ${allowed.join(', ')}`);
@@ -42,7 +45,11 @@ export function objectName(obj: KubeObject): string {
 }
 
 /** Objects in one of the machine formats (not `wide`, which is a table). */
-export function formatObjects(objects: readonly KubeObject[], format: 'json' | 'yaml' | 'name', single: boolean): string {
+export function formatObjects(
+  objects: readonly KubeObject[],
+  format: 'json' | 'yaml' | 'name',
+  single: boolean,
+): string {
   if (format === 'name') return objects.map((o) => `${objectName(o)}\n`).join('');
   const value = single && objects.length === 1 ? objects[0] : listOf(objects);
   return format === 'json' ? toJson(value) : toYaml(value);
@@ -54,7 +61,9 @@ export function columnWidths(header: readonly string[], rows: readonly (readonly
 
 /** One line of a table: left-aligned columns three spaces apart, as kubectl's printer lays them out. */
 export function tableLine(cells: readonly string[], widths: readonly number[]): string {
-  const padded = cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...c].length))));
+  const padded = cells.map((c, i) =>
+    i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)),
+  );
   return `${padded.join('   ').trimEnd()}\n`;
 }
 

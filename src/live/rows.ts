@@ -44,7 +44,9 @@ export function waitingFor(stage: StageView | null, now: number): string {
     case 'CheckingHealth':
       return 'health checks';
     case 'AwaitingWindow':
-      return t.windowOpensAt !== undefined ? `window ${humanDuration(t.windowOpensAt - now)}` : 'window (none scheduled)';
+      return t.windowOpensAt !== undefined
+        ? `window ${humanDuration(t.windowOpensAt - now)}`
+        : 'window (none scheduled)';
     case 'AwaitingApproval':
       return `approval${since}`;
     case 'ApprovedAwaitingController':

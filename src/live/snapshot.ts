@@ -53,7 +53,11 @@ export async function getPromotion(client: KubeClient, name: string): Promise<Cl
     return await getObject<ClusterPromotion>(client, CLUSTER_PROMOTIONS, name);
   } catch (e) {
     let existing: string[] | undefined;
-    if (isNotFound(e, name)) existing = await listObjects(client, CLUSTER_PROMOTIONS).then((l) => l.items.map((p) => p.metadata.name), () => undefined);
+    if (isNotFound(e, name))
+      existing = await listObjects(client, CLUSTER_PROMOTIONS).then(
+        (l) => l.items.map((p) => p.metadata.name),
+        () => undefined,
+      );
     throw explainFailure(e, { verb: 'get', resource: CLUSTER_PROMOTIONS, name }, client.connection, existing);
   }
 }
@@ -64,9 +68,12 @@ export async function getPromotion(client: KubeClient, name: string): Promise<Cl
  * for all promotions that label is all there is to ask by, so every list goes out at once.
  */
 export async function readSnapshot(client: KubeClient, promotion?: string): Promise<World> {
-  const summariesOf = (selector: string) => listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, { labelSelector: selector });
+  const summariesOf = (selector: string) =>
+    listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, { labelSelector: selector });
   const [profiles, sveltos, capi, everySummary] = await Promise.all([
-    listOrExplain<ClusterProfile>(client, CLUSTER_PROFILES, { labelSelector: promotion ? `${LABEL_PROMOTION_NAME}=${promotion}` : LABEL_PROMOTION_NAME }),
+    listOrExplain<ClusterProfile>(client, CLUSTER_PROFILES, {
+      labelSelector: promotion ? `${LABEL_PROMOTION_NAME}=${promotion}` : LABEL_PROMOTION_NAME,
+    }),
     listOrExplain<SveltosCluster>(client, SVELTOS_CLUSTERS),
     listOrExplain<CapiCluster>(client, CAPI_CLUSTERS, {}, true),
     promotion ? undefined : summariesOf(LABEL_SUMMARY_PROFILE),
@@ -76,10 +83,16 @@ export async function readSnapshot(client: KubeClient, promotion?: string): Prom
   let summaries = everySummary;
   if (summaries === undefined && names.length > 0) {
     // A set-based selector keeps the request short for one promotion.
-    summaries = await summariesOf(names.length <= 50 ? `${LABEL_SUMMARY_PROFILE} in (${names.join(',')})` : LABEL_SUMMARY_PROFILE);
+    summaries = await summariesOf(
+      names.length <= 50 ? `${LABEL_SUMMARY_PROFILE} in (${names.join(',')})` : LABEL_SUMMARY_PROFILE,
+    );
   }
   const ours = (summaries ?? []).filter((s) => wanted.has(s.metadata.labels?.[LABEL_SUMMARY_PROFILE] ?? ''));
-  return worldOf({ profiles, summaries: ours, clusters: [...sveltos.map(sveltosClusterRef), ...capi.map(capiClusterRef)] });
+  return worldOf({
+    profiles,
+    summaries: ours,
+    clusters: [...sveltos.map(sveltosClusterRef), ...capi.map(capiClusterRef)],
+  });
 }
 
 /**

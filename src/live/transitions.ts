@@ -17,9 +17,11 @@ export interface Transition {
  * (the stream was down meanwhile) still gives one line per stage that moved.
  */
 export function transitions(previous: PromotionView | null, next: PromotionView | null): Transition[] {
-  if (!next) return previous ? [{ promotion: previous.name, stage: null, from: 'present', to: 'deleted', detail: '' }] : [];
+  if (!next)
+    return previous ? [{ promotion: previous.name, stage: null, from: 'present', to: 'deleted', detail: '' }] : [];
   const out: Transition[] = [];
-  if (!previous) out.push({ promotion: next.name, stage: null, from: null, to: next.phase, detail: `${next.stageCount} stages` });
+  if (!previous)
+    out.push({ promotion: next.name, stage: null, from: null, to: next.phase, detail: `${next.stageCount} stages` });
   for (const stage of next.stages) {
     const before = previous?.stages.find((s) => s.name === stage.name);
     const from = before ? before.phase : null;

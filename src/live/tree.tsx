@@ -24,7 +24,9 @@ export function renderTree(view: PromotionView, o: TreeOptions): string {
   const rows = header + view.stageCount * 2 + (o.clusterRows ?? 20);
   const plan = planFrame(view, INITIAL_UI, rows + 1);
   const text = renderToString(
-    <ThemeContext.Provider value={{ color: o.color, glyphs: o.unicode ? UNICODE_GLYPHS : ASCII_GLYPHS, columns: o.columns }}>
+    <ThemeContext.Provider
+      value={{ color: o.color, glyphs: o.unicode ? UNICODE_GLYPHS : ASCII_GLYPHS, columns: o.columns }}
+    >
       <Header model={view} clock={clock} rows={header} />
       <StageTree model={view} rows={plan.body} />
     </ThemeContext.Provider>,

@@ -14,7 +14,8 @@ export const STATUS_EXIT = { reached: 0, failed: 2, 'needs-approval': 3, timeout
 export function parseUntil(value: string | undefined): UntilTarget {
   if (value === undefined || value === 'done') return { kind: 'done' };
   if (value === 'gate') return { kind: 'gate' };
-  if (value.startsWith('stage:') && value.length > 'stage:'.length) return { kind: 'stage', stage: value.slice('stage:'.length) };
+  if (value.startsWith('stage:') && value.length > 'stage:'.length)
+    return { kind: 'stage', stage: value.slice('stage:'.length) };
   throw new UserError(`--until ${value}: expected done, gate or stage:NAME`);
 }
 
@@ -42,7 +43,9 @@ export interface Judgement {
 
 export function judge(view: PromotionView, target: UntilTarget): Judgement {
   if (target.kind === 'stage' && !view.stages.some((s) => s.name === target.stage)) {
-    throw new UserError(`--until stage:${target.stage}: ${view.name} has no such stage (stages: ${view.stages.map((s) => s.name).join(', ')})`);
+    throw new UserError(
+      `--until stage:${target.stage}: ${view.name} has no such stage (stages: ${view.stages.map((s) => s.name).join(', ')})`,
+    );
   }
   const current = view.current === null ? null : view.stages[view.current]!;
   const completed = view.phase === 'Completed';
@@ -50,15 +53,20 @@ export function judge(view: PromotionView, target: UntilTarget): Judgement {
   if (target.kind === 'stage') {
     const stage = view.stages.find((s) => s.name === target.stage)!;
     // A stage the pipeline already passed was deployed then, even if the view shows it as Promoted.
-    if (DEPLOYED.has(stage.phase) || completed) return { verdict: 'reached', reason: `stage ${stage.name} is deployed (${stage.phase})` };
+    if (DEPLOYED.has(stage.phase) || completed)
+      return { verdict: 'reached', reason: `stage ${stage.name} is deployed (${stage.phase})` };
   }
   if (target.kind === 'done' && completed) return { verdict: 'reached', reason: 'completed' };
   if (target.kind === 'gate') {
-    if (current?.phase === 'AwaitingApproval') return { verdict: 'reached', reason: `stage ${current.name} waits for approval` };
+    if (current?.phase === 'AwaitingApproval')
+      return { verdict: 'reached', reason: `stage ${current.name} waits for approval` };
     if (completed) return { verdict: 'reached', reason: 'completed without stopping at a manual gate' };
   }
   if (current?.phase === 'Failed') {
-    return { verdict: 'failed', reason: `stage ${current.name} failed${current.failureMessage ? `: ${current.failureMessage}` : ''}` };
+    return {
+      verdict: 'failed',
+      reason: `stage ${current.name} failed${current.failureMessage ? `: ${current.failureMessage}` : ''}`,
+    };
   }
   if (current?.phase === 'AwaitingApproval') {
     return {
@@ -66,5 +74,8 @@ export function judge(view: PromotionView, target: UntilTarget): Judgement {
       reason: `stage ${current.name} waits for approval, so ${describeTarget(target)} cannot happen without a person: kubectl promotion approve ${view.name} --stage ${current.name}`,
     };
   }
-  return { verdict: 'pending', reason: current ? `stage ${current.name}: ${current.phase}` : 'not started by the controller yet' };
+  return {
+    verdict: 'pending',
+    reason: current ? `stage ${current.name}: ${current.phase}` : 'not started by the controller yet',
+  };
 }

@@ -29,7 +29,10 @@ export async function waitForController(
   o: WaitOptions,
 ): Promise<{ reached: boolean; message: string }> {
   // Only the promotion's own status says whether its stage moved on: nothing else is followed.
-  const informer = new Informer<ClusterPromotion>(listWatchOf(client, CLUSTER_PROMOTIONS, { fieldSelector: `metadata.name=${name}` }), { timers: o.timers });
+  const informer = new Informer<ClusterPromotion>(
+    listWatchOf(client, CLUSTER_PROMOTIONS, { fieldSelector: `metadata.name=${name}` }),
+    { timers: o.timers },
+  );
   let finish: (r: { reached: boolean; message: string }) => void = () => {};
   const result = new Promise<{ reached: boolean; message: string }>((resolve) => (finish = resolve));
   const check = () => {
@@ -38,11 +41,22 @@ export async function waitForController(
     const view = viewOf(p, NOTHING_ELSE, new Date(client.serverNow(o.timers.now())));
     if (!passedGate(view, stage)) return;
     const current = view.current === null ? null : view.stages[view.current]!;
-    const where = view.phase === 'Completed' ? `${name} completed` : current ? `now at stage ${current.name} (${current.phase})` : '';
+    const where =
+      view.phase === 'Completed'
+        ? `${name} completed`
+        : current
+          ? `now at stage ${current.name} (${current.phase})`
+          : '';
     finish({ reached: true, message: `the controller let stage ${stage} through: ${where}` });
   };
   informer.subscribe({ change: check, synced: check });
-  const timer = o.timeoutMs === null ? null : o.timers.setTimeout(() => finish({ reached: false, message: `the controller has not acted on stage ${stage} yet` }), o.timeoutMs);
+  const timer =
+    o.timeoutMs === null
+      ? null
+      : o.timers.setTimeout(
+          () => finish({ reached: false, message: `the controller has not acted on stage ${stage} yet` }),
+          o.timeoutMs,
+        );
   const onAbort = () => finish({ reached: false, message: 'stopped waiting' });
   o.signal.addEventListener('abort', onAbort, { once: true });
   informer.start();

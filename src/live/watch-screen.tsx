@@ -63,7 +63,12 @@ export function WatchScreen({ watch, color, unicode }: WatchScreenProps) {
  * One tab per promotion, its overall glyph and name; the shown one in brackets (and reversed in
  * colour). When they do not all fit, the row keeps the shown one and its neighbours, marking cuts.
  */
-export function tabSegs(tabs: NonNullable<WatchFrame['tabs']>, glyphs: Glyphs, unicode: boolean, columns: number): Seg[] {
+export function tabSegs(
+  tabs: NonNullable<WatchFrame['tabs']>,
+  glyphs: Glyphs,
+  unicode: boolean,
+  columns: number,
+): Seg[] {
   const hint = `  ${unicode ? '←/→' : '<-/->'} promotion`;
   const text = (i: number) => {
     const t = tabs.items[i]!;
@@ -91,7 +96,11 @@ export function tabSegs(tabs: NonNullable<WatchFrame['tabs']>, glyphs: Glyphs, u
   for (let i = first; i <= last; i++) {
     if (i > first) segs.push({ text: ' ' });
     const t = tabs.items[i]!;
-    segs.push(i === tabs.selected ? { text: text(i), tone: t.tone, bold: true, inverse: true } : { text: text(i), tone: t.tone });
+    segs.push(
+      i === tabs.selected
+        ? { text: text(i), tone: t.tone, bold: true, inverse: true }
+        : { text: text(i), tone: t.tone },
+    );
   }
   if (last < tabs.items.length - 1) segs.push({ text: glyphs.ellipsis, dim: true });
   segs.push({ text: hint, dim: true });

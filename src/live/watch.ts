@@ -61,7 +61,7 @@ const TICK_MS = 1000;
 export function watchOrder(views: readonly PromotionView[]): PromotionView[] {
   const waitingSince = (v: PromotionView): number | null => {
     const s = v.stages.find((x) => x.phase === 'AwaitingApproval');
-    return s ? s.times.waitingSince ?? v.now : null;
+    return s ? (s.times.waitingSince ?? v.now) : null;
   };
   return [...views].sort((a, b) => {
     const wa = waitingSince(a);
@@ -173,10 +173,13 @@ export class LiveWatch {
 
   #scheduleTick(): void {
     const timer = this.#o.timer;
-    this.#tick = timer.setTimeout(() => {
-      this.#scheduler.request();
-      this.#scheduleTick();
-    }, TICK_MS - (timer.now() % TICK_MS));
+    this.#tick = timer.setTimeout(
+      () => {
+        this.#scheduler.request();
+        this.#scheduleTick();
+      },
+      TICK_MS - (timer.now() % TICK_MS),
+    );
   }
 
   #say(text: string): void {
@@ -224,7 +227,8 @@ function sameFrame(a: WatchFrame, b: WatchFrame): boolean {
   if (a.rows !== b.rows || a.columns !== b.columns || a.notice?.id !== b.notice?.id) return false;
   if (a.banner !== b.banner || a.empty !== b.empty) return false;
   // The header shows the data's age to the second.
-  const age = (f: WatchFrame) => (f.clock.receivedAt === null || !f.model ? null : Math.floor((f.model.now - f.clock.receivedAt) / 1000));
+  const age = (f: WatchFrame) =>
+    f.clock.receivedAt === null || !f.model ? null : Math.floor((f.model.now - f.clock.receivedAt) / 1000);
   if (age(a) !== age(b)) return false;
   if (JSON.stringify(a.tabs) !== JSON.stringify(b.tabs)) return false;
   if (a.model === null || b.model === null) return a.model === b.model;

@@ -142,7 +142,9 @@ export function parseCron(expression: string): CronSchedule {
       let latest: Date;
       try {
         // Firings fall on whole minutes, so one millisecond later makes "strictly before" inclusive.
-        latest = at(new Date(t.getTime() + 1)).prev().toDate();
+        latest = at(new Date(t.getTime() + 1))
+          .prev()
+          .toDate();
       } catch {
         return null;
       }

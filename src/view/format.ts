@@ -68,7 +68,9 @@ export function stageDetail(stage: StageView, now: number): string {
     case 'Deploying':
       return `deploying${since}${failing}`;
     case 'Soaking':
-      return t.soakEndsAt !== undefined ? `soak ends ${countdown(t.soakEndsAt, now)} (${clockTime(t.soakEndsAt, now)})` : 'soaking';
+      return t.soakEndsAt !== undefined
+        ? `soak ends ${countdown(t.soakEndsAt, now)} (${clockTime(t.soakEndsAt, now)})`
+        : 'soaking';
     case 'Verifying':
       return `verification deployment running${since}${failing}`;
     case 'CheckingHealth':

@@ -18,7 +18,14 @@ export interface UiState {
   flash: string | null;
 }
 
-export const INITIAL_UI: UiState = { selected: null, expanded: {}, clusterKey: null, help: false, confirm: null, flash: null };
+export const INITIAL_UI: UiState = {
+  selected: null,
+  expanded: {},
+  clusterKey: null,
+  help: false,
+  confirm: null,
+  flash: null,
+};
 
 export type BodyRow =
   | { kind: 'stage'; stage: number; selected: boolean; expanded: boolean }
@@ -50,7 +57,7 @@ export function isExpanded(model: PromotionView, ui: UiState, index: number): bo
 export function clusterCursor(stage: StageView | undefined, ui: UiState): number {
   if (!stage || ui.clusterKey === null) return 0;
   const i = stage.clusters.findIndex((c) => c.key === ui.clusterKey);
-  return i >= 0 ? i : 0;
+  return Math.max(i, 0);
 }
 
 /** The message row an expanded stage shows above its clusters, if any. */
@@ -95,7 +102,13 @@ export function planFrame(model: PromotionView, ui: UiState, rows: number): Fram
     const w = clusterWindow(s.clusters.length, alloc.get(i) ?? 0, cursor);
     if (w.above > 0) body.push({ kind: 'more', stage: i, direction: 'up', count: w.above, last: false });
     for (let c = w.start; c < w.end; c++) {
-      body.push({ kind: 'cluster', stage: i, cluster: c, last: c === w.end - 1 && w.below === 0, cursor: i === selected && c === cursor });
+      body.push({
+        kind: 'cluster',
+        stage: i,
+        cluster: c,
+        last: c === w.end - 1 && w.below === 0,
+        cursor: i === selected && c === cursor,
+      });
     }
     if (w.below > 0) body.push({ kind: 'more', stage: i, direction: 'down', count: w.below, last: true });
   }
@@ -119,7 +132,9 @@ function share(wants: { index: number; need: number }[], rows: number, selected:
       continue;
     }
     let extra = left - each * pending.length;
-    const order = [...pending].sort((a, b) => (a.index === selected ? -1 : b.index === selected ? 1 : a.index - b.index));
+    const order = [...pending].sort((a, b) =>
+      a.index === selected ? -1 : b.index === selected ? 1 : a.index - b.index,
+    );
     for (const w of order) {
       out.set(w.index, each + (extra > 0 ? 1 : 0));
       if (extra > 0) extra--;
@@ -133,7 +148,11 @@ function share(wants: { index: number; need: number }[], rows: number, selected:
  * Which of `count` clusters fit in `rows` rows, keeping the cursor in view; a row at either end
  * says how many more there are when the list is cut there.
  */
-export function clusterWindow(count: number, rows: number, cursor: number): { start: number; end: number; above: number; below: number } {
+export function clusterWindow(
+  count: number,
+  rows: number,
+  cursor: number,
+): { start: number; end: number; above: number; below: number } {
   if (count <= rows) return { start: 0, end: count, above: 0, below: 0 };
   if (rows <= 0) return { start: 0, end: 0, above: 0, below: 0 };
   if (rows === 1) return { start: 0, end: 0, above: 0, below: count };
@@ -163,6 +182,7 @@ function scrollStages(body: BodyRow[], rows: number, selectedRow: number): BodyR
   const out = body.slice(start, end);
   const stagesIn = (part: BodyRow[]) => part.filter((r) => r.kind === 'stage').length;
   if (start > 0) out[0] = { kind: 'stagesMore', direction: 'up', count: stagesIn(body.slice(0, start + 1)) };
-  if (end < body.length) out[out.length - 1] = { kind: 'stagesMore', direction: 'down', count: stagesIn(body.slice(end - 1)) };
+  if (end < body.length)
+    out[out.length - 1] = { kind: 'stagesMore', direction: 'down', count: stagesIn(body.slice(end - 1)) };
   return out;
 }

@@ -147,7 +147,8 @@ const STATE_ORDER: Record<ClusterState, number> = {
 
 // Phrases only Sveltos's controller writes (profile_utils.go and the promotion controller there).
 const SVELTOS_ONLY_DESCRIPTION = /^(All matching clusters are successfully deployed\.|No matching clusters found for )/;
-const SVELTOS_ONLY_FAILURE = /^(ClusterSummary\S* \S+ is not (yet provisioned|in sync)\.|Failed to (fetch ClusterProfile|create ProfileScope)\.)$/;
+const SVELTOS_ONLY_FAILURE =
+  /^(ClusterSummary\S* \S+ is not (yet provisioned|in sync)\.|Failed to (fetch ClusterProfile|create ProfileScope)\.)$/;
 
 const RFC3339 = '(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:\\d\\d))';
 const DELAYED = new RegExp(`^Delayed: Waiting for Time Window: ${RFC3339}$`);
@@ -162,7 +163,12 @@ export function buildViewModel(input: ViewModelInput): PromotionView {
  * The same from a World (the simulated fleet, a watch cache): nothing is copied but what the view
  * keeps.
  */
-export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: Date, cache?: ViewCache): PromotionView {
+export function viewOfWorld(
+  promotion: ClusterPromotion,
+  world: World,
+  nowDate: Date,
+  cache?: ViewCache,
+): PromotionView {
   const now = nowDate.getTime();
   const spec = promotion.spec;
   const status = promotion.status ?? {};
@@ -180,7 +186,8 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
     note = `status names stage ${currentName}, which the spec no longer has: the controller restarts the pipeline`;
   }
 
-  const finalPassed = current === stages.length - 1 && phraseOf(entries.get(currentName!)) === D.SUCCESSFULLY_PROVISIONED;
+  const finalPassed =
+    current === stages.length - 1 && phraseOf(entries.get(currentName!)) === D.SUCCESSFULLY_PROVISIONED;
   const dialect = detectDialect(status.stages ?? [], status.lastPromotionTime, finalPassed);
 
   const views = stages.map((stage, index): StageView => {
@@ -188,7 +195,11 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
     const profileName = mainProfileName(name, stage.name);
     const lists =
       cache?.stage(stage, spec) ??
-      cache?.remember(stage, spec, clustersOf(stage, fleetIndex(), world.summariesOf(profileName), spec.profileSpec, cache)) ??
+      cache?.remember(
+        stage,
+        spec,
+        clustersOf(stage, fleetIndex(), world.summariesOf(profileName), spec.profileSpec, cache),
+      ) ??
       clustersOf(stage, fleetIndex(), world.summariesOf(profileName), spec.profileSpec);
     const { clusters, progress } = lists;
     let gates: Gates | null = null;
@@ -224,7 +235,21 @@ export function viewOfWorld(promotion: ClusterPromotion, world: World, nowDate: 
       return base;
     }
     const profiles = { main: profileName, verification: verificationProfileName(name, stage.name) };
-    const ctx: CurrentContext = { stage, entry: entry ?? { name: stage.name }, phrase, gates, gateError, progress, lists, now, dialect, isFinal: index === stages.length - 1, world, profiles, lastPromotionTime: status.lastPromotionTime };
+    const ctx: CurrentContext = {
+      stage,
+      entry: entry ?? { name: stage.name },
+      phrase,
+      gates,
+      gateError,
+      progress,
+      lists,
+      now,
+      dialect,
+      isFinal: index === stages.length - 1,
+      world,
+      profiles,
+      lastPromotionTime: status.lastPromotionTime,
+    };
     return { ...base, ...currentStage(ctx, base.times) };
   });
 
@@ -260,13 +285,19 @@ interface CurrentContext {
 /** Phase and times of the stage the pipeline is at. */
 function currentStage(ctx: CurrentContext, times: StageTimes): Pick<StageView, 'phase' | 'times' | 'failureMessage'> {
   const { phrase, gates, entry, now } = ctx;
-  const out = { phase: 'Deploying' as ViewStagePhase, times: { ...times }, failureMessage: entry.failureMessage ?? null };
+  const out = {
+    phase: 'Deploying' as ViewStagePhase,
+    times: { ...times },
+    failureMessage: entry.failureMessage ?? null,
+  };
   const deployed = times.deployedAt !== undefined;
   const soakEnd = deployed && gates && gates.delayMs > 0 ? times.deployedAt! + gates.delayMs : undefined;
   // A gate is reached no earlier than the end of the soak; for Sveltos status that is the best
   // "waiting since" there is, as its suffix moves with every reconcile.
   const gateSince = () =>
-    ctx.dialect === 'engine' ? times.describedAt ?? soakEnd ?? times.deployedAt : soakEnd ?? times.deployedAt ?? times.describedAt;
+    ctx.dialect === 'engine'
+      ? (times.describedAt ?? soakEnd ?? times.deployedAt)
+      : (soakEnd ?? times.deployedAt ?? times.describedAt);
 
   if (ctx.gateError) {
     out.phase = 'Failed';
@@ -354,7 +385,8 @@ function verifying(ctx: CurrentContext): boolean {
 
 function checksAppended(main: Iterable<ClusterSummary>, gates: Gates): boolean {
   const names = new Set(gates.postChecks.map((c) => c.name));
-  for (const s of main) if ((s.spec.clusterProfileSpec.validateHealths ?? []).some((v) => names.has(v.name))) return true;
+  for (const s of main)
+    if ((s.spec.clusterProfileSpec.validateHealths ?? []).some((v) => names.has(v.name))) return true;
   return false;
 }
 
@@ -362,7 +394,11 @@ function hasPermanentFailure(ctx: CurrentContext): boolean {
   return ctx.lists.permanentFailure;
 }
 
-function windowTimes(gates: Gates | null, now: number, opensAt: number | undefined): Pick<StageTimes, 'windowOpensAt' | 'windowClosesAt'> {
+function windowTimes(
+  gates: Gates | null,
+  now: number,
+  opensAt: number | undefined,
+): Pick<StageTimes, 'windowOpensAt' | 'windowClosesAt'> {
   if (!gates?.window) return opensAt === undefined ? {} : { windowOpensAt: opensAt };
   try {
     const w = parseWindow(gates.window);
@@ -374,7 +410,10 @@ function windowTimes(gates: Gates | null, now: number, opensAt: number | undefin
     }
     if (opens === undefined) return {};
     const then = windowState(w, new Date(opens));
-    return { windowOpensAt: opens, ...(then.open && then.changesAt ? { windowClosesAt: then.changesAt.getTime() } : {}) };
+    return {
+      windowOpensAt: opens,
+      ...(then.open && then.changesAt ? { windowClosesAt: then.changesAt.getTime() } : {}),
+    };
   } catch {
     return opensAt === undefined ? {} : { windowOpensAt: opensAt };
   }
@@ -403,7 +442,11 @@ function phraseOf(entry: StageStatus | undefined): string {
   return D.splitDescription(entry?.currentStatusDescription).phrase;
 }
 
-function detectDialect(entries: readonly StageStatus[], lastPromotionTime: string | undefined, finalPassed: boolean): StatusDialect {
+function detectDialect(
+  entries: readonly StageStatus[],
+  lastPromotionTime: string | undefined,
+  finalPassed: boolean,
+): StatusDialect {
   if (lastPromotionTime && !finalPassed) return 'sveltos';
   for (const e of entries) {
     if (SVELTOS_ONLY_DESCRIPTION.test(phraseOf(e))) return 'sveltos';
@@ -507,7 +550,10 @@ function indexFleet(clusters: Iterable<ClusterRef>): FleetIndex {
 }
 
 /** The same reading of a selector as the engine's (an empty one matches every cluster). */
-function matchingClusters(fleet: FleetIndex, selector: Stage['clusterSelector']): readonly { key: string; ref: ClusterRef }[] {
+function matchingClusters(
+  fleet: FleetIndex,
+  selector: Stage['clusterSelector'],
+): readonly { key: string; ref: ClusterRef }[] {
   const id = JSON.stringify(selector ?? null);
   let out = fleet.matching.get(id);
   if (!out) fleet.matching.set(id, (out = fleet.list.filter((c) => matchesSelector(c.ref.labels, selector))));
@@ -614,7 +660,12 @@ function fingerprint(v: unknown): string {
   return p;
 }
 
-function clusterFromSummary(key: string, s: ClusterSummary, ref: ClusterRef | undefined, targetPrints: readonly string[]): ClusterView {
+function clusterFromSummary(
+  key: string,
+  s: ClusterSummary,
+  ref: ClusterRef | undefined,
+  targetPrints: readonly string[],
+): ClusterView {
   const features: FeatureView[] = (s.status?.featureSummaries ?? []).map((f) => ({
     id: f.featureID,
     status: f.status ?? 'Unknown',
@@ -626,7 +677,8 @@ function clusterFromSummary(key: string, s: ClusterSummary, ref: ClusterRef | un
   const inSync = CONTENT_FIELDS.every((field, i) => fingerprint(theirs[field]) === targetPrints[i]);
   let state: ClusterState;
   if (failed) state = 'Failed';
-  else if (features.some((f) => f.status === 'Removing' || f.status === 'Removed' || f.status === 'AgentRemoving')) state = 'Removing';
+  else if (features.some((f) => f.status === 'Removing' || f.status === 'Removed' || f.status === 'AgentRemoving'))
+    state = 'Removing';
   else if (!inSync) state = 'Outdated';
   else if (features.length > 0 && features.every((f) => f.status === 'Provisioned')) state = 'Provisioned';
   else state = 'Provisioning';

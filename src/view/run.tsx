@@ -19,7 +19,6 @@ export function useFrame<F>(store: FrameStore<F>): F {
   return useSyncExternalStore(store.subscribe, store.getFrame);
 }
 
-
 export interface FullScreenRun<T> {
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
@@ -42,7 +41,13 @@ export function runFullScreen<T>(element: ReactElement, o: FullScreenRun<T>): Pr
       const onResize = () => o.onResize?.(viewSize(o.stdout));
       o.stdout.on('resize', onResize);
       // Ctrl-C arrives as a key in raw mode: the view decides what it means (quit, exit 130).
-      const ink = render(element, { stdout: o.stdout, stdin: o.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 10 });
+      const ink = render(element, {
+        stdout: o.stdout,
+        stdin: o.stdin,
+        exitOnCtrlC: false,
+        patchConsole: false,
+        maxFps: 10,
+      });
       try {
         return await o.until;
       } finally {

@@ -62,7 +62,11 @@ export class FullScreen {
 }
 
 /** Runs `body` on the alternate screen and restores the terminal whatever happens. */
-export async function withFullScreen<T>(out: TerminalStream, body: () => Promise<T>, proc: ProcessHooks = process): Promise<T> {
+export async function withFullScreen<T>(
+  out: TerminalStream,
+  body: () => Promise<T>,
+  proc: ProcessHooks = process,
+): Promise<T> {
   const screen = new FullScreen(out, proc);
   screen.enter();
   try {

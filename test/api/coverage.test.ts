@@ -34,15 +34,23 @@ function run(fleet: ClusterRef[]) {
 
 describe('coverage of a fleet by the stages', () => {
   it('warns about a stage that matches no ready cluster, at its selector', () => {
-    const f = run([cluster('s1', 'staging'), cluster('p1', 'production')]).filter((x) => x.path === 'spec.stages[2].clusterSelector');
-    assert.deepEqual(f.map((x) => [x.severity, x.line, x.column, x.message]), [
-      ['warning', 13, 5, 'stage "nowhere" matches no ready cluster in fleet.yaml'],
-    ]);
+    const f = run([cluster('s1', 'staging'), cluster('p1', 'production')]).filter(
+      (x) => x.path === 'spec.stages[2].clusterSelector',
+    );
+    assert.deepEqual(
+      f.map((x) => [x.severity, x.line, x.column, x.message]),
+      [['warning', 13, 5, 'stage "nowhere" matches no ready cluster in fleet.yaml']],
+    );
   });
 
   it('says when the clusters a stage selects are not ready (only ready clusters match)', () => {
-    const f = run([cluster('s1', 'staging'), cluster('n1', 'nowhere', false)]).find((x) => x.path === 'spec.stages[2].clusterSelector');
-    assert.equal(f?.message, 'stage "nowhere" matches no ready cluster in fleet.yaml (1 cluster it selects is not ready)');
+    const f = run([cluster('s1', 'staging'), cluster('n1', 'nowhere', false)]).find(
+      (x) => x.path === 'spec.stages[2].clusterSelector',
+    );
+    assert.equal(
+      f?.message,
+      'stage "nowhere" matches no ready cluster in fleet.yaml (1 cluster it selects is not ready)',
+    );
   });
 
   it('warns about clusters that an earlier stage also selects, naming them', () => {
@@ -54,14 +62,21 @@ describe('coverage of a fleet by the stages', () => {
   });
 
   it('warns about ready clusters no stage reaches, at the stage list', () => {
-    const fleet = [cluster('s1', 'staging'), ...['a', 'b', 'c', 'd'].map((n) => cluster(n, 'qa')), cluster('x', 'qa', false)];
+    const fleet = [
+      cluster('s1', 'staging'),
+      ...['a', 'b', 'c', 'd'].map((n) => cluster(n, 'qa')),
+      cluster('x', 'qa', false),
+    ];
     const f = run(fleet).find((x) => x.path === 'spec.stages');
     assert.equal(f?.message, 'no stage reaches 4 clusters of fleet.yaml: default/a, default/b, default/c and 1 more');
     assert.deepEqual([f?.line, f?.column], [6, 3]);
   });
 
   it('says nothing when every stage has its own clusters and all are reached', () => {
-    const obj = parseYaml(TEXT.replace(/  - name: wide[\s\S]*/, ''), 'promo.yaml').objects[0]!;
-    assert.deepEqual(coverageFindings(obj.value as unknown as ClusterPromotion, obj, [cluster('s1', 'staging')], 'fleet.yaml'), []);
+    const obj = parseYaml(TEXT.replace(/ {2}- name: wide[\s\S]*/, ''), 'promo.yaml').objects[0]!;
+    assert.deepEqual(
+      coverageFindings(obj.value as unknown as ClusterPromotion, obj, [cluster('s1', 'staging')], 'fleet.yaml'),
+      [],
+    );
   });
 });

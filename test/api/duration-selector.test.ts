@@ -14,7 +14,10 @@ describe('Go durations', () => {
     assert.equal(parseDuration('1500us'), 1.5);
   });
   it('reject a number without a unit, unknown units, days and negatives, saying how to fix it', () => {
-    assert.throws(() => parseDuration('5'), (e: unknown) => e instanceof DurationError && /unit is missing/.test(e.message));
+    assert.throws(
+      () => parseDuration('5'),
+      (e: unknown) => e instanceof DurationError && /unit is missing/.test(e.message),
+    );
     assert.throws(() => parseDuration('1d'), /unknown unit in "1d"/);
     assert.throws(() => parseDuration('5 m'), DurationError);
     assert.throws(() => parseDuration(''), DurationError);

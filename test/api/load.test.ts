@@ -44,10 +44,16 @@ describe('field paths', () => {
     assert.equal(formatPath(['spec', 'stages', 1, 'trigger']), 'spec.stages[1].trigger');
   });
   it('quotes keys that are not identifiers', () => {
-    assert.equal(formatPath(['metadata', 'labels', 'app.kubernetes.io/name']), 'metadata.labels["app.kubernetes.io/name"]');
+    assert.equal(
+      formatPath(['metadata', 'labels', 'app.kubernetes.io/name']),
+      'metadata.labels["app.kubernetes.io/name"]',
+    );
   });
   it('parses what it prints', () => {
-    for (const p of [['spec', 'stages', 1, 'trigger'], ['metadata', 'labels', 'a.b/c', 0]]) {
+    for (const p of [
+      ['spec', 'stages', 1, 'trigger'],
+      ['metadata', 'labels', 'a.b/c', 0],
+    ]) {
       assert.deepEqual(parsePath(formatPath(p)), p);
     }
   });
@@ -88,12 +94,27 @@ describe('parseYaml', () => {
 
   it('reads every document of a multi-document file and skips empty ones', () => {
     const r = parseYaml('kind: A\n---\n# only a comment\n---\nkind: B\n', 'm.yaml');
-    assert.deepEqual(r.objects.map((o) => [o.value.kind, o.document]), [['A', 0], ['B', 2]]);
+    assert.deepEqual(
+      r.objects.map((o) => [o.value.kind, o.document]),
+      [
+        ['A', 0],
+        ['B', 2],
+      ],
+    );
   });
 
   it('unwraps the items of a kubectl List with positions relative to the item', () => {
-    const r = parseYaml('apiVersion: v1\nkind: List\nitems:\n- kind: A\n  metadata: {name: a}\n- kind: B\n  metadata:\n    name: b\n', 'l.yaml');
-    assert.deepEqual(r.objects.map((o) => [o.value.kind, o.listIndex]), [['A', 0], ['B', 1]]);
+    const r = parseYaml(
+      'apiVersion: v1\nkind: List\nitems:\n- kind: A\n  metadata: {name: a}\n- kind: B\n  metadata:\n    name: b\n',
+      'l.yaml',
+    );
+    assert.deepEqual(
+      r.objects.map((o) => [o.value.kind, o.listIndex]),
+      [
+        ['A', 0],
+        ['B', 1],
+      ],
+    );
     assert.deepEqual(r.objects[1]!.locate('metadata.name'), { line: 8, column: 11 });
   });
 

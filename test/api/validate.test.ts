@@ -23,7 +23,13 @@ function posOf(text: string, needle: string, shift = 0, nth = 1): { line: number
 }
 
 /** Asserts exactly one finding at `path`, of that severity, at that place, saying that. */
-function expectFinding(findings: Finding[], path: string, where: { line: number; column: number }, message: RegExp, severity = 'error') {
+function expectFinding(
+  findings: Finding[],
+  path: string,
+  where: { line: number; column: number },
+  message: RegExp,
+  severity = 'error',
+) {
   const at = findings.filter((f) => f.path === path);
   assert.equal(at.length, 1, `one finding at ${path}; got ${JSON.stringify(findings, null, 1)}`);
   const f = at[0]!;
@@ -138,7 +144,12 @@ describe('a valid ClusterPromotion', () => {
 describe('kind and apiVersion', () => {
   it('rejects another apiVersion at its value', async () => {
     const text = KYVERNO.replace('config.projectsveltos.io/v1beta1', 'config.projectsveltos.io/v1alpha1');
-    expectFinding(await lint(text), 'apiVersion', posOf(text, 'config.'), /must be config\.projectsveltos\.io\/v1beta1/);
+    expectFinding(
+      await lint(text),
+      'apiVersion',
+      posOf(text, 'config.'),
+      /must be config\.projectsveltos\.io\/v1beta1/,
+    );
   });
   it('reports a misspelt kind instead of skipping the object', async () => {
     const text = KYVERNO.replace('kind: ClusterPromotion', 'kind: ClusterPromtion');
@@ -146,7 +157,9 @@ describe('kind and apiVersion', () => {
   });
   it('reports a file with no ClusterPromotion', async () => {
     const f = await lint('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
-    assert.deepEqual(f, [{ severity: 'error', file: 'promo.yaml', path: '', line: 1, column: 1, message: 'no ClusterPromotion found' }]);
+    assert.deepEqual(f, [
+      { severity: 'error', file: 'promo.yaml', path: '', line: 1, column: 1, message: 'no ClusterPromotion found' },
+    ]);
   });
   it('reports a promotion name that cannot be a label value', async () => {
     const long = 'a'.repeat(64);
@@ -165,12 +178,20 @@ describe('stages', () => {
     expectFinding(await lint(text), 'spec.stages', posOf(text, 'stages:'), /has no stages/);
   });
   it('rejects a missing stage list', async () => {
-    const text = 'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: demo}\nspec:\n  profileSpec: {}\n';
+    const text =
+      'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: demo}\nspec:\n  profileSpec: {}\n';
     expectFinding(await lint(text), 'spec.stages', posOf(text, 'spec:'), /is required/);
   });
   it('rejects a duplicate stage name at the second one', async () => {
-    const text = promotion('  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n  - name: a\n    clusterSelector: {matchLabels: {env: b}}\n');
-    expectFinding(await lint(text), 'spec.stages[1].name', posOf(text, 'name: a', 6, 2), /duplicate stage name "a" \(also spec\.stages\[0\]\)/);
+    const text = promotion(
+      '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n  - name: a\n    clusterSelector: {matchLabels: {env: b}}\n',
+    );
+    expectFinding(
+      await lint(text),
+      'spec.stages[1].name',
+      posOf(text, 'name: a', 6, 2),
+      /duplicate stage name "a" \(also spec\.stages\[0\]\)/,
+    );
   });
   it('rejects an empty stage name', async () => {
     const text = promotion('  - name: ""\n    clusterSelector: {matchLabels: {env: a}}\n');
@@ -190,12 +211,18 @@ describe('stages', () => {
   });
   it('rejects unknown stage fields with a suggestion', async () => {
     const text = promotion('  - name: a\n    clusterSelecter: {matchLabels: {env: a}}\n');
-    expectFinding(await lint(text), 'spec.stages[0].clusterSelecter', posOf(text, 'clusterSelecter'), /did you mean "clusterSelector"/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].clusterSelecter',
+      posOf(text, 'clusterSelecter'),
+      /did you mean "clusterSelector"/,
+    );
   });
 });
 
 describe('triggers', () => {
-  const stage = (trigger: string) => promotion(`  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n${trigger}`);
+  const stage = (trigger: string) =>
+    promotion(`  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n${trigger}`);
 
   it('rejects both manual and auto, at the trigger', async () => {
     const text = stage('      auto: {delay: 1m}\n      manual: {approved: true}\n');
@@ -211,15 +238,32 @@ describe('triggers', () => {
   });
   it('rejects a bad duration at its value', async () => {
     const text = stage('      auto:\n        delay: 5 minutes\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.delay', posOf(text, '5 minutes'), /invalid duration "5 minutes"/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.delay',
+      posOf(text, '5 minutes'),
+      /invalid duration "5 minutes"/,
+    );
   });
   it('rejects a duration written as a number', async () => {
     const text = stage('      manual:\n        delay: 300\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.manual.delay', posOf(text, '300'), /must be a string, got the number 300/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.manual.delay',
+      posOf(text, '300'),
+      /must be a string, got the number 300/,
+    );
   });
   it('rejects a bad cron, naming from or to', async () => {
-    const text = stage('      auto:\n        promotionWindow:\n          from: "0 9 * * *"\n          to: "0 25 * * *"\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.promotionWindow.to', posOf(text, '"0 25'), /bad cron.*25/);
+    const text = stage(
+      '      auto:\n        promotionWindow:\n          from: "0 9 * * *"\n          to: "0 25 * * *"\n',
+    );
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.promotionWindow.to',
+      posOf(text, '"0 25'),
+      /bad cron.*25/,
+    );
   });
   it('rejects both ends when both are bad', async () => {
     const text = stage('      auto:\n        promotionWindow: {from: "0 0 9 * * *", to: "@every 1h"}\n');
@@ -228,25 +272,53 @@ describe('triggers', () => {
     expectFinding(f, 'spec.stages[0].trigger.auto.promotionWindow.to', posOf(text, '"@every'), /descriptor/);
   });
   it('rejects an unknown CRON_TZ zone', async () => {
-    const text = stage('      auto:\n        promotionWindow: {from: "CRON_TZ=Europe/Berlim 0 9 * * *", to: "0 17 * * *"}\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.promotionWindow.from', posOf(text, '"CRON_TZ'), /Europe\/Berlim/);
+    const text = stage(
+      '      auto:\n        promotionWindow: {from: "CRON_TZ=Europe/Berlim 0 9 * * *", to: "0 17 * * *"}\n',
+    );
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.promotionWindow.from',
+      posOf(text, '"CRON_TZ'),
+      /Europe\/Berlim/,
+    );
   });
   it('rejects a window without `to`', async () => {
     const text = stage('      auto:\n        promotionWindow: {from: "0 9 * * *"}\n');
     // An absent field has no place of its own: the finding points at its parent.
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.promotionWindow.to', posOf(text, 'promotionWindow'), /is required/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.promotionWindow.to',
+      posOf(text, 'promotionWindow'),
+      /is required/,
+    );
   });
   it('warns about a window that never closes', async () => {
     const text = stage('      auto:\n        promotionWindow: {from: "@daily", to: "0 0 * * *"}\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.promotionWindow', posOf(text, 'promotionWindow'), /never closes/, 'warning');
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.promotionWindow',
+      posOf(text, 'promotionWindow'),
+      /never closes/,
+      'warning',
+    );
   });
   it('rejects a string where a boolean is expected', async () => {
     const text = stage('      manual:\n        approved: "true"\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.manual.approved', posOf(text, '"true"'), /must be true or false, got the string "true"/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.manual.approved',
+      posOf(text, '"true"'),
+      /must be true or false, got the string "true"/,
+    );
   });
   it('rejects a field of the other trigger kind', async () => {
     const text = stage('      auto:\n        approved: true\n');
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.approved', posOf(text, 'approved'), /unknown field "approved"/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.approved',
+      posOf(text, 'approved'),
+      /unknown field "approved"/,
+    );
   });
 });
 
@@ -254,23 +326,47 @@ describe('selectors', () => {
   const sel = (selector: string) => promotion(`  - name: a\n    clusterSelector:\n${selector}`);
   it('rejects an unknown operator', async () => {
     const text = sel('      matchExpressions:\n      - {key: env, operator: in, values: [a]}\n');
-    expectFinding(await lint(text), 'spec.stages[0].clusterSelector.matchExpressions[0].operator', posOf(text, 'in,'), /unknown value "in".*did you mean "In"/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].clusterSelector.matchExpressions[0].operator',
+      posOf(text, 'in,'),
+      /unknown value "in".*did you mean "In"/,
+    );
   });
   it('rejects In without values and Exists with values', async () => {
-    const text = sel('      matchExpressions:\n      - {key: env, operator: In}\n      - {key: env, operator: Exists, values: [a]}\n');
+    const text = sel(
+      '      matchExpressions:\n      - {key: env, operator: In}\n      - {key: env, operator: Exists, values: [a]}\n',
+    );
     const f = await lint(text);
-    expectFinding(f, 'spec.stages[0].clusterSelector.matchExpressions[0].values', posOf(text, '{key: env, operator: In'), /at least one value/);
-    expectFinding(f, 'spec.stages[0].clusterSelector.matchExpressions[1].values', posOf(text, 'values: [a]'), /must be empty/);
+    expectFinding(
+      f,
+      'spec.stages[0].clusterSelector.matchExpressions[0].values',
+      posOf(text, '{key: env, operator: In'),
+      /at least one value/,
+    );
+    expectFinding(
+      f,
+      'spec.stages[0].clusterSelector.matchExpressions[1].values',
+      posOf(text, 'values: [a]'),
+      /must be empty/,
+    );
   });
   it('rejects a label value that is not a string', async () => {
     const text = sel('      matchLabels: {tier: 1}\n');
-    expectFinding(await lint(text), 'spec.stages[0].clusterSelector.matchLabels.tier', posOf(text, '1}'), /must be a string, got the number 1/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].clusterSelector.matchLabels.tier',
+      posOf(text, '1}'),
+      /must be a string, got the number 1/,
+    );
   });
 });
 
 describe('health checks', () => {
   const check = (body: string) =>
-    promotion(`  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      auto:\n        postDelayHealthChecks:\n${body}`);
+    promotion(
+      `  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      auto:\n        postDelayHealthChecks:\n${body}`,
+    );
 
   it('reports Lua that does not parse at its line in the YAML file', async () => {
     const text = check(`        - name: lua
@@ -285,7 +381,12 @@ describe('health checks', () => {
             end
 `);
     // Lua names the line only, so the finding points at the first character of that line.
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.postDelayHealthChecks[0].script', posOf(text, 'hs.healthy = ='), /Lua does not parse \(script line 3\)/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.postDelayHealthChecks[0].script',
+      posOf(text, 'hs.healthy = ='),
+      /Lua does not parse \(script line 3\)/,
+    );
   });
   it('reports CEL that does not compile at its place in the rule', async () => {
     const text = check(`        - name: cel
@@ -296,20 +397,38 @@ describe('health checks', () => {
           - name: ready
             rule: resource.status.readyReplicas == )
 `);
-    expectFinding(await lint(text), 'spec.stages[0].trigger.auto.postDelayHealthChecks[0].evaluateCEL[0].rule', posOf(text, '== )'), /CEL does not compile/);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.postDelayHealthChecks[0].evaluateCEL[0].rule',
+      posOf(text, '== )'),
+      /CEL does not compile/,
+    );
   });
   it('requires name, featureID and kind, and warns without a version', async () => {
     const text = check('        - group: apps\n');
     const f = await lint(text);
     const base = 'spec.stages[0].trigger.auto.postDelayHealthChecks[0]';
-    for (const k of ['name', 'featureID', 'kind']) expectFinding(f, `${base}.${k}`, posOf(text, 'group: apps'), /is required/);
+    for (const k of ['name', 'featureID', 'kind'])
+      expectFinding(f, `${base}.${k}`, posOf(text, 'group: apps'), /is required/);
     expectFinding(f, `${base}.version`, posOf(text, 'group: apps'), /preferred version/, 'warning');
   });
   it('rejects an unknown featureID and label-filter operation', async () => {
-    const text = check('        - name: x\n          featureID: Resource\n          version: v1\n          kind: Pod\n          labelFilters:\n          - {key: a, operation: NotEqual, value: b}\n');
+    const text = check(
+      '        - name: x\n          featureID: Resource\n          version: v1\n          kind: Pod\n          labelFilters:\n          - {key: a, operation: NotEqual, value: b}\n',
+    );
     const f = await lint(text);
-    expectFinding(f, 'spec.stages[0].trigger.auto.postDelayHealthChecks[0].featureID', posOf(text, 'Resource\n'), /did you mean "Resources"/);
-    expectFinding(f, 'spec.stages[0].trigger.auto.postDelayHealthChecks[0].labelFilters[0].operation', posOf(text, 'NotEqual'), /must be Equal, Different, Has or DoesNotHave/);
+    expectFinding(
+      f,
+      'spec.stages[0].trigger.auto.postDelayHealthChecks[0].featureID',
+      posOf(text, 'Resource\n'),
+      /did you mean "Resources"/,
+    );
+    expectFinding(
+      f,
+      'spec.stages[0].trigger.auto.postDelayHealthChecks[0].labelFilters[0].operation',
+      posOf(text, 'NotEqual'),
+      /must be Equal, Different, Has or DoesNotHave/,
+    );
   });
   it('checks the health checks of profileSpec too, without flagging unknown fields there', async () => {
     const text = promotion(
@@ -332,16 +451,35 @@ describe('profileSpec and policy references', () => {
     expectFinding(await lint(text), 'spec.profileSpec.maxUpdate', posOf(text, '150%'), /percentage/);
   });
   it('warns that a clusterSelector in profileSpec is dropped', async () => {
-    const text = promotion('  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n', '    clusterSelector: {matchLabels: {env: a}}\n');
-    expectFinding(await lint(text), 'spec.profileSpec.clusterSelector', posOf(text, 'clusterSelector'), /dropped/, 'warning');
+    const text = promotion(
+      '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n',
+      '    clusterSelector: {matchLabels: {env: a}}\n',
+    );
+    expectFinding(
+      await lint(text),
+      'spec.profileSpec.clusterSelector',
+      posOf(text, 'clusterSelector'),
+      /dropped/,
+      'warning',
+    );
   });
   it('requires a PolicyRef kind from the enum and a name', async () => {
     const text = promotion(
       '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      manual:\n        preHealthCheckDeployment:\n        - {kind: ConfigMp, name: x}\n        - {kind: Secret}\n',
     );
     const f = await lint(text);
-    expectFinding(f, 'spec.stages[0].trigger.manual.preHealthCheckDeployment[0].kind', posOf(text, 'ConfigMp'), /did you mean "ConfigMap"/);
-    expectFinding(f, 'spec.stages[0].trigger.manual.preHealthCheckDeployment[1].name', posOf(text, '{kind: Secret}'), /is required/);
+    expectFinding(
+      f,
+      'spec.stages[0].trigger.manual.preHealthCheckDeployment[0].kind',
+      posOf(text, 'ConfigMp'),
+      /did you mean "ConfigMap"/,
+    );
+    expectFinding(
+      f,
+      'spec.stages[0].trigger.manual.preHealthCheckDeployment[1].name',
+      posOf(text, '{kind: Secret}'),
+      /is required/,
+    );
   });
 });
 
@@ -350,13 +488,19 @@ describe('loadPromotions', () => {
     const { Readable } = await import('node:stream');
     const bad = KYVERNO.replace('test-kyverno-rollout', 'broken').replace('delay: 5m', 'delay: soon');
     const r = await loadPromotions(['-'], { stdin: Readable.from([`${KYVERNO}---\n${bad}`]) });
-    assert.deepEqual(r.promotions.map((p) => p.metadata.name), ['test-kyverno-rollout']);
+    assert.deepEqual(
+      r.promotions.map((p) => p.metadata.name),
+      ['test-kyverno-rollout'],
+    );
     assert.equal(r.objects[0]!.file, '<stdin>');
     assert.equal(errors(r.findings).length, 1);
     assert.equal(r.findings[0]!.path, 'spec.stages[0].trigger.auto.delay');
   });
   it('throws a UserError naming a missing file', async () => {
-    await assert.rejects(loadPromotions(['missing.yaml']), (e: unknown) => e instanceof UserError && /missing\.yaml/.test(e.message));
+    await assert.rejects(
+      loadPromotions(['missing.yaml']),
+      (e: unknown) => e instanceof UserError && /missing\.yaml/.test(e.message),
+    );
   });
 });
 
@@ -366,7 +510,11 @@ describe('assertNoErrors', () => {
     const f = await lint(text);
     assert.throws(
       () => assertNoErrors(f),
-      (e: unknown) => e instanceof SourceError && /^promo\.yaml:\d+:\d+ spec\.stages\[0\]\.trigger: has neither .* \(and 1 more: run kubectl promotion lint/.test(e.message),
+      (e: unknown) =>
+        e instanceof SourceError &&
+        /^promo\.yaml:\d+:\d+ spec\.stages\[0\]\.trigger: has neither .* \(and 1 more: run kubectl promotion lint/.test(
+          e.message,
+        ),
     );
   });
   it('lets warnings pass', async () => {

@@ -2,7 +2,14 @@
 // written kubeconfig, CustomObjectsApi for reads and patches, and its Watch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
 import { promotion, withDeadline, withServer } from './helpers.ts';
 
 const GROUP = { group: 'config.projectsveltos.io', version: 'v1beta1', plural: 'clusterpromotions' };
@@ -20,7 +27,10 @@ describe('served API with @kubernetes/client-node', () => {
       const { kc, api } = client(s.kubeconfig());
       assert.equal(kc.getCurrentContext(), 'promotion-sim');
       const list = (await api.listClusterCustomObject(GROUP)) as { items: { metadata: { name: string } }[] };
-      assert.deepEqual(list.items.map((i) => i.metadata.name), ['rollout']);
+      assert.deepEqual(
+        list.items.map((i) => i.metadata.name),
+        ['rollout'],
+      );
     }));
 
   it('patches with a guarded JSON Patch and sees the 422 of a failed test', () =>
@@ -59,7 +69,13 @@ describe('served API with @kubernetes/client-node', () => {
         () => undefined,
       );
       try {
-        s.store.patch('clusterpromotions', 'rollout', 'merge', { status: { currentStageName: 'qa' } }, { subresource: 'status' });
+        s.store.patch(
+          'clusterpromotions',
+          'rollout',
+          'merge',
+          { status: { currentStageName: 'qa' } },
+          { subresource: 'status' },
+        );
         s.store.create('clusterpromotions', promotion('second'));
         await withDeadline(seen, () => `two events expected, saw ${JSON.stringify(events)}`);
         assert.deepEqual(events, ['MODIFIED rollout qa', 'ADDED second -']);

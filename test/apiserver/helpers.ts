@@ -27,7 +27,10 @@ export class Clock {
   }
 }
 
-export function promotion(name: string, stages: unknown[] = [{ name: 'qa' }, { name: 'prod', trigger: { manual: {} } }]): KubeObject {
+export function promotion(
+  name: string,
+  stages: unknown[] = [{ name: 'qa' }, { name: 'prod', trigger: { manual: {} } }],
+): KubeObject {
   return {
     apiVersion: 'config.projectsveltos.io/v1beta1',
     kind: 'ClusterPromotion',
@@ -76,9 +79,7 @@ export class TestServer {
     readonly clock: Clock,
   ) {}
 
-  static async start(
-    options: Partial<ApiServerOptions> & { storeOptions?: StoreOptions } = {},
-  ): Promise<TestServer> {
+  static async start(options: Partial<ApiServerOptions> & { storeOptions?: StoreOptions } = {}): Promise<TestServer> {
     const { store, clock } = newStore(options.storeOptions);
     const api = await startApiServer({ store, ...options });
     return new TestServer(api, store, clock);
@@ -113,7 +114,9 @@ export class TestServer {
     }
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { method, headers, ca: this.api.ca, agent: false }, resolve);
-      req.setTimeout(DEADLINE_MS, () => req.destroy(new Error(`${method} ${path}: no response within ${DEADLINE_MS}ms`)));
+      req.setTimeout(DEADLINE_MS, () =>
+        req.destroy(new Error(`${method} ${path}: no response within ${DEADLINE_MS}ms`)),
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -142,7 +145,9 @@ export class TestServer {
 /** `promise`, or a rejection naming `what` once `ms` have passed. */
 export async function withDeadline<T>(promise: Promise<T>, what: () => string, ms = DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what()} within ${ms}ms`)), ms)));
+  const deadline = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what()} within ${ms}ms`)), ms)),
+  );
   try {
     return await Promise.race([promise, deadline]);
   } finally {
@@ -151,7 +156,10 @@ export async function withDeadline<T>(promise: Promise<T>, what: () => string, m
 }
 
 /** Runs `run` against a fresh server on a free port, closed afterwards whatever happens. */
-export async function withServer(run: (s: TestServer) => Promise<void>, options: Parameters<typeof TestServer.start>[0] = {}): Promise<void> {
+export async function withServer(
+  run: (s: TestServer) => Promise<void>,
+  options: Parameters<typeof TestServer.start>[0] = {},
+): Promise<void> {
   const server = await TestServer.start(options);
   try {
     await run(server);
@@ -223,7 +231,8 @@ export class WatchStream {
     const end = Date.now() + deadlineMs;
     for (;;) {
       const e = await this.next(Math.max(1, end - Date.now()));
-      if (e === null) throw new Error(`watch ended before the expected event; saw ${JSON.stringify(seen.map((s) => s.type))}`);
+      if (e === null)
+        throw new Error(`watch ended before the expected event; saw ${JSON.stringify(seen.map((s) => s.type))}`);
       seen.push(e);
       if (match(e)) return seen;
     }
@@ -304,7 +313,10 @@ export class KubectlStream {
       if (this.lines.some(match)) return [...this.lines];
       if (this.exited) throw new Error(`kubectl exited; stdout ${JSON.stringify(this.lines)} stderr ${this.stderr}`);
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`no matching line within ${deadlineMs}ms; stdout ${JSON.stringify(this.lines)} stderr ${this.stderr}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching line within ${deadlineMs}ms; stdout ${JSON.stringify(this.lines)} stderr ${this.stderr}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiting = () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PROMOTIONS, promotion, SUMMARIES, summary, withServer } from './helpers.ts';
 
-const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const TABLE_ACCEPT =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
 describe('served API: authentication', () => {
   it('answers 401 with an Unauthorized Status without a token or with a wrong one', () =>
@@ -30,7 +31,10 @@ describe('served API: authentication', () => {
         const res = await s.request('POST', PROMOTIONS, { token: 'viewer-token', body: promotion('p') });
         assert.equal(res.status, 403);
         assert.equal(res.json.reason, 'Forbidden');
-        assert.match(res.json.message, /User "viewer" cannot create resource "clusterpromotions" in API group "config.projectsveltos.io" at the cluster scope/);
+        assert.match(
+          res.json.message,
+          /User "viewer" cannot create resource "clusterpromotions" in API group "config.projectsveltos.io" at the cluster scope/,
+        );
       },
       { readOnlyToken: 'viewer-token' },
     ));
@@ -45,10 +49,14 @@ describe('served API: discovery', () => {
       assert.deepEqual(groups.sort(), ['cluster.x-k8s.io', 'config.projectsveltos.io', 'lib.projectsveltos.io']);
       const config = (await s.request('GET', '/apis/config.projectsveltos.io/v1beta1')).json;
       const byName = new Map(config.resources.map((r: { name: string }) => [r.name, r]));
-      assert.deepEqual(
-        [...byName.keys()].sort(),
-        ['clusterprofiles', 'clusterprofiles/status', 'clusterpromotions', 'clusterpromotions/status', 'clustersummaries', 'clustersummaries/status'],
-      );
+      assert.deepEqual([...byName.keys()].sort(), [
+        'clusterprofiles',
+        'clusterprofiles/status',
+        'clusterpromotions',
+        'clusterpromotions/status',
+        'clustersummaries',
+        'clustersummaries/status',
+      ]);
       assert.equal((byName.get('clusterpromotions') as { namespaced: boolean }).namespaced, false);
       assert.equal((byName.get('clustersummaries') as { namespaced: boolean }).namespaced, true);
       const core = (await s.request('GET', '/api/v1')).json.resources.map((r: { name: string }) => r.name);
@@ -60,15 +68,25 @@ describe('served API: discovery', () => {
       const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
       const res = await s.request('GET', '/apis', { accept });
       assert.equal(res.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-      const config = res.json.items.find((g: { metadata: { name: string } }) => g.metadata.name === 'config.projectsveltos.io');
-      const promotions = config.versions[0].resources.find((r: { resource: string }) => r.resource === 'clusterpromotions');
+      const config = res.json.items.find(
+        (g: { metadata: { name: string } }) => g.metadata.name === 'config.projectsveltos.io',
+      );
+      const promotions = config.versions[0].resources.find(
+        (r: { resource: string }) => r.resource === 'clusterpromotions',
+      );
       assert.equal(promotions.scope, 'Cluster');
-      assert.deepEqual(promotions.subresources.map((x: { subresource: string }) => x.subresource), ['status']);
+      assert.deepEqual(
+        promotions.subresources.map((x: { subresource: string }) => x.subresource),
+        ['status'],
+      );
     }));
 
   it('answers 404 NotFound for an unknown resource or a cluster-scoped one under a namespace', () =>
     withServer(async (s) => {
-      for (const path of ['/apis/config.projectsveltos.io/v1beta1/nothings', '/apis/config.projectsveltos.io/v1beta1/namespaces/default/clusterpromotions']) {
+      for (const path of [
+        '/apis/config.projectsveltos.io/v1beta1/nothings',
+        '/apis/config.projectsveltos.io/v1beta1/namespaces/default/clusterpromotions',
+      ]) {
         const res = await s.request('GET', path);
         assert.equal(res.status, 404);
         assert.equal(res.json.reason, 'NotFound');
@@ -110,9 +128,13 @@ describe('served API: reads', () => {
       s.store.create('clustersummaries', summary('fleet', 'a', { env: 'qa' }));
       s.store.create('clustersummaries', summary('fleet', 'b', { env: 'prod' }));
       s.store.create('clustersummaries', summary('default', 'c', { env: 'qa' }));
-      const names = async (path: string) => (await s.request('GET', path)).json.items.map((o: { metadata: { name: string } }) => o.metadata.name);
+      const names = async (path: string) =>
+        (await s.request('GET', path)).json.items.map((o: { metadata: { name: string } }) => o.metadata.name);
       assert.deepEqual(await names(`${SUMMARIES}?labelSelector=${encodeURIComponent('env in (qa)')}`), ['c', 'a']);
-      assert.deepEqual(await names(`/apis/config.projectsveltos.io/v1beta1/namespaces/fleet/clustersummaries?labelSelector=env%3Dqa`), ['a']);
+      assert.deepEqual(
+        await names(`/apis/config.projectsveltos.io/v1beta1/namespaces/fleet/clustersummaries?labelSelector=env%3Dqa`),
+        ['a'],
+      );
       assert.deepEqual(await names(`${SUMMARIES}?fieldSelector=metadata.namespace%3Dfleet,metadata.name!%3Da`), ['b']);
       const list = (await s.request('GET', SUMMARIES)).json;
       assert.equal(list.kind, 'ClusterSummaryList');
@@ -141,12 +163,21 @@ describe('served API: reads', () => {
   it('renders the Table kubectl asks for, with printer columns and ages on the store clock', () =>
     withServer(async (s) => {
       s.store.create('clusterpromotions', promotion('p'));
-      s.store.patch('clusterpromotions', 'p', 'merge', { status: { currentStageName: 'qa' } }, { subresource: 'status' });
+      s.store.patch(
+        'clusterpromotions',
+        'p',
+        'merge',
+        { status: { currentStageName: 'qa' } },
+        { subresource: 'status' },
+      );
       s.clock.advance(5 * 60_000 + 30_000);
       const res = await s.request('GET', PROMOTIONS, { accept: TABLE_ACCEPT });
       assert.equal(res.headers['content-type'], 'application/json;as=Table;v=v1;g=meta.k8s.io');
       assert.equal(res.json.kind, 'Table');
-      assert.deepEqual(res.json.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Current-Stage', 'Age']);
+      assert.deepEqual(
+        res.json.columnDefinitions.map((c: { name: string }) => c.name),
+        ['Name', 'Current-Stage', 'Age'],
+      );
       assert.deepEqual(res.json.rows[0].cells, ['p', 'qa', '5m30s']);
       assert.equal(res.json.rows[0].object.kind, 'PartialObjectMetadata');
     }));
@@ -222,14 +253,20 @@ describe('served API: writes', () => {
       });
       assert.equal(strategic.status, 415);
       assert.equal(strategic.json.reason, 'UnsupportedMediaType');
-      assert.match(strategic.json.message, /accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/);
+      assert.match(
+        strategic.json.message,
+        /accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/,
+      );
     }));
 
   it('writes spec and status separately through the main resource and /status', () =>
     withServer(async (s) => {
       s.store.create('clusterpromotions', promotion('p'));
       const merge = 'application/merge-patch+json';
-      const viaMain = await s.request('PATCH', `${PROMOTIONS}/p`, { contentType: merge, body: { status: { currentStageName: 'qa' } } });
+      const viaMain = await s.request('PATCH', `${PROMOTIONS}/p`, {
+        contentType: merge,
+        body: { status: { currentStageName: 'qa' } },
+      });
       assert.equal(viaMain.json.status, undefined);
       const viaStatus = await s.request('PATCH', `${PROMOTIONS}/p/status`, {
         contentType: merge,
@@ -249,7 +286,10 @@ describe('served API: writes', () => {
       const marked = await s.request('DELETE', `${PROMOTIONS}/p`);
       assert.equal(marked.status, 202);
       assert.ok(marked.json.metadata.deletionTimestamp);
-      await s.request('PATCH', `${PROMOTIONS}/p`, { contentType: 'application/json-patch+json', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+      await s.request('PATCH', `${PROMOTIONS}/p`, {
+        contentType: 'application/json-patch+json',
+        body: [{ op: 'remove', path: '/metadata/finalizers' }],
+      });
       assert.equal((await s.request('GET', `${PROMOTIONS}/p`)).status, 404);
       const again = await s.request('DELETE', `${PROMOTIONS}/p`);
       assert.equal(again.status, 404);
@@ -280,7 +320,13 @@ describe('served API: watch', () => {
       const first = await w.next();
       assert.equal(first?.type, 'ADDED');
       assert.equal(first?.object.metadata.name, 'a');
-      s.store.patch('clusterpromotions', 'a', 'merge', { status: { currentStageName: 'prod' } }, { subresource: 'status' });
+      s.store.patch(
+        'clusterpromotions',
+        'a',
+        'merge',
+        { status: { currentStageName: 'prod' } },
+        { subresource: 'status' },
+      );
       const change = await w.next();
       assert.equal(change?.type, 'MODIFIED');
       assert.equal(change?.object.status.currentStageName, 'prod');
@@ -296,9 +342,14 @@ describe('served API: watch', () => {
       w.close();
       s.store.create('clusterpromotions', promotion('c'));
       s.store.delete('clusterpromotions', 'a');
-      const resumed = await s.watch(`${PROMOTIONS}?watch=true&resourceVersion=${seen?.object.metadata.resourceVersion}`);
+      const resumed = await s.watch(
+        `${PROMOTIONS}?watch=true&resourceVersion=${seen?.object.metadata.resourceVersion}`,
+      );
       const events = [await resumed.next(), await resumed.next()];
-      assert.deepEqual(events.map((e) => `${e?.type} ${e?.object.metadata.name}`), ['ADDED c', 'DELETED a']);
+      assert.deepEqual(
+        events.map((e) => `${e?.type} ${e?.object.metadata.name}`),
+        ['ADDED c', 'DELETED a'],
+      );
       resumed.close();
     }));
 
@@ -321,7 +372,9 @@ describe('served API: watch', () => {
   it('sends bookmarks when allowed, carrying a resourceVersion to resume from', () =>
     withServer(
       async (s) => {
-        const w = await s.watch(`${PROMOTIONS}?watch=true&allowWatchBookmarks=true&resourceVersion=${s.store.resourceVersion}`);
+        const w = await s.watch(
+          `${PROMOTIONS}?watch=true&allowWatchBookmarks=true&resourceVersion=${s.store.resourceVersion}`,
+        );
         s.store.create('clusterpromotions', promotion('a'));
         const events = await w.until((e) => e.type === 'BOOKMARK');
         const bookmark = events.at(-1)!;
@@ -335,9 +388,14 @@ describe('served API: watch', () => {
   it('ends the initial events with a bookmark when sendInitialEvents is asked for', () =>
     withServer(async (s) => {
       s.store.create('clusterpromotions', promotion('a'));
-      const w = await s.watch(`${PROMOTIONS}?watch=true&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan`);
+      const w = await s.watch(
+        `${PROMOTIONS}?watch=true&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan`,
+      );
       const events = await w.until((e) => e.type === 'BOOKMARK');
-      assert.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['ADDED', 'BOOKMARK'],
+      );
       assert.equal(events[1]!.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
       w.close();
     }));
@@ -351,7 +409,9 @@ describe('served API: watch', () => {
   it('filters watch events by label selector and namespace', () =>
     withServer(
       async (s) => {
-        const w = await s.watch(`/apis/config.projectsveltos.io/v1beta1/namespaces/fleet/clustersummaries?watch=1&labelSelector=env%3Dqa`);
+        const w = await s.watch(
+          `/apis/config.projectsveltos.io/v1beta1/namespaces/fleet/clustersummaries?watch=1&labelSelector=env%3Dqa`,
+        );
         s.store.create('clustersummaries', summary('other', 'x', { env: 'qa' }));
         s.store.create('clustersummaries', summary('fleet', 'y', { env: 'prod' }));
         s.store.create('clustersummaries', summary('fleet', 'z', { env: 'qa' }));
@@ -369,7 +429,13 @@ describe('served API: watch', () => {
       const first = await w.next();
       assert.equal(first?.object.kind, 'Table');
       assert.ok(first?.object.columnDefinitions.length > 0);
-      s.store.patch('clusterpromotions', 'a', 'merge', { status: { currentStageName: 'qa' } }, { subresource: 'status' });
+      s.store.patch(
+        'clusterpromotions',
+        'a',
+        'merge',
+        { status: { currentStageName: 'qa' } },
+        { subresource: 'status' },
+      );
       const second = await w.next();
       assert.equal(second?.object.columnDefinitions, undefined);
       assert.deepEqual(second?.object.rows[0].cells.slice(0, 2), ['a', 'qa']);

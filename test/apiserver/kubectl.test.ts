@@ -12,7 +12,11 @@ const missing = spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' })
 // CI installs kubectl, so only a developer machine without it skips.
 const skip = missing && process.env.CI === undefined ? `${KUBECTL} is not installed` : false;
 
-function setStage(s: { store: import('../../simulator/apiserver/store.ts').ObjectStore }, name: string, stage: string): void {
+function setStage(
+  s: { store: import('../../simulator/apiserver/store.ts').ObjectStore },
+  name: string,
+  stage: string,
+): void {
   s.store.patch('clusterpromotions', name, 'merge', { status: { currentStageName: stage } }, { subresource: 'status' });
 }
 
@@ -62,9 +66,12 @@ describe('served API with the real kubectl', { skip }, () => {
       ]);
       const ok = await kubectl(s, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', approve]);
       assert.equal(ok.code, 0, ok.stderr);
-      assert.deepEqual((s.store.get('clusterpromotions', 'rollout').spec as { stages: { trigger: unknown }[] }).stages[1]!.trigger, {
-        manual: { approved: true },
-      });
+      assert.deepEqual(
+        (s.store.get('clusterpromotions', 'rollout').spec as { stages: { trigger: unknown }[] }).stages[1]!.trigger,
+        {
+          manual: { approved: true },
+        },
+      );
       const again = await kubectl(s, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', approve]);
       assert.notEqual(again.code, 0);
       assert.match(again.stderr, /The request is invalid/);
@@ -83,7 +90,14 @@ describe('served API with the real kubectl', { skip }, () => {
       const res = await kubectl(s, ['replace', '-f', file]);
       assert.notEqual(res.code, 0);
       assert.match(res.stderr, /Error from server \(Conflict\).*the object has been modified/);
-      assert.equal((s.store.get('clusterpromotions', 'rollout').spec as { stages: { trigger: { manual: object } }[] }).stages[1]!.trigger.manual.hasOwnProperty('approved'), false);
+      assert.equal(
+        Object.hasOwn(
+          (s.store.get('clusterpromotions', 'rollout').spec as { stages: { trigger: { manual: object } }[] }).stages[1]!
+            .trigger.manual,
+          'approved',
+        ),
+        false,
+      );
     }));
 
   it('delete removes the promotion and the profiles it owns', () =>
@@ -92,7 +106,12 @@ describe('served API with the real kubectl', { skip }, () => {
       s.store.create('clusterprofiles', {
         apiVersion: owner.apiVersion,
         kind: 'ClusterProfile',
-        metadata: { name: 'rollout-qa', ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: 'rollout', uid: owner.metadata.uid! }] },
+        metadata: {
+          name: 'rollout-qa',
+          ownerReferences: [
+            { apiVersion: owner.apiVersion, kind: owner.kind, name: 'rollout', uid: owner.metadata.uid! },
+          ],
+        },
         spec: {},
       });
       const res = await kubectl(s, ['delete', 'clusterpromotion', 'rollout']);

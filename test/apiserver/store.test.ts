@@ -61,7 +61,10 @@ describe('ObjectStore: create', () => {
   it('rejects what the ClusterPromotion CRD rejects with 422 Invalid and field causes', () => {
     const { store } = newStore();
     const err = apiError(() =>
-      store.create('clusterpromotions', promotion('p', [{ name: 'a', trigger: { manual: {}, auto: {} } }, { name: 'a' }])),
+      store.create(
+        'clusterpromotions',
+        promotion('p', [{ name: 'a', trigger: { manual: {}, auto: {} } }, { name: 'a' }]),
+      ),
     );
     assert.equal(err.code, 422);
     assert.equal(err.reason, 'Invalid');
@@ -69,7 +72,10 @@ describe('ObjectStore: create', () => {
       err.status.details?.causes?.map((c) => c.field),
       ['spec.stages[0].trigger', 'spec.stages[1]'],
     );
-    assert.match(err.message, /^ClusterPromotion.config.projectsveltos.io "p" is invalid: \[spec.stages\[0\].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both./);
+    assert.match(
+      err.message,
+      /^ClusterPromotion.config.projectsveltos.io "p" is invalid: \[spec.stages\[0\].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both./,
+    );
     const noStages = apiError(() => store.create('clusterpromotions', promotion('q', [])));
     assert.match(noStages.message, /spec.stages in body should have at least 1 items/);
   });
@@ -86,27 +92,49 @@ describe('ObjectStore: update, generation and the status subresource', () => {
   it('bumps generation on a spec change only, and resourceVersion on every change', () => {
     const { store } = newStore();
     const p = store.create('clusterpromotions', promotion('p'));
-    const labelled = store.update('clusterpromotions', edit(p, (c) => (c.metadata.labels = { team: 'a' })));
+    const labelled = store.update(
+      'clusterpromotions',
+      edit(p, (c) => (c.metadata.labels = { team: 'a' })),
+    );
     assert.equal(labelled.metadata.generation, 1);
     assert.ok(Number(labelled.metadata.resourceVersion) > Number(p.metadata.resourceVersion));
-    const respecced = store.update('clusterpromotions', edit(labelled, (c) => ((c.spec as { stages: unknown[] }).stages = [{ name: 'only' }])));
+    const respecced = store.update(
+      'clusterpromotions',
+      edit(labelled, (c) => ((c.spec as { stages: unknown[] }).stages = [{ name: 'only' }])),
+    );
     assert.equal(respecced.metadata.generation, 2);
   });
 
   it('refuses a stale resourceVersion with 409 Conflict', () => {
     const { store } = newStore();
     const p = store.create('clusterpromotions', promotion('p'));
-    store.update('clusterpromotions', edit(p, (c) => (c.metadata.labels = { a: '1' })));
-    const err = apiError(() => store.update('clusterpromotions', edit(p, (c) => (c.metadata.labels = { a: '2' }))));
+    store.update(
+      'clusterpromotions',
+      edit(p, (c) => (c.metadata.labels = { a: '1' })),
+    );
+    const err = apiError(() =>
+      store.update(
+        'clusterpromotions',
+        edit(p, (c) => (c.metadata.labels = { a: '2' })),
+      ),
+    );
     assert.equal(err.code, 409);
     assert.equal(err.reason, 'Conflict');
-    assert.match(err.message, /the object has been modified; please apply your changes to the latest version and try again/);
+    assert.match(
+      err.message,
+      /the object has been modified; please apply your changes to the latest version and try again/,
+    );
   });
 
   it('requires a resourceVersion to update a custom resource', () => {
     const { store } = newStore();
     const p = store.create('clusterpromotions', promotion('p'));
-    const err = apiError(() => store.update('clusterpromotions', edit(p, (c) => delete c.metadata.resourceVersion)));
+    const err = apiError(() =>
+      store.update(
+        'clusterpromotions',
+        edit(p, (c) => delete c.metadata.resourceVersion),
+      ),
+    );
     assert.equal(err.code, 422);
     assert.match(err.message, /metadata.resourceVersion: Invalid value: 0: must be specified for an update/);
   });
@@ -114,7 +142,10 @@ describe('ObjectStore: update, generation and the status subresource', () => {
   it('ignores status on the main resource and everything but status on /status', () => {
     const { store } = newStore();
     const p = store.create('clusterpromotions', promotion('p'));
-    const viaMain = store.update('clusterpromotions', edit(p, (c) => (c.status = { currentStageName: 'qa' })));
+    const viaMain = store.update(
+      'clusterpromotions',
+      edit(p, (c) => (c.status = { currentStageName: 'qa' })),
+    );
     assert.equal(viaMain.status, undefined);
     assert.equal(viaMain.metadata.resourceVersion, p.metadata.resourceVersion, 'a no-op write is not a write');
     const viaStatus = store.updateStatus(
@@ -138,15 +169,35 @@ describe('ObjectStore: update, generation and the status subresource', () => {
       'clusterpromotions',
       'p',
       'merge',
-      { status: { currentStageName: 'qa', phase: 'Soaking', stages: [{ name: 'qa', soakUntil: 'x', failureMessage: 'm' }] } },
+      {
+        status: {
+          currentStageName: 'qa',
+          phase: 'Soaking',
+          stages: [{ name: 'qa', soakUntil: 'x', failureMessage: 'm' }],
+        },
+      },
       { subresource: 'status' },
     );
     assert.deepEqual(p.status, { currentStageName: 'qa', stages: [{ name: 'qa', failureMessage: 'm' }] });
-    const err = apiError(() => store.patch('clusterpromotions', 'p', 'merge', { status: { profileSpecHash: 'not base64!' } }, { subresource: 'status' }));
+    const err = apiError(() =>
+      store.patch(
+        'clusterpromotions',
+        'p',
+        'merge',
+        { status: { profileSpecHash: 'not base64!' } },
+        { subresource: 'status' },
+      ),
+    );
     assert.equal(err.code, 422);
     assert.equal(err.status.details?.causes?.[0]?.field, 'status.profileSpecHash');
     assert.doesNotThrow(() =>
-      store.patch('clusterpromotions', 'p', 'merge', { status: { profileSpecHash: Buffer.alloc(32, 7).toString('base64') } }, { subresource: 'status' }),
+      store.patch(
+        'clusterpromotions',
+        'p',
+        'merge',
+        { status: { profileSpecHash: Buffer.alloc(32, 7).toString('base64') } },
+        { subresource: 'status' },
+      ),
     );
   });
 
@@ -175,7 +226,9 @@ describe('ObjectStore: patch', () => {
       { op: 'test', path: '/spec/stages/1/trigger/manual', value: {} },
       { op: 'add', path: '/spec/stages/1/trigger/manual/approved', value: true },
     ]);
-    assert.deepEqual((approved.spec as { stages: { trigger?: unknown }[] }).stages[1]!.trigger, { manual: { approved: true } });
+    assert.deepEqual((approved.spec as { stages: { trigger?: unknown }[] }).stages[1]!.trigger, {
+      manual: { approved: true },
+    });
     const err = apiError(() =>
       store.patch('clusterpromotions', 'p', 'json', [
         { op: 'test', path: '/spec/stages/1/trigger/manual/approved', value: false },
@@ -199,7 +252,9 @@ describe('ObjectStore: patch', () => {
     const p = store.create('clusterpromotions', promotion('p'));
     store.patch('clusterpromotions', 'p', 'merge', { metadata: { labels: { a: '1' } } });
     const err = apiError(() =>
-      store.patch('clusterpromotions', 'p', 'merge', { metadata: { resourceVersion: p.metadata.resourceVersion, labels: { a: '2' } } }),
+      store.patch('clusterpromotions', 'p', 'merge', {
+        metadata: { resourceVersion: p.metadata.resourceVersion, labels: { a: '2' } },
+      }),
     );
     assert.equal(err.code, 409);
   });
@@ -207,7 +262,9 @@ describe('ObjectStore: patch', () => {
   it('refuses strategic merge patch on a custom resource with 415', () => {
     const { store } = newStore();
     store.create('clusterpromotions', promotion('p'));
-    const err = apiError(() => store.patch('clusterpromotions', 'p', 'strategic', { metadata: { labels: { a: '1' } } }));
+    const err = apiError(() =>
+      store.patch('clusterpromotions', 'p', 'strategic', { metadata: { labels: { a: '1' } } }),
+    );
     assert.equal(err.code, 415);
     assert.equal(err.reason, 'UnsupportedMediaType');
   });
@@ -215,7 +272,13 @@ describe('ObjectStore: patch', () => {
   it('writes only status through a /status patch', () => {
     const { store } = newStore();
     store.create('clusterpromotions', promotion('p'));
-    const p = store.patch('clusterpromotions', 'p', 'merge', { status: { currentStageName: 'qa' }, spec: { stages: [] } }, { subresource: 'status' });
+    const p = store.patch(
+      'clusterpromotions',
+      'p',
+      'merge',
+      { status: { currentStageName: 'qa' }, spec: { stages: [] } },
+      { subresource: 'status' },
+    );
     assert.equal((p.spec as { stages: unknown[] }).stages.length, 2);
     assert.equal((p.status as { currentStageName: string }).currentStageName, 'qa');
   });
@@ -229,7 +292,9 @@ describe('ObjectStore: delete, finalizers and garbage collection', () => {
     const marked = store.delete('clusterpromotions', 'p');
     assert.equal(marked.metadata.deletionTimestamp, '2025-03-01T12:00:05Z');
     assert.ok(store.find('clusterpromotions', 'p'));
-    const err = apiError(() => store.patch('clusterpromotions', 'p', 'merge', { metadata: { finalizers: ['a', 'b', 'c'] } }));
+    const err = apiError(() =>
+      store.patch('clusterpromotions', 'p', 'merge', { metadata: { finalizers: ['a', 'b', 'c'] } }),
+    );
     assert.equal(err.code, 422, 'no new finalizers once deleting');
     store.patch('clusterpromotions', 'p', 'merge', { metadata: { finalizers: ['b'] } });
     assert.ok(store.find('clusterpromotions', 'p'));
@@ -240,14 +305,30 @@ describe('ObjectStore: delete, finalizers and garbage collection', () => {
   it('deletes dependents whose owners are all gone, unless orphaned', () => {
     const { store } = newStore();
     const owner = store.create('clusterpromotions', promotion('p'));
-    const ref = { apiVersion: owner.apiVersion, kind: owner.kind, name: 'p', uid: owner.metadata.uid!, controller: true };
-    store.create('clusterprofiles', { apiVersion: owner.apiVersion, kind: 'ClusterProfile', metadata: { name: 'p-qa', ownerReferences: [ref] }, spec: {} });
+    const ref = {
+      apiVersion: owner.apiVersion,
+      kind: owner.kind,
+      name: 'p',
+      uid: owner.metadata.uid!,
+      controller: true,
+    };
+    store.create('clusterprofiles', {
+      apiVersion: owner.apiVersion,
+      kind: 'ClusterProfile',
+      metadata: { name: 'p-qa', ownerReferences: [ref] },
+      spec: {},
+    });
     store.delete('clusterpromotions', 'p');
     assert.equal(store.find('clusterprofiles', 'p-qa'), undefined);
 
     const owner2 = store.create('clusterpromotions', promotion('q'));
     const ref2 = { ...ref, name: 'q', uid: owner2.metadata.uid! };
-    store.create('clusterprofiles', { apiVersion: owner.apiVersion, kind: 'ClusterProfile', metadata: { name: 'q-qa', ownerReferences: [ref2] }, spec: {} });
+    store.create('clusterprofiles', {
+      apiVersion: owner.apiVersion,
+      kind: 'ClusterProfile',
+      metadata: { name: 'q-qa', ownerReferences: [ref2] },
+      spec: {},
+    });
     store.delete('clusterpromotions', 'q', { propagationPolicy: 'Orphan' });
     assert.equal(store.get('clusterprofiles', 'q-qa').metadata.ownerReferences, undefined);
   });
@@ -262,7 +343,10 @@ describe('ObjectStore: delete, finalizers and garbage collection', () => {
   it('terminates a namespace: its content goes, then the namespace', () => {
     const { store } = newStore();
     store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fleet' } });
-    store.create('clustersummaries', { ...summary('fleet', 's1'), metadata: { name: 's1', namespace: 'fleet', finalizers: ['keep'] } });
+    store.create('clustersummaries', {
+      ...summary('fleet', 's1'),
+      metadata: { name: 's1', namespace: 'fleet', finalizers: ['keep'] },
+    });
     const ns = store.delete('namespaces', 'fleet');
     assert.equal((ns.status as { phase: string }).phase, 'Terminating');
     assert.equal(apiError(() => store.create('clustersummaries', summary('fleet', 's2'))).code, 403);
@@ -275,7 +359,10 @@ describe('ObjectStore: list', () => {
   function fleet() {
     const { store } = newStore({ autoCreateNamespaces: true });
     for (let i = 0; i < 10; i++) {
-      store.create('clustersummaries', summary(i % 2 === 0 ? 'even' : 'odd', `s${i}`, { n: String(i), tier: i < 5 ? 'low' : 'high' }));
+      store.create(
+        'clustersummaries',
+        summary(i % 2 === 0 ? 'even' : 'odd', `s${i}`, { n: String(i), tier: i < 5 ? 'low' : 'high' }),
+      );
     }
     return store;
   }
@@ -284,9 +371,20 @@ describe('ObjectStore: list', () => {
     const store = fleet();
     const names = (r: { items: KubeObject[] }) => r.items.map((o) => o.metadata.name);
     assert.deepEqual(names(store.list('clustersummaries', { namespace: 'even' })), ['s0', 's2', 's4', 's6', 's8']);
-    assert.deepEqual(names(store.list('clustersummaries', { labelSelector: 'tier=high,n in (5,6,9),n notin (9)' })), ['s6', 's5']);
+    assert.deepEqual(names(store.list('clustersummaries', { labelSelector: 'tier=high,n in (5,6,9),n notin (9)' })), [
+      's6',
+      's5',
+    ]);
     assert.deepEqual(names(store.list('clustersummaries', { labelSelector: '!tier' })), []);
-    assert.deepEqual(names(store.list('clustersummaries', { fieldSelector: 'metadata.namespace=odd,metadata.name!=s1', labelSelector: 'n>6' })), ['s7', 's9']);
+    assert.deepEqual(
+      names(
+        store.list('clustersummaries', {
+          fieldSelector: 'metadata.namespace=odd,metadata.name!=s1',
+          labelSelector: 'n>6',
+        }),
+      ),
+      ['s7', 's9'],
+    );
     assert.equal(apiError(() => store.list('clustersummaries', { fieldSelector: 'spec.clusterName=x' })).code, 400);
     assert.equal(apiError(() => store.list('clustersummaries', { labelSelector: 'a in (b' })).code, 400);
   });
@@ -312,7 +410,8 @@ describe('ObjectStore: list', () => {
     const { store } = newStore({ autoCreateNamespaces: true, historyLimit: 3 });
     for (let i = 0; i < 4; i++) store.create('clustersummaries', summary('ns', `s${i}`));
     const page = store.list('clustersummaries', { limit: 2 });
-    for (let i = 0; i < 4; i++) store.patch('clustersummaries', 's0', 'merge', { metadata: { labels: { i: String(i) } } }, { namespace: 'ns' });
+    for (let i = 0; i < 4; i++)
+      store.patch('clustersummaries', 's0', 'merge', { metadata: { labels: { i: String(i) } } }, { namespace: 'ns' });
     const err = apiError(() => store.list('clustersummaries', { limit: 2, continue: page.continue }));
     assert.equal(err.code, 410);
     assert.equal(err.reason, 'Expired');
@@ -340,7 +439,10 @@ describe('ObjectStore: watch', () => {
       ['ADDED a', 'ADDED b', 'MODIFIED a', 'DELETED b'],
     );
     const rvs = events.slice(1).map((e) => e.resourceVersion);
-    assert.deepEqual(rvs, [...rvs].sort((x, y) => x - y));
+    assert.deepEqual(
+      rvs,
+      [...rvs].sort((x, y) => x - y),
+    );
   });
 
   it('resumes after a resourceVersion with exactly the changes since', () => {
@@ -351,7 +453,10 @@ describe('ObjectStore: watch', () => {
     store.patch('clusterpromotions', 'a', 'merge', { metadata: { labels: { x: 'y' } } });
     const { events, listener } = collect();
     store.watch('clusterpromotions', { resourceVersion: mark }, listener);
-    assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED b', 'MODIFIED a']);
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.object.metadata.name}`),
+      ['ADDED b', 'MODIFIED a'],
+    );
   });
 
   it('answers 410 Expired to a resourceVersion older than the retained history', () => {
@@ -362,18 +467,27 @@ describe('ObjectStore: watch', () => {
     assert.equal(err.code, 410);
     assert.match(err.message, /^too old resource version: \d+ \(\d+\)$/);
     // Within the window it still resumes.
-    assert.doesNotThrow(() => store.watch('clusterpromotions', { resourceVersion: String(store.resourceVersion - 2) }, () => undefined));
+    assert.doesNotThrow(() =>
+      store.watch('clusterpromotions', { resourceVersion: String(store.resourceVersion - 2) }, () => undefined),
+    );
   });
 
   it('shows an object leaving the selection as DELETED and entering it as ADDED', () => {
     const { store } = newStore();
     store.create('clusterpromotions', { ...promotion('a'), metadata: { name: 'a', labels: { env: 'qa' } } });
     const { events, listener } = collect();
-    store.watch('clusterpromotions', { labelSelector: 'env=qa', resourceVersion: String(store.resourceVersion) }, listener);
+    store.watch(
+      'clusterpromotions',
+      { labelSelector: 'env=qa', resourceVersion: String(store.resourceVersion) },
+      listener,
+    );
     store.patch('clusterpromotions', 'a', 'merge', { metadata: { labels: { env: 'prod' } } });
     store.patch('clusterpromotions', 'a', 'merge', { metadata: { labels: { other: '1' } } });
     store.patch('clusterpromotions', 'a', 'merge', { metadata: { labels: { env: 'qa' } } });
-    assert.deepEqual(events.map((e) => e.type), ['DELETED', 'ADDED']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['DELETED', 'ADDED'],
+    );
   });
 
   it('delivers a write made by a listener after the event that caused it, to every watcher', () => {
@@ -382,9 +496,12 @@ describe('ObjectStore: watch', () => {
     const second: string[] = [];
     store.watch('clusterpromotions', { resourceVersion: String(store.resourceVersion) }, (e) => {
       first.push(`${e.type} ${e.object.metadata.name}`);
-      if (e.object.metadata.name === 'a' && e.type === 'ADDED') store.create('clusterpromotions', promotion('reaction'));
+      if (e.object.metadata.name === 'a' && e.type === 'ADDED')
+        store.create('clusterpromotions', promotion('reaction'));
     });
-    store.watch('clusterpromotions', { resourceVersion: String(store.resourceVersion) }, (e) => second.push(`${e.type} ${e.object.metadata.name}`));
+    store.watch('clusterpromotions', { resourceVersion: String(store.resourceVersion) }, (e) =>
+      second.push(`${e.type} ${e.object.metadata.name}`),
+    );
     store.create('clusterpromotions', promotion('a'));
     assert.deepEqual(first, ['ADDED a', 'ADDED reaction']);
     assert.deepEqual(second, ['ADDED a', 'ADDED reaction']);
@@ -395,7 +512,10 @@ describe('ObjectStore: watch', () => {
     store.create('clusterpromotions', promotion('a'));
     const mark = String(store.resourceVersion - 1);
     store.compactHistory();
-    assert.equal(apiError(() => store.watch('clusterpromotions', { resourceVersion: mark }, () => undefined)).code, 410);
+    assert.equal(
+      apiError(() => store.watch('clusterpromotions', { resourceVersion: mark }, () => undefined)).code,
+      410,
+    );
     const rv = store.resourceVersion;
     store.create('clusterpromotions', promotion('b'));
     assert.equal(store.resourceVersion, rv + 1, 'resourceVersions continue');

@@ -54,12 +54,17 @@ function promotion(name: string, stages: string[]): ClusterPromotion {
     kind: 'ClusterPromotion',
     metadata: { name },
     spec: {
-      profileSpec: { syncMode: 'Continuous', policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: `${name}-app` }] },
-      stages: stages.map((s, i): Stage => ({
-        name: s,
-        clusterSelector: { matchLabels: { stage: s } },
-        trigger: i === stages.length - 1 ? { manual: {} } : { auto: { delay: '5m' } },
-      })),
+      profileSpec: {
+        syncMode: 'Continuous',
+        policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: `${name}-app` }],
+      },
+      stages: stages.map(
+        (s, i): Stage => ({
+          name: s,
+          clusterSelector: { matchLabels: { stage: s } },
+          trigger: i === stages.length - 1 ? { manual: {} } : { auto: { delay: '5m' } },
+        }),
+      ),
     },
   };
 }
@@ -70,7 +75,12 @@ const STAGES = ['canary', 'staging', 'production'];
  * The rollout at `at` after its start. `still`: the clock held there, and the server says so (a
  * frozen rehearsal); otherwise its clock runs on from there at 1x, as a real cluster's does.
  */
-async function served(size: number, promotions: string[], at: number, still = true): Promise<{ sim: ServedSimulation; kubeconfig: string; dir: string }> {
+async function served(
+  size: number,
+  promotions: string[],
+  at: number,
+  still = true,
+): Promise<{ sim: ServedSimulation; kubeconfig: string; dir: string }> {
   // Started `at` ago, so that the rollout stands at about the wall clock's time.
   const start = Math.floor(Date.now() / 1000) * 1000 - at;
   const sim = await startServedSimulation({
@@ -103,7 +113,9 @@ async function series(label: string, cmd: string, args: string[]): Promise<numbe
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) times.push((await timed(cmd, args)).ms);
   const sorted = [...times].sort((a, b) => a - b);
-  console.log(`  ${label.padEnd(52)} median ${fmt(median(times))}  min ${fmt(sorted[0]!)}  max ${fmt(sorted.at(-1)!)}  (${RUNS} runs)`);
+  console.log(
+    `  ${label.padEnd(52)} median ${fmt(median(times))}  min ${fmt(sorted[0]!)}  max ${fmt(sorted.at(-1)!)}  (${RUNS} runs)`,
+  );
   return median(times);
 }
 
@@ -112,24 +124,60 @@ async function measureList(): Promise<void> {
   for (const size of [30, 5000]) {
     const { sim, kubeconfig, dir } = await served(size, ['checkout', 'payments', 'search'], 20 * MIN);
     const promotions = sim.store.all('clusterpromotions').length;
-    console.log(`list: ${promotions} ClusterPromotions over ${size} clusters (${sim.store.all('clustersummaries').length} ClusterSummaries)`);
-    const kubectl = await series('kubectl get clusterpromotions -o json', 'kubectl', ['get', 'clusterpromotions', '-o', 'json', '--kubeconfig', kubeconfig]);
+    console.log(
+      `list: ${promotions} ClusterPromotions over ${size} clusters (${sim.store.all('clustersummaries').length} ClusterSummaries)`,
+    );
+    const kubectl = await series('kubectl get clusterpromotions -o json', 'kubectl', [
+      'get',
+      'clusterpromotions',
+      '-o',
+      'json',
+      '--kubeconfig',
+      kubeconfig,
+    ]);
     // Started as the command's first line starts it.
     const command = [...shebangFlags(BIN), BIN];
-    const json = await series('kubectl promotion list -o json (the objects only)', process.execPath, [...command, 'list', '-o', 'json', '--kubeconfig', kubeconfig]);
-    const table = await series('kubectl promotion list (table: + profiles, clusters, summaries)', process.execPath, [...command, 'list', '--kubeconfig', kubeconfig]);
+    const json = await series('kubectl promotion list -o json (the objects only)', process.execPath, [
+      ...command,
+      'list',
+      '-o',
+      'json',
+      '--kubeconfig',
+      kubeconfig,
+    ]);
+    const table = await series('kubectl promotion list (table: + profiles, clusters, summaries)', process.execPath, [
+      ...command,
+      'list',
+      '--kubeconfig',
+      kubeconfig,
+    ]);
     // What the table reads, fetched by kubectl: the fair reference for the table's own cost.
     const same = await series('kubectl get (the objects the table reads) -A -o json', 'kubectl', [
-      'get', 'clusterpromotions,clusterprofiles,sveltosclusters,clustersummaries', '-A', '-o', 'json', '--kubeconfig', kubeconfig,
+      'get',
+      'clusterpromotions,clusterprofiles,sveltosclusters,clustersummaries',
+      '-A',
+      '-o',
+      'json',
+      '--kubeconfig',
+      kubeconfig,
     ]);
-    const seaTable = sea ? await series('standalone executable: list', sea, ['list', '--kubeconfig', kubeconfig]) : null;
-    const seaJson = sea ? await series('standalone executable: list -o json', sea, ['list', '-o', 'json', '--kubeconfig', kubeconfig]) : null;
+    const seaTable = sea
+      ? await series('standalone executable: list', sea, ['list', '--kubeconfig', kubeconfig])
+      : null;
+    const seaJson = sea
+      ? await series('standalone executable: list -o json', sea, ['list', '-o', 'json', '--kubeconfig', kubeconfig])
+      : null;
     const node = await series('node -e 0 (the runtime alone)', process.execPath, ['-e', '0']);
-    const version = await series('kubectl promotion version (no command module loaded)', process.execPath, [...command, 'version']);
+    const version = await series('kubectl promotion version (no command module loaded)', process.execPath, [
+      ...command,
+      'version',
+    ]);
     console.log(
       `  ratio to kubectl get clusterpromotions: list -o json ${(json / kubectl).toFixed(2)}x, list ${(table / kubectl).toFixed(2)}x (target 2x); ` +
         `list to kubectl reading the same objects: ${(table / same).toFixed(2)}x; ` +
-        (seaTable !== null && seaJson !== null ? `standalone: list -o json ${(seaJson / kubectl).toFixed(2)}x, list ${(seaTable / kubectl).toFixed(2)}x; ` : 'standalone: none in dist/release (npm run release); ') +
+        (seaTable !== null && seaJson !== null
+          ? `standalone: list -o json ${(seaJson / kubectl).toFixed(2)}x, list ${(seaTable / kubectl).toFixed(2)}x; `
+          : 'standalone: none in dist/release (npm run release); ') +
         `of list -o json's ${fmt(json)}: node ${fmt(node)}, the program's start ${fmt(version - node)}, the command and its request ${fmt(json - version)}`,
     );
     await sim.close();
@@ -143,7 +191,10 @@ async function measureList(): Promise<void> {
  */
 function shebangFlags(file: string): string[] {
   const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
-  const words = first.replace(/^#!\S*env\s+(-S\s+)?/, '').split(/\s+/).filter(Boolean);
+  const words = first
+    .replace(/^#!\S*env\s+(-S\s+)?/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   return words[0] === 'node' ? words.slice(1) : [];
 }
 
@@ -167,7 +218,9 @@ async function measureWatch(): Promise<void> {
   const socket = `live-bench-${process.pid}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args]).then((r) => r.stdout);
   const p = sim.store.get<ClusterPromotion>('clusterpromotions', 'bench');
-  console.log(`watch: ${SIZE} clusters, ${sim.store.all('clustersummaries').length} ClusterSummaries, bench at stage ${p.status?.currentStageName}; terminal 160x50 (tmux)`);
+  console.log(
+    `watch: ${SIZE} clusters, ${sim.store.all('clustersummaries').length} ClusterSummaries, bench at stage ${p.status?.currentStageName}; terminal 160x50 (tmux)`,
+  );
   const t0 = performance.now();
   const cmd = `exec env LANG=C.UTF-8 ${[process.execPath, ...shebangFlags(BIN), BIN].join(' ')} watch bench --kubeconfig ${kubeconfig}`;
   await tmux('new-session', '-d', '-s', 'watch', '-x', '160', '-y', '50', cmd);
@@ -189,10 +242,22 @@ async function measureWatch(): Promise<void> {
     const after = processStats(pid);
     const wall = performance.now() - idleStart;
     const cpu = ((after.cpuMs - before.cpuMs) / wall) * 100;
-    console.log(`  first frame after ${fmt(firstFrame)} (start, list of every kind, first draw); CPU to then ${fmt(loaded.cpuMs)}`);
-    console.log(`  idle ${(wall / 1000).toFixed(1)} s: CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms = ${cpu.toFixed(2)}% of a core (target < 2%)`);
-    console.log(`  memory: RSS ${after.rssMiB.toFixed(0)} MiB, peak RSS ${after.peakMiB.toFixed(0)} MiB (target < 200 MB)`);
-    console.log(screen.split('\n').slice(0, 6).map((l) => `  | ${l}`).join('\n'));
+    console.log(
+      `  first frame after ${fmt(firstFrame)} (start, list of every kind, first draw); CPU to then ${fmt(loaded.cpuMs)}`,
+    );
+    console.log(
+      `  idle ${(wall / 1000).toFixed(1)} s: CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms = ${cpu.toFixed(2)}% of a core (target < 2%)`,
+    );
+    console.log(
+      `  memory: RSS ${after.rssMiB.toFixed(0)} MiB, peak RSS ${after.peakMiB.toFixed(0)} MiB (target < 200 MB)`,
+    );
+    console.log(
+      screen
+        .split('\n')
+        .slice(0, 6)
+        .map((l) => `  | ${l}`)
+        .join('\n'),
+    );
   } finally {
     await tmux('kill-server').catch(() => {});
     await sim.close();

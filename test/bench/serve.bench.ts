@@ -49,7 +49,9 @@ function promotion(stages: string[]): ClusterPromotion {
         syncMode: 'Continuous',
         helmCharts: [BENCH_CHART],
       },
-      stages: stages.map((name): Stage => ({ name, clusterSelector: { matchLabels: { stage: name } }, trigger: { auto: {} } })),
+      stages: stages.map(
+        (name): Stage => ({ name, clusterSelector: { matchLabels: { stage: name } }, trigger: { auto: {} } }),
+      ),
     },
   };
 }
@@ -65,7 +67,13 @@ function memory(): string {
   return `peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}  heap ${mib(process.memoryUsage().heapUsed)}`;
 }
 
-async function serve(size: number, stageOf: (i: number) => string, stages: string[], speed: number, frozen: boolean): Promise<{ served: ServedSimulation; client: TestServer }> {
+async function serve(
+  size: number,
+  stageOf: (i: number) => string,
+  stages: string[],
+  speed: number,
+  frozen: boolean,
+): Promise<{ served: ServedSimulation; client: TestServer }> {
   const served = await startServedSimulation({
     promotions: [promotion(stages)],
     fleet: { clusters: fleet(size, stageOf) },
@@ -85,7 +93,9 @@ async function measureList(): Promise<void> {
   await served.settle();
   const setup = performance.now() - t0;
   const count = served.store.all('clustersummaries').length;
-  console.log(`list: ${count} ClusterSummaries in the store after ${(setup / 1000).toFixed(2)} s (seeding ${SIZE} clusters, engine, fleet, mirror)  ${memory()}`);
+  console.log(
+    `list: ${count} ClusterSummaries in the store after ${(setup / 1000).toFixed(2)} s (seeding ${SIZE} clusters, engine, fleet, mirror)  ${memory()}`,
+  );
 
   const timed = async (label: string, runs: number, request: () => Promise<{ bytes: number; items: number }>) => {
     const times: number[] = [];
@@ -96,7 +106,9 @@ async function measureList(): Promise<void> {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    console.log(`  ${label.padEnd(34)} ${String(last.items).padStart(6)} items  ${(last.bytes / 1024 / 1024).toFixed(1)} MiB  median ${ms(percentile(times, 50))}  max ${ms(times.at(-1)!)}  (${runs} runs)`);
+    console.log(
+      `  ${label.padEnd(34)} ${String(last.items).padStart(6)} items  ${(last.bytes / 1024 / 1024).toFixed(1)} MiB  median ${ms(percentile(times, 50))}  max ${ms(times.at(-1)!)}  (${runs} runs)`,
+    );
   };
   await timed('GET clustersummaries (JSON)', 10, async () => {
     const r = await client.request('GET', SUMMARIES);
@@ -111,7 +123,10 @@ async function measureList(): Promise<void> {
     let items = 0;
     let next = '';
     do {
-      const r = await client.request('GET', `${SUMMARIES}?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ''}`);
+      const r = await client.request(
+        'GET',
+        `${SUMMARIES}?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ''}`,
+      );
       bytes += r.text.length;
       items += r.json.items.length;
       next = r.json.metadata.continue ?? '';
@@ -158,16 +173,27 @@ async function measureWatch(): Promise<void> {
   served.store.onChange((e) => {
     if (e.resource.plural === 'clustersummaries') committedAt.set(e.resourceVersion, absoluteNow());
   });
-  const completed = new Promise<number>((resolve) => served.sim.controller!.on((e) => e.type === 'PromotionCompleted' && resolve(e.at)));
+  const completed = new Promise<number>((resolve) =>
+    served.sim.controller!.on((e) => e.type === 'PromotionCompleted' && resolve(e.at)),
+  );
   const from = served.store.resourceVersion;
 
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'watchers'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const nextLine = () => new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the watchers' process exited with ${code}`)));
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'watchers'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const input: WatchersInput = { url: served.api.url, token: served.api.token, ca: served.api.ca, from, watchers: WATCHERS };
+  const lines = createInterface({ input: child.stdout });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`the watchers' process exited with ${code}`)));
+    });
+  const input: WatchersInput = {
+    url: served.api.url,
+    token: served.api.token,
+    ca: served.api.ca,
+    from,
+    watchers: WATCHERS,
+  };
   child.stdin.write(`${JSON.stringify(input)}\n`);
   assert.equal(await nextLine(), 'ready');
   const readyAt = absoluteNow();
@@ -177,7 +203,9 @@ async function measureWatch(): Promise<void> {
   const serverMemory = memory();
   // Changes committed before the watchers were connected arrive as a replay: not latency.
   const commits = [...committedAt].filter(([rv]) => rv > from);
-  child.stdin.end(`${JSON.stringify({ expected: commits.length, commits: commits.filter(([, t]) => t >= readyAt) })}\n`);
+  child.stdin.end(
+    `${JSON.stringify({ expected: commits.length, commits: commits.filter(([, t]) => t >= readyAt) })}\n`,
+  );
   const report = JSON.parse(await nextLine()) as WatchersReport;
   const l = report.latencies;
   console.log(
@@ -204,7 +232,9 @@ async function runWatchers(): Promise<void> {
   const delivered = new Promise<void>((resolve) => (allDelivered = resolve));
   const check = () => counts.every((n) => n >= expected) && allDelivered();
   const streams = await Promise.all(
-    Array.from({ length: input.watchers }, () => openWatch(input, `${SUMMARIES}?watch=1&resourceVersion=${input.from}`)),
+    Array.from({ length: input.watchers }, () =>
+      openWatch(input, `${SUMMARIES}?watch=1&resourceVersion=${input.from}`),
+    ),
   );
   const reading = streams.map(async (w, i) => {
     for (;;) {
@@ -219,7 +249,10 @@ async function runWatchers(): Promise<void> {
     }
   });
   process.stdout.write('ready\n');
-  const { expected: total, commits } = JSON.parse(await firstLine()) as { expected: number; commits: [number, number][] };
+  const { expected: total, commits } = JSON.parse(await firstLine()) as {
+    expected: number;
+    commits: [number, number][];
+  };
   expected = total;
   check();
   await delivered;
@@ -246,8 +279,10 @@ async function runWatchers(): Promise<void> {
 /** A watch over HTTPS with the server's token and CA, read as ResourceVersions. */
 function openWatch(input: WatchersInput, path: string): Promise<ResourceVersions> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(new URL(path, input.url), { headers: { authorization: `Bearer ${input.token}`, accept: 'application/json' }, ca: input.ca, agent: false }, (res) =>
-      resolve(new ResourceVersions(res)),
+    const req = httpsRequest(
+      new URL(path, input.url),
+      { headers: { authorization: `Bearer ${input.token}`, accept: 'application/json' }, ca: input.ca, agent: false },
+      (res) => resolve(new ResourceVersions(res)),
     );
     req.on('error', reject);
     req.end();

@@ -59,18 +59,27 @@ const sizes: string[] = [];
 const standalone = unpackStandalone();
 if (standalone) {
   const sea = standalone.executable;
-  cases.push({ label: 'standalone: version', argv: [sea, 'version'] }, { label: 'standalone: --help', argv: [sea, '--help'] });
-  sizes.push(`standalone executable ${mb(statSync(sea).size)}, archive ${mb(statSync(standalone.archive).size)} (${standalone.target})`);
+  cases.push(
+    { label: 'standalone: version', argv: [sea, 'version'] },
+    { label: 'standalone: --help', argv: [sea, '--help'] },
+  );
+  sizes.push(
+    `standalone executable ${mb(statSync(sea).size)}, archive ${mb(statSync(standalone.archive).size)} (${standalone.target})`,
+  );
 } else {
   sizes.push('standalone: no archive for this machine in dist/release (npm run release builds it)');
 }
 
 const times = measure(cases);
 const base = median(times.get(cases[0]!)!);
-process.stdout.write(`Node.js ${process.version}, ${RUNS} runs each, interleaved; median (fastest), and the median against node -e 0\n`);
+process.stdout.write(
+  `Node.js ${process.version}, ${RUNS} runs each, interleaved; median (fastest), and the median against node -e 0\n`,
+);
 for (const c of cases) {
   const t = times.get(c)!;
   const m = median(t);
-  process.stdout.write(`  ${c.label.padEnd(22)} ${m.toFixed(1).padStart(6)} ms (${Math.min(...t).toFixed(1)})  ${(m / base).toFixed(2)}x\n`);
+  process.stdout.write(
+    `  ${c.label.padEnd(22)} ${m.toFixed(1).padStart(6)} ms (${Math.min(...t).toFixed(1)})  ${(m / base).toFixed(2)}x\n`,
+  );
 }
 for (const line of sizes) process.stdout.write(`${line}\n`);

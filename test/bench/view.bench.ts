@@ -23,9 +23,23 @@ const FRAMES = 200;
 const p = promotion({
   currentStageName: 'production',
   stages: [
-    { name: 'canary', lastUpdateReconciledTime: iso(0), lastSuccessfulAppliedTime: iso(MIN), currentStatusDescription: `Successfully provisioned (${iso(6 * MIN)})` },
-    { name: 'staging', lastUpdateReconciledTime: iso(6 * MIN), lastSuccessfulAppliedTime: iso(8 * MIN), currentStatusDescription: `Successfully provisioned (${iso(20 * MIN)})` },
-    { name: 'production', lastUpdateReconciledTime: iso(20 * MIN), currentStatusDescription: `Clusters are being provisioned (${iso(20 * MIN)})` },
+    {
+      name: 'canary',
+      lastUpdateReconciledTime: iso(0),
+      lastSuccessfulAppliedTime: iso(MIN),
+      currentStatusDescription: `Successfully provisioned (${iso(6 * MIN)})`,
+    },
+    {
+      name: 'staging',
+      lastUpdateReconciledTime: iso(6 * MIN),
+      lastSuccessfulAppliedTime: iso(8 * MIN),
+      currentStatusDescription: `Successfully provisioned (${iso(20 * MIN)})`,
+    },
+    {
+      name: 'production',
+      lastUpdateReconciledTime: iso(20 * MIN),
+      currentStatusDescription: `Clusters are being provisioned (${iso(20 * MIN)})`,
+    },
   ],
 });
 const clusters = [cluster('canary-1', 'canary'), cluster('staging-1', 'staging'), cluster('staging-2', 'staging')];
@@ -33,7 +47,14 @@ const summaries = provisioned('canary', 'staging');
 for (let i = 0; i < CLUSTERS; i++) {
   const name = `prod-${String(i).padStart(5, '0')}`;
   clusters.push(cluster(name, 'production'));
-  summaries.push(summary('production', name, i % 50 === 0 ? 'Failed' : i % 3 === 0 ? 'Provisioning' : 'Provisioned', i % 50 === 0 ? { message: 'context deadline exceeded' } : {}));
+  summaries.push(
+    summary(
+      'production',
+      name,
+      i % 50 === 0 ? 'Failed' : i % 3 === 0 ? 'Provisioning' : 'Provisioned',
+      i % 50 === 0 ? { message: 'context deadline exceeded' } : {},
+    ),
+  );
 }
 const world = worldOf({ clusters, profiles: ['canary', 'staging', 'production'].map((s) => profile(s)), summaries });
 
@@ -64,7 +85,11 @@ let peakHeap = 0;
 // Driven through the same scheduler the interactive view uses, with a timer that never waits:
 // each step is one virtual second later, so every frame differs from the one before.
 const scheduler = new FrameScheduler({
-  timer: { now: () => Number.MAX_SAFE_INTEGER / 2 + modelMs.length * 1000, setTimeout: () => 0, clearTimeout: () => {} },
+  timer: {
+    now: () => Number.MAX_SAFE_INTEGER / 2 + modelMs.length * 1000,
+    setTimeout: () => 0,
+    clearTimeout: () => {},
+  },
   compute: () => {
     const t0 = performance.now();
     const m = base(now);
@@ -101,6 +126,12 @@ const mem = { rss: peakRss, heapUsed: peakHeap };
 console.log(`view with ${CLUSTERS.toLocaleString('en-US')} clusters in one stage, ${frameMs.length} frames of 160x50`);
 console.log(`  view model: ${stat(modelMs)}`);
 console.log(`  whole frame (model + render): ${stat(frameMs)}   target < 20 ms`);
-console.log(`  memory (peak while drawing): heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MB   target < 200 MB`);
-console.log(`  memory kept (after the last frame and a full GC): heap used ${(kept.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(kept.rss / 2 ** 20).toFixed(0)} MB`);
-console.log(`  (rss of node with tsx, React and Ink loaded and nothing rendered: about 110 MB on the reference machine)`);
+console.log(
+  `  memory (peak while drawing): heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MB   target < 200 MB`,
+);
+console.log(
+  `  memory kept (after the last frame and a full GC): heap used ${(kept.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(kept.rss / 2 ** 20).toFixed(0)} MB`,
+);
+console.log(
+  `  (rss of node with tsx, React and Ink loaded and nothing rendered: about 110 MB on the reference machine)`,
+);

@@ -26,7 +26,8 @@ const approve = defineCommand({
 const watch = defineCommand({
   command: 'watch [promotion]',
   describe: 'Watch a promotion',
-  builder: (y) => y.option('promotion', { type: 'string', describe: 'Which promotion' }).option('stage', { type: 'string' }),
+  builder: (y) =>
+    y.option('promotion', { type: 'string', describe: 'Which promotion' }).option('stage', { type: 'string' }),
   async run() {
     return 0;
   },
@@ -38,24 +39,37 @@ const promotions: PromotionSource = async () => [
   { name: 'kyverno', stages: ['staging', 'production'] },
   { name: 'payments', stages: ['development', 'uat', 'production'] },
 ];
-const values = async (...words: string[]) => (await complete(words, COMMANDS, GLOBALS, promotions)).candidates.map((c) => c.value);
+const values = async (...words: string[]) =>
+  (await complete(words, COMMANDS, GLOBALS, promotions)).candidates.map((c) => c.value);
 
 describe('completion', () => {
   it('offers the commands, with their descriptions, for the first word', async () => {
     const r = await complete([''], COMMANDS, GLOBALS, promotions);
-    assert.deepEqual(r.candidates.map((c) => c.value), ['approve', 'completion', 'version', 'watch']);
+    assert.deepEqual(
+      r.candidates.map((c) => c.value),
+      ['approve', 'completion', 'version', 'watch'],
+    );
     assert.equal(r.candidates[0]?.description, 'Approve a manual stage');
     assert.equal(r.directive, Directive.NoFileComp);
     assert.deepEqual(await values('v'), ['version']);
   });
 
-  it('offers a command\'s flags and the global ones, long and short, after a dash', async () => {
+  it("offers a command's flags and the global ones, long and short, after a dash", async () => {
     assert.deepEqual(await values('approve', '--'), ['--kubeconfig', '--output', '--yes', '--color', '--help']);
-    assert.deepEqual(await values('approve', '-'), ['--kubeconfig', '--output', '-o', '--yes', '-y', '--color', '--help', '-h']);
+    assert.deepEqual(await values('approve', '-'), [
+      '--kubeconfig',
+      '--output',
+      '-o',
+      '--yes',
+      '-y',
+      '--color',
+      '--help',
+      '-h',
+    ]);
     assert.deepEqual(await values('version', '--o'), ['--output']);
   });
 
-  it('offers a flag\'s choices, after the flag or after --flag=', async () => {
+  it("offers a flag's choices, after the flag or after --flag=", async () => {
     assert.deepEqual(await values('version', '-o', ''), ['text', 'json']);
     assert.deepEqual(await values('version', '--output=j'), ['--output=json']);
     assert.deepEqual(await values('completion', ''), ['bash', 'zsh', 'fish', 'powershell']);
@@ -79,7 +93,8 @@ describe('completion', () => {
       asked.push(flags);
       return [{ name: 'kyverno', stages: ['staging'] }];
     };
-    const names = async (...words: string[]) => (await complete(words, COMMANDS, GLOBALS, recording)).candidates.map((c) => c.value);
+    const names = async (...words: string[]) =>
+      (await complete(words, COMMANDS, GLOBALS, recording)).candidates.map((c) => c.value);
     assert.deepEqual(await names('approve', '--kubeconfig', '/tmp/other', ''), ['kyverno']);
     assert.deepEqual(await names('approve', '--kubeconfig=/tmp/other', 'kyverno', ''), ['staging']);
     assert.deepEqual(await names('approve', ''), ['kyverno']);
@@ -92,23 +107,40 @@ describe('completion', () => {
   });
 
   it('offers nothing, and no file names, past the last positional or after an unknown command', async () => {
-    assert.deepEqual(await complete(['approve', 'kyverno', 'staging', ''], COMMANDS, GLOBALS, promotions), { candidates: [], directive: Directive.NoFileComp });
-    assert.deepEqual(await complete(['nope', ''], COMMANDS, GLOBALS, promotions), { candidates: [], directive: Directive.NoFileComp });
+    assert.deepEqual(await complete(['approve', 'kyverno', 'staging', ''], COMMANDS, GLOBALS, promotions), {
+      candidates: [],
+      directive: Directive.NoFileComp,
+    });
+    assert.deepEqual(await complete(['nope', ''], COMMANDS, GLOBALS, promotions), {
+      candidates: [],
+      directive: Directive.NoFileComp,
+    });
   });
 
   it('still completes commands and flags when no promotion can be listed', async () => {
     const none: PromotionSource = async () => [];
     assert.deepEqual((await complete(['approve', ''], COMMANDS, GLOBALS, none)).candidates, []);
-    assert.deepEqual((await complete(['ver'], COMMANDS, GLOBALS, none)).candidates.map((c) => c.value), ['version']);
+    assert.deepEqual(
+      (await complete(['ver'], COMMANDS, GLOBALS, none)).candidates.map((c) => c.value),
+      ['version'],
+    );
   });
 
-  it('answers in kubectl\'s plugin completion format: value, tab, description, then :directive', async () => {
+  it("answers in kubectl's plugin completion format: value, tab, description, then :directive", async () => {
     assert.equal(
-      formatCompletion({ candidates: [{ value: 'version', description: 'Print it\nmore' }, { value: 'x' }], directive: 4 }),
+      formatCompletion({
+        candidates: [{ value: 'version', description: 'Print it\nmore' }, { value: 'x' }],
+        directive: 4,
+      }),
       'version\tPrint it\nx\n:4\n',
     );
     let written = '';
-    const io = { stdout: { write: (t: string) => (written += t) }, stderr: { write: () => true }, stdin: process.stdin, env: {} };
+    const io = {
+      stdout: { write: (t: string) => (written += t) },
+      stderr: { write: () => true },
+      stdin: process.stdin,
+      env: {},
+    };
     assert.equal(await runComplete(['ver'], [approve, version], io, promotions), 0);
     assert.match(written, /^version\tPrint the version[^\n]*\n:4\n$/);
   });

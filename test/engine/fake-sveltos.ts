@@ -24,7 +24,10 @@ export function cluster(name: string, labels: Record<string, string>, ready = tr
   return { namespace: 'default', name, type: 'Sveltos', labels, ready };
 }
 
-export function promotion(stages: Stage[], profileSpec: ClusterPromotion['spec']['profileSpec'] = defaultProfileSpec()): ClusterPromotion {
+export function promotion(
+  stages: Stage[],
+  profileSpec: ClusterPromotion['spec']['profileSpec'] = defaultProfileSpec(),
+): ClusterPromotion {
   return {
     apiVersion: CONFIG_API_VERSION,
     kind: 'ClusterPromotion',
@@ -72,7 +75,11 @@ export class FakeSveltos {
   ) {}
 
   world() {
-    return worldOf({ clusters: this.clusters, profiles: [...this.profiles.values()], summaries: [...this.summaries.values()] });
+    return worldOf({
+      clusters: this.clusters,
+      profiles: [...this.profiles.values()],
+      summaries: [...this.summaries.values()],
+    });
   }
 
   /** Reconciles until the engine has nothing more to write at this instant. */
@@ -93,10 +100,17 @@ export class FakeSveltos {
     for (const p of r.apply) this.profiles.set(p.metadata.name, structuredClone(p));
     for (const name of r.delete) {
       this.profiles.delete(name);
-      for (const [k, s] of this.summaries) if (s.metadata.labels?.[LABEL_SUMMARY_PROFILE] === name) this.summaries.delete(k);
+      for (const [k, s] of this.summaries)
+        if (s.metadata.labels?.[LABEL_SUMMARY_PROFILE] === name) this.summaries.delete(k);
     }
     if (r.status) this.promotion = { ...this.promotion, status: structuredClone(r.status) };
-    if (r.specPatch) this.promotion = fjp.applyPatch(structuredClone(this.promotion), r.specPatch as fjp.Operation[], true, false).newDocument;
+    if (r.specPatch)
+      this.promotion = fjp.applyPatch(
+        structuredClone(this.promotion),
+        r.specPatch as fjp.Operation[],
+        true,
+        false,
+      ).newDocument;
     return r.apply.length + r.delete.length > 0 || r.status !== null || r.specPatch !== null;
   }
 
@@ -117,10 +131,23 @@ export class FakeSveltos {
         metadata: {
           name,
           namespace: c.namespace,
-          labels: { [LABEL_SUMMARY_PROFILE]: profile.metadata.name, [LABEL_SUMMARY_CLUSTER]: c.name, [LABEL_SUMMARY_CLUSTER_TYPE]: c.type },
+          labels: {
+            [LABEL_SUMMARY_PROFILE]: profile.metadata.name,
+            [LABEL_SUMMARY_CLUSTER]: c.name,
+            [LABEL_SUMMARY_CLUSTER_TYPE]: c.type,
+          },
         },
-        spec: { clusterNamespace: c.namespace, clusterName: c.name, clusterType: c.type, clusterProfileSpec: structuredClone(profile.spec) },
-        status: { featureSummaries: [{ featureID: 'Helm', status: b.status, ...(b.message ? { failureMessage: b.message } : {}) }] },
+        spec: {
+          clusterNamespace: c.namespace,
+          clusterName: c.name,
+          clusterType: c.type,
+          clusterProfileSpec: structuredClone(profile.spec),
+        },
+        status: {
+          featureSummaries: [
+            { featureID: 'Helm', status: b.status, ...(b.message ? { failureMessage: b.message } : {}) },
+          ],
+        },
       });
     }
   }
@@ -143,7 +170,14 @@ export class FakeSveltos {
 
 // The ClusterPromotion CRD's status schema is structural: a real API server drops anything else.
 const STATUS_FIELDS = ['stages', 'profileSpecHash', 'stagesHash', 'currentStageName', 'lastPromotionTime'];
-const STAGE_FIELDS = ['name', 'lastUpdateReconciledTime', 'lastSuccessfulAppliedTime', 'lastStatusCheckTime', 'failureMessage', 'currentStatusDescription'];
+const STAGE_FIELDS = [
+  'name',
+  'lastUpdateReconciledTime',
+  'lastSuccessfulAppliedTime',
+  'lastStatusCheckTime',
+  'failureMessage',
+  'currentStatusDescription',
+];
 
 export function pruneToSchema(p: ClusterPromotion): ClusterPromotion {
   const json = JSON.parse(JSON.stringify(p)) as ClusterPromotion;
@@ -151,7 +185,9 @@ export function pruneToSchema(p: ClusterPromotion): ClusterPromotion {
   const status: Record<string, unknown> = {};
   for (const f of STATUS_FIELDS) if (f in json.status) status[f] = (json.status as Record<string, unknown>)[f];
   if (Array.isArray(status.stages)) {
-    status.stages = (status.stages as Record<string, unknown>[]).map((s) => Object.fromEntries(STAGE_FIELDS.filter((f) => f in s).map((f) => [f, s[f]])));
+    status.stages = (status.stages as Record<string, unknown>[]).map((s) =>
+      Object.fromEntries(STAGE_FIELDS.filter((f) => f in s).map((f) => [f, s[f]])),
+    );
   }
   json.status = status;
   return json;

@@ -12,7 +12,10 @@ const fleet = () => [
   cluster('prod-2', { env: 'production' }),
 ];
 
-const twoStages = (stagingTrigger: object = { auto: { delay: '5m' } }, prodTrigger: object = { auto: { delay: '5m' } }) =>
+const twoStages = (
+  stagingTrigger: object = { auto: { delay: '5m' } },
+  prodTrigger: object = { auto: { delay: '5m' } },
+) =>
   promotion([
     { name: 'staging', clusterSelector: env('staging'), trigger: stagingTrigger },
     { name: 'production', clusterSelector: env('production'), trigger: prodTrigger },
@@ -38,13 +41,21 @@ describe('rule 1: start and restart', () => {
     assert.equal(prof.metadata.name, 'rollout-staging');
     assert.equal(prof.metadata.labels?.['config.projectsveltos.io/promotionname'], 'rollout');
     assert.equal(prof.metadata.annotations?.['config.projectsveltos.io/stagename'], 'staging');
-    assert.deepEqual(prof.metadata.ownerReferences, [{ apiVersion: 'config.projectsveltos.io/v1beta1', kind: 'ClusterPromotion', name: 'rollout', uid: 'uid-1' }]);
+    assert.deepEqual(prof.metadata.ownerReferences, [
+      { apiVersion: 'config.projectsveltos.io/v1beta1', kind: 'ClusterPromotion', name: 'rollout', uid: 'uid-1' },
+    ]);
     assert.deepEqual(prof.spec.clusterSelector, env('staging'));
     assert.deepEqual(prof.spec.helmCharts, p.spec.profileSpec.helmCharts);
     assert.deepEqual(prof.spec.someFutureField, { keep: ['me'] }, 'unknown profileSpec fields pass through');
     assert.equal(r.status?.currentStageName, 'staging');
-    assert.deepEqual(r.status?.stages?.map((s) => s.name), ['staging']);
-    assert.equal(r.status?.stages?.[0]?.currentStatusDescription, 'Clusters are being provisioned (2026-03-02T09:00:00Z)');
+    assert.deepEqual(
+      r.status?.stages?.map((s) => s.name),
+      ['staging'],
+    );
+    assert.equal(
+      r.status?.stages?.[0]?.currentStatusDescription,
+      'Clusters are being provisioned (2026-03-02T09:00:00Z)',
+    );
     assert.equal(r.status?.profileSpecHash, profileSpecHash(p.spec.profileSpec));
     assert.match(r.status!.stagesHash!, /^[A-Za-z0-9+/]{43}=$/, 'SHA-256 in base64 as Kubernetes encodes []byte');
     assert.deepEqual(r.phases, [
@@ -65,7 +76,10 @@ describe('rule 1: start and restart', () => {
     const r = s.settle(at(MIN));
     assert.ok(s.events.some((e) => e.type === 'PipelineRestarted' && /profileSpec changed/.test(e.message)));
     assert.equal(s.promotion.status?.currentStageName, 'staging');
-    assert.deepEqual(s.promotion.status?.stages?.map((x) => x.name), ['staging']);
+    assert.deepEqual(
+      s.promotion.status?.stages?.map((x) => x.name),
+      ['staging'],
+    );
     assert.equal(s.profiles.get('rollout-staging')!.spec.helmCharts![0]!.chartVersion, '3.6.0');
     assert.deepEqual(s.profiles.get('rollout-production'), oldProd);
     assert.equal(r.phases[0]!.phase, 'Deploying');
@@ -94,7 +108,12 @@ describe('rule 1: start and restart', () => {
   });
 
   it('never touches a labelled profile that another owner created', () => {
-    const foreign = { apiVersion: 'config.projectsveltos.io/v1beta1' as const, kind: 'ClusterProfile' as const, metadata: { name: 'rollout-old', labels: { 'config.projectsveltos.io/promotionname': 'rollout' } }, spec: {} };
+    const foreign = {
+      apiVersion: 'config.projectsveltos.io/v1beta1' as const,
+      kind: 'ClusterProfile' as const,
+      metadata: { name: 'rollout-old', labels: { 'config.projectsveltos.io/promotionname': 'rollout' } },
+      spec: {},
+    };
     const r = reconcile(twoStages(), worldOf({ clusters: fleet(), profiles: [foreign] }), T0);
     assert.deepEqual(r.delete, []);
   });
@@ -110,13 +129,18 @@ describe('rule 2: deployed', () => {
     const stale = structuredClone(s.profiles.get('rollout-staging')!);
     stale.spec.helmCharts![0]!.chartVersion = '1.0.0';
     s.provision(stale);
-    for (const sum of s.summaries.values()) sum.metadata.labels!['projectsveltos.io/cluster-profile-name'] = 'rollout-staging';
+    for (const sum of s.summaries.values())
+      sum.metadata.labels!['projectsveltos.io/cluster-profile-name'] = 'rollout-staging';
     s.settle(at(MIN));
     assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, undefined);
     s.behaviour.set('staging-2', 'hold');
     s.provisionAll();
     s.settle(at(2 * MIN));
-    assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, undefined, 'staging-2 has no up-to-date summary yet');
+    assert.equal(
+      s.stageStatus('staging')?.lastSuccessfulAppliedTime,
+      undefined,
+      'staging-2 has no up-to-date summary yet',
+    );
     s.behaviour.delete('staging-2');
     s.provisionAll();
     s.settle(at(3 * MIN));
@@ -139,7 +163,10 @@ describe('rule 2: deployed', () => {
     s.behaviour.set('staging-1', { status: 'Failed', message: 'boom' });
     const r = s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Deploying');
-    assert.equal(s.stageStatus('staging')?.failureMessage, 'cluster default/staging-1: Helm: boom (and 1 more cluster failing)');
+    assert.equal(
+      s.stageStatus('staging')?.failureMessage,
+      'cluster default/staging-1: Helm: boom (and 1 more cluster failing)',
+    );
     assert.ok(s.events.some((e) => e.type === 'StageFailing'));
     s.behaviour.clear();
     s.settle(at(MIN));
@@ -162,7 +189,10 @@ describe('rule 3: gates in order', () => {
     const r = s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Soaking');
     assert.equal(r.requeueAt?.toISOString(), '2026-03-02T09:05:00.000Z');
-    assert.equal(s.stageStatus('staging')?.currentStatusDescription, 'Delayed: Waiting for Time Window: 2026-03-02T09:05:00Z (2026-03-02T09:00:00Z)');
+    assert.equal(
+      s.stageStatus('staging')?.currentStatusDescription,
+      'Delayed: Waiting for Time Window: 2026-03-02T09:05:00Z (2026-03-02T09:00:00Z)',
+    );
     assert.equal(s.settle(at(5 * MIN - 1)).phases[0]!.phase, 'Soaking');
     s.settle(at(5 * MIN));
     assert.equal(s.promotion.status?.currentStageName, 'production');
@@ -184,11 +214,24 @@ describe('rule 3: gates in order', () => {
     const v = s.profiles.get('preverification-rollout-staging')!;
     assert.deepEqual(v.spec, { syncMode: 'Continuous', clusterSelector: env('staging'), policyRefs: refs, tier: 50 });
     assert.equal(v.metadata.labels?.['config.projectsveltos.io/promotion-verification'], 'true');
-    assert.deepEqual(s.profiles.get('rollout-staging')!.spec.validateHealths, [jobCheck], 'checks appended to the stage profile');
+    assert.deepEqual(
+      s.profiles.get('rollout-staging')!.spec.validateHealths,
+      [jobCheck],
+      'checks appended to the stage profile',
+    );
     assert.equal(r.phases[0]!.phase, 'CheckingHealth');
     // the write itself says "Running", and until the clusters report on the new content it awaits them
-    assert.match(s.stageStatus('staging')!.currentStatusDescription!, /^Awaiting Health Checks to Pass \(2026-03-02T09:02:00Z\)$/);
-    assert.deepEqual(s.events.filter((e) => e.stage === 'staging').map((e) => e.type).slice(-2), ['VerificationDeployed', 'HealthChecksAdded']);
+    assert.match(
+      s.stageStatus('staging')!.currentStatusDescription!,
+      /^Awaiting Health Checks to Pass \(2026-03-02T09:02:00Z\)$/,
+    );
+    assert.deepEqual(
+      s.events
+        .filter((e) => e.stage === 'staging')
+        .map((e) => e.type)
+        .slice(-2),
+      ['VerificationDeployed', 'HealthChecksAdded'],
+    );
 
     // the cluster side reports the check failing
     s.behaviour.set('staging-1', { status: 'Failed', message: 'validation-job-done: job not complete' });
@@ -196,7 +239,10 @@ describe('rule 3: gates in order', () => {
     r = s.settle(at(3 * MIN));
     assert.equal(r.phases[0]!.phase, 'CheckingHealth');
     assert.match(s.stageStatus('staging')!.currentStatusDescription!, /^Awaiting Health Checks to Pass/);
-    assert.match(s.stageStatus('staging')!.failureMessage!, /default\/staging-1: Helm: validation-job-done: job not complete/);
+    assert.match(
+      s.stageStatus('staging')!.failureMessage!,
+      /default\/staging-1: Helm: validation-job-done: job not complete/,
+    );
 
     s.behaviour.clear();
     s.provisionAll();
@@ -217,17 +263,26 @@ describe('rule 3: gates in order', () => {
   });
 
   it('waits for the promotion window after the checks and wakes when it opens', () => {
-    const s = new FakeSveltos(twoStages({ auto: { promotionWindow: { from: '0 22 * * *', to: '0 6 * * *' } } }), fleet());
+    const s = new FakeSveltos(
+      twoStages({ auto: { promotionWindow: { from: '0 22 * * *', to: '0 6 * * *' } } }),
+      fleet(),
+    );
     const r = s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'AwaitingWindow');
     assert.equal(r.requeueAt?.toISOString(), '2026-03-02T22:00:00.000Z');
-    assert.equal(s.stageStatus('staging')?.currentStatusDescription, 'Window Closed: Waiting for Next Schedule (2026-03-02T22:00:00Z). (2026-03-02T09:00:00Z)');
+    assert.equal(
+      s.stageStatus('staging')?.currentStatusDescription,
+      'Window Closed: Waiting for Next Schedule (2026-03-02T22:00:00Z). (2026-03-02T09:00:00Z)',
+    );
     s.settle(new Date('2026-03-02T22:00:00Z'));
     assert.equal(s.promotion.status?.currentStageName, 'production');
   });
 
   it('promotes inside an open window straight away', () => {
-    const s = new FakeSveltos(twoStages({ auto: { promotionWindow: { from: '0 8 * * *', to: '0 17 * * *' } } }), fleet());
+    const s = new FakeSveltos(
+      twoStages({ auto: { promotionWindow: { from: '0 8 * * *', to: '0 17 * * *' } } }),
+      fleet(),
+    );
     s.settle(T0);
     assert.equal(s.promotion.status?.currentStageName, 'production');
   });
@@ -237,9 +292,16 @@ describe('rule 3: gates in order', () => {
     let r = s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'AwaitingApproval');
     assert.equal(r.requeueAt, null, 'nothing but a spec change moves a manual gate');
-    assert.equal(s.stageStatus('staging')?.currentStatusDescription, 'Paused: Awaiting Manual Approval (2026-03-02T09:00:00Z)');
+    assert.equal(
+      s.stageStatus('staging')?.currentStatusDescription,
+      'Paused: Awaiting Manual Approval (2026-03-02T09:00:00Z)',
+    );
     s.settle(at(60 * MIN));
-    assert.equal(s.stageStatus('staging')?.currentStatusDescription, 'Paused: Awaiting Manual Approval (2026-03-02T09:00:00Z)', 'waiting since is kept');
+    assert.equal(
+      s.stageStatus('staging')?.currentStatusDescription,
+      'Paused: Awaiting Manual Approval (2026-03-02T09:00:00Z)',
+      'waiting since is kept',
+    );
     s.editStage('staging', (st) => (st.trigger!.manual!.approved = true));
     const before = structuredClone(s.promotion);
     r = reconcile(before, s.world(), at(61 * MIN));
@@ -269,14 +331,20 @@ describe('rule 3: gates in order', () => {
     ]);
     const s = new FakeSveltos(p, fleet());
     const r = s.settle(T0);
-    assert.deepEqual(r.phases.map((x) => x.phase), ['Promoted', 'Completed']);
+    assert.deepEqual(
+      r.phases.map((x) => x.phase),
+      ['Promoted', 'Completed'],
+    );
   });
 
   it('holds a stage whose trigger cannot be read, with a message naming the field', () => {
     const s = new FakeSveltos(twoStages({ auto: { delay: '5 minutes' } }), fleet());
     const r = s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Failed');
-    assert.match(s.stageStatus('staging')!.failureMessage!, /stage staging: trigger.auto.delay: invalid duration "5 minutes"/);
+    assert.match(
+      s.stageStatus('staging')!.failureMessage!,
+      /stage staging: trigger.auto.delay: invalid duration "5 minutes"/,
+    );
   });
 });
 
@@ -284,10 +352,16 @@ describe('rule 5: the final stage', () => {
   it('gates completion with its own trigger and sets lastPromotionTime when it passes', () => {
     const s = new FakeSveltos(twoStages({ auto: {} }, { auto: { delay: '5m' } }), fleet());
     let r = s.settle(T0);
-    assert.deepEqual(r.phases.map((x) => x.phase), ['Promoted', 'Soaking']);
+    assert.deepEqual(
+      r.phases.map((x) => x.phase),
+      ['Promoted', 'Soaking'],
+    );
     assert.equal(s.promotion.status?.lastPromotionTime, undefined);
     r = s.settle(at(5 * MIN));
-    assert.deepEqual(r.phases.map((x) => x.phase), ['Promoted', 'Completed']);
+    assert.deepEqual(
+      r.phases.map((x) => x.phase),
+      ['Promoted', 'Completed'],
+    );
     assert.equal(s.promotion.status?.lastPromotionTime, '2026-03-02T09:05:00Z');
     assert.equal(s.events.at(-1)?.type, 'PromotionCompleted');
     const again = reconcile(s.promotion, s.world(), at(600 * MIN));
@@ -302,7 +376,10 @@ describe('rule 8: deletion', () => {
     s.settle(T0);
     const del = reconcileDelete(s.promotion, s.world());
     assert.deepEqual(del.delete.sort(), ['rollout-production', 'rollout-staging']);
-    const keep = reconcileDelete({ ...s.promotion, spec: { ...s.promotion.spec, preserveClusterProfilesOnDelete: true } }, s.world());
+    const keep = reconcileDelete(
+      { ...s.promotion, spec: { ...s.promotion.spec, preserveClusterProfilesOnDelete: true } },
+      s.world(),
+    );
     assert.deepEqual(keep.delete, []);
     assert.equal(keep.apply.length, 2);
     assert.ok(keep.apply.every((p) => p.metadata.ownerReferences?.length === 0));
@@ -314,16 +391,35 @@ describe('durable state', () => {
   // restarted engine would read it back from the API server) before every reconcile.
   function rollout(roundTrip: boolean) {
     const p = promotion([
-      { name: 'dev', clusterSelector: env('staging'), trigger: { auto: { delay: '2m', preHealthCheckDeployment: [{ kind: 'ConfigMap', namespace: 'default', name: 'job' }], postDelayHealthChecks: [jobCheck] } } },
+      {
+        name: 'dev',
+        clusterSelector: env('staging'),
+        trigger: {
+          auto: {
+            delay: '2m',
+            preHealthCheckDeployment: [{ kind: 'ConfigMap', namespace: 'default', name: 'job' }],
+            postDelayHealthChecks: [jobCheck],
+          },
+        },
+      },
       { name: 'uat', clusterSelector: env('uat'), trigger: { manual: { delay: '1m' } } },
-      { name: 'prod', clusterSelector: env('production'), trigger: { auto: { delay: '10m', promotionWindow: { from: '0 10 * * *', to: '0 11 * * *' } } } },
+      {
+        name: 'prod',
+        clusterSelector: env('production'),
+        trigger: { auto: { delay: '10m', promotionWindow: { from: '0 10 * * *', to: '0 11 * * *' } } },
+      },
     ]);
     const s = new FakeSveltos(p, [...fleet(), cluster('uat-1', { env: 'uat' })], roundTrip);
     const trace: unknown[] = [];
     let now = T0;
     for (let step = 0; step < 40; step++) {
       const r = s.settle(now);
-      trace.push({ now: now.toISOString(), phases: r.phases, status: s.promotion.status, profiles: [...s.profiles.keys()].sort() });
+      trace.push({
+        now: now.toISOString(),
+        phases: r.phases,
+        status: s.promotion.status,
+        profiles: [...s.profiles.keys()].sort(),
+      });
       if (r.phases.at(-1)?.phase === 'Completed') break;
       if (r.phases[1]!.phase === 'AwaitingApproval') s.editStage('uat', (st) => (st.trigger!.manual!.approved = true));
       now = r.requeueAt ?? new Date(now.getTime() + MIN);

@@ -15,11 +15,15 @@ const START = '2025-01-01T00:00:00Z';
 
 async function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'simulate', '--start', START, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [bin, 'simulate', '--start', START, ...args],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -36,16 +40,33 @@ async function report(args: string[], expectedCode: number): Promise<SimulationR
 /** `stage phase deployStarted deployed promoted` with times as offsets in minutes from the start. */
 function stageLines(rep: SimulationReportJson): string[] {
   const min = (t: string | null) => (t === null ? '-' : String((Date.parse(t) - Date.parse(START)) / 60_000));
-  return rep.stages.map((s) => `${s.name} ${s.phase} ${min(s.deployStartedAt)} ${min(s.deployedAt)} ${min(s.promotedAt)}`);
+  return rep.stages.map(
+    (s) => `${s.name} ${s.phase} ${min(s.deployStartedAt)} ${min(s.deployedAt)} ${min(s.promotedAt)}`,
+  );
 }
 
 const at = (rep: SimulationReportJson, type: string, cluster: string | null = null) =>
   rep.events.filter((e) => e.type === type && (cluster === null || e.cluster === cluster)).map((e) => e.at);
 
 const kyverno: string[] = ['-f', 'examples/kyverno/promotion.yaml', '--fleet', 'examples/kyverno/fleet.yaml'];
-const kyvernoManual: string[] = ['-f', 'examples/kyverno/promotion-manual.yaml', '--fleet', 'examples/kyverno/fleet.yaml'];
-const payments: string[] = ['-f', 'examples/core-payment-processor/promotion.yaml', '--fleet', 'examples/core-payment-processor/fleet.yaml'];
-const validation: string[] = ['-f', 'examples/validation-job/promotion.yaml', '--fleet', 'examples/validation-job/fleet.yaml'];
+const kyvernoManual: string[] = [
+  '-f',
+  'examples/kyverno/promotion-manual.yaml',
+  '--fleet',
+  'examples/kyverno/fleet.yaml',
+];
+const payments: string[] = [
+  '-f',
+  'examples/core-payment-processor/promotion.yaml',
+  '--fleet',
+  'examples/core-payment-processor/fleet.yaml',
+];
+const validation: string[] = [
+  '-f',
+  'examples/validation-job/promotion.yaml',
+  '--fleet',
+  'examples/validation-job/fleet.yaml',
+];
 
 describe('the examples, through the built command', () => {
   before(async () => {
@@ -59,7 +80,11 @@ describe('the examples, through the built command', () => {
       assert.equal(rep.completedAt, '2025-01-01T00:15:00Z');
       assert.equal(rep.durationSeconds, 900);
       assert.deepEqual(stageLines(rep), ['staging Promoted 0 1 6', 'production Completed 6 10 15']);
-      assert.deepEqual(rep.stages[1]?.clusters, ['default/production-1', 'default/production-2', 'default/production-3']);
+      assert.deepEqual(rep.stages[1]?.clusters, [
+        'default/production-1',
+        'default/production-2',
+        'default/production-3',
+      ]);
       assert.deepEqual(at(rep, 'DeployFailed', 'default/production-3'), ['2025-01-01T00:08:00Z']);
       assert.deepEqual(at(rep, 'StageFailing'), ['2025-01-01T00:08:00Z']);
       assert.deepEqual(at(rep, 'StageRecovered'), ['2025-01-01T00:10:00Z']);
@@ -76,7 +101,10 @@ describe('the examples, through the built command', () => {
       const r = await simulate(kyverno.concat('-o', 'text'));
       assert.equal(r.code, 0);
       assert.match(r.stdout, /^Promotion test-kyverno-rollout: Completed in 15m0s/);
-      assert.match(r.stdout, /\+6m0s\s+2025-01-01T00:06:00Z\s+staging\s+StagePromoted\s+stage staging promoted to production/);
+      assert.match(
+        r.stdout,
+        /\+6m0s\s+2025-01-01T00:06:00Z\s+staging\s+StagePromoted\s+stage staging promoted to production/,
+      );
     });
   });
 
@@ -112,19 +140,25 @@ describe('the examples, through the built command', () => {
         'staging AwaitingApproval 45 49 -',
         'production Pending - - -',
       ]);
-      assert.deepEqual(rep.stages[3]?.clusters, [
-        'payments/payments-prod-us-1',
-        'payments/payments-prod-us-2',
-        'payments/payments-prod-eu-1',
-        'payments/payments-prod-eu-2',
-      ], 'payments-prod-eu-3 is not ready');
+      assert.deepEqual(
+        rep.stages[3]?.clusters,
+        [
+          'payments/payments-prod-us-1',
+          'payments/payments-prod-us-2',
+          'payments/payments-prod-eu-1',
+          'payments/payments-prod-eu-2',
+        ],
+        'payments-prod-eu-3 is not ready',
+      );
     });
 
     it('reaches production when approved an hour later; maxUpdate 50% keeps two production clusters in flight', async () => {
       const rep = await report([...payments, '--approve', 'staging@1h'], 0);
       assert.equal(rep.durationSeconds, 2 * 3600 + 4 * 60);
       assert.deepEqual(stageLines(rep).slice(2), ['staging Promoted 45 49 109', 'production Completed 109 124 124']);
-      const starts = rep.events.filter((e) => e.type === 'Deploying' && e.stage === 'production').map((e) => `${e.cluster} ${e.at.slice(11, 16)}`);
+      const starts = rep.events
+        .filter((e) => e.type === 'Deploying' && e.stage === 'production')
+        .map((e) => `${e.cluster} ${e.at.slice(11, 16)}`);
       assert.deepEqual(starts, [
         'payments/payments-prod-us-1 01:49',
         'payments/payments-prod-us-2 01:49',
@@ -135,11 +169,22 @@ describe('the examples, through the built command', () => {
     });
 
     it('fails (exit 2) when a production cluster fails for good', async () => {
-      const r = await simulate([...payments.slice(0, 2), '--approve', 'staging', '--fleet', 'test/examples/payments-broken-fleet.yaml', '-o', 'json']);
+      const r = await simulate([
+        ...payments.slice(0, 2),
+        '--approve',
+        'staging',
+        '--fleet',
+        'test/examples/payments-broken-fleet.yaml',
+        '-o',
+        'json',
+      ]);
       assert.equal(r.code, 2, r.stderr);
       const rep = JSON.parse(r.stdout) as SimulationReportJson;
       assert.equal(rep.outcome, 'Failed');
-      assert.match(rep.stages[3]?.failureMessage ?? '', /payments\/payments-prod-us-1: Helm: image registry\.example\.com\/payments:5\.2\.0 not found/);
+      assert.match(
+        rep.stages[3]?.failureMessage ?? '',
+        /payments\/payments-prod-us-1: Helm: image registry\.example\.com\/payments:5\.2\.0 not found/,
+      );
     });
   });
 
@@ -151,14 +196,23 @@ describe('the examples, through the built command', () => {
       assert.deepEqual(at(rep, 'HealthChecksAdded'), ['2025-01-01T00:06:00Z']);
       assert.deepEqual(at(rep, 'ObjectCreated', 'default/staging-1'), ['2025-01-01T00:07:00Z']);
       assert.deepEqual(at(rep, 'ObjectUpdated', 'default/staging-1'), ['2025-01-01T00:08:00Z']);
-      assert.deepEqual(at(rep, 'HealthCheckFailed', 'default/staging-1'), ['2025-01-01T00:06:10Z', '2025-01-01T00:07:00Z']);
+      assert.deepEqual(at(rep, 'HealthCheckFailed', 'default/staging-1'), [
+        '2025-01-01T00:06:10Z',
+        '2025-01-01T00:07:00Z',
+      ]);
       assert.deepEqual(at(rep, 'HealthChecksPassed', 'default/staging-1'), ['2025-01-01T00:08:00Z']);
       assert.deepEqual(at(rep, 'ProfileDeleted'), ['2025-01-01T00:08:00Z']);
       assert.deepEqual(at(rep, 'ObjectDeleted', 'default/staging-1'), ['2025-01-01T00:08:00Z']);
     });
 
     it('stalls (exit 3) when the Job never completes', async () => {
-      const r = await simulate([...validation.slice(0, 2), '--fleet', 'test/examples/validation-job-hangs-fleet.yaml', '-o', 'json']);
+      const r = await simulate([
+        ...validation.slice(0, 2),
+        '--fleet',
+        'test/examples/validation-job-hangs-fleet.yaml',
+        '-o',
+        'json',
+      ]);
       assert.equal(r.code, 3, r.stderr);
       const rep = JSON.parse(r.stdout) as SimulationReportJson;
       assert.equal(rep.outcome, 'Stalled');
@@ -169,13 +223,25 @@ describe('the examples, through the built command', () => {
 
   describe('bad input: one clear line and exit 1', () => {
     for (const [args, message] of [
-      [['-f', 'examples/kyverno/promotion.yaml'], /^error: give the fleet to rehearse against with --fleet FLEET\.yaml/],
+      [
+        ['-f', 'examples/kyverno/promotion.yaml'],
+        /^error: give the fleet to rehearse against with --fleet FLEET\.yaml/,
+      ],
       [['-f', 'nope.yaml', '--fleet', 'examples/kyverno/fleet.yaml'], /^error: cannot read nope\.yaml: no such file/],
-      [[...kyverno, '--approve', 'production'], /^error: --approve production: stage "production" has no manual trigger/],
-      [[...kyvernoManual, '--approve', 'staging@soon'], /^error: --approve staging@soon: after @ give a duration such as 10m/],
+      [
+        [...kyverno, '--approve', 'production'],
+        /^error: --approve production: stage "production" has no manual trigger/,
+      ],
+      [
+        [...kyvernoManual, '--approve', 'staging@soon'],
+        /^error: --approve staging@soon: after @ give a duration such as 10m/,
+      ],
       [[...kyverno, '--horizon', '3 days'], /^error: --horizon 3 days: /],
       [[...kyverno, '--seed', '-1'], /^error: --seed -1: expected a whole number/],
-      [['-f', 'examples/kyverno/promotion.yaml', '--fleet', 'examples/kyverno/promotion.yaml'], /^error: examples\/kyverno\/promotion\.yaml:4:7 kind: a fleet file holds a Fleet/],
+      [
+        ['-f', 'examples/kyverno/promotion.yaml', '--fleet', 'examples/kyverno/promotion.yaml'],
+        /^error: examples\/kyverno\/promotion\.yaml:4:7 kind: a fleet file holds a Fleet/,
+      ],
     ] as const) {
       it(`${args.slice(-2).join(' ')}`, async () => {
         const r = await simulate([...args]);
@@ -186,13 +252,22 @@ describe('the examples, through the built command', () => {
     }
 
     it('an empty fleet file', async () => {
-      const r = await promisify(execFile)(process.execPath, [bin, 'simulate', '-f', 'examples/kyverno/promotion.yaml', '--fleet', '/dev/null'], { cwd: root }).catch((e) => e);
+      const r = await promisify(execFile)(
+        process.execPath,
+        [bin, 'simulate', '-f', 'examples/kyverno/promotion.yaml', '--fleet', '/dev/null'],
+        { cwd: root },
+      ).catch((e) => e);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'error: /dev/null:1:1: no clusters: write a Fleet, or SveltosCluster and Cluster objects (see examples/)\n');
+      assert.equal(
+        r.stderr,
+        'error: /dev/null:1:1: no clusters: write a Fleet, or SveltosCluster and Cluster objects (see examples/)\n',
+      );
     });
 
     it('--start must be RFC 3339', async () => {
-      const r = await promisify(execFile)(process.execPath, [bin, 'simulate', ...kyverno, '--start', 'tomorrow'], { cwd: root }).catch((e) => e);
+      const r = await promisify(execFile)(process.execPath, [bin, 'simulate', ...kyverno, '--start', 'tomorrow'], {
+        cwd: root,
+      }).catch((e) => e);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /^error: --start tomorrow: expected an RFC 3339 time such as 2025-06-01T09:00:00Z\n$/);
     });

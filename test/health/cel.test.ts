@@ -28,7 +28,9 @@ describe('CEL health rules', () => {
   });
 
   it('see JSON integers as CEL ints, as Kubernetes decodes them', () => {
-    const rules = [{ name: 'int', rule: 'type(resource.spec.replicas) == int && string(resource.spec.replicas) == "3"' }];
+    const rules = [
+      { name: 'int', rule: 'type(resource.spec.replicas) == int && string(resource.spec.replicas) == "3"' },
+    ];
     assert.equal(evaluateCelRules(rules, ready).healthy, true);
   });
 
@@ -56,7 +58,10 @@ describe('CEL health rules', () => {
 
 describe('CEL compile errors for lint', () => {
   it('accept rules that compile', () => {
-    assert.equal(celCompileError('resource.status.conditions.exists(c, c.type == "Ready" && c.status == "True")'), null);
+    assert.equal(
+      celCompileError('resource.status.conditions.exists(c, c.type == "Ready" && c.status == "True")'),
+      null,
+    );
     assert.equal(celCompileError('has(resource.status) && type(resource.spec.replicas) == int'), null);
   });
 

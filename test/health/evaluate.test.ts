@@ -34,7 +34,11 @@ const migrationDone: ValidateHealth = {
   evaluateCEL: [{ name: 'succeeded', rule: 'has(resource.status.succeeded) && resource.status.succeeded > 0' }],
 };
 
-async function one(check: ValidateHealth, objects: Parameters<typeof clusterObjects>[0], extra?: Parameters<typeof clusterObjects>[1]) {
+async function one(
+  check: ValidateHealth,
+  objects: Parameters<typeof clusterObjects>[0],
+  extra?: Parameters<typeof clusterObjects>[1],
+) {
   const [outcome] = await evaluateHealthChecks([check], clusterObjects(objects, extra));
   return outcome!;
 }
@@ -48,7 +52,11 @@ describe('health checks on a cluster', () => {
   });
 
   it("fail a Deployment check on the first unhealthy Deployment, with addon-controller's message", async () => {
-    const outcome = await one(deploymentsReady, [deployment('prod', 'web', 3, 1), deployment('prod', 'api', 2, 0), deployment('dev', 'db', 1, 0)]);
+    const outcome = await one(deploymentsReady, [
+      deployment('prod', 'web', 3, 1),
+      deployment('prod', 'api', 2, 0),
+      deployment('dev', 'db', 1, 0),
+    ]);
     assert.deepEqual(outcome, {
       check: 'deployments-ready',
       featureID: 'Helm',
@@ -63,7 +71,10 @@ describe('health checks on a cluster', () => {
     const running = [job('ops', 'migrate', { active: 1 }), job('ops', 'other', {})];
     const failed = await one(migrationDone, running);
     assert.equal(failed.healthy, false);
-    assert.match(failed.message, /^health check 'migration-done' for feature Resources failed: resource Job ops\/migrate is not healthy$/);
+    assert.match(
+      failed.message,
+      /^health check 'migration-done' for feature Resources failed: resource Job ops\/migrate is not healthy$/,
+    );
 
     const done = await one(migrationDone, [job('ops', 'migrate', { succeeded: 1 }), job('ops', 'other', {})]);
     assert.equal(done.healthy, true);
@@ -98,7 +109,10 @@ describe('health checks on a cluster', () => {
   it('fail a check that selects no object', async () => {
     const outcome = await one(deploymentsReady, [deployment('dev', 'web', 1, 1)]);
     assert.equal(outcome.healthy, false);
-    assert.equal(outcome.message, "health check 'deployments-ready' for feature Helm failed: validateHealth: deployments-ready did not fetch any resource");
+    assert.equal(
+      outcome.message,
+      "health check 'deployments-ready' for feature Helm failed: validateHealth: deployments-ready did not fetch any resource",
+    );
   });
 
   it('pass a check on a kind the cluster does not serve', async () => {
@@ -108,7 +122,9 @@ describe('health checks on a cluster', () => {
       group: 'cert-manager.io',
       version: 'v1',
       kind: 'Certificate',
-      evaluateCEL: [{ name: 'ready', rule: 'resource.status.conditions.exists(c, c.type == "Ready" && c.status == "True")' }],
+      evaluateCEL: [
+        { name: 'ready', rule: 'resource.status.conditions.exists(c, c.type == "Ready" && c.status == "True")' },
+      ],
     };
     const outcome = await one(certificates, []);
     assert.equal(outcome.healthy, true);
@@ -123,15 +139,26 @@ describe('health checks on a cluster', () => {
     const broken = { ...deploymentsReady, script: 'function evaluate()\n  return obj.status.conditions[1]\nend' };
     const outcome = await one(broken, [deployment('prod', 'web', 1, 1)]);
     assert.equal(outcome.healthy, false);
-    assert.match(outcome.message, /^health check 'deployments-ready' for feature Helm failed: resource Deployment prod\/web: script:2: attempt to index a nil value/);
+    assert.match(
+      outcome.message,
+      /^health check 'deployments-ready' for feature Helm failed: resource Deployment prod\/web: script:2: attempt to index a nil value/,
+    );
 
     const runaway = { ...deploymentsReady, script: 'function evaluate() while true do end end' };
-    const [stopped] = await evaluateHealthChecks([runaway], clusterObjects([deployment('prod', 'web', 1, 1)]), { instructionLimit: 100_000 });
-    assert.match(stopped!.message, /resource Deployment prod\/web: script exceeded the limit of 100000 Lua instructions/);
+    const [stopped] = await evaluateHealthChecks([runaway], clusterObjects([deployment('prod', 'web', 1, 1)]), {
+      instructionLimit: 100_000,
+    });
+    assert.match(
+      stopped!.message,
+      /resource Deployment prod\/web: script exceeded the limit of 100000 Lua instructions/,
+    );
   });
 
   it('fail a check whose label filter the API server would reject', async () => {
-    const bad = { ...deploymentsReady, labelFilters: [{ key: 'app', operation: 'Equal' as const, value: 'has space' }] };
+    const bad = {
+      ...deploymentsReady,
+      labelFilters: [{ key: 'app', operation: 'Equal' as const, value: 'has space' }],
+    };
     const outcome = await one(bad, [deployment('prod', 'web', 1, 1)]);
     assert.equal(outcome.healthy, false);
     assert.match(outcome.message, /labelFilters\[0\]: value "has space" is not a valid label value/);
@@ -146,17 +173,41 @@ describe('health checks on a cluster', () => {
       script: 'function evaluate() return { healthy = obj == nil and metrics ~= nil, message = "no data" } end',
     };
     assert.equal((await one(metricOnly, [])).healthy, true);
-    const failing = { ...metricOnly, script: 'function evaluate() return { healthy = false, message = "no data" } end' };
-    assert.equal((await one(failing, [])).message, "health check 'budget' for feature Resources failed: metric health check failed: no data");
+    const failing = {
+      ...metricOnly,
+      script: 'function evaluate() return { healthy = false, message = "no data" } end',
+    };
+    assert.equal(
+      (await one(failing, [])).message,
+      "health check 'budget' for feature Resources failed: metric health check failed: no data",
+    );
   });
 
   it('report every check in order, and per feature the first failure as the ClusterSummary shows it', async () => {
-    const cluster = clusterObjects([deployment('prod', 'web', 1, 0), job('ops', 'migrate', { succeeded: 1 }), obj('v1', 'Service', 'prod', 'web')]);
-    const serviceExists: ValidateHealth = { name: 'svc', featureID: 'Helm', version: 'v1', kind: 'Service', namespace: 'prod' };
-    const outcomes = await evaluateHealthChecks([serviceExists, deploymentsReady, migrationDone, { ...deploymentsReady, name: 'again' }], cluster);
+    const cluster = clusterObjects([
+      deployment('prod', 'web', 1, 0),
+      job('ops', 'migrate', { succeeded: 1 }),
+      obj('v1', 'Service', 'prod', 'web'),
+    ]);
+    const serviceExists: ValidateHealth = {
+      name: 'svc',
+      featureID: 'Helm',
+      version: 'v1',
+      kind: 'Service',
+      namespace: 'prod',
+    };
+    const outcomes = await evaluateHealthChecks(
+      [serviceExists, deploymentsReady, migrationDone, { ...deploymentsReady, name: 'again' }],
+      cluster,
+    );
     assert.deepEqual(
       outcomes.map((o) => [o.check, o.healthy]),
-      [['svc', true], ['deployments-ready', false], ['migration-done', true], ['again', false]],
+      [
+        ['svc', true],
+        ['deployments-ready', false],
+        ['migration-done', true],
+        ['again', false],
+      ],
     );
     const failures = firstFailures(outcomes);
     assert.deepEqual([...failures.keys()], ['Helm']);

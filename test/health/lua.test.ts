@@ -32,13 +32,32 @@ describe('Lua health scripts', () => {
 
   it('pass the object both as the global obj and as the argument of evaluate', async () => {
     const script = 'function evaluate(o) return { healthy = rawequal(o, obj), message = o.metadata.name } end';
-    assert.deepEqual(await runHealthScript(script, deployment('prod', 'web', 1, 1)), { ok: true, healthy: true, message: 'web' });
+    assert.deepEqual(await runHealthScript(script, deployment('prod', 'web', 1, 1)), {
+      ok: true,
+      healthy: true,
+      message: 'web',
+    });
   });
 
   it('see the object as faithful Lua values: tables, 1-based arrays, integers, floats, bools, nil for null', async () => {
-    const o = obj('example.io/v1', 'Thing', 'ns', 't', { app: 'x' }, {
-      spec: { count: 3, ratio: 0.5, on: true, off: false, gone: null, list: ['a', null, { b: 2 }], nested: [[1, 2], [3]] },
-    });
+    const o = obj(
+      'example.io/v1',
+      'Thing',
+      'ns',
+      't',
+      { app: 'x' },
+      {
+        spec: {
+          count: 3,
+          ratio: 0.5,
+          on: true,
+          off: false,
+          gone: null,
+          list: ['a', null, { b: 2 }],
+          nested: [[1, 2], [3]],
+        },
+      },
+    );
     const script = `
 function evaluate()
   local s = obj.spec
@@ -55,9 +74,10 @@ end`;
   });
 
   it('carry long and non-ASCII strings intact', async () => {
-    const data = 'é'.repeat(5000) + '✓';
+    const data = `${'é'.repeat(5000)}✓`;
     const o = obj('v1', 'ConfigMap', 'ns', 'c', {}, { data: { big: data } });
-    const script = 'function evaluate() return { healthy = utf8.len(obj.data.big) == 5001, message = obj.data.big:sub(-3) } end';
+    const script =
+      'function evaluate() return { healthy = utf8.len(obj.data.big) == 5001, message = obj.data.big:sub(-3) } end';
     assert.deepEqual(await runHealthScript(script, o), { ok: true, healthy: true, message: '✓' });
   });
 
@@ -70,8 +90,14 @@ end`;
 
   it('fail when evaluate is missing or returns something other than a table', async () => {
     const d = deployment('prod', 'web', 1, 1);
-    assert.deepEqual(await runHealthScript('x = 1', d), { ok: false, error: 'script does not define a function evaluate()' });
-    assert.deepEqual(await runHealthScript('function evaluate() return true end', d), { ok: false, error: LUA_TABLE_ERROR });
+    assert.deepEqual(await runHealthScript('x = 1', d), {
+      ok: false,
+      error: 'script does not define a function evaluate()',
+    });
+    assert.deepEqual(await runHealthScript('function evaluate() return true end', d), {
+      ok: false,
+      error: LUA_TABLE_ERROR,
+    });
     assert.deepEqual(await runHealthScript('function evaluate() return { healthy = "yes" } end', d), {
       ok: false,
       error: 'lua script output field "healthy" is a string, not a bool',
@@ -79,7 +105,11 @@ end`;
   });
 
   it('treat a table without healthy as unhealthy, as decoding into a Go bool does', async () => {
-    assert.deepEqual(await runHealthScript('function evaluate() return {} end', null), { ok: true, healthy: false, message: '' });
+    assert.deepEqual(await runHealthScript('function evaluate() return {} end', null), {
+      ok: true,
+      healthy: false,
+      message: '',
+    });
   });
 
   it('stop a runaway script with a clear failure, even one that catches errors', async () => {
@@ -91,7 +121,11 @@ end`;
       'function evaluate() coroutine.wrap(function() while true do end end)() end',
     ]) {
       const result = await runHealthScript(script, d, { instructionLimit: 200_000 });
-      assert.deepEqual(result, { ok: false, error: 'script exceeded the limit of 200000 Lua instructions (runaway loop?)' }, script);
+      assert.deepEqual(
+        result,
+        { ok: false, error: 'script exceeded the limit of 200000 Lua instructions (runaway loop?)' },
+        script,
+      );
     }
   });
 
@@ -120,17 +154,24 @@ end`;
   });
 
   it('keep the shared string metatable out of reach', async () => {
-    const result = await runHealthScript('getmetatable("").__index.upper = nil function evaluate() return {} end', null);
+    const result = await runHealthScript(
+      'getmetatable("").__index.upper = nil function evaluate() return {} end',
+      null,
+    );
     assert.equal(result.ok, false);
-    assert.deepEqual(await runHealthScript('function evaluate() return { healthy = true, message = ("a"):upper() } end', null), {
-      ok: true,
-      healthy: true,
-      message: 'A',
-    });
+    assert.deepEqual(
+      await runHealthScript('function evaluate() return { healthy = true, message = ("a"):upper() } end', null),
+      {
+        ok: true,
+        healthy: true,
+        message: 'A',
+      },
+    );
   });
 
   it('take the current time from the caller', async () => {
-    const script = 'function evaluate() return { healthy = true, message = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time()) } end';
+    const script =
+      'function evaluate() return { healthy = true, message = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time()) } end';
     const result = await runHealthScript(script, null, { now: new Date('2031-02-03T04:05:06Z') });
     assert.deepEqual(result, { ok: true, healthy: true, message: '2031-02-03T04:05:06Z' });
   });

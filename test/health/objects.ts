@@ -12,7 +12,13 @@ export function obj(
   return { apiVersion, kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }), labels }, ...rest };
 }
 
-export function deployment(namespace: string, name: string, replicas: number, available: number | undefined, labels: Record<string, string> = {}): KubeObject {
+export function deployment(
+  namespace: string,
+  name: string,
+  replicas: number,
+  available: number | undefined,
+  labels: Record<string, string> = {},
+): KubeObject {
   return obj('apps/v1', 'Deployment', namespace, name, labels, {
     spec: { replicas, selector: { matchLabels: { app: name } } },
     status: available === undefined ? {} : { replicas, availableReplicas: available, readyReplicas: available },

@@ -40,9 +40,15 @@ describe('label filters (joined into a label selector, as addon-controller does)
     assert.equal(labelFilterProblem({ key: 'app.kubernetes.io/name', operation: 'Equal', value: 'web-1' }), null);
     assert.match(labelFilterProblem({ key: 'my app', operation: 'Has' }) ?? '', /"my app" is not a valid label key/);
     assert.match(labelFilterProblem({ key: 'Example.COM/app', operation: 'Has' }) ?? '', /invalid prefix/);
-    assert.match(labelFilterProblem({ key: 'app', operation: 'Equal', value: 'a,b' }) ?? '', /"a,b" is not a valid label value/);
+    assert.match(
+      labelFilterProblem({ key: 'app', operation: 'Equal', value: 'a,b' }) ?? '',
+      /"a,b" is not a valid label value/,
+    );
     assert.equal(labelFilterProblem({ key: 'app', operation: 'Has', value: 'a,b' }), null, 'Has ignores the value');
-    assert.match(labelFilterProblem({ key: 'app', operation: 'In' as never }) ?? '', /operation "In" is not one of Equal, Different, Has, DoesNotHave/);
+    assert.match(
+      labelFilterProblem({ key: 'app', operation: 'In' as never }) ?? '',
+      /operation "In" is not one of Equal, Different, Has, DoesNotHave/,
+    );
   });
 });
 
@@ -67,19 +73,35 @@ describe('selecting the objects of a check', () => {
   });
 
   it('list the objects of a kind at any version the cluster serves for it', () => {
-    assert.deepEqual(names({ group: 'apps', version: 'v1beta2', kind: 'Deployment' }), ['dev/web', 'prod/api', 'prod/web']);
+    assert.deepEqual(names({ group: 'apps', version: 'v1beta2', kind: 'Deployment' }), [
+      'dev/web',
+      'prod/api',
+      'prod/web',
+    ]);
   });
 
   it('restrict to the namespace when one is given, all namespaces otherwise', () => {
-    assert.deepEqual(names({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod' }), ['prod/api', 'prod/web']);
+    assert.deepEqual(names({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'prod' }), [
+      'prod/api',
+      'prod/web',
+    ]);
     assert.deepEqual(names({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: '' }).length, 3);
-    assert.deepEqual(names({ version: 'v1', kind: 'Namespace', namespace: 'prod' }), [], 'cluster-scoped objects have no namespace');
+    assert.deepEqual(
+      names({ version: 'v1', kind: 'Namespace', namespace: 'prod' }),
+      [],
+      'cluster-scoped objects have no namespace',
+    );
     assert.deepEqual(names({ version: 'v1', kind: 'Namespace' }), ['/prod']);
   });
 
   it('apply the label filters', () => {
     assert.deepEqual(
-      names({ group: 'apps', version: 'v1', kind: 'Deployment', labelFilters: [{ key: 'app', operation: 'Equal', value: 'web' }] }),
+      names({
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        labelFilters: [{ key: 'app', operation: 'Equal', value: 'web' }],
+      }),
       ['dev/web', 'prod/web'],
     );
   });
@@ -91,9 +113,10 @@ describe('selecting the objects of a check', () => {
 });
 
 describe('which kinds a simulated cluster serves', () => {
-  const exists = defaultKindExists([obj('cert-manager.io/v1', 'Certificate', 'prod', 'tls')], [
-    { group: 'monitoring.coreos.com', version: 'v1', kind: 'ServiceMonitor' },
-  ]);
+  const exists = defaultKindExists(
+    [obj('cert-manager.io/v1', 'Certificate', 'prod', 'tls')],
+    [{ group: 'monitoring.coreos.com', version: 'v1', kind: 'ServiceMonitor' }],
+  );
 
   it('built-in kinds always exist, at their served version only', () => {
     assert.equal(exists('', 'v1', 'Pod'), true);

@@ -42,24 +42,42 @@ describe('talking to the API server', () => {
 
   it('names the promotions that exist when the one asked for does not', async () => {
     const e = await failure(getPromotion(served.client(), 'chekout'));
-    assert.equal(e.message, 'clusterpromotion "chekout" not found in context "promotion-sim"; existing: checkout, payments');
+    assert.equal(
+      e.message,
+      'clusterpromotion "chekout" not found in context "promotion-sim"; existing: checkout, payments',
+    );
     assert.equal(e.exitCode, 5);
   });
 
   it('says the credentials were rejected on 401', async () => {
     const e = await failure(listPromotions(served.client({ token: 'wrong' })));
-    assert.match(e.message, /^unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "promotion-sim"/);
+    assert.match(
+      e.message,
+      /^unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "promotion-sim"/,
+    );
   });
 
   it('names the verb and resource on 403, and the kubectl auth can-i line that checks it', async () => {
     const client = served.client({ token: 'viewer-token' });
     try {
-      await patchObject(client, CLUSTER_PROMOTIONS, 'checkout', [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }]);
+      await patchObject(client, CLUSTER_PROMOTIONS, 'checkout', [
+        { op: 'add', path: '/metadata/labels', value: { a: 'b' } },
+      ]);
       assert.fail('a viewer must not patch');
     } catch (err) {
-      const e = explainFailure(err, { verb: 'patch', resource: CLUSTER_PROMOTIONS, name: 'checkout' }, client.connection);
-      assert.match(e.message, /cannot patch clusterpromotions\.config\.projectsveltos\.io\/checkout in context "promotion-sim"/);
-      assert.match(e.message, /; check with: kubectl auth can-i patch clusterpromotions\.config\.projectsveltos\.io\/checkout --kubeconfig=\S+$/);
+      const e = explainFailure(
+        err,
+        { verb: 'patch', resource: CLUSTER_PROMOTIONS, name: 'checkout' },
+        client.connection,
+      );
+      assert.match(
+        e.message,
+        /cannot patch clusterpromotions\.config\.projectsveltos\.io\/checkout in context "promotion-sim"/,
+      );
+      assert.match(
+        e.message,
+        /; check with: kubectl auth can-i patch clusterpromotions\.config\.projectsveltos\.io\/checkout --kubeconfig=\S+$/,
+      );
     }
   });
 
@@ -71,22 +89,34 @@ describe('talking to the API server', () => {
       assert.fail('the served API has no v1alpha9');
     } catch (err) {
       const e = explainFailure(err, { verb: 'list', resource: unserved }, client.connection);
-      assert.equal(e.message, 'no ClusterPromotion API in context "promotion-sim": is Sveltos installed? (the server has no clusterpromotions.config.projectsveltos.io)');
+      assert.equal(
+        e.message,
+        'no ClusterPromotion API in context "promotion-sim": is Sveltos installed? (the server has no clusterpromotions.config.projectsveltos.io)',
+      );
     }
   });
 
   it('retries an unreachable server with growing, jittered waits, then says where it tried', async () => {
     const waits: number[] = [];
-    const client = served.client({ server: 'https://127.0.0.1:1' }, { sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
+    const client = served.client(
+      { server: 'https://127.0.0.1:1' },
+      { sleep: async (ms) => void waits.push(ms), random: () => 0.5 },
+    );
     const e = await failure(listPromotions(client));
-    assert.match(e.message, /^cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(context "promotion-sim"\): connection refused \(tried 5 times\)/);
+    assert.match(
+      e.message,
+      /^cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(context "promotion-sim"\): connection refused \(tried 5 times\)/,
+    );
     assert.deepEqual(waits, [188, 375, 750, 1500]);
   });
 
   it('does not retry a TLS failure: it says which certificate to trust instead', async () => {
     const waits: number[] = [];
     // The server's own CA left out: its certificate is self-signed, so nothing vouches for it.
-    const conn = resolveConnection({ server: served.server.url, token: served.server.token }, { env: {}, home: served.dir, serviceAccountPrefix: served.dir });
+    const conn = resolveConnection(
+      { server: served.server.url, token: served.server.token },
+      { env: {}, home: served.dir, serviceAccountPrefix: served.dir },
+    );
     const client = new KubeClient(conn, { sleep: async (ms) => void waits.push(ms) });
     try {
       await listObjects(client, CLUSTER_PROMOTIONS);
@@ -94,7 +124,10 @@ describe('talking to the API server', () => {
     } catch (err) {
       assert.ok(err instanceof KubeUnreachableError && err.problem === 'tls', String(err));
       const e = explainFailure(err, { verb: 'list', resource: CLUSTER_PROMOTIONS }, conn);
-      assert.match(e.message, /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): .*certificate.*; set the cluster's certificate-authority in the kubeconfig or pass --certificate-authority$/);
+      assert.match(
+        e.message,
+        /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): .*certificate.*; set the cluster's certificate-authority in the kubeconfig or pass --certificate-authority$/,
+      );
     }
     assert.deepEqual(waits, []);
   });
@@ -151,7 +184,10 @@ describe('what goes on the wire', () => {
   it('impersonates the kubeconfig user\'s "as" when no --as is given', async () => {
     seen = [];
     answer = 'json';
-    await listObjects(new KubeClient(resolveConnection({ kubeconfig: kubeconfigWithImpersonation() })), CLUSTER_PROMOTIONS);
+    await listObjects(
+      new KubeClient(resolveConnection({ kubeconfig: kubeconfigWithImpersonation() })),
+      CLUSTER_PROMOTIONS,
+    );
     assert.equal(seen[0]!['impersonate-user'], 'from-kubeconfig');
     assert.equal(seen[0]!['impersonate-group'], undefined);
   });
@@ -159,14 +195,20 @@ describe('what goes on the wire', () => {
   it('gives up on a server that never answers after --request-timeout, and says so', async () => {
     seen = [];
     answer = 'never';
-    const conn = resolveConnection({ server: url, token: 't', requestTimeout: '150ms' }, { env: {}, home: served.dir, serviceAccountPrefix: served.dir });
+    const conn = resolveConnection(
+      { server: url, token: 't', requestTimeout: '150ms' },
+      { env: {}, home: served.dir, serviceAccountPrefix: served.dir },
+    );
     const client = new KubeClient(conn, { sleep: async () => {}, retry: { attempts: 2, baseMs: 1, capMs: 1 } });
     try {
       await listObjects(client, CLUSTER_PROMOTIONS);
       assert.fail('a request that gets no answer must time out');
     } catch (err) {
       const e = explainFailure(err, { verb: 'list', resource: CLUSTER_PROMOTIONS }, conn);
-      assert.match(e.message, /^cannot reach the API server at http:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): no answer within 150ms \(--request-timeout\) \(tried 2 times\)/);
+      assert.match(
+        e.message,
+        /^cannot reach the API server at http:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): no answer within 150ms \(--request-timeout\) \(tried 2 times\)/,
+      );
       assert.equal(e.exitCode, 5);
     }
     assert.equal(seen.length, 2, 'a read that timed out is tried again');
@@ -195,11 +237,17 @@ describe('credentials the client library works out from the kubeconfig', () => {
       ],
     });
     client = { cert: pems.cert, key: pems.private };
-    tls = createHttpsServer({ cert: serving.cert, key: serving.key, requestCert: true, rejectUnauthorized: false, ca: [client.cert] }, (req, res) => {
-      const socket = req.socket as TLSSocket;
-      seen.push({ subject: socket.authorized ? String(socket.getPeerCertificate().subject.CN) : null, authorization: req.headers.authorization });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"ClusterPromotionList","items":[]}');
-    });
+    tls = createHttpsServer(
+      { cert: serving.cert, key: serving.key, requestCert: true, rejectUnauthorized: false, ca: [client.cert] },
+      (req, res) => {
+        const socket = req.socket as TLSSocket;
+        seen.push({
+          subject: socket.authorized ? String(socket.getPeerCertificate().subject.CN) : null,
+          authorization: req.headers.authorization,
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"ClusterPromotionList","items":[]}');
+      },
+    );
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
   });
@@ -249,7 +297,11 @@ describe('credentials the client library works out from the kubeconfig', () => {
 
   it("gets a token from the kubeconfig's exec plugin and sends it as a bearer token", async () => {
     seen.length = 0;
-    const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } });
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 'from-exec' },
+    });
     const file = kubeconfig('exec', [
       'exec:',
       '  apiVersion: client.authentication.k8s.io/v1',

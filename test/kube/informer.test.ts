@@ -4,7 +4,15 @@ import type { ClusterPromotion, KubeObject } from '../../src/api/types.ts';
 import { Informer, type Change, type ListWatch } from '../../src/kube/informer.ts';
 import { listWatchOf, type WatchEvent } from '../../src/kube/objects.ts';
 import { CLUSTER_PROMOTIONS } from '../../src/kube/resources.ts';
-import { manualStage, promotionObject, putPromotion, serve, setStatus, stageEntry, type Served } from '../live/served.ts';
+import {
+  manualStage,
+  promotionObject,
+  putPromotion,
+  serve,
+  setStatus,
+  stageEntry,
+  type Served,
+} from '../live/served.ts';
 import { FakeTimers } from './fake-timers.ts';
 
 const BACKOFF = { baseMs: 1000, capMs: 8000 };
@@ -37,7 +45,12 @@ function harness(source?: ListWatch<ClusterPromotion>): Harness {
   const timers = new FakeTimers();
   const calls = { lists: 0, watches: [] as string[] };
   const base = source ?? listWatchOf<ClusterPromotion>(served.client(), CLUSTER_PROMOTIONS);
-  const informer = new Informer(counted(base, calls), { timers, random: () => 0.5, backoff: BACKOFF, idleTimeoutMs: IDLE });
+  const informer = new Informer(counted(base, calls), {
+    timers,
+    random: () => 0.5,
+    backoff: BACKOFF,
+    idleTimeoutMs: IDLE,
+  });
   const changes: Change<ClusterPromotion>[] = [];
   informer.subscribe({ change: (c) => changes.push(c) });
   return { informer, timers, changes, calls };
@@ -135,7 +148,9 @@ describe('the informer: list once, then follow the watch', { timeout: 20_000 }, 
     served.server.faults.expireNextWatches(1);
     await served.server.faults.acceptConnections();
     h.timers.advance(BACKOFF.capMs);
-    await until(() => description('demo') === 'step 7' && h.informer.store.has('second') && h.informer.health().state === 'live');
+    await until(
+      () => description('demo') === 'step 7' && h.informer.store.has('second') && h.informer.health().state === 'live',
+    );
     assert.equal(h.calls.lists, 2);
     assert.deepEqual(
       h.changes.slice(1).map((c) => `${c.type} ${c.object.metadata.name}`),
@@ -219,7 +234,11 @@ describe('the informer: list once, then follow the watch', { timeout: 20_000 }, 
   });
 
   it("takes a bookmark's resourceVersion without changing the copy", async () => {
-    const obj = (rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ClusterPromotion', metadata: { name: 'demo', resourceVersion: rv } });
+    const obj = (rv: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ClusterPromotion',
+      metadata: { name: 'demo', resourceVersion: rv },
+    });
     let second: () => void = () => {};
     const fake: ListWatch<ClusterPromotion> = {
       list: async () => ({ items: [obj('5') as ClusterPromotion], resourceVersion: '5' }),

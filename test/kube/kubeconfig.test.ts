@@ -18,13 +18,24 @@ function file(name: string, config: object): string {
   return p;
 }
 
-function config(opts: { clusters?: [string, string][]; users?: [string, string][]; contexts?: [string, string, string, string?][]; current?: string }) {
+function config(opts: {
+  clusters?: [string, string][];
+  users?: [string, string][];
+  contexts?: [string, string, string, string?][];
+  current?: string;
+}) {
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: (opts.clusters ?? []).map(([name, server]) => ({ name, cluster: { server, 'insecure-skip-tls-verify': true } })),
+    clusters: (opts.clusters ?? []).map(([name, server]) => ({
+      name,
+      cluster: { server, 'insecure-skip-tls-verify': true },
+    })),
     users: (opts.users ?? []).map(([name, token]) => ({ name, user: { token } })),
-    contexts: (opts.contexts ?? []).map(([name, cluster, user, namespace]) => ({ name, context: { cluster, user, ...(namespace ? { namespace } : {}) } })),
+    contexts: (opts.contexts ?? []).map(([name, cluster, user, namespace]) => ({
+      name,
+      context: { cluster, user, ...(namespace ? { namespace } : {}) },
+    })),
     ...(opts.current ? { 'current-context': opts.current } : {}),
   };
 }
@@ -33,13 +44,27 @@ function env(vars: Record<string, string | undefined>, home = path.join(dir, 'no
   return { env: vars, home, serviceAccountPrefix: path.join(dir, 'no-sa') };
 }
 
-const first = file('a.yaml', config({ clusters: [['prod', 'https://prod:6443']], users: [['alice', 'tok-a']], contexts: [['prod', 'prod', 'alice', 'team-a']], current: 'prod' }));
-const second = file('b.yaml', config({
-  clusters: [['prod', 'https://shadowed:6443'], ['dev', 'https://dev:6443']],
-  users: [['bob', 'tok-b']],
-  contexts: [['dev', 'dev', 'bob']],
-  current: 'dev',
-}));
+const first = file(
+  'a.yaml',
+  config({
+    clusters: [['prod', 'https://prod:6443']],
+    users: [['alice', 'tok-a']],
+    contexts: [['prod', 'prod', 'alice', 'team-a']],
+    current: 'prod',
+  }),
+);
+const second = file(
+  'b.yaml',
+  config({
+    clusters: [
+      ['prod', 'https://shadowed:6443'],
+      ['dev', 'https://dev:6443'],
+    ],
+    users: [['bob', 'tok-b']],
+    contexts: [['dev', 'dev', 'bob']],
+    current: 'dev',
+  }),
+);
 
 describe('kubeconfig resolution follows kubectl', () => {
   it('merges every file of KUBECONFIG, the first file to name a cluster or the current context winning', () => {
@@ -59,21 +84,35 @@ describe('kubeconfig resolution follows kubectl', () => {
 
   it('reads ~/.kube/config when KUBECONFIG is unset', () => {
     const home = path.join(dir, 'home');
-    file('home/.kube/config', config({ clusters: [['h', 'https://home:6443']], users: [['u', 't']], contexts: [['h', 'h', 'u']], current: 'h' }));
+    file(
+      'home/.kube/config',
+      config({
+        clusters: [['h', 'https://home:6443']],
+        users: [['u', 't']],
+        contexts: [['h', 'h', 'u']],
+        current: 'h',
+      }),
+    );
     assert.equal(resolveConnection({}, env({}, home)).server, 'https://home:6443');
   });
 
   it('--kubeconfig replaces KUBECONFIG entirely, and must exist', () => {
     assert.equal(resolveConnection({ kubeconfig: second }, env({ KUBECONFIG: first })).contextName, 'dev');
-    assert.throws(() => resolveConnection({ kubeconfig: path.join(dir, 'nope') }, env({})), /--kubeconfig: file .*nope not found/);
+    assert.throws(
+      () => resolveConnection({ kubeconfig: path.join(dir, 'nope') }, env({})),
+      /--kubeconfig: file .*nope not found/,
+    );
   });
 
   it('names the contexts that exist when --context names another', () => {
-    assert.throws(() => resolveConnection({ context: 'staging' }, env({ KUBECONFIG: first })), (e: Error) => {
-      assert.ok(e instanceof UserError);
-      assert.match(e.message, /context "staging" not found in the kubeconfig \(it has: prod\)/);
-      return true;
-    });
+    assert.throws(
+      () => resolveConnection({ context: 'staging' }, env({ KUBECONFIG: first })),
+      (e: Error) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, /context "staging" not found in the kubeconfig \(it has: prod\)/);
+        return true;
+      },
+    );
   });
 
   it('applies --cluster, --user, --server, --token and -n over the context', () => {
@@ -104,7 +143,14 @@ describe('kubeconfig resolution follows kubectl', () => {
     mkdirSync(path.join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount'), { recursive: true });
     writeFileSync(path.join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount/token'), 'sa-token');
     writeFileSync(path.join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount/namespace'), 'sveltos');
-    const c = resolveConnection({}, { env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, home: path.join(dir, 'nohome'), serviceAccountPrefix: prefix });
+    const c = resolveConnection(
+      {},
+      {
+        env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+        home: path.join(dir, 'nohome'),
+        serviceAccountPrefix: prefix,
+      },
+    );
     assert.equal(c.server, 'https://10.96.0.1:443');
     assert.equal(c.namespace, 'sveltos');
   });
@@ -114,7 +160,10 @@ describe('kubeconfig resolution follows kubectl', () => {
     assert.equal(c.impersonateUser, 'jane');
     assert.deepEqual(c.impersonateGroups, ['ops', 'sre']);
     assert.deepEqual(c.kubectlFlags, ['--as=jane', '--as-group=ops', '--as-group=sre']);
-    assert.throws(() => resolveConnection({ certificateAuthority: first, insecureSkipTlsVerify: true }, env({ KUBECONFIG: first })), /cannot be used together/);
+    assert.throws(
+      () => resolveConnection({ certificateAuthority: first, insecureSkipTlsVerify: true }, env({ KUBECONFIG: first })),
+      /cannot be used together/,
+    );
   });
 
   it('reads --request-timeout as kubectl does', () => {
@@ -126,7 +175,20 @@ describe('kubeconfig resolution follows kubectl', () => {
   });
 
   it('takes the flags from a yargs argv, kebab-case as kubectl spells them', () => {
-    const flags = clusterFlagsOf({ kubeconfig: 'k', 'as-group': ['a'], 'insecure-skip-tls-verify': true, 'request-timeout': '3s', namespace: 'x', 'all-namespaces': false });
-    assert.deepEqual(flags, { kubeconfig: 'k', asGroup: ['a'], insecureSkipTlsVerify: true, requestTimeout: '3s', namespace: 'x' });
+    const flags = clusterFlagsOf({
+      kubeconfig: 'k',
+      'as-group': ['a'],
+      'insecure-skip-tls-verify': true,
+      'request-timeout': '3s',
+      namespace: 'x',
+      'all-namespaces': false,
+    });
+    assert.deepEqual(flags, {
+      kubeconfig: 'k',
+      asGroup: ['a'],
+      insecureSkipTlsVerify: true,
+      requestTimeout: '3s',
+      namespace: 'x',
+    });
   });
 });

@@ -15,7 +15,17 @@ import { approve } from '../../src/live/approve.ts';
 import { withSnapshot } from '../../src/live/snapshot.ts';
 import { worldOf } from '../../src/engine/world.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
-import { autoStage, manualStage, promotionObject, putCluster, putPromotion, serve, setStatus, stageEntry, type Served } from './served.ts';
+import {
+  autoStage,
+  manualStage,
+  promotionObject,
+  putCluster,
+  putPromotion,
+  serve,
+  setStatus,
+  stageEntry,
+  type Served,
+} from './served.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
@@ -75,18 +85,43 @@ beforeEach(() => {
   timers = new FakeTimers(T0 + 12 * 60_000);
   stop = new AbortController();
   // checkout: staging passed, production waits for approval since minute 10.
-  putPromotion(served.store, promotionObject('checkout', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]), {
-    currentStageName: 'production',
-    stages: [
-      stageEntry('staging', `Successfully provisioned (${at(8)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
-      stageEntry('production', `Paused: Awaiting Manual Approval (${at(10)})`, { lastUpdateReconciledTime: at(8), lastSuccessfulAppliedTime: at(9) }),
-    ],
-  });
+  putPromotion(
+    served.store,
+    promotionObject('checkout', [
+      autoStage('staging', { env: 'staging' }, '5m'),
+      manualStage('production', { env: 'production' }),
+    ]),
+    {
+      currentStageName: 'production',
+      stages: [
+        stageEntry('staging', `Successfully provisioned (${at(8)})`, {
+          lastUpdateReconciledTime: at(0),
+          lastSuccessfulAppliedTime: at(2),
+        }),
+        stageEntry('production', `Paused: Awaiting Manual Approval (${at(10)})`, {
+          lastUpdateReconciledTime: at(8),
+          lastSuccessfulAppliedTime: at(9),
+        }),
+      ],
+    },
+  );
   // payments: staging soaks until minute 15; production (manual) not reached yet.
-  putPromotion(served.store, promotionObject('payments', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]), {
-    currentStageName: 'staging',
-    stages: [stageEntry('staging', `Delayed: Waiting for Time Window: ${at(15)}`, { lastUpdateReconciledTime: at(5), lastSuccessfulAppliedTime: at(10) })],
-  });
+  putPromotion(
+    served.store,
+    promotionObject('payments', [
+      autoStage('staging', { env: 'staging' }, '5m'),
+      manualStage('production', { env: 'production' }),
+    ]),
+    {
+      currentStageName: 'staging',
+      stages: [
+        stageEntry('staging', `Delayed: Waiting for Time Window: ${at(15)}`, {
+          lastUpdateReconciledTime: at(5),
+          lastSuccessfulAppliedTime: at(10),
+        }),
+      ],
+    },
+  );
   serverFollowsTimers = true;
 });
 
@@ -94,19 +129,28 @@ describe('list', () => {
   it('prints one row per promotion: stage n/N, phase, clusters, what it waits for, age', async () => {
     const r = await run(['list']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').map((l) => l.trimEnd()), [
-      'NAME       STAGE            PHASE              CLUSTERS   WAITING-FOR       AGE',
-      'checkout   2/2 production   AwaitingApproval   0/2        approval for 2m   12m',
-      'payments   1/2 staging      Soaking            0/1        soak 3m           12m',
-      '',
-    ]);
+    assert.deepEqual(
+      r.stdout.split('\n').map((l) => l.trimEnd()),
+      [
+        'NAME       STAGE            PHASE              CLUSTERS   WAITING-FOR       AGE',
+        'checkout   2/2 production   AwaitingApproval   0/2        approval for 2m   12m',
+        'payments   1/2 staging      Soaking            0/1        soak 3m           12m',
+        '',
+      ],
+    );
   });
 
   it('prints the objects in a List for -o json, and kind.group/name for -o name', async () => {
     const json = JSON.parse((await run(['list', '-o', 'json'])).stdout) as { kind: string; items: ClusterPromotion[] };
     assert.equal(json.kind, 'List');
-    assert.deepEqual(json.items.map((p) => p.metadata.name), ['checkout', 'payments']);
-    assert.equal((await run(['list', '-o', 'name'])).stdout, 'clusterpromotion.config.projectsveltos.io/checkout\nclusterpromotion.config.projectsveltos.io/payments\n');
+    assert.deepEqual(
+      json.items.map((p) => p.metadata.name),
+      ['checkout', 'payments'],
+    );
+    assert.equal(
+      (await run(['list', '-o', 'name'])).stdout,
+      'clusterpromotion.config.projectsveltos.io/checkout\nclusterpromotion.config.projectsveltos.io/payments\n',
+    );
   });
 
   it('-w appends a row when a promotion changes, until interrupted', async () => {
@@ -117,14 +161,20 @@ describe('list', () => {
           currentStageName: 'production',
           stages: [
             stageEntry('staging', `Successfully provisioned (${at(15)})`, { lastSuccessfulAppliedTime: at(10) }),
-            stageEntry('production', `Paused: Awaiting Manual Approval (${at(12)})`, { lastUpdateReconciledTime: at(15), lastSuccessfulAppliedTime: at(12) }),
+            stageEntry('production', `Paused: Awaiting Manual Approval (${at(12)})`, {
+              lastUpdateReconciledTime: at(15),
+              lastSuccessfulAppliedTime: at(12),
+            }),
           ],
         });
       }
       if (lines.length === 4) stop.abort();
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout.split('\n')[3]!, /^payments\s+2\/2 production\s+AwaitingApproval\s+0\/2\s+approval for 0s\s+12m$/);
+    assert.match(
+      r.stdout.split('\n')[3]!,
+      /^payments\s+2\/2 production\s+AwaitingApproval\s+0\/2\s+approval for 0s\s+12m$/,
+    );
   });
 });
 
@@ -132,9 +182,18 @@ describe('reading promotions and the world behind them at once', () => {
   const fails = (message: string) => Promise.reject(new Error(message));
   it("reports the promotions' failure when both reads fail, whichever failed first", async () => {
     const world = worldOf({});
-    await assert.rejects(withSnapshot(fails('no ClusterPromotion API'), fails('cannot list clusterprofiles')), /no ClusterPromotion API/);
-    await assert.rejects(withSnapshot(new Promise((_, reject) => setImmediate(() => reject(new Error('not found')))), fails('forbidden')), /not found/);
-    await assert.rejects(withSnapshot(Promise.resolve([]), fails('cannot list sveltosclusters')), /cannot list sveltosclusters/);
+    await assert.rejects(
+      withSnapshot(fails('no ClusterPromotion API'), fails('cannot list clusterprofiles')),
+      /no ClusterPromotion API/,
+    );
+    await assert.rejects(
+      withSnapshot(new Promise((_, reject) => setImmediate(() => reject(new Error('not found')))), fails('forbidden')),
+      /not found/,
+    );
+    await assert.rejects(
+      withSnapshot(Promise.resolve([]), fails('cannot list sveltosclusters')),
+      /cannot list sveltosclusters/,
+    );
     assert.deepEqual(await withSnapshot(Promise.resolve(['p']), Promise.resolve(world)), [['p'], world]);
   });
 });
@@ -149,10 +208,16 @@ describe('get', () => {
   });
 
   it('prints the object with -o yaml, and names the existing promotions when the name is wrong', async () => {
-    assert.match((await run(['get', 'checkout', '-o', 'yaml'])).stdout, /^apiVersion: config.projectsveltos.io\/v1beta1\nkind: ClusterPromotion\n/);
+    assert.match(
+      (await run(['get', 'checkout', '-o', 'yaml'])).stdout,
+      /^apiVersion: config.projectsveltos.io\/v1beta1\nkind: ClusterPromotion\n/,
+    );
     const r = await run(['get', 'chekout']);
     assert.equal(r.code, 5);
-    assert.equal(r.stderr, 'error: clusterpromotion "chekout" not found in context "promotion-sim"; existing: checkout, payments\n');
+    assert.equal(
+      r.stderr,
+      'error: clusterpromotion "chekout" not found in context "promotion-sim"; existing: checkout, payments\n',
+    );
   });
 });
 
@@ -162,7 +227,12 @@ describe('gates', () => {
     assert.equal(r.code, 0, r.stderr);
     const [header, row, end] = r.stdout.split('\n');
     assert.match(header!, /^PROMOTION\s+STAGE\s+WAITING\s+SINCE\s+APPROVE WITH$/);
-    assert.ok(row!.startsWith('checkout    2/2 production   2m        2026-03-01 10:10:00Z   kubectl promotion approve checkout --stage production --kubeconfig='), row!);
+    assert.ok(
+      row!.startsWith(
+        'checkout    2/2 production   2m        2026-03-01 10:10:00Z   kubectl promotion approve checkout --stage production --kubeconfig=',
+      ),
+      row!,
+    );
     assert.equal(end, '');
   });
 });
@@ -185,7 +255,10 @@ describe('approve and revoke', () => {
   it('refuses, with exit 1, when no stage waits and none is named', async () => {
     const r = await run(['approve', 'payments', '--yes']);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'error: no stage of payments is waiting for approval (its current stage staging is Soaking); to approve a later stage ahead of its gate, name it with --stage\n');
+    assert.equal(
+      r.stderr,
+      'error: no stage of payments is waiting for approval (its current stage staging is Soaking); to approve a later stage ahead of its gate, name it with --stage\n',
+    );
   });
 
   it('re-reads after a concurrent edit and writes again when the same stage is still at stake', async () => {
@@ -206,12 +279,18 @@ describe('approve and revoke', () => {
     const r = approve(served.client(), 'checkout', undefined, {
       confirm: async () => {
         const p = stored('checkout');
-        served.store.update('clusterpromotions', { ...p, spec: { ...p.spec, stages: [p.spec.stages[1]!, p.spec.stages[0]!] } });
+        served.store.update('clusterpromotions', {
+          ...p,
+          spec: { ...p.spec, stages: [p.spec.stages[1]!, p.spec.stages[0]!] },
+        });
         return true;
       },
     });
     await assert.rejects(r, /checkout changed while writing: .*nothing was written, run the command again/);
-    assert.equal(stored('checkout').spec.stages.some((s) => s.trigger?.manual?.approved), false);
+    assert.equal(
+      stored('checkout').spec.stages.some((s) => s.trigger?.manual?.approved),
+      false,
+    );
   });
 
   it('--wait says it waits, then stays until the controller lets the stage through, and says where the promotion is', async () => {
@@ -227,8 +306,14 @@ describe('approve and revoke', () => {
         setStatus(served.store, 'checkout', {
           currentStageName: 'production',
           stages: [
-            stageEntry('staging', `Successfully provisioned (${at(8)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
-            stageEntry('production', `Successfully provisioned (${at(12)})`, { lastUpdateReconciledTime: at(8), lastSuccessfulAppliedTime: at(9) }),
+            stageEntry('staging', `Successfully provisioned (${at(8)})`, {
+              lastUpdateReconciledTime: at(0),
+              lastSuccessfulAppliedTime: at(2),
+            }),
+            stageEntry('production', `Successfully provisioned (${at(12)})`, {
+              lastUpdateReconciledTime: at(8),
+              lastSuccessfulAppliedTime: at(9),
+            }),
           ],
         });
       };
@@ -237,7 +322,10 @@ describe('approve and revoke', () => {
     const { code, stdout, stderr } = await r;
     assert.equal(code, 0, stderr);
     assert.ok(followed);
-    assert.equal(stdout, 'approved stage production of checkout\napproved, waiting for the controller\nthe controller let stage production through: checkout completed\n');
+    assert.equal(
+      stdout,
+      'approved stage production of checkout\napproved, waiting for the controller\nthe controller let stage production through: checkout completed\n',
+    );
   });
 
   it('--wait --timeout exits 4 when the controller has not acted in time, on the injected clock', async () => {
@@ -246,7 +334,11 @@ describe('approve and revoke', () => {
     });
     assert.equal(r.code, 4);
     assert.match(r.stdout, /the controller has not acted on stage production yet\n$/);
-    assert.equal(stored('checkout').spec.stages[1]!.trigger!.manual!.approved, true, 'the approval itself stays written');
+    assert.equal(
+      stored('checkout').spec.stages[1]!.trigger!.manual!.approved,
+      true,
+      'the approval itself stays written',
+    );
   });
 
   it('revoke sets approved back to false', async () => {
@@ -268,13 +360,21 @@ describe('status', () => {
   it('exits 0 once the promotion completed, for done and for gate (which it passed without stopping)', async () => {
     putPromotion(served.store, promotionObject('finished', [autoStage('staging', { env: 'staging' })]), {
       currentStageName: 'staging',
-      stages: [stageEntry('staging', `Successfully provisioned (${at(5)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) })],
+      stages: [
+        stageEntry('staging', `Successfully provisioned (${at(5)})`, {
+          lastUpdateReconciledTime: at(0),
+          lastSuccessfulAppliedTime: at(2),
+        }),
+      ],
     });
     try {
       const done = await run(['status', 'finished']);
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stdout, /\nfinished: completed\n$/);
-      assert.match((await run(['status', 'finished', '--until', 'gate'])).stdout, /\nfinished: completed without stopping at a manual gate\n$/);
+      assert.match(
+        (await run(['status', 'finished', '--until', 'gate'])).stdout,
+        /\nfinished: completed without stopping at a manual gate\n$/,
+      );
     } finally {
       served.store.delete('clusterpromotions', 'finished');
     }
@@ -283,7 +383,10 @@ describe('status', () => {
   it('exits 3 when completion needs a person, naming the approve command', async () => {
     const r = await run(['status', 'checkout']);
     assert.equal(r.code, 3);
-    assert.match(r.stdout, /checkout: stage production waits for approval, so completion cannot happen without a person: kubectl promotion approve checkout --stage production\n$/);
+    assert.match(
+      r.stdout,
+      /checkout: stage production waits for approval, so completion cannot happen without a person: kubectl promotion approve checkout --stage production\n$/,
+    );
   });
 
   it('prints a line per transition while waiting, through a dropped stream, and exits 0 when reached', async () => {
@@ -296,7 +399,9 @@ describe('status', () => {
           currentStageName: 'production',
           stages: [
             stageEntry('staging', `Successfully provisioned (${at(15)})`, { lastSuccessfulAppliedTime: at(10) }),
-            stageEntry('production', `Clusters are being provisioned (${at(15)})`, { lastUpdateReconciledTime: at(15) }),
+            stageEntry('production', `Clusters are being provisioned (${at(15)})`, {
+              lastUpdateReconciledTime: at(15),
+            }),
           ],
         });
       } else if (step === 1 && out.includes('payments production: Pending -> Deploying')) {
@@ -305,13 +410,19 @@ describe('status', () => {
           currentStageName: 'production',
           stages: [
             stageEntry('staging', `Successfully provisioned (${at(15)})`, { lastSuccessfulAppliedTime: at(10) }),
-            stageEntry('production', `Paused: Awaiting Manual Approval (${at(17)})`, { lastUpdateReconciledTime: at(15), lastSuccessfulAppliedTime: at(17) }),
+            stageEntry('production', `Paused: Awaiting Manual Approval (${at(17)})`, {
+              lastUpdateReconciledTime: at(15),
+              lastSuccessfulAppliedTime: at(17),
+            }),
           ],
         });
       }
     });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d \S+ /, ''));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^\d{4}-\d\d-\d\d \S+ /, ''));
     assert.deepEqual(lines, [
       'payments: Waiting (2 stages)',
       'payments staging: Soaking (soak ends in 3m (10:15Z))',
@@ -331,7 +442,10 @@ describe('status', () => {
   });
 
   it('says what --until accepts, and which stages exist', async () => {
-    assert.match((await run(['status', 'payments', '--until', 'soon'])).stderr, /--until soon: expected done, gate or stage:NAME/);
+    assert.match(
+      (await run(['status', 'payments', '--until', 'soon'])).stderr,
+      /--until soon: expected done, gate or stage:NAME/,
+    );
     const r = await run(['status', 'payments', '--until', 'stage:prod']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--until stage:prod: payments has no such stage \(stages: staging, production\)/);

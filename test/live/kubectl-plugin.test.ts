@@ -18,21 +18,31 @@ let env: NodeJS.ProcessEnv;
 
 before(async () => {
   // npm test builds first; rebuilding here would pull chunks from under tests running beside this one.
-  if (!existsSync(path.join(ROOT, 'dist/kubectl-promotion.mjs'))) await run(process.execPath, ['plugin/build.mjs'], { cwd: ROOT });
+  if (!existsSync(path.join(ROOT, 'dist/kubectl-promotion.mjs')))
+    await run(process.execPath, ['plugin/build.mjs'], { cwd: ROOT });
   served = await serve();
   const wrapper = path.join(served.dir, 'kubectl-promotion');
-  writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/kubectl-promotion.mjs')}" "$@"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/kubectl-promotion.mjs')}" "$@"\n`,
+  );
   chmodSync(wrapper, 0o755);
   env = { ...process.env, PATH: `${served.dir}${path.delimiter}${process.env.PATH}`, KUBECONFIG: '' };
   putCluster(served.store, 'fleet', 'prod-1', { env: 'production' });
   putPromotion(served.store, promotionObject('checkout', [manualStage('production', { env: 'production' })]), {
     currentStageName: 'production',
-    stages: [stageEntry('production', 'Paused: Awaiting Manual Approval (2026-03-01T10:00:00Z)', { lastSuccessfulAppliedTime: '2026-03-01T09:59:00Z' })],
+    stages: [
+      stageEntry('production', 'Paused: Awaiting Manual Approval (2026-03-01T10:00:00Z)', {
+        lastSuccessfulAppliedTime: '2026-03-01T09:59:00Z',
+      }),
+    ],
   });
 });
 after(() => served?.close());
 
-describe('kubectl promotion, through kubectl plugin dispatch', { skip: !existsSync(KUBECTL) && 'kubectl is not installed' }, () => {
+describe('kubectl promotion, through kubectl plugin dispatch', {
+  skip: !existsSync(KUBECTL) && 'kubectl is not installed',
+}, () => {
   it('lists the promotions with --kubeconfig passed through', async () => {
     const { stdout } = await run(KUBECTL, ['promotion', 'list', '--kubeconfig', served.kubeconfig], { env });
     assert.match(stdout, /^NAME\s+STAGE\s+PHASE\s+CLUSTERS\s+WAITING-FOR\s+AGE\n/);
@@ -40,17 +50,27 @@ describe('kubectl promotion, through kubectl plugin dispatch', { skip: !existsSy
   });
 
   it('approves the waiting stage by name with --yes', async () => {
-    const { stdout } = await run(KUBECTL, ['promotion', 'approve', 'checkout', '--yes', '--kubeconfig', served.kubeconfig], { env });
+    const { stdout } = await run(
+      KUBECTL,
+      ['promotion', 'approve', 'checkout', '--yes', '--kubeconfig', served.kubeconfig],
+      { env },
+    );
     assert.equal(stdout, 'approved stage production of checkout\n');
     const p = served.store.get<ClusterPromotion>('clusterpromotions', 'checkout');
     assert.equal(p.spec.stages[0]!.trigger!.manual!.approved, true);
   });
 
   it('fails with one line and exit 5 when the API refuses the credentials', async () => {
-    await assert.rejects(run(KUBECTL, ['promotion', 'list', '--kubeconfig', served.kubeconfig, '--token', 'wrong'], { env }), (e: { code: number; stderr: string }) => {
-      assert.equal(e.code, 5);
-      assert.match(e.stderr, /^error: unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "promotion-sim"; .*\n$/);
-      return true;
-    });
+    await assert.rejects(
+      run(KUBECTL, ['promotion', 'list', '--kubeconfig', served.kubeconfig, '--token', 'wrong'], { env }),
+      (e: { code: number; stderr: string }) => {
+        assert.equal(e.code, 5);
+        assert.match(
+          e.stderr,
+          /^error: unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "promotion-sim"; .*\n$/,
+        );
+        return true;
+      },
+    );
   });
 });

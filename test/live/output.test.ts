@@ -26,8 +26,16 @@ describe('output as kubectl prints it', () => {
   it('-o json: keys sorted, 4-space indent; several objects in a List', () => {
     const p = promotionObject('a', []);
     const single = formatObjects([p], 'json', true);
-    assert.ok(single.startsWith('{\n    "apiVersion": "config.projectsveltos.io/v1beta1",\n    "kind": "ClusterPromotion",\n    "metadata": {'));
-    const list = JSON.parse(formatObjects([p, promotionObject('b', [])], 'json', false)) as { kind: string; apiVersion: string; items: unknown[] };
+    assert.ok(
+      single.startsWith(
+        '{\n    "apiVersion": "config.projectsveltos.io/v1beta1",\n    "kind": "ClusterPromotion",\n    "metadata": {',
+      ),
+    );
+    const list = JSON.parse(formatObjects([p, promotionObject('b', [])], 'json', false)) as {
+      kind: string;
+      apiVersion: string;
+      items: unknown[];
+    };
     assert.deepEqual([list.apiVersion, list.kind, list.items.length], ['v1', 'List', 2]);
   });
 
@@ -36,10 +44,22 @@ describe('output as kubectl prints it', () => {
   });
 
   it('tables: left-aligned columns three spaces apart', () => {
-    assert.equal(formatTable(['NAME', 'AGE'], [['a', '1m'], ['longer', '2d']]), 'NAME     AGE\na        1m\nlonger   2d\n');
+    assert.equal(
+      formatTable(
+        ['NAME', 'AGE'],
+        [
+          ['a', '1m'],
+          ['longer', '2d'],
+        ],
+      ),
+      'NAME     AGE\na        1m\nlonger   2d\n',
+    );
   });
 
   it('an unknown -o names the formats there are', () => {
-    assert.throws(() => parseOutputFormat('table'), /-o table: unknown output format; use one of json, yaml, name, wide/);
+    assert.throws(
+      () => parseOutputFormat('table'),
+      /-o table: unknown output format; use one of json, yaml, name, wide/,
+    );
   });
 });

@@ -21,7 +21,9 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(options: { readOnlyToken?: string; bookmarkIntervalMs?: number; now?: () => Date } = {}): Promise<Served> {
+export async function serve(
+  options: { readOnlyToken?: string; bookmarkIntervalMs?: number; now?: () => Date } = {},
+): Promise<Served> {
   const { now, ...serverOptions } = options;
   const store = new ObjectStore({ autoCreateNamespaces: true, ...(now ? { now } : {}) });
   const server = await startApiServer({ store, ...serverOptions });
@@ -43,7 +45,11 @@ export async function serve(options: { readOnlyToken?: string; bookmarkIntervalM
 }
 
 export function manualStage(name: string, selector: Record<string, string>, approved?: boolean): Stage {
-  return { name, clusterSelector: { matchLabels: selector }, trigger: { manual: approved === undefined ? {} : { approved } } };
+  return {
+    name,
+    clusterSelector: { matchLabels: selector },
+    trigger: { manual: approved === undefined ? {} : { approved } },
+  };
 }
 
 export function autoStage(name: string, selector: Record<string, string>, delay?: string): Stage {
@@ -55,12 +61,19 @@ export function promotionObject(name: string, stages: Stage[]): ClusterPromotion
     apiVersion: 'config.projectsveltos.io/v1beta1',
     kind: 'ClusterPromotion',
     metadata: { name },
-    spec: { profileSpec: { syncMode: 'Continuous', policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'app' }] }, stages },
+    spec: {
+      profileSpec: { syncMode: 'Continuous', policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'app' }] },
+      stages,
+    },
   };
 }
 
 /** Creates the promotion, then writes `status` through the status subresource as a controller would. */
-export function putPromotion(store: ObjectStore, promotion: ClusterPromotion, status?: ClusterPromotionStatus): ClusterPromotion {
+export function putPromotion(
+  store: ObjectStore,
+  promotion: ClusterPromotion,
+  status?: ClusterPromotionStatus,
+): ClusterPromotion {
   let stored = store.create<ClusterPromotion>('clusterpromotions', promotion);
   if (status) stored = store.updateStatus<ClusterPromotion>('clusterpromotions', { ...stored, status });
   return stored;
@@ -77,7 +90,18 @@ export function stageEntry(name: string, description: string, times: Partial<Sta
 }
 
 /** A SveltosCluster with its readiness, written as Sveltos's controller would (status separately). */
-export function putCluster(store: ObjectStore, namespace: string, name: string, labels: Record<string, string>, ready = true): KubeObject {
-  const created = store.create('sveltosclusters', { apiVersion: 'lib.projectsveltos.io/v1beta1', kind: 'SveltosCluster', metadata: { namespace, name, labels }, spec: {} });
+export function putCluster(
+  store: ObjectStore,
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+  ready = true,
+): KubeObject {
+  const created = store.create('sveltosclusters', {
+    apiVersion: 'lib.projectsveltos.io/v1beta1',
+    kind: 'SveltosCluster',
+    metadata: { namespace, name, labels },
+    spec: {},
+  });
   return store.updateStatus('sveltosclusters', { ...created, status: { ready } });
 }

@@ -20,14 +20,23 @@ const LIVE: FleetHealth = { state: 'live', currentAsOf: null, lastError: null };
 
 /** checkout: staging passed, production waits for approval since minute 10. */
 function checkout(): ClusterPromotion {
-  const p = promotionObject('checkout', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]);
+  const p = promotionObject('checkout', [
+    autoStage('staging', { env: 'staging' }, '5m'),
+    manualStage('production', { env: 'production' }),
+  ]);
   return {
     ...p,
     status: {
       currentStageName: 'production',
       stages: [
-        stageEntry('staging', `Successfully provisioned (${at(8)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
-        stageEntry('production', `Paused: Awaiting Manual Approval (${at(10)})`, { lastUpdateReconciledTime: at(8), lastSuccessfulAppliedTime: at(9) }),
+        stageEntry('staging', `Successfully provisioned (${at(8)})`, {
+          lastUpdateReconciledTime: at(0),
+          lastSuccessfulAppliedTime: at(2),
+        }),
+        stageEntry('production', `Paused: Awaiting Manual Approval (${at(10)})`, {
+          lastUpdateReconciledTime: at(8),
+          lastSuccessfulAppliedTime: at(9),
+        }),
       ],
     },
   };
@@ -36,7 +45,13 @@ function checkout(): ClusterPromotion {
 /** another: its only stage deploying. */
 function another(name = 'another'): ClusterPromotion {
   const p = promotionObject(name, [autoStage('staging', { env: 'staging' })]);
-  return { ...p, status: { currentStageName: 'staging', stages: [stageEntry('staging', `Clusters are being provisioned (${at(1)})`, { lastUpdateReconciledTime: at(1) })] } };
+  return {
+    ...p,
+    status: {
+      currentStageName: 'staging',
+      stages: [stageEntry('staging', `Clusters are being provisioned (${at(1)})`, { lastUpdateReconciledTime: at(1) })],
+    },
+  };
 }
 
 /** Promotions and stream health as the test sets them; tells the watch when either changes. */
@@ -82,7 +97,9 @@ beforeEach(() => {
   source = new FakeSource(timers);
 });
 
-function screen(o: { name?: string; approve?: (promotion: string, stage: string) => Promise<string>; rows?: number } = {}) {
+function screen(
+  o: { name?: string; approve?: (promotion: string, stage: string) => Promise<string>; rows?: number } = {},
+) {
   const watch = new LiveWatch({
     source,
     ...(o.name !== undefined ? { name: o.name } : {}),
@@ -103,7 +120,8 @@ function screen(o: { name?: string; approve?: (promotion: string, stage: string)
     settle: () => new Promise((resolve) => setImmediate(resolve)),
     /** The frame once it matches: React and Ink may take a few turns of the event loop to draw. */
     async shows(pattern: RegExp): Promise<string> {
-      for (let turn = 0; turn < 100 && !pattern.test(r.lastFrame() ?? ''); turn++) await new Promise((resolve) => setImmediate(resolve));
+      for (let turn = 0; turn < 100 && !pattern.test(r.lastFrame() ?? ''); turn++)
+        await new Promise((resolve) => setImmediate(resolve));
       assert.match(r.lastFrame() ?? '', pattern);
       return r.lastFrame() ?? '';
     },
@@ -162,7 +180,10 @@ describe('watch in a terminal: approving', () => {
       { op: 'test', path: '/spec/stages/1/name', value: 'production' },
       { op: 'add', path: '/spec/stages/1/trigger/manual/approved', value: true },
     ]);
-    assert.equal(served.store.get<ClusterPromotion>('clusterpromotions', 'checkout').spec.stages[1]!.trigger!.manual!.approved, true);
+    assert.equal(
+      served.store.get<ClusterPromotion>('clusterpromotions', 'checkout').spec.stages[1]!.trigger!.manual!.approved,
+      true,
+    );
     await s.shows(/approved stage production of checkout$/);
     s.done();
   });
@@ -174,7 +195,9 @@ describe('watch in a terminal: approving', () => {
       name: 'checkout',
       approve: async (_p, stage) => {
         asked.push(stage);
-        throw new Error('checkout changed while writing: stage staging is the one at stake now; nothing was written, run the command again');
+        throw new Error(
+          'checkout changed while writing: stage staging is the one at stake now; nothing was written, run the command again',
+        );
       },
     });
     await s.press('a', 'n');
@@ -193,7 +216,9 @@ describe('watch in a terminal: the data and its streams', () => {
     await s.shows(/live {2}2026-03-01 10:12:00Z {2}· {2}data 0s old/);
     assert.doesNotMatch(s.frame(), /reconnecting/);
 
-    source.set({ health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'connect ECONNREFUSED 127.0.0.1:6443' } });
+    source.set({
+      health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'connect ECONNREFUSED 127.0.0.1:6443' },
+    });
     timers.advance(45_000);
     const lines = (await s.shows(/^✖ reconnecting/)).split('\n');
     assert.equal(lines[0], '✖ reconnecting to the API server (connect ECONNREFUSED 127.0.0.1:6443); data as of 10:12Z');
@@ -296,6 +321,9 @@ describe('watch in a terminal: every promotion', () => {
     later.metadata.name = 'later';
     later.status!.stages![1]!.currentStatusDescription = `Paused: Awaiting Manual Approval (${at(15)})`;
     const views = [another('b'), later, another('a'), checkout()].map((p) => viewOf(p, NOTHING_ELSE, now));
-    assert.deepEqual(watchOrder(views).map((v) => v.name), ['checkout', 'later', 'a', 'b']);
+    assert.deepEqual(
+      watchOrder(views).map((v) => v.name),
+      ['checkout', 'later', 'a', 'b'],
+    );
   });
 });

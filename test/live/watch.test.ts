@@ -9,7 +9,17 @@ import { runCli } from '../../plugin/cli.ts';
 import type { Io } from '../../plugin/command.ts';
 import { watchCommand } from '../../plugin/commands/watch/index.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
-import { autoStage, manualStage, promotionObject, putCluster, putPromotion, serve, setStatus, stageEntry, type Served } from './served.ts';
+import {
+  autoStage,
+  manualStage,
+  promotionObject,
+  putCluster,
+  putPromotion,
+  serve,
+  setStatus,
+  stageEntry,
+  type Served,
+} from './served.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
@@ -91,43 +101,82 @@ function transitions(stdout: string): string[] {
     .map((l) => l.replace(/^\d{4}-\d\d-\d\d \S+ /, '').replace(/ \(.*\)$/, ''));
 }
 
-const STAGES = [autoStage('canary', { env: 'canary' }), autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })];
+const STAGES = [
+  autoStage('canary', { env: 'canary' }),
+  autoStage('staging', { env: 'staging' }, '5m'),
+  manualStage('production', { env: 'production' }),
+];
 
 /** The rollout, step by step, as the controller writes it. */
 const STEPS: ClusterPromotionStatus[] = [
-  { currentStageName: 'canary', stages: [stageEntry('canary', `Clusters are being provisioned (${at(0)})`, { lastUpdateReconciledTime: at(0) })] },
   {
     currentStageName: 'canary',
-    stages: [stageEntry('canary', `Running Post-Promotion Health Checks (${at(2)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) })],
+    stages: [stageEntry('canary', `Clusters are being provisioned (${at(0)})`, { lastUpdateReconciledTime: at(0) })],
+  },
+  {
+    currentStageName: 'canary',
+    stages: [
+      stageEntry('canary', `Running Post-Promotion Health Checks (${at(2)})`, {
+        lastUpdateReconciledTime: at(0),
+        lastSuccessfulAppliedTime: at(2),
+      }),
+    ],
   },
   {
     currentStageName: 'staging',
     stages: [
-      stageEntry('canary', `Successfully provisioned (${at(3)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
+      stageEntry('canary', `Successfully provisioned (${at(3)})`, {
+        lastUpdateReconciledTime: at(0),
+        lastSuccessfulAppliedTime: at(2),
+      }),
       stageEntry('staging', `Clusters are being provisioned (${at(3)})`, { lastUpdateReconciledTime: at(3) }),
     ],
   },
   {
     currentStageName: 'staging',
     stages: [
-      stageEntry('canary', `Successfully provisioned (${at(3)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
-      stageEntry('staging', `Delayed: Waiting for Time Window: ${at(10)}`, { lastUpdateReconciledTime: at(3), lastSuccessfulAppliedTime: at(5) }),
+      stageEntry('canary', `Successfully provisioned (${at(3)})`, {
+        lastUpdateReconciledTime: at(0),
+        lastSuccessfulAppliedTime: at(2),
+      }),
+      stageEntry('staging', `Delayed: Waiting for Time Window: ${at(10)}`, {
+        lastUpdateReconciledTime: at(3),
+        lastSuccessfulAppliedTime: at(5),
+      }),
     ],
   },
   {
     currentStageName: 'production',
     stages: [
-      stageEntry('canary', `Successfully provisioned (${at(3)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
-      stageEntry('staging', `Successfully provisioned (${at(10)})`, { lastUpdateReconciledTime: at(3), lastSuccessfulAppliedTime: at(5) }),
-      stageEntry('production', `Paused: Awaiting Manual Approval (${at(12)})`, { lastUpdateReconciledTime: at(10), lastSuccessfulAppliedTime: at(12) }),
+      stageEntry('canary', `Successfully provisioned (${at(3)})`, {
+        lastUpdateReconciledTime: at(0),
+        lastSuccessfulAppliedTime: at(2),
+      }),
+      stageEntry('staging', `Successfully provisioned (${at(10)})`, {
+        lastUpdateReconciledTime: at(3),
+        lastSuccessfulAppliedTime: at(5),
+      }),
+      stageEntry('production', `Paused: Awaiting Manual Approval (${at(12)})`, {
+        lastUpdateReconciledTime: at(10),
+        lastSuccessfulAppliedTime: at(12),
+      }),
     ],
   },
   {
     currentStageName: 'production',
     stages: [
-      stageEntry('canary', `Successfully provisioned (${at(3)})`, { lastUpdateReconciledTime: at(0), lastSuccessfulAppliedTime: at(2) }),
-      stageEntry('staging', `Successfully provisioned (${at(10)})`, { lastUpdateReconciledTime: at(3), lastSuccessfulAppliedTime: at(5) }),
-      stageEntry('production', `Successfully provisioned (${at(20)})`, { lastUpdateReconciledTime: at(10), lastSuccessfulAppliedTime: at(12) }),
+      stageEntry('canary', `Successfully provisioned (${at(3)})`, {
+        lastUpdateReconciledTime: at(0),
+        lastSuccessfulAppliedTime: at(2),
+      }),
+      stageEntry('staging', `Successfully provisioned (${at(10)})`, {
+        lastUpdateReconciledTime: at(3),
+        lastSuccessfulAppliedTime: at(5),
+      }),
+      stageEntry('production', `Successfully provisioned (${at(20)})`, {
+        lastUpdateReconciledTime: at(10),
+        lastSuccessfulAppliedTime: at(12),
+      }),
     ],
   },
 ];
@@ -176,7 +225,10 @@ describe('watch without a terminal', { timeout: 60_000 }, () => {
       },
       async () => {
         await faults.refuseConnections(3600);
-        await until(() => /connection to the API server lost \(.+\); reconnecting\n/.test(w.out.stderr), 'the outage noticed');
+        await until(
+          () => /connection to the API server lost \(.+\); reconnecting\n/.test(w.out.stderr),
+          'the outage noticed',
+        );
       },
       async () => {
         await faults.restart();
@@ -207,7 +259,10 @@ describe('watch without a terminal', { timeout: 60_000 }, () => {
     putPromotion(served.store, promotionObject('rollout', STAGES), STEPS[0]);
     const w = watch(['rolout']);
     assert.equal(await w.done, 5);
-    assert.match(w.out.stderr, /^error: clusterpromotion "rolout" not found in context "promotion-sim"; existing: rollout\n$/);
+    assert.match(
+      w.out.stderr,
+      /^error: clusterpromotion "rolout" not found in context "promotion-sim"; existing: rollout\n$/,
+    );
   });
 
   it('without NAME follows every promotion, including one created while watching', async () => {
@@ -220,6 +275,11 @@ describe('watch without a terminal', { timeout: 60_000 }, () => {
     await until(() => transitions(w.out.stdout).length === 4, 'its first stage started');
     stop.abort();
     await w.done;
-    assert.deepEqual(transitions(w.out.stdout), ['rollout: Progressing', 'rollout canary: Deploying', 'second: NotStarted', 'second canary: Pending -> CheckingHealth']);
+    assert.deepEqual(transitions(w.out.stdout), [
+      'rollout: Progressing',
+      'rollout canary: Deploying',
+      'second: NotStarted',
+      'second canary: Pending -> CheckingHealth',
+    ]);
   });
 });

@@ -44,7 +44,10 @@ describe('the built kubectl-promotion', () => {
   });
 
   it('names a missing file in one line and exits 1', async () => {
-    assertCleanError(await cli(['lint', '-f', 'no-such-promo.yaml']), /^error: cannot read no-such-promo\.yaml: no such file\n$/);
+    assertCleanError(
+      await cli(['lint', '-f', 'no-such-promo.yaml']),
+      /^error: cannot read no-such-promo\.yaml: no such file\n$/,
+    );
   });
 
   it('reports bad YAML at its line, with no stack trace, and exits 1', async () => {
@@ -71,7 +74,11 @@ describe('the built kubectl-promotion', () => {
     const bad = await cli(['lint', '-f', f['bad.yaml']!, '-o', 'json']);
     assert.equal(bad.code, 1);
     const doc = JSON.parse(bad.stdout) as { findings: { path: string; line: number; column: number }[] };
-    assert.deepEqual(doc.findings[0] && [doc.findings[0].path, doc.findings[0].line, doc.findings[0].column], ['spec.stages[1].trigger', 15, 5]);
+    assert.deepEqual(doc.findings[0] && [doc.findings[0].path, doc.findings[0].line, doc.findings[0].column], [
+      'spec.stages[1].trigger',
+      15,
+      5,
+    ]);
     const good = await cli(['lint', '-f', f['good.yaml']!]);
     assert.deepEqual([good.code, good.stdout, good.stderr], [0, 'no problems (1 file checked)\n', '']);
   });

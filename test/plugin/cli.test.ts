@@ -49,7 +49,10 @@ describe('lint text output', () => {
     const r = await run(['lint', '-f', f['promo.yaml']!]);
     assert.equal(r.code, EXIT_BAD_INPUT);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.equal(lines[0], `${f['promo.yaml']}:15:5 spec.stages[1].trigger: has both manual and auto; a trigger holds exactly one of them`);
+    assert.equal(
+      lines[0],
+      `${f['promo.yaml']}:15:5 spec.stages[1].trigger: has both manual and auto; a trigger holds exactly one of them`,
+    );
     assert.match(lines[1]!, /:16:21 spec\.stages\[1\]\.trigger\.auto\.delay: invalid duration/);
     assert.equal(lines[2], '2 errors (1 file checked)');
     assert.equal(lines.length, 3);
@@ -57,7 +60,11 @@ describe('lint text output', () => {
 
   it('says so when there is nothing to report', async () => {
     const f = await files({ 'promo.yaml': GOOD });
-    assert.deepEqual(await run(['lint', '-f', f['promo.yaml']!]), { code: 0, stdout: 'no problems (1 file checked)\n', stderr: '' });
+    assert.deepEqual(await run(['lint', '-f', f['promo.yaml']!]), {
+      code: 0,
+      stdout: 'no problems (1 file checked)\n',
+      stderr: '',
+    });
   });
 
   it('reads -f - from standard input', async () => {
@@ -82,9 +89,13 @@ describe('lint --fleet', () => {
     const f = await files({ 'promo.yaml': GOOD.replace('{env: production}', '{env: nowhere}'), 'fleet.yaml': FLEET });
     const r = await run(['lint', '-f', f['promo.yaml']!, '--fleet', f['fleet.yaml']!, '-o', 'json']);
     assert.equal(r.code, EXIT_OK);
-    const found = (JSON.parse(r.stdout) as { findings: { severity: string; path: string; message: string }[] }).findings;
+    const found = (JSON.parse(r.stdout) as { findings: { severity: string; path: string; message: string }[] })
+      .findings;
     assert.ok(found.every((x) => x.severity === 'warning'));
-    assert.deepEqual(found.map((x) => x.path), ['spec.stages', 'spec.stages[1].clusterSelector']);
+    assert.deepEqual(
+      found.map((x) => x.path),
+      ['spec.stages', 'spec.stages[1].clusterSelector'],
+    );
     assert.match(found[0]!.message, /no stage reaches 4 clusters/);
     assert.match(found[1]!.message, /stage "production" matches no ready cluster/);
   });
@@ -92,7 +103,10 @@ describe('lint --fleet', () => {
   it('marks warnings in the text output', async () => {
     const f = await files({ 'promo.yaml': GOOD, 'fleet.yaml': FLEET });
     const r = await run(['lint', '-f', f['promo.yaml']!, '--fleet', f['fleet.yaml']!]);
-    assert.match(r.stdout, /:8:3 spec\.stages: warning: no stage reaches 1 cluster of .*fleet\.yaml: default\/forgotten\n1 warning, no errors/);
+    assert.match(
+      r.stdout,
+      /:8:3 spec\.stages: warning: no stage reaches 1 cluster of .*fleet\.yaml: default\/forgotten\n1 warning, no errors/,
+    );
   });
 
   it('rejects a bad fleet file in one line', async () => {
@@ -115,9 +129,12 @@ describe('command-line mistakes: one line on stderr, exit 1', () => {
     oneLine(await run(['lint', '-f', 'no-such.yaml']), /^error: cannot read no-such\.yaml: no such file\n$/);
   });
   it('an unknown command', async () => oneLine(await run(['deploy']), /^error: Unknown argument: deploy/));
-  it('a misspelt command gets a suggestion', async () => oneLine(await run(['lnt']), /unknown command "lnt"\. Did you mean lint\?/));
-  it('an unknown flag', async () => oneLine(await run(['lint', '-f', 'x.yaml', '--frobnicate']), /Unknown argument: frobnicate/));
-  it('a bad output format', async () => oneLine(await run(['version', '-o', 'yaml']), /Invalid values: Argument: output, Given: "yaml"/));
+  it('a misspelt command gets a suggestion', async () =>
+    oneLine(await run(['lnt']), /unknown command "lnt"\. Did you mean lint\?/));
+  it('an unknown flag', async () =>
+    oneLine(await run(['lint', '-f', 'x.yaml', '--frobnicate']), /Unknown argument: frobnicate/));
+  it('a bad output format', async () =>
+    oneLine(await run(['version', '-o', 'yaml']), /Invalid values: Argument: output, Given: "yaml"/));
   it('lint without files', async () => oneLine(await run(['lint']), /give the files to check with -f FILE/));
   it('-f without a value', async () => oneLine(await run(['lint', '-f']), /give the files to check with -f FILE/));
   it('no command', async () => oneLine(await run([]), /give a command \(lint, version\)/));
@@ -154,7 +171,9 @@ describe('color', () => {
   });
   it('not with NO_COLOR set', async () => {
     const f = await files({ 'promo.yaml': GOOD });
-    assert.ok(!(await run(['lint', '-f', f['promo.yaml']!], { tty: true, env: { NO_COLOR: '1' } })).stdout.includes(ESC));
+    assert.ok(
+      !(await run(['lint', '-f', f['promo.yaml']!], { tty: true, env: { NO_COLOR: '1' } })).stdout.includes(ESC),
+    );
   });
   it('not into a pipe', async () => {
     const f = await files({ 'promo.yaml': GOOD });
@@ -196,6 +215,12 @@ describe('the error handler', () => {
 
 describe('joinStdinValues', () => {
   it('keeps "-" as the value of the option before it', () => {
-    assert.deepEqual(joinStdinValues(['lint', '-f', '-', '--fleet', '-', '-o', 'json']), ['lint', '-f=-', '--fleet=-', '-o', 'json']);
+    assert.deepEqual(joinStdinValues(['lint', '-f', '-', '--fleet', '-', '-o', 'json']), [
+      'lint',
+      '-f=-',
+      '--fleet=-',
+      '-o',
+      'json',
+    ]);
   });
 });

@@ -12,7 +12,17 @@ import stringWidth from 'string-width';
 import { COMMONJS_SHIM } from '../../plugin/commonjs-shim.mjs';
 import { lazyDependencies } from '../../plugin/lazy-dependencies.mjs';
 
-const SAMPLES = ['', 'kubectl promotion list', '--request-timeout', '\u001b[31mred\u001b[39m', 'naïve', '漢字の幅', 'stage 🚀 done', 'e\u0301', 'tab\there'];
+const SAMPLES = [
+  '',
+  'kubectl promotion list',
+  '--request-timeout',
+  '\u001b[31mred\u001b[39m',
+  'naïve',
+  '漢字の幅',
+  'stage 🚀 done',
+  'e\u0301',
+  'tab\there',
+];
 
 let dir: string;
 before(() => {
@@ -24,7 +34,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function measuredThroughBuild(options: Parameters<typeof lazyDependencies>[0], name: string): Promise<number[]> {
   const importer = path.join(dir, name, 'node_modules', 'cliui', 'index.mjs');
   mkdirSync(path.dirname(importer), { recursive: true });
-  writeFileSync(importer, `import stringWidth from 'string-width';\nexport const widths = (xs) => xs.map((x) => stringWidth(x));\n`);
+  writeFileSync(
+    importer,
+    `import stringWidth from 'string-width';\nexport const widths = (xs) => xs.map((x) => stringWidth(x));\n`,
+  );
   const outdir = path.join(dir, name, 'out');
   await build({
     // In chunks/, where the bundle's chunks are and the standalone build's deferred packages go.
@@ -40,7 +53,9 @@ async function measuredThroughBuild(options: Parameters<typeof lazyDependencies>
     metafile: true,
     logLevel: 'silent',
   });
-  const { widths } = (await import(pathToFileURL(path.join(outdir, 'chunks', 'layout.mjs')).href)) as { widths: (xs: string[]) => number[] };
+  const { widths } = (await import(pathToFileURL(path.join(outdir, 'chunks', 'layout.mjs')).href)) as {
+    widths: (xs: string[]) => number[];
+  };
   return widths(SAMPLES);
 }
 
@@ -60,7 +75,18 @@ describe("the string-width stand-in in yargs's layout code", () => {
     mkdirSync(path.dirname(importer), { recursive: true });
     writeFileSync(importer, `import stringWidth from 'string-width';\nexport default stringWidth;\n`);
     await assert.rejects(
-      build({ entryPoints: { layout: importer }, outdir: path.join(dir, 'misplaced', 'out'), outExtension: { '.js': '.mjs' }, bundle: true, splitting: true, platform: 'node', format: 'esm', plugins: [lazyDependencies({ separateFiles: true })], metafile: true, logLevel: 'silent' }),
+      build({
+        entryPoints: { layout: importer },
+        outdir: path.join(dir, 'misplaced', 'out'),
+        outExtension: { '.js': '.mjs' },
+        bundle: true,
+        splitting: true,
+        platform: 'node',
+        format: 'esm',
+        plugins: [lazyDependencies({ separateFiles: true })],
+        metafile: true,
+        logLevel: 'silent',
+      }),
       /holds a stand-in but is not in chunks\//,
     );
   });

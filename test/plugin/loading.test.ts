@@ -14,7 +14,15 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
 import { promisify } from 'node:util';
-import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntry, type Served } from '../live/served.ts';
+import {
+  autoStage,
+  manualStage,
+  promotionObject,
+  putPromotion,
+  serve,
+  stageEntry,
+  type Served,
+} from '../live/served.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(root, 'dist/kubectl-promotion.mjs');
@@ -33,17 +41,36 @@ registerHooks({
 `;
 
 /** Packages a run may load only when it needs them. */
-const DEFERRED = ['undici', 'socks', 'socks-proxy-agent', 'hpagent', 'cron-parser', 'luxon', 'yaml', 'string-width', 'ink', 'react', 'wasmoon'];
+const DEFERRED = [
+  'undici',
+  'socks',
+  'socks-proxy-agent',
+  'hpagent',
+  'cron-parser',
+  'luxon',
+  'yaml',
+  'string-width',
+  'ink',
+  'react',
+  'wasmoon',
+];
 
 let served: Served;
 let dir: string;
 
 before(async () => {
-  if (!existsSync(bin)) await promisify(execFile)(process.execPath, [path.join(root, 'plugin/build.mjs')], { cwd: root });
+  if (!existsSync(bin))
+    await promisify(execFile)(process.execPath, [path.join(root, 'plugin/build.mjs')], { cwd: root });
   served = await serve();
   dir = mkdtempSync(path.join(tmpdir(), 'loading-'));
   writeFileSync(path.join(dir, 'recorder.mjs'), RECORDER);
-  putPromotion(served.store, promotionObject('checkout', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'prod' })]));
+  putPromotion(
+    served.store,
+    promotionObject('checkout', [
+      autoStage('staging', { env: 'staging' }, '5m'),
+      manualStage('production', { env: 'prod' }),
+    ]),
+  );
 });
 after(async () => {
   await served.close();
@@ -75,7 +102,7 @@ function loadedOf(packages: Set<string>, names: readonly string[]): string[] {
 }
 
 describe('what the built command loads', () => {
-  it('list loads none of the deferred packages: not the client library\'s undici or proxies, no cron, YAML or layout code', async () => {
+  it("list loads none of the deferred packages: not the client library's undici or proxies, no cron, YAML or layout code", async () => {
     const { stdout, packages } = await loads(['list']);
     assert.match(stdout, /^NAME\s+STAGE/);
     assert.deepEqual(loadedOf(packages, DEFERRED), []);
@@ -95,7 +122,10 @@ describe('what the built command loads', () => {
 
   it('loads cron-parser once a promotion has a promotionWindow, and shows when it opens', async () => {
     const windowed = promotionObject('nightly', [
-      { ...autoStage('staging', { env: 'staging' }), trigger: { auto: { promotionWindow: { from: '0 2 * * *', to: '0 4 * * *' } } } },
+      {
+        ...autoStage('staging', { env: 'staging' }),
+        trigger: { auto: { promotionWindow: { from: '0 2 * * *', to: '0 4 * * *' } } },
+      },
     ]);
     putPromotion(served.store, windowed, {
       currentStageName: 'staging',
@@ -127,7 +157,9 @@ describe('what the built command loads', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const config = parse(readFileSync(served.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[] };
+      const config = parse(readFileSync(served.kubeconfig, 'utf8')) as {
+        clusters: { cluster: Record<string, unknown> }[];
+      };
       config.clusters[0]!.cluster['proxy-url'] = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
       const proxied = path.join(dir, 'proxied-kubeconfig');
       writeFileSync(proxied, stringify(config));

@@ -32,7 +32,8 @@ async function yargsArgv(args: string[], where: Io = io()): Promise<Record<strin
   return seen;
 }
 
-const defined = (argv: Record<string, unknown>) => Object.fromEntries(Object.entries(argv).filter(([, v]) => v !== undefined));
+const defined = (argv: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(argv).filter(([, v]) => v !== undefined));
 
 function commandOf(args: string[]): AnyCommand {
   const c = commands.find((x) => x.command.split(' ')[0] === args[0]);
@@ -58,7 +59,21 @@ const EVERYDAY = [
   ['list', '-o=yaml', '-w', '--no-color'],
   ['list', '--kubeconfig', '/tmp/k', '--context', 'prod', '-n', 'sveltos', '-A'],
   ['list', '-s', 'https://10.0.0.1:6443', '--token', 't', '--insecure-skip-tls-verify', '--request-timeout=5s'],
-  ['list', '--as', 'jane', '--as-group', 'ops', '--as-group', 'sre', '--certificate-authority', '/ca.crt', '--cluster', 'c', '--user', 'u'],
+  [
+    'list',
+    '--as',
+    'jane',
+    '--as-group',
+    'ops',
+    '--as-group',
+    'sre',
+    '--certificate-authority',
+    '/ca.crt',
+    '--cluster',
+    'c',
+    '--user',
+    'u',
+  ],
   ['get', 'checkout'],
   ['get', 'checkout', '-o', 'yaml', '--color'],
   ['watch'],
@@ -71,7 +86,20 @@ const EVERYDAY = [
   ['lint', '-f', 'a.yaml', '-f', 'b.yaml'],
   ['lint', '-f', '-'],
   ['simulate'],
-  ['simulate', '-f', 'p.yaml', '--fleet', 'f.yaml', '-o', 'json', '--approve', 'production@1h', '--seed', '7', '--no-tui'],
+  [
+    'simulate',
+    '-f',
+    'p.yaml',
+    '--fleet',
+    'f.yaml',
+    '-o',
+    'json',
+    '--approve',
+    'production@1h',
+    '--seed',
+    '7',
+    '--no-tui',
+  ],
   ['simulate', '--serve', '--port', '8443', '--speed', '600', '--no-controller', '--kubeconfig-out', '/tmp/k'],
   ['completion', 'bash'],
   ['version', '-o', 'json'],
@@ -136,7 +164,12 @@ describe('the quick command-line parser', () => {
         const spellings: string[][] =
           type === 'boolean'
             ? [[`--${long}`], [`--no-${long}`], ...(short ? [[`-${short}`]] : [])]
-            : [[`--${long}`, 'v1'], [`--${long}=v2`], ...(short ? [[`-${short}`, 'v3']] : []), ...(type === 'array' ? [[`--${long}`, 'a', `--${long}`, 'b']] : [])];
+            : [
+                [`--${long}`, 'v1'],
+                [`--${long}=v2`],
+                ...(short ? [[`-${short}`, 'v3']] : []),
+                ...(type === 'array' ? [[`--${long}`, 'a', `--${long}`, 'b']] : []),
+              ];
         for (const spelling of spellings) {
           if ((await agree([...base, ...spelling])) !== null) answered++;
         }

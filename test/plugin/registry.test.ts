@@ -26,7 +26,11 @@ describe('the command registry', () => {
 });
 
 describe('the built command', { skip: !existsSync('dist/kubectl-promotion.mjs') && 'run npm run build first' }, () => {
-  const run = (...args: string[]) => execFileSync(process.execPath, ['dist/kubectl-promotion.mjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = (...args: string[]) =>
+    execFileSync(process.execPath, ['dist/kubectl-promotion.mjs', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
   it('prints the same help without loading the parser as through it', () => {
     assert.equal(run('--help'), run('--no-color', '--help'));
     assert.match(run('-h'), /^Usage: kubectl promotion <command>/);
@@ -39,7 +43,9 @@ describe('the built command', { skip: !existsSync('dist/kubectl-promotion.mjs') 
   it('says in one line that an old Node.js is too old', (t) => {
     // The machine's own node (npm scripts run a newer one from node_modules).
     const system = spawnSync('/usr/bin/node', ['dist/kubectl-promotion.mjs', 'version'], { encoding: 'utf8' });
-    const major = Number(spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout);
+    const major = Number(
+      spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout,
+    );
     if (system.error || !(major < 22)) return t.skip('no Node.js older than 22 on this machine');
     assert.equal(system.status, 1);
     assert.match(system.stderr, /^error: kubectl-promotion needs Node\.js 22 or newer; this is v\d+/);

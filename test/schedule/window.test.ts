@@ -14,16 +14,28 @@ describe('promotion window: open from a `from` firing (inclusive) to the next `t
   const to = '0 17 * * *';
 
   it('is closed before `from` and says when it opens', () => {
-    assert.deepEqual(state(from, to, '2025-01-06T08:59:59.999Z'), { open: false, changesAt: '2025-01-06T09:00:00.000Z' });
+    assert.deepEqual(state(from, to, '2025-01-06T08:59:59.999Z'), {
+      open: false,
+      changesAt: '2025-01-06T09:00:00.000Z',
+    });
   });
   it('is open at the `from` instant itself and says when it closes', () => {
-    assert.deepEqual(state(from, to, '2025-01-06T09:00:00.000Z'), { open: true, changesAt: '2025-01-06T17:00:00.000Z' });
+    assert.deepEqual(state(from, to, '2025-01-06T09:00:00.000Z'), {
+      open: true,
+      changesAt: '2025-01-06T17:00:00.000Z',
+    });
   });
   it('is open just before `to`', () => {
-    assert.deepEqual(state(from, to, '2025-01-06T16:59:59.999Z'), { open: true, changesAt: '2025-01-06T17:00:00.000Z' });
+    assert.deepEqual(state(from, to, '2025-01-06T16:59:59.999Z'), {
+      open: true,
+      changesAt: '2025-01-06T17:00:00.000Z',
+    });
   });
   it('is closed at the `to` instant and until the next `from`', () => {
-    assert.deepEqual(state(from, to, '2025-01-06T17:00:00.000Z'), { open: false, changesAt: '2025-01-07T09:00:00.000Z' });
+    assert.deepEqual(state(from, to, '2025-01-06T17:00:00.000Z'), {
+      open: false,
+      changesAt: '2025-01-07T09:00:00.000Z',
+    });
   });
   it('reads the expressions in UTC by default', () => {
     assert.equal(parseCron('0 9 * * *').timeZone, 'UTC');
@@ -32,16 +44,31 @@ describe('promotion window: open from a `from` firing (inclusive) to the next `t
 
 describe('promotion window across midnight', () => {
   it('stays open past midnight until `to`', () => {
-    assert.deepEqual(state('0 22 * * *', '0 2 * * *', '2025-01-06T23:00:00Z'), { open: true, changesAt: '2025-01-07T02:00:00.000Z' });
-    assert.deepEqual(state('0 22 * * *', '0 2 * * *', '2025-01-07T01:59:00Z'), { open: true, changesAt: '2025-01-07T02:00:00.000Z' });
+    assert.deepEqual(state('0 22 * * *', '0 2 * * *', '2025-01-06T23:00:00Z'), {
+      open: true,
+      changesAt: '2025-01-07T02:00:00.000Z',
+    });
+    assert.deepEqual(state('0 22 * * *', '0 2 * * *', '2025-01-07T01:59:00Z'), {
+      open: true,
+      changesAt: '2025-01-07T02:00:00.000Z',
+    });
   });
   it('is closed during the day', () => {
-    assert.deepEqual(state('0 22 * * *', '0 2 * * *', '2025-01-07T12:00:00Z'), { open: false, changesAt: '2025-01-07T22:00:00.000Z' });
+    assert.deepEqual(state('0 22 * * *', '0 2 * * *', '2025-01-07T12:00:00Z'), {
+      open: false,
+      changesAt: '2025-01-07T22:00:00.000Z',
+    });
   });
   it('handles weekend windows spanning days', () => {
     // Friday 18:00 to Monday 06:00.
-    assert.deepEqual(state('0 18 * * FRI', '0 6 * * MON', '2025-01-12T10:00:00Z'), { open: true, changesAt: '2025-01-13T06:00:00.000Z' });
-    assert.deepEqual(state('0 18 * * FRI', '0 6 * * MON', '2025-01-14T10:00:00Z'), { open: false, changesAt: '2025-01-17T18:00:00.000Z' });
+    assert.deepEqual(state('0 18 * * FRI', '0 6 * * MON', '2025-01-12T10:00:00Z'), {
+      open: true,
+      changesAt: '2025-01-13T06:00:00.000Z',
+    });
+    assert.deepEqual(state('0 18 * * FRI', '0 6 * * MON', '2025-01-14T10:00:00Z'), {
+      open: false,
+      changesAt: '2025-01-17T18:00:00.000Z',
+    });
   });
 });
 
@@ -52,12 +79,21 @@ describe('`from` and `to` firing at the same instant', () => {
   });
   it('a `to` at the instant of the opening does not close that window', () => {
     // Opens Mondays 09:00; `to` fires every day at 09:00, including that Monday.
-    assert.deepEqual(state('0 9 * * MON', '0 9 * * *', '2025-01-06T09:00:00Z'), { open: true, changesAt: '2025-01-07T09:00:00.000Z' });
+    assert.deepEqual(state('0 9 * * MON', '0 9 * * *', '2025-01-06T09:00:00Z'), {
+      open: true,
+      changesAt: '2025-01-07T09:00:00.000Z',
+    });
   });
   it('a close that coincides with a reopening is skipped: the window closes when it really does', () => {
     // Opens weekdays 09:00, closes daily 09:00: open from Monday to Saturday 09:00.
-    assert.deepEqual(state('0 9 * * 1-5', '0 9 * * *', '2025-01-07T10:00:00Z'), { open: true, changesAt: '2025-01-11T09:00:00.000Z' });
-    assert.deepEqual(state('0 9 * * 1-5', '0 9 * * *', '2025-01-11T09:00:00Z'), { open: false, changesAt: '2025-01-13T09:00:00.000Z' });
+    assert.deepEqual(state('0 9 * * 1-5', '0 9 * * *', '2025-01-07T10:00:00Z'), {
+      open: true,
+      changesAt: '2025-01-11T09:00:00.000Z',
+    });
+    assert.deepEqual(state('0 9 * * 1-5', '0 9 * * *', '2025-01-11T09:00:00Z'), {
+      open: false,
+      changesAt: '2025-01-13T09:00:00.000Z',
+    });
   });
 });
 
@@ -94,24 +130,45 @@ describe('CRON_TZ', () => {
 
 describe('descriptors', () => {
   it('@hourly opens on the hour', () => {
-    assert.deepEqual(state('@hourly', '30 * * * *', '2025-01-06T10:10:00Z'), { open: true, changesAt: '2025-01-06T10:30:00.000Z' });
-    assert.deepEqual(state('@hourly', '30 * * * *', '2025-01-06T10:40:00Z'), { open: false, changesAt: '2025-01-06T11:00:00.000Z' });
+    assert.deepEqual(state('@hourly', '30 * * * *', '2025-01-06T10:10:00Z'), {
+      open: true,
+      changesAt: '2025-01-06T10:30:00.000Z',
+    });
+    assert.deepEqual(state('@hourly', '30 * * * *', '2025-01-06T10:40:00Z'), {
+      open: false,
+      changesAt: '2025-01-06T11:00:00.000Z',
+    });
   });
   it('@daily and @midnight open at 00:00', () => {
     for (const d of ['@daily', '@midnight']) {
-      assert.deepEqual(state(d, '0 6 * * *', '2025-01-06T05:00:00Z'), { open: true, changesAt: '2025-01-06T06:00:00.000Z' });
+      assert.deepEqual(state(d, '0 6 * * *', '2025-01-06T05:00:00Z'), {
+        open: true,
+        changesAt: '2025-01-06T06:00:00.000Z',
+      });
     }
   });
   it('@weekly opens Sunday 00:00', () => {
-    assert.deepEqual(state('@weekly', '@daily', '2025-01-07T00:00:00Z'), { open: false, changesAt: '2025-01-12T00:00:00.000Z' });
-    assert.deepEqual(state('@weekly', '@daily', '2025-01-12T12:00:00Z'), { open: true, changesAt: '2025-01-13T00:00:00.000Z' });
+    assert.deepEqual(state('@weekly', '@daily', '2025-01-07T00:00:00Z'), {
+      open: false,
+      changesAt: '2025-01-12T00:00:00.000Z',
+    });
+    assert.deepEqual(state('@weekly', '@daily', '2025-01-12T12:00:00Z'), {
+      open: true,
+      changesAt: '2025-01-13T00:00:00.000Z',
+    });
   });
   it('@monthly opens on the 1st', () => {
-    assert.deepEqual(state('@monthly', '@daily', '2025-01-15T00:00:00Z'), { open: false, changesAt: '2025-02-01T00:00:00.000Z' });
+    assert.deepEqual(state('@monthly', '@daily', '2025-01-15T00:00:00Z'), {
+      open: false,
+      changesAt: '2025-02-01T00:00:00.000Z',
+    });
   });
   it('@yearly and @annually open on January 1st', () => {
     for (const d of ['@yearly', '@annually']) {
-      assert.deepEqual(state(d, '@daily', '2025-06-01T00:00:00Z'), { open: false, changesAt: '2026-01-01T00:00:00.000Z' });
+      assert.deepEqual(state(d, '@daily', '2025-06-01T00:00:00Z'), {
+        open: false,
+        changesAt: '2026-01-01T00:00:00.000Z',
+      });
     }
   });
   it('take a zone too', () => {
@@ -137,7 +194,8 @@ describe('bad windows', () => {
   const reject = (from: string, to: string, field: 'from' | 'to', pattern: RegExp) => {
     assert.throws(
       () => parseWindow({ from, to }),
-      (e: unknown) => e instanceof WindowError && e.field === field && pattern.test(e.message) && e.message.startsWith(`${field}: `),
+      (e: unknown) =>
+        e instanceof WindowError && e.field === field && pattern.test(e.message) && e.message.startsWith(`${field}: `),
     );
   };
   it('names the end that is wrong', () => {

@@ -23,7 +23,13 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = `${root}dist/kubectl-promotion.mjs`;
 
 const ARGS: ServeArgs = { serve: true, address: '127.0.0.1', port: '0', controller: true };
-const INPUT = { promotions: [rolloutPromotion()], fleet: { clusters: smallFleet() }, start: T0, seed: 1, speed: undefined };
+const INPUT = {
+  promotions: [rolloutPromotion()],
+  fleet: { clusters: smallFleet() },
+  start: T0,
+  seed: 1,
+  speed: undefined,
+};
 
 function captureIo(): { io: Io; out: () => string; err: () => string; printed: (match: RegExp) => Promise<void> } {
   let out = '';
@@ -66,9 +72,12 @@ describe('simulate --serve in process', () => {
     const kubeconfig = parse(readFileSync(path, 'utf8'));
     assert.equal(kubeconfig['current-context'], 'promotion-sim');
     assert.match(out(), new RegExp(`^  export KUBECONFIG=${path}$`, 'm'));
-    assert.match(out(), /^  kubectl promotion approve rollout$/m);
+    assert.match(out(), /^ {2}kubectl promotion approve rollout$/m);
     assert.match(out(), /kubectl create --raw \/admin\/faults\/drop-watches -f \/dev\/null/);
-    assert.match(out(), /^2030-01-01T00:00:00Z rollout staging StageStarted: stage staging: ClusterProfile rollout-staging applied$/m);
+    assert.match(
+      out(),
+      /^2030-01-01T00:00:00Z rollout staging StageStarted: stage staging: ClusterProfile rollout-staging applied$/m,
+    );
     stop('SIGINT');
     assert.equal(await running, 0);
     assert.match(out(), /^SIGINT: stopping at 2030-01-01T00:00:00Z \(virtual\)$/m);
@@ -81,7 +90,13 @@ describe('simulate --serve in process', () => {
     const port = (taken.address() as { port: number }).port;
     try {
       const { io } = captureIo();
-      await assert.rejects(runServe(INPUT, { ...ARGS, port: String(port) }, io), (err: Error) => err instanceof UsageError && err.message === `--port ${port}: 127.0.0.1:${port} is already in use; pick another port or 0 for any free one`);
+      await assert.rejects(
+        runServe(INPUT, { ...ARGS, port: String(port) }, io),
+        (err: Error) =>
+          err instanceof UsageError &&
+          err.message ===
+            `--port ${port}: 127.0.0.1:${port} is already in use; pick another port or 0 for any free one`,
+      );
     } finally {
       taken.close();
     }
@@ -89,16 +104,28 @@ describe('simulate --serve in process', () => {
 
   it('refuses the headless report’s flags, which mean nothing when kubectl does the reading and approving', async () => {
     const { io } = captureIo();
-    await assert.rejects(runServe(INPUT, { ...ARGS, output: 'json' }, io), /^UsageError: -o json: --serve prints no report/);
-    await assert.rejects(runServe(INPUT, { ...ARGS, approve: ['staging'] }, io), /^UsageError: --approve: with --serve, approve as on the day/);
-    await assert.rejects(runServe(INPUT, { ...ARGS, port: '70000' }, io), /^UsageError: --port 70000: expected a port number from 0 to 65535/);
+    await assert.rejects(
+      runServe(INPUT, { ...ARGS, output: 'json' }, io),
+      /^UsageError: -o json: --serve prints no report/,
+    );
+    await assert.rejects(
+      runServe(INPUT, { ...ARGS, approve: ['staging'] }, io),
+      /^UsageError: --approve: with --serve, approve as on the day/,
+    );
+    await assert.rejects(
+      runServe(INPUT, { ...ARGS, port: '70000' }, io),
+      /^UsageError: --port 70000: expected a port number from 0 to 65535/,
+    );
   });
 
   it('refuses two promotions of one name in one line, as the API server would', async () => {
     const { io } = captureIo();
     await assert.rejects(
       runServe({ ...INPUT, promotions: [rolloutPromotion(), rolloutPromotion()] }, ARGS, io),
-      (err: Error) => err.name === 'UserError' && err.message === 'cannot serve the files given: clusterpromotions.config.projectsveltos.io "rollout" already exists',
+      (err: Error) =>
+        err.name === 'UserError' &&
+        err.message ===
+          'cannot serve the files given: clusterpromotions.config.projectsveltos.io "rollout" already exists',
     );
   });
 });
@@ -117,7 +144,23 @@ describe('the built kubectl-promotion simulate --serve', { skip }, () => {
     const kubeconfig = join(dir, 'kubeconfig');
     const child = spawn(
       process.execPath,
-      [bin, 'simulate', '--serve', '--port', '0', '--kubeconfig-out', kubeconfig, '--speed', '6000', '--start', '2030-01-01T00:00:00Z', '-f', 'examples/kyverno/promotion.yaml', '--fleet', 'examples/kyverno/fleet.yaml'],
+      [
+        bin,
+        'simulate',
+        '--serve',
+        '--port',
+        '0',
+        '--kubeconfig-out',
+        kubeconfig,
+        '--speed',
+        '6000',
+        '--start',
+        '2030-01-01T00:00:00Z',
+        '-f',
+        'examples/kyverno/promotion.yaml',
+        '--fleet',
+        'examples/kyverno/fleet.yaml',
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -127,9 +170,24 @@ describe('the built kubectl-promotion simulate --serve', { skip }, () => {
       const stdout = lines(child.stdout);
       await stdout.until((l) => l === `Kubeconfig (context promotion-sim): ${kubeconfig}`);
       // The whole rollout is about 12 virtual minutes: an eighth of a second at 6000x.
-      const watch = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'clusterpromotion', 'test-kyverno-rollout', '-w', '-o', 'jsonpath={.status.currentStageName} {.status.stages[1].currentStatusDescription}{"\\n"}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const watch = spawn(
+        KUBECTL,
+        [
+          '--kubeconfig',
+          kubeconfig,
+          'get',
+          'clusterpromotion',
+          'test-kyverno-rollout',
+          '-w',
+          '-o',
+          'jsonpath={.status.currentStageName} {.status.stages[1].currentStatusDescription}{"\\n"}',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       try {
-        await lines(watch.stdout).until((l) => /^production Successfully provisioned \(2030-01-01T00:\d\d:00Z\)$/.test(l));
+        await lines(watch.stdout).until((l) =>
+          /^production Successfully provisioned \(2030-01-01T00:\d\d:00Z\)$/.test(l),
+        );
       } finally {
         watch.kill();
       }
@@ -169,7 +227,10 @@ function lines(stream: NodeJS.ReadableStream): { until(match: (line: string) => 
           from = i + 1;
           return seen[i]!;
         }
-        if (ended || Date.now() > end) throw new Error(`no matching line${ended ? ' before the end' : ` within ${DEADLINE_MS}ms`}; saw ${JSON.stringify(seen)}`);
+        if (ended || Date.now() > end)
+          throw new Error(
+            `no matching line${ended ? ' before the end' : ` within ${DEADLINE_MS}ms`}; saw ${JSON.stringify(seen)}`,
+          );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, end - Date.now());
           wake = () => {

@@ -68,7 +68,10 @@ export async function serveRollout(options: Partial<ServeOptions> = {}): Promise
   };
 }
 
-export async function withServed(run: (h: Harness) => Promise<void>, options: Partial<ServeOptions> = {}): Promise<void> {
+export async function withServed(
+  run: (h: Harness) => Promise<void>,
+  options: Partial<ServeOptions> = {},
+): Promise<void> {
   const h = await serveRollout(options);
   try {
     await run(h);

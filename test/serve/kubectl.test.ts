@@ -68,12 +68,21 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
       try {
         await served.advanceTo(T0 + s(60));
         await watch.waitForLine((l) => /^rollout\s+staging\s/.test(l));
-        const res = await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING]);
+        const res = await kubectl(server, [
+          'patch',
+          'clusterpromotion',
+          'rollout',
+          '--type=json',
+          '-p',
+          APPROVE_STAGING,
+        ]);
         assert.equal(res.code, 0, res.stderr);
         await served.settle();
         await watch.waitForLine((l) => /^rollout\s+production\s/.test(l));
         // Sveltos consumes the approval (automaticReset defaults to true).
-        assert.deepEqual(served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.stages[0]!.trigger, { manual: {} });
+        assert.deepEqual(served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.stages[0]!.trigger, {
+          manual: {},
+        });
         await served.advanceTo(T0 + s(180));
         assert.equal(events.at(-1)?.type, 'PromotionCompleted');
         assert.equal(events.at(-1)?.at, T0 + s(180));
@@ -115,23 +124,40 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
   it('a new profileSpec written with kubectl restarts the pipeline from the first stage', () =>
     withServed(async ({ served, server, events }) => {
       await served.advanceTo(T0 + s(60));
-      assert.equal((await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code, 0);
+      assert.equal(
+        (await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code,
+        0,
+      );
       await served.settle();
       assert.equal(currentStage(served), 'production');
-      const bump = JSON.stringify({ spec: { profileSpec: { helmCharts: [{ ...helmChart(served), chartVersion: '2.0.0' }] } } });
+      const bump = JSON.stringify({
+        spec: { profileSpec: { helmCharts: [{ ...helmChart(served), chartVersion: '2.0.0' }] } },
+      });
       const res = await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=merge', '-p', bump]);
       assert.equal(res.code, 0, res.stderr);
       await served.settle();
-      assert.ok(events.some((e) => e.type === 'PipelineRestarted'), JSON.stringify(events.map((e) => e.type)));
+      assert.ok(
+        events.some((e) => e.type === 'PipelineRestarted'),
+        JSON.stringify(events.map((e) => e.type)),
+      );
       assert.equal(currentStage(served), 'staging');
-      const staging = await kubectl(server, ['get', 'clusterprofile', 'rollout-staging', '-o', 'jsonpath={.spec.helmCharts[0].chartVersion}']);
+      const staging = await kubectl(server, [
+        'get',
+        'clusterprofile',
+        'rollout-staging',
+        '-o',
+        'jsonpath={.spec.helmCharts[0].chartVersion}',
+      ]);
       assert.equal(staging.stdout, '2.0.0');
     }));
 
   it('delete clusterpromotion waits for the engine to remove the generated profiles, whose summaries go with them', () =>
     withServed(async ({ served, server, events }) => {
       await served.advanceTo(T0 + s(60));
-      assert.equal((await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code, 0);
+      assert.equal(
+        (await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code,
+        0,
+      );
       await served.settle();
       assert.equal(served.store.all('clusterprofiles').length, 2);
       const res = await kubectl(server, ['delete', 'clusterpromotion', 'rollout']);
@@ -154,5 +180,6 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
 });
 
 function helmChart(served: ServedSimulation): Record<string, unknown> {
-  return served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.profileSpec.helmCharts![0] as unknown as Record<string, unknown>;
+  return served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.profileSpec
+    .helmCharts![0] as unknown as Record<string, unknown>;
 }

@@ -23,7 +23,9 @@ const PROMOTION_API = { group: 'config.projectsveltos.io', version: 'v1beta1', p
 function features(sim: { store: StoreSimulation['store'] }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of sim.store.all<ClusterSummary>('clustersummaries')) {
-    out[`${s.metadata.namespace}/${s.metadata.name}`] = (s.status?.featureSummaries ?? []).map((f) => f.status).join(',');
+    out[`${s.metadata.namespace}/${s.metadata.name}`] = (s.status?.featureSummaries ?? [])
+      .map((f) => f.status)
+      .join(',');
   }
   return out;
 }
@@ -41,7 +43,14 @@ describe('the store as the single source of truth', () => {
   it('holds the fleet’s clusters as SveltosCluster and Cluster API objects, in their namespaces, ready', () => {
     const sim = new StoreSimulation({ promotions: [], fleet: { clusters: smallFleet() }, start: T0 });
     assert.deepEqual(
-      sim.store.all('sveltosclusters').map((c) => [c.metadata.namespace, c.metadata.name, c.metadata.labels?.env, (c.status as { ready: boolean }).ready]),
+      sim.store
+        .all('sveltosclusters')
+        .map((c) => [
+          c.metadata.namespace,
+          c.metadata.name,
+          c.metadata.labels?.env,
+          (c.status as { ready: boolean }).ready,
+        ]),
       [
         ['default', 'production-1', 'production', true],
         ['default', 'production-2', 'production', true],
@@ -61,11 +70,19 @@ describe('the store as the single source of truth', () => {
       'default/rollout-staging-sveltos-staging-2': 'Provisioning',
     });
     const summary = sim.store.get<ClusterSummary>('clustersummaries', 'rollout-staging-sveltos-staging-1', 'default');
-    assert.equal(summary.metadata.ownerReferences?.[0]?.uid, sim.store.get('clusterprofiles', 'rollout-staging').metadata.uid);
-    assert.deepEqual(summary.spec.clusterProfileSpec, sim.store.get<ClusterProfile>('clusterprofiles', 'rollout-staging').spec);
+    assert.equal(
+      summary.metadata.ownerReferences?.[0]?.uid,
+      sim.store.get('clusterprofiles', 'rollout-staging').metadata.uid,
+    );
+    assert.deepEqual(
+      summary.spec.clusterProfileSpec,
+      sim.store.get<ClusterProfile>('clusterprofiles', 'rollout-staging').spec,
+    );
     await sim.advanceTo(T0 + s(60));
     assert.deepEqual(Object.values(features(sim)), ['Provisioned', 'Provisioned']);
-    sim.store.patch('clusterpromotions', 'rollout', 'json', [{ op: 'add', path: '/spec/stages/0/trigger/manual/approved', value: true }]);
+    sim.store.patch('clusterpromotions', 'rollout', 'json', [
+      { op: 'add', path: '/spec/stages/0/trigger/manual/approved', value: true },
+    ]);
     await sim.settle();
     assert.equal(features(sim)['emea/rollout-production-capi-production-3'], 'Provisioning');
   });
@@ -125,11 +142,18 @@ describe('the promotion controller over the store', () => {
   });
 
   it('reconciles several promotions, including one created while serving', async () => {
-    const sim = new StoreSimulation({ promotions: [rolloutPromotion('a')], fleet: { clusters: smallFleet() }, start: T0 });
+    const sim = new StoreSimulation({
+      promotions: [rolloutPromotion('a')],
+      fleet: { clusters: smallFleet() },
+      start: T0,
+    });
     await sim.settle();
     sim.store.create('clusterpromotions', rolloutPromotion('b'));
     await sim.settle();
-    assert.deepEqual(sim.store.all('clusterprofiles').map((p) => p.metadata.name), ['a-staging', 'b-staging']);
+    assert.deepEqual(
+      sim.store.all('clusterprofiles').map((p) => p.metadata.name),
+      ['a-staging', 'b-staging'],
+    );
   });
 });
 
@@ -137,7 +161,9 @@ describe('--no-controller', () => {
   it('leaves the promotion alone while the fleet deploys a ClusterProfile the test creates', () =>
     withServed(
       async ({ served, server }) => {
-        const created = await server.request('POST', '/apis/config.projectsveltos.io/v1beta1/clusterprofiles', { body: userProfile('by-hand', { env: 'production' }) });
+        const created = await server.request('POST', '/apis/config.projectsveltos.io/v1beta1/clusterprofiles', {
+          body: userProfile('by-hand', { env: 'production' }),
+        });
         assert.equal(created.status, 201, created.text);
         await served.settle();
         assert.deepEqual(Object.values(features(served)), ['Provisioning', 'Provisioning', 'Provisioning']);
@@ -146,7 +172,10 @@ describe('--no-controller', () => {
         const promotion = served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
         assert.equal(promotion.status, undefined, 'no engine wrote a status');
         assert.equal(promotion.metadata.finalizers, undefined, 'no finalizer without the controller');
-        assert.deepEqual(served.store.all('clusterprofiles').map((p) => p.metadata.name), ['by-hand']);
+        assert.deepEqual(
+          served.store.all('clusterprofiles').map((p) => p.metadata.name),
+          ['by-hand'],
+        );
         await server.request('DELETE', '/apis/config.projectsveltos.io/v1beta1/clusterprofiles/by-hand');
         await served.settle();
         assert.deepEqual(features(served), {});
@@ -170,7 +199,11 @@ describe('virtual time in real time', () => {
         await h.served.sim.settle();
       }
       assert.equal(h.served.nowMs(), T0 + s(60));
-      assert.equal(h.served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.stages?.[0]?.lastSuccessfulAppliedTime, '2030-01-01T00:01:00Z');
+      assert.equal(
+        h.served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.stages?.[0]
+          ?.lastSuccessfulAppliedTime,
+        '2030-01-01T00:01:00Z',
+      );
     } finally {
       await h.close();
     }
@@ -186,7 +219,11 @@ describe('virtual time in real time', () => {
       const client = new KubeClient(resolveConnection({ kubeconfig: join(dir, 'kubeconfig') }), { now: () => local });
       await client.request('GET', '/version');
       assert.equal(client.serverNow(local), T0);
-      assert.equal(client.serverNow(local + 1000), T0 + s(60), 'a real second later, a virtual minute has passed there');
+      assert.equal(
+        client.serverNow(local + 1000),
+        T0 + s(60),
+        'a real second later, a virtual minute has passed there',
+      );
       timers.advance(500);
       local += 500;
       await client.request('GET', '/version');
@@ -228,8 +265,18 @@ describe('faults while the simulation runs', () => {
       assert.deepEqual(await watch.toEnd(), []);
       await served.advanceTo(T0 + s(60));
       const resumed = await server.watch(`${SUMMARIES}?watch=1&resourceVersion=${from}`);
-      const seen = await resumed.until((e) => e.object.metadata.name === 'rollout-staging-sveltos-staging-2' && e.object.status?.featureSummaries?.[0]?.status === 'Provisioned');
-      assert.ok(seen.some((e) => e.object.metadata.name === 'rollout-staging-sveltos-staging-1' && e.object.status?.featureSummaries?.[0]?.status === 'Provisioned'));
+      const seen = await resumed.until(
+        (e) =>
+          e.object.metadata.name === 'rollout-staging-sveltos-staging-2' &&
+          e.object.status?.featureSummaries?.[0]?.status === 'Provisioned',
+      );
+      assert.ok(
+        seen.some(
+          (e) =>
+            e.object.metadata.name === 'rollout-staging-sveltos-staging-1' &&
+            e.object.status?.featureSummaries?.[0]?.status === 'Provisioned',
+        ),
+      );
       resumed.close();
     }));
 
@@ -249,7 +296,10 @@ describe('faults while the simulation runs', () => {
       assert.equal((await server.request('POST', '/admin/faults/refuse-connections?seconds=600')).status, 202);
       for (let i = 0; i < 1000 && !served.api.faults.refusing; i++) await new Promise((r) => setImmediate(r));
       await served.api.faults.refuseConnections(0); // joins the outage once its sockets are closed
-      await assert.rejects(server.request('GET', '/version'), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+      await assert.rejects(
+        server.request('GET', '/version'),
+        (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+      );
       await served.advanceTo(T0 + s(60));
       await served.api.faults.acceptConnections();
       const got = await server.request('GET', `${PROMOTION_PATH}/rollout`);
@@ -260,7 +310,8 @@ describe('faults while the simulation runs', () => {
     withServed(async ({ served, server }) => {
       const before = served.store.resourceVersion;
       assert.equal((await server.request('POST', '/admin/faults/restart')).status, 202);
-      for (let i = 0; i < 1000 && served.api.faults.status().restarts === 0; i++) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 1000 && served.api.faults.status().restarts === 0; i++)
+        await new Promise((r) => setImmediate(r));
       const list = await reconnecting(() => server.request('GET', SUMMARIES));
       assert.equal(list.status, 200);
       assert.equal(list.json.items.length, 2);
@@ -294,12 +345,18 @@ describe('@kubernetes/client-node against the served simulation', () => {
       kc.loadFromFile(server.kubeconfig());
       const api = kc.makeApiClient(CustomObjectsApi);
       const list = (await api.listClusterCustomObject(PROMOTION_API)) as { items: ClusterPromotion[] };
-      assert.deepEqual(list.items.map((p) => [p.metadata.name, p.status?.currentStageName]), [['rollout', 'staging']]);
+      assert.deepEqual(
+        list.items.map((p) => [p.metadata.name, p.status?.currentStageName]),
+        [['rollout', 'staging']],
+      );
       const body = [
         { op: 'test', path: '/metadata/resourceVersion', value: list.items[0]!.metadata.resourceVersion },
         { op: 'add', path: '/spec/stages/0/trigger/manual/approved', value: true },
       ];
-      await api.patchClusterCustomObject({ ...PROMOTION_API, name: 'rollout', body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+      await api.patchClusterCustomObject(
+        { ...PROMOTION_API, name: 'rollout', body },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
       await served.settle();
       assert.equal(currentStage(served), 'production');
     }));

@@ -15,14 +15,19 @@ const smallFleet = (more: Partial<FleetClusterSpec> = {}): FleetClusterSpec[] =>
   cluster('production-1', { env: 'production' }, { deployTimeMs: m(2), ...more }),
 ];
 
-async function simulate(stages: Stage[], clusters: FleetClusterSpec[], opts: { approvals?: ScheduledApproval[]; horizonMs?: number } = {}) {
+async function simulate(
+  stages: Stage[],
+  clusters: FleetClusterSpec[],
+  opts: { approvals?: ScheduledApproval[]; horizonMs?: number } = {},
+) {
   const sim = new Simulation({ promotion: promotion(stages), fleet: { clusters }, start: T0, ...opts });
   const result = await sim.run();
   const times = (type: string) => result.events.filter((e) => e.type === type).map((e) => iso(e.at));
   return { sim, result, times };
 }
 
-const engineEvents = (events: readonly SimulationEvent[]) => events.filter((e) => e.cluster === null).map((e) => `${(e.at - T0) / 1000} ${e.type} ${e.stage ?? '-'}`);
+const engineEvents = (events: readonly SimulationEvent[]) =>
+  events.filter((e) => e.cluster === null).map((e) => `${(e.at - T0) / 1000} ${e.type} ${e.stage ?? '-'}`);
 
 describe('the simulation driver', () => {
   it('runs a rollout to completion, jumping from one moment anything changes to the next', async () => {
@@ -62,10 +67,13 @@ describe('the simulation driver', () => {
 
   describe('scheduled approvals, applied as a user would', () => {
     const manual = () => twoStages({ manual: {} });
-    const approvedAt = (events: readonly SimulationEvent[]) => events.filter((e) => e.type === 'Approved').map((e) => iso(e.at));
+    const approvedAt = (events: readonly SimulationEvent[]) =>
+      events.filter((e) => e.type === 'Approved').map((e) => iso(e.at));
 
     it('STAGE: as soon as the stage waits for approval', async () => {
-      const { result, times } = await simulate(manual(), smallFleet(), { approvals: [{ stage: 'staging', when: { kind: 'whenWaiting' }, source: 'staging' }] });
+      const { result, times } = await simulate(manual(), smallFleet(), {
+        approvals: [{ stage: 'staging', when: { kind: 'whenWaiting' }, source: 'staging' }],
+      });
       assert.equal(result.outcome, 'Completed');
       assert.deepEqual(approvedAt(result.events), [iso(T0 + m(1))]);
       assert.deepEqual(times('StagePromoted')[0], iso(T0 + m(1)));
@@ -100,14 +108,22 @@ describe('the simulation driver', () => {
 
     it('refuses to schedule an approval for a stage without a manual trigger, or no such stage', () => {
       const make = (stage: string) => () =>
-        new Simulation({ promotion: promotion(twoStages({ auto: {} })), fleet: { clusters: [] }, start: T0, approvals: [{ stage, when: { kind: 'whenWaiting' }, source: stage }] });
+        new Simulation({
+          promotion: promotion(twoStages({ auto: {} })),
+          fleet: { clusters: [] },
+          start: T0,
+          approvals: [{ stage, when: { kind: 'whenWaiting' }, source: stage }],
+        });
       assert.throws(make('staging'), /stage "staging" has no manual trigger/);
       assert.throws(make('qa'), /no stage "qa" \(stages: staging, production\)/);
     });
   });
 
   it('ends Failed when a cluster fails for good and holds the current stage', async () => {
-    const { result } = await simulate(twoStages({ auto: {} }), smallFleet({ failures: 'permanent', failureMessage: 'image pull failed' }));
+    const { result } = await simulate(
+      twoStages({ auto: {} }),
+      smallFleet({ failures: 'permanent', failureMessage: 'image pull failed' }),
+    );
     assert.equal(result.outcome, 'Failed');
     assert.equal(result.stages[1]?.phase, 'Failed');
     assert.match(result.stages[1]?.failureMessage ?? '', /default\/production-1.*image pull failed/);
@@ -123,7 +139,14 @@ describe('the simulation driver', () => {
   });
 
   it('ends Stalled when a health check cannot pass', async () => {
-    const check: ValidateHealth = { name: 'never', featureID: 'Helm', group: 'apps', version: 'v1', kind: 'Deployment', evaluateCEL: [{ name: 'no', rule: 'false' }] };
+    const check: ValidateHealth = {
+      name: 'never',
+      featureID: 'Helm',
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      evaluateCEL: [{ name: 'no', rule: 'false' }],
+    };
     const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'apps' } };
     const clusters = smallFleet().map((c) => ({ ...c, objects: [deployment] }));
     const { result, times } = await simulate(twoStages({ auto: { postDelayHealthChecks: [check] } }), clusters);
@@ -141,13 +164,19 @@ describe('the simulation driver', () => {
 
   it('ends Stalled when the promotion window does not open before the horizon', async () => {
     const window = { from: '0 9 1 2 *', to: '0 17 1 2 *' }; // opens on 1 February, a month after the start
-    const { result } = await simulate(twoStages({ auto: { promotionWindow: window } }), smallFleet(), { horizonMs: 7 * 24 * 3_600_000 });
+    const { result } = await simulate(twoStages({ auto: { promotionWindow: window } }), smallFleet(), {
+      horizonMs: 7 * 24 * 3_600_000,
+    });
     assert.equal(result.outcome, 'Stalled');
     assert.match(result.reason, /stage staging is AwaitingWindow/);
   });
 
   it('steps for a view: advanceTo, nextEventAt, approve, snapshot and events as they happen', async () => {
-    const sim = new Simulation({ promotion: promotion(twoStages({ manual: {} })), fleet: { clusters: smallFleet() }, start: T0 });
+    const sim = new Simulation({
+      promotion: promotion(twoStages({ manual: {} })),
+      fleet: { clusters: smallFleet() },
+      start: T0,
+    });
     const seen: string[] = [];
     sim.on((e) => seen.push(e.type));
     let changes = 0;
@@ -159,15 +188,34 @@ describe('the simulation driver', () => {
     assert.equal(sim.nextEventAt()?.getTime(), T0 + m(1));
     await sim.advanceTo(T0 + m(10));
     assert.equal(sim.now().getTime(), T0 + m(10));
-    assert.deepEqual(sim.phases().map((p) => p.phase), ['AwaitingApproval', 'Pending']);
+    assert.deepEqual(
+      sim.phases().map((p) => p.phase),
+      ['AwaitingApproval', 'Pending'],
+    );
     const snap = sim.snapshot();
     assert.equal(snap.promotion.status?.currentStageName, 'staging');
-    assert.deepEqual(snap.profiles.map((p) => p.metadata.name), ['rollout-staging']);
-    assert.deepEqual(snap.summaries.map((x) => x.metadata.name), ['rollout-staging-sveltos-staging-1']);
-    assert.deepEqual(snap.stats['rollout-staging'], { matching: 1, provisioned: 1, updating: 0, waiting: 0, failed: 0, failedNonRetriable: 0 });
+    assert.deepEqual(
+      snap.profiles.map((p) => p.metadata.name),
+      ['rollout-staging'],
+    );
+    assert.deepEqual(
+      snap.summaries.map((x) => x.metadata.name),
+      ['rollout-staging-sveltos-staging-1'],
+    );
+    assert.deepEqual(snap.stats['rollout-staging'], {
+      matching: 1,
+      provisioned: 1,
+      updating: 0,
+      waiting: 0,
+      failed: 0,
+      failedNonRetriable: 0,
+    });
     sim.failNextAttempt('default/production-1');
     await sim.approve('staging');
-    assert.deepEqual(sim.phases().map((p) => p.phase), ['Promoted', 'Deploying']);
+    assert.deepEqual(
+      sim.phases().map((p) => p.phase),
+      ['Promoted', 'Deploying'],
+    );
     const result = await sim.run();
     assert.equal(result.outcome, 'Completed');
     assert.equal(result.completedAt, T0 + m(14), 'one failed attempt of 2m, then 2m more');

@@ -43,7 +43,16 @@ clusters:
   failures: permanent
 `);
       assert.deepEqual(
-        fleet.clusters.map((c) => [c.namespace, c.name, c.type, c.ready, c.deployTimeMs, c.checkTimeMs, c.jitterMs, c.failures]),
+        fleet.clusters.map((c) => [
+          c.namespace,
+          c.name,
+          c.type,
+          c.ready,
+          c.deployTimeMs,
+          c.checkTimeMs,
+          c.jitterMs,
+          c.failures,
+        ]),
         [
           ['default', 'prod-1', 'Sveltos', true, 45_000, 0, 10_000, 0],
           ['default', 'prod-2', 'Sveltos', true, 45_000, 0, 10_000, 0],
@@ -84,22 +93,47 @@ clusters:
       const [a, b] = fleet.clusters;
       assert.equal(a?.objects.length, 1);
       assert.equal(a?.objects, b?.objects, 'clusters sharing defaults share one array (one health evaluation)');
-      assert.deepEqual(a?.dynamicObjects[0]?.createdBy, { kind: 'ConfigMap', namespace: 'projectsveltos', name: 'check-job' });
-      assert.deepEqual(a?.dynamicObjects[0]?.timeline, [{ afterMs: 60_000, merge: { status: { succeeded: 1 } } }, { afterMs: 300_000, delete: true }]);
+      assert.deepEqual(a?.dynamicObjects[0]?.createdBy, {
+        kind: 'ConfigMap',
+        namespace: 'projectsveltos',
+        name: 'check-job',
+      });
+      assert.deepEqual(a?.dynamicObjects[0]?.timeline, [
+        { afterMs: 60_000, merge: { status: { succeeded: 1 } } },
+        { afterMs: 300_000, delete: true },
+      ]);
       assert.deepEqual(a?.kinds, [{ group: 'kyverno.io', version: 'v1', kind: 'ClusterPolicy' }]);
     });
 
     it('names the file, line, column and field of every mistake', () => {
       const head = 'apiVersion: kubectl-promotion.dev/v1alpha1\nkind: Fleet\nclusters:\n';
-      fails(`${head}- name: a\n  deployTime: 5\n`, /^fleet\.yaml:5:15 clusters\[0\]\.deployTime: a unit is missing: write 5s, 5m or 5h$/);
-      fails(`${head}- name: a\n  failures: often\n`, /^fleet\.yaml:5:13 clusters\[0\]\.failures: must be a number of failing attempts \(0 or more\) or "permanent"/);
+      fails(
+        `${head}- name: a\n  deployTime: 5\n`,
+        /^fleet\.yaml:5:15 clusters\[0\]\.deployTime: a unit is missing: write 5s, 5m or 5h$/,
+      );
+      fails(
+        `${head}- name: a\n  failures: often\n`,
+        /^fleet\.yaml:5:13 clusters\[0\]\.failures: must be a number of failing attempts \(0 or more\) or "permanent"/,
+      );
       fails(`${head}- name: a\n  type: Kind\n`, /fleet\.yaml:5:9 clusters\[0\]\.type: must be one of Sveltos, Capi/);
-      fails(`${head}- name: prod\n  count: 3\n`, /fleet\.yaml:4:9 clusters\[0\]\.name: must contain \{i\} when count is set/);
-      fails(`${head}- name: a\n- name: a\n`, /fleet\.yaml:5:9 clusters\[1\]\.name: cluster default\/a is already defined at fleet\.yaml:4:9/);
+      fails(
+        `${head}- name: prod\n  count: 3\n`,
+        /fleet\.yaml:4:9 clusters\[0\]\.name: must contain \{i\} when count is set/,
+      );
+      fails(
+        `${head}- name: a\n- name: a\n`,
+        /fleet\.yaml:5:9 clusters\[1\]\.name: cluster default\/a is already defined at fleet\.yaml:4:9/,
+      );
       fails(`${head}- name: a\n  lables: {}\n`, /fleet\.yaml:5:3 clusters\[0\]\.lables: unknown field/);
-      fails(`${head}- name: a\n  labels: {tier: 1}\n`, /clusters\[0\]\.labels\.tier: must be a string \(quote it: "1"\)/);
+      fails(
+        `${head}- name: a\n  labels: {tier: 1}\n`,
+        /clusters\[0\]\.labels\.tier: must be a string \(quote it: "1"\)/,
+      );
       fails(`${head}- name: Big_Name\n`, /clusters\[0\]\.name: "Big_Name" is not a valid Kubernetes name/);
-      fails(`${head}- name: a\n  objects:\n  - {kind: Job, metadata: {name: j}}\n`, /fleet\.yaml:6:5 clusters\[0\]\.objects\[0\]\.apiVersion: is required/);
+      fails(
+        `${head}- name: a\n  objects:\n  - {kind: Job, metadata: {name: j}}\n`,
+        /fleet\.yaml:6:5 clusters\[0\]\.objects\[0\]\.apiVersion: is required/,
+      );
       fails(
         `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    timeline:\n    - after: 1m\n`,
         /fleet\.yaml:8:7 clusters\[0\]\.objects\[0\]\.timeline\[0\]: needs merge \(a JSON merge patch\) or delete: true/,
@@ -108,8 +142,14 @@ clusters:
         `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    createdBy: {kind: HelmChart, name: x}\n`,
         /clusters\[0\]\.objects\[0\]\.createdBy\.kind: must be ConfigMap or Secret/,
       );
-      fails('apiVersion: v1\nkind: Fleet\nclusters: []\n', /fleet\.yaml:1:13 apiVersion: must be kubectl-promotion\.dev\/v1alpha1/);
-      fails('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', /fleet\.yaml:2:7 kind: a fleet file holds a Fleet/);
+      fails(
+        'apiVersion: v1\nkind: Fleet\nclusters: []\n',
+        /fleet\.yaml:1:13 apiVersion: must be kubectl-promotion\.dev\/v1alpha1/,
+      );
+      fails(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
+        /fleet\.yaml:2:7 kind: a fleet file holds a Fleet/,
+      );
     });
   });
 
@@ -168,7 +208,10 @@ apiVersion: lib.projectsveltos.io/v1beta1
 kind: SveltosCluster
 metadata: {name: b}
 `);
-      assert.deepEqual(two.clusters.map((c) => c.name), ['a', 'b']);
+      assert.deepEqual(
+        two.clusters.map((c) => c.name),
+        ['a', 'b'],
+      );
       fails(
         `apiVersion: lib.projectsveltos.io/v1beta1
 kind: SveltosCluster

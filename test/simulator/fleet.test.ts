@@ -12,12 +12,19 @@ function fleetOf(clusters: FleetClusterSpec[], seed = 1) {
     const summary = [...fleet.summariesOf(profileName)].find((x) => x.spec.clusterName === clusterName);
     return summary?.status?.featureSummaries ?? [];
   };
-  const statusOf = (profileName: string, clusterName: string) => features(profileName, clusterName).map((f) => f.status).join(',');
+  const statusOf = (profileName: string, clusterName: string) =>
+    features(profileName, clusterName)
+      .map((f) => f.status)
+      .join(',');
   const at = (ms: number) => fleet.runUntil(T0 + ms);
   return { fleet, events, features, statusOf, at };
 }
 
-const spec = (more: ClusterProfileSpec = {}): ClusterProfileSpec => ({ clusterSelector: env('prod'), helmCharts: [chart], ...more });
+const spec = (more: ClusterProfileSpec = {}): ClusterProfileSpec => ({
+  clusterSelector: env('prod'),
+  helmCharts: [chart],
+  ...more,
+});
 
 describe('the fleet plays addon-controller', () => {
   it('gives each ready matching cluster a ClusterSummary named, labelled and specced as Sveltos does', () => {
@@ -44,14 +51,17 @@ describe('the fleet plays addon-controller', () => {
       { ns: 'capi', name: 'b', type: 'Capi' },
     );
     assert.deepEqual(b.spec.clusterProfileSpec.helmCharts, [chart]);
-    assert.deepEqual(b.status?.featureSummaries?.map((f) => [f.featureID, f.status]), [
-      ['Resources', 'Provisioning'],
-      ['Helm', 'Provisioning'],
-    ]);
-    assert.deepEqual(fleet.profile('p')?.status?.matchingClusters?.map((r) => `${r.kind}:${r.namespace}/${r.name}`), [
-      'SveltosCluster:default/a',
-      'Cluster:capi/b',
-    ]);
+    assert.deepEqual(
+      b.status?.featureSummaries?.map((f) => [f.featureID, f.status]),
+      [
+        ['Resources', 'Provisioning'],
+        ['Helm', 'Provisioning'],
+      ],
+    );
+    assert.deepEqual(
+      fleet.profile('p')?.status?.matchingClusters?.map((r) => `${r.kind}:${r.namespace}/${r.name}`),
+      ['SveltosCluster:default/a', 'Cluster:capi/b'],
+    );
   });
 
   it('provisions a cluster after its deployTime, and says exactly when the next change is', async () => {
@@ -73,7 +83,9 @@ describe('the fleet plays addon-controller', () => {
     ]);
     fleet.applyProfile(profile('p', spec()));
     await at(m(1));
-    assert.deepEqual(features('p', 'a'), [{ featureID: 'Helm', status: 'Failed', failureMessage: 'helm: timed out', consecutiveFailures: 1 }]);
+    assert.deepEqual(features('p', 'a'), [
+      { featureID: 'Helm', status: 'Failed', failureMessage: 'helm: timed out', consecutiveFailures: 1 },
+    ]);
     await at(m(2));
     assert.deepEqual(features('p', 'a')[0]?.consecutiveFailures, 2);
     assert.equal(fleet.stats('p')?.failed, 1);
@@ -138,9 +150,19 @@ describe('the fleet plays addon-controller', () => {
         cluster('d', { env: 'prod' }, { deployTimeMs: m(1) }),
       ]);
       fleet.applyProfile(profile('p', spec({ maxUpdate: 2 })));
-      assert.deepEqual(fleet.stats('p'), { matching: 4, provisioned: 0, updating: 2, waiting: 2, failed: 0, failedNonRetriable: 0 });
+      assert.deepEqual(fleet.stats('p'), {
+        matching: 4,
+        provisioned: 0,
+        updating: 2,
+        waiting: 2,
+        failed: 0,
+        failedNonRetriable: 0,
+      });
       // Summaries of waiting clusters do not exist yet.
-      assert.deepEqual([...fleet.summariesOf('p')].map((x) => x.spec.clusterName), ['a', 'b']);
+      assert.deepEqual(
+        [...fleet.summariesOf('p')].map((x) => x.spec.clusterName),
+        ['a', 'b'],
+      );
       await at(m(10));
       const starts = events.filter((e) => e.type === 'Deploying').map((e) => `${e.cluster}@${(e.at - T0) / 60_000}`);
       assert.deepEqual(starts, ['default/a@0', 'default/b@0', 'default/c@1', 'default/d@2']);
@@ -153,7 +175,10 @@ describe('the fleet plays addon-controller', () => {
       await at(m(5));
       const v2 = { ...chart, chartVersion: '2.0.0' };
       fleet.applyProfile(profile('p', spec({ maxUpdate: 1, helmCharts: [v2] })));
-      const versions = () => [...fleet.summariesOf('p')].map((x) => `${x.spec.clusterName}:${x.spec.clusterProfileSpec.helmCharts?.[0]?.chartVersion}`);
+      const versions = () =>
+        [...fleet.summariesOf('p')].map(
+          (x) => `${x.spec.clusterName}:${x.spec.clusterProfileSpec.helmCharts?.[0]?.chartVersion}`,
+        );
       assert.deepEqual(versions(), ['a:2.0.0', 'b:1.0.0']);
       assert.equal(fleet.isDeployed('p'), false);
       await at(m(5) + s(30));
@@ -165,11 +190,16 @@ describe('the fleet plays addon-controller', () => {
 
   it('draws jitter from the seed: the same seed gives the same times, another seed others', async () => {
     const run = async (seed: number) => {
-      const clusters = ['a', 'b', 'c', 'd', 'e'].map((n) => cluster(n, { env: 'prod' }, { deployTimeMs: m(1), jitterMs: s(30) }));
+      const clusters = ['a', 'b', 'c', 'd', 'e'].map((n) =>
+        cluster(n, { env: 'prod' }, { deployTimeMs: m(1), jitterMs: s(30) }),
+      );
       const { fleet, events, at } = fleetOf(clusters, seed);
       fleet.applyProfile(profile('p', spec()));
       await at(m(5));
-      return events.filter((e) => e.type === 'Provisioned').map((e) => `${e.cluster}@${e.at - T0}`).sort();
+      return events
+        .filter((e) => e.type === 'Provisioned')
+        .map((e) => `${e.cluster}@${e.at - T0}`)
+        .sort();
     };
     const first = await run(42);
     assert.deepEqual(await run(42), first);
@@ -184,7 +214,14 @@ describe('the fleet plays addon-controller', () => {
     const { fleet, at, events } = fleetOf([cluster('a', { env: 'prod' }, { deployTimeMs: m(2), checkTimeMs: s(10) })]);
     fleet.applyProfile(profile('p', spec()));
     await at(m(2));
-    const check: ValidateHealth = { name: 'up', featureID: 'Helm', group: 'apps', version: 'v1', kind: 'Deployment', evaluateCEL: [{ name: 'ok', rule: 'true' }] };
+    const check: ValidateHealth = {
+      name: 'up',
+      featureID: 'Helm',
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      evaluateCEL: [{ name: 'ok', rule: 'true' }],
+    };
     assert.equal(fleet.applyProfile(profile('p', spec())), false, 'the same spec is no change');
     fleet.applyProfile(profile('p', spec({ validateHealths: [check] })));
     const summary = [...fleet.summariesOf('p')][0]!;
@@ -195,7 +232,13 @@ describe('the fleet plays addon-controller', () => {
     await at(m(4));
     assert.deepEqual(
       events.filter((e) => e.type !== 'HealthCheckFailed').map((e) => `${(e.at - T0) / 1000} ${e.type} ${e.message}`),
-      ['0 Deploying deploying p', '120 Provisioned p provisioned', '120 Deploying re-provisioning p', '120 Deploying deploying p', '240 Provisioned p provisioned'],
+      [
+        '0 Deploying deploying p',
+        '120 Provisioned p provisioned',
+        '120 Deploying re-provisioning p',
+        '120 Deploying deploying p',
+        '240 Provisioned p provisioned',
+      ],
     );
   });
 
@@ -204,7 +247,10 @@ describe('the fleet plays addon-controller', () => {
     fleet.applyProfile(profile('p', spec()));
     assert.equal([...fleet.summariesOf('p')].length, 2);
     fleet.applyProfile(profile('p', spec({ clusterSelector: { matchLabels: { zone: '2' } } })));
-    assert.deepEqual([...fleet.summariesOf('p')].map((x) => x.spec.clusterName), ['b']);
+    assert.deepEqual(
+      [...fleet.summariesOf('p')].map((x) => x.spec.clusterName),
+      ['b'],
+    );
     assert.equal(fleet.deleteProfile('p'), true);
     assert.deepEqual([...fleet.summariesOf('p')], []);
     assert.equal(fleet.profile('p'), undefined);
@@ -219,7 +265,10 @@ describe('the fleet plays addon-controller', () => {
   });
 
   it('reports a profile as changed for the engine when it becomes deployed or a failure appears or clears', async () => {
-    const { fleet, at } = fleetOf([cluster('a', { env: 'prod' }, { failures: 1 }), cluster('b', { env: 'prod' }, { deployTimeMs: m(5) })]);
+    const { fleet, at } = fleetOf([
+      cluster('a', { env: 'prod' }, { failures: 1 }),
+      cluster('b', { env: 'prod' }, { deployTimeMs: m(5) }),
+    ]);
     fleet.applyProfile(profile('p', spec()));
     fleet.takeDirtyProfiles();
     await at(s(29));
@@ -242,21 +291,44 @@ describe('the fleet plays addon-controller', () => {
       version: 'v1',
       kind: 'Job',
       namespace: 'default',
-      evaluateCEL: [{ name: 'succeeded', rule: "has(resource.status.succeeded) && resource.status.succeeded >= 1" }],
+      evaluateCEL: [{ name: 'succeeded', rule: 'has(resource.status.succeeded) && resource.status.succeeded >= 1' }],
     };
-    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'validation', namespace: 'default' }, status: { active: 1 } };
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'validation', namespace: 'default' },
+      status: { active: 1 },
+    };
     const policyRef = { kind: 'ConfigMap', namespace: 'projectsveltos', name: 'validation-job' };
 
     it('keeps the feature Failed with the check message while the check fails, and passes when objects change', async () => {
-      const c = cluster('a', { env: 'prod' }, {
-        deployTimeMs: s(30),
-        dynamicObjects: [{ object: job, timeline: [{ afterMs: m(3), merge: { status: { active: null, succeeded: 1 } } }] }],
-      });
+      const c = cluster(
+        'a',
+        { env: 'prod' },
+        {
+          deployTimeMs: s(30),
+          dynamicObjects: [
+            { object: job, timeline: [{ afterMs: m(3), merge: { status: { active: null, succeeded: 1 } } }] },
+          ],
+        },
+      );
       const { fleet, features, at, events } = fleetOf([c]);
-      fleet.applyProfile(profile('p', spec({ helmCharts: undefined, policyRefs: [{ kind: 'ConfigMap', name: 'app' }], validateHealths: [jobCheck] })));
+      fleet.applyProfile(
+        profile(
+          'p',
+          spec({
+            helmCharts: undefined,
+            policyRefs: [{ kind: 'ConfigMap', name: 'app' }],
+            validateHealths: [jobCheck],
+          }),
+        ),
+      );
       await at(s(30));
       assert.equal(features('p', 'a')[0]?.status, 'Failed');
-      assert.match(features('p', 'a')[0]?.failureMessage ?? '', /validation-job.*Job default\/validation is not healthy/);
+      assert.match(
+        features('p', 'a')[0]?.failureMessage ?? '',
+        /validation-job.*Job default\/validation is not healthy/,
+      );
       assert.equal(fleet.nextEventAt(), T0 + m(3), 'only the object change is left: checks are not polled');
       await at(m(3));
       assert.equal(features('p', 'a')[0]?.status, 'Provisioned');
@@ -267,9 +339,15 @@ describe('the fleet plays addon-controller', () => {
     });
 
     it('creates an object when a profile referencing its ConfigMap is deployed, and runs its timeline from then', async () => {
-      const c = cluster('a', { env: 'prod' }, {
-        dynamicObjects: [{ object: job, createdBy: policyRef, timeline: [{ afterMs: s(60), merge: { status: { succeeded: 1 } } }] }],
-      });
+      const c = cluster(
+        'a',
+        { env: 'prod' },
+        {
+          dynamicObjects: [
+            { object: job, createdBy: policyRef, timeline: [{ afterMs: s(60), merge: { status: { succeeded: 1 } } }] },
+          ],
+        },
+      );
       const { fleet, at, events } = fleetOf([c]);
       fleet.applyProfile(profile('main', spec({ validateHealths: [{ ...jobCheck, featureID: 'Helm' }] })));
       await at(m(1));
@@ -305,13 +383,16 @@ describe('the fleet plays addon-controller', () => {
       let calls = 0;
       const shared = [job];
       const clusters = ['a', 'b', 'c'].map((n) => cluster(n, { env: 'prod' }, { objects: shared }));
-      const fleet = new Fleet({ clusters }, {
-        start: T0,
-        health: async (checks) => {
-          calls++;
-          return checks.map((h) => ({ check: h.name, featureID: h.featureID, healthy: true, message: 'ok' }));
+      const fleet = new Fleet(
+        { clusters },
+        {
+          start: T0,
+          health: async (checks) => {
+            calls++;
+            return checks.map((h) => ({ check: h.name, featureID: h.featureID, healthy: true, message: 'ok' }));
+          },
         },
-      });
+      );
       fleet.applyProfile(profile('p', spec({ validateHealths: [{ ...jobCheck, featureID: 'Helm' }] })));
       await fleet.runUntil(T0 + m(1));
       assert.equal(fleet.isDeployed('p'), true);

@@ -7,7 +7,11 @@ export const s = (n: number) => n * 1000;
 export const m = (n: number) => n * 60_000;
 export const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-export function cluster(name: string, labels: Record<string, string>, more: Partial<FleetClusterSpec> = {}): FleetClusterSpec {
+export function cluster(
+  name: string,
+  labels: Record<string, string>,
+  more: Partial<FleetClusterSpec> = {},
+): FleetClusterSpec {
   return {
     namespace: 'default',
     name,
@@ -43,7 +47,10 @@ export function profile(name: string, spec: ClusterProfileSpec, stage?: string):
   };
 }
 
-export function promotion(stages: Stage[], profileSpec: ClusterPromotion['spec']['profileSpec'] = { helmCharts: [chart] }): ClusterPromotion {
+export function promotion(
+  stages: Stage[],
+  profileSpec: ClusterPromotion['spec']['profileSpec'] = { helmCharts: [chart] },
+): ClusterPromotion {
   return {
     apiVersion: 'config.projectsveltos.io/v1beta1',
     kind: 'ClusterPromotion',

@@ -15,19 +15,28 @@ import { files } from '../plugin/helpers.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const START = '2025-01-01T00:00:00Z';
-const kyvernoManual = ['-f', `${root}examples/kyverno/promotion-manual.yaml`, '--fleet', `${root}examples/kyverno/fleet.yaml`];
+const kyvernoManual = [
+  '-f',
+  `${root}examples/kyverno/promotion-manual.yaml`,
+  '--fleet',
+  `${root}examples/kyverno/fleet.yaml`,
+];
 
 /** Runs `simulate` in-process; `tty` makes both standard output and input say they are terminals. */
 async function simulate(args: string[], opts: { tty?: boolean; env?: Record<string, string> } = {}) {
   let stdout = '';
   let stderr = '';
   const stdin = Object.assign(Readable.from(['']), opts.tty ? { isTTY: true } : {});
-  const code = await runCli(['simulate', '--start', START, ...args], [simulateCommand({ now: () => 0, examplesRoot: root })], {
-    stdout: { write: (t: string) => (stdout += t), isTTY: opts.tty ?? false },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin,
-    env: opts.env ?? {},
-  });
+  const code = await runCli(
+    ['simulate', '--start', START, ...args],
+    [simulateCommand({ now: () => 0, examplesRoot: root })],
+    {
+      stdout: { write: (t: string) => (stdout += t), isTTY: opts.tty ?? false },
+      stderr: { write: (t: string) => (stderr += t) },
+      stdin,
+      env: opts.env ?? {},
+    },
+  );
   return { code, stdout, stderr };
 }
 
@@ -129,13 +138,23 @@ describe('simulate without a terminal, paced by --speed', () => {
     const sim = new Simulation({ promotion: promotions[0]!, fleet, start });
     let real = 0;
     const log: string[] = [];
-    await runWithLines(sim, (t) => log.push(...t.trimEnd().split('\n').map((l) => l.slice(0, 60).trimEnd())), {
-      clock: new ScaledClock({ start, speed: 60, realNow: () => real }),
-      sleep: async (ms) => {
-        log.push(`(${ms} ms)`);
-        real += ms;
+    await runWithLines(
+      sim,
+      (t) =>
+        log.push(
+          ...t
+            .trimEnd()
+            .split('\n')
+            .map((l) => l.slice(0, 60).trimEnd()),
+        ),
+      {
+        clock: new ScaledClock({ start, speed: 60, realNow: () => real }),
+        sleep: async (ms) => {
+          log.push(`(${ms} ms)`);
+          real += ms;
+        },
       },
-    });
+    );
     assert.deepEqual(log.slice(0, 13), [
       '2025-01-01T00:00:00Z  +0s        staging     Deploying',
       '(1000 ms)',

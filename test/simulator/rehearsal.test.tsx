@@ -146,7 +146,10 @@ describe('the interactive rehearsal: approving a manual gate', () => {
     assert.match(r.frame(), /Approve stage staging\? \(y\/n\)/);
     assert.deepEqual(eventsOf(r.sim, 'Approved'), [], 'nothing before the answer');
     await r.press('y');
-    assert.deepEqual(eventsOf(r.sim, 'Approved').map((e) => e.at), [min(2)]);
+    assert.deepEqual(
+      eventsOf(r.sim, 'Approved').map((e) => e.at),
+      [min(2)],
+    );
     await r.wait(10_000);
     const result = r.rehearsal.result;
     assert.equal(result?.outcome, 'Completed');
@@ -193,7 +196,10 @@ describe('the interactive rehearsal: approving a manual gate', () => {
     await r.press('q');
     const result = await r.rehearsal.close();
     assert.equal(result.outcome, 'Stalled');
-    assert.match(result.reason, /^stopped by the user at 2025-01-01T00:03:00\.000Z while stage staging is Soaking \(Delayed: /);
+    assert.match(
+      result.reason,
+      /^stopped by the user at 2025-01-01T00:03:00\.000Z while stage staging is Soaking \(Delayed: /,
+    );
     r.unmount();
   });
 
@@ -215,7 +221,11 @@ describe('the interactive rehearsal: failing a cluster', () => {
       eventsOf(r.sim, 'DeployFailed').map((e) => [e.cluster, e.at]),
       [['default/staging-1', min(1)]],
     );
-    assert.deepEqual(eventsOf(r.sim, 'StageDeployed').map((e) => [e.stage, e.at]), [['staging', min(2)]], 'one more minute for the retry');
+    assert.deepEqual(
+      eventsOf(r.sim, 'StageDeployed').map((e) => [e.stage, e.at]),
+      [['staging', min(2)]],
+      'one more minute for the retry',
+    );
     r.unmount();
   });
 
@@ -249,7 +259,10 @@ describe('the interactive rehearsal: drawing', () => {
     await r.wait(100);
     const lines = r.frame().split('\n');
     assert.ok(lines.length <= 5, r.frame());
-    assert.ok(lines.every((l) => l.length <= 60), r.frame());
+    assert.ok(
+      lines.every((l) => l.length <= 60),
+      r.frame(),
+    );
     r.unmount();
   });
 });

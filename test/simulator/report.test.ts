@@ -12,13 +12,45 @@ const result: SimulationResult = {
   outcome: 'Completed',
   reason: 'promotion completed after 6m0s',
   stages: [
-    { name: 'staging', clusters: ['default/a'], phase: 'Completed', deployStartedAt: T0, deployedAt: T0 + m(1), promotedAt: T0 + m(6), failureMessage: null },
+    {
+      name: 'staging',
+      clusters: ['default/a'],
+      phase: 'Completed',
+      deployStartedAt: T0,
+      deployedAt: T0 + m(1),
+      promotedAt: T0 + m(6),
+      failureMessage: null,
+    },
   ],
   events: [
-    { at: T0, type: 'PipelineStarted', stage: null, cluster: null, message: 'promotion rollout started with 1 stage(s)' },
-    ...['a', 'b', 'c', 'd', 'e'].map((c) => ({ at: T0, type: 'Deploying' as const, stage: 'staging', cluster: `default/${c}`, message: 'deploying rollout-staging' })),
-    { at: T0 + m(1), type: 'Provisioned', stage: 'staging', cluster: 'default/a', message: 'rollout-staging provisioned' },
-    { at: T0 + m(6) + 250, type: 'PromotionCompleted', stage: null, cluster: null, message: 'promotion rollout completed' },
+    {
+      at: T0,
+      type: 'PipelineStarted',
+      stage: null,
+      cluster: null,
+      message: 'promotion rollout started with 1 stage(s)',
+    },
+    ...['a', 'b', 'c', 'd', 'e'].map((c) => ({
+      at: T0,
+      type: 'Deploying' as const,
+      stage: 'staging',
+      cluster: `default/${c}`,
+      message: 'deploying rollout-staging',
+    })),
+    {
+      at: T0 + m(1),
+      type: 'Provisioned',
+      stage: 'staging',
+      cluster: 'default/a',
+      message: 'rollout-staging provisioned',
+    },
+    {
+      at: T0 + m(6) + 250,
+      type: 'PromotionCompleted',
+      stage: null,
+      cluster: null,
+      message: 'promotion rollout completed',
+    },
   ],
 };
 
@@ -30,7 +62,15 @@ describe('the simulation report', () => {
 
   it('keeps the public JSON field names', () => {
     const json = toReportJson(result);
-    assert.deepEqual(Object.keys(json), ['promotion', 'startedAt', 'completedAt', 'durationSeconds', 'outcome', 'stages', 'events']);
+    assert.deepEqual(Object.keys(json), [
+      'promotion',
+      'startedAt',
+      'completedAt',
+      'durationSeconds',
+      'outcome',
+      'stages',
+      'events',
+    ]);
     assert.deepEqual(json.stages[0], {
       name: 'staging',
       clusters: ['default/a'],
@@ -49,8 +89,14 @@ describe('the simulation report', () => {
     const text = formatText(result);
     assert.match(text, /^Promotion rollout: Completed in 6m0s\n/);
     assert.match(text, /staging\s+1\s+Completed\s+\+0s\s+\+1m0s\s+\+6m0s/);
-    assert.match(text, /\+0s\s+2030-01-01T00:00:00Z\s+staging\s+Deploying\s+5 clusters \(default\/a \.\.\. default\/e\): deploying rollout-staging/);
-    assert.match(text, /\+1m0s\s+2030-01-01T00:01:00Z\s+staging\s+Provisioned\s+default\/a: rollout-staging provisioned/);
+    assert.match(
+      text,
+      /\+0s\s+2030-01-01T00:00:00Z\s+staging\s+Deploying\s+5 clusters \(default\/a \.\.\. default\/e\): deploying rollout-staging/,
+    );
+    assert.match(
+      text,
+      /\+1m0s\s+2030-01-01T00:01:00Z\s+staging\s+Provisioned\s+default\/a: rollout-staging provisioned/,
+    );
     assert.match(text, /\+6m0\.25s\s+2030-01-01T00:06:00\.250Z\s+-\s+PromotionCompleted/);
   });
 });

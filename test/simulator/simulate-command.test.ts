@@ -30,7 +30,10 @@ describe('simulate flags', () => {
   it('reads --approve in its three forms', () => {
     assert.deepEqual(parseApproval('prod'), { stage: 'prod', when: { kind: 'whenWaiting' }, source: 'prod' });
     assert.deepEqual(parseApproval('prod@1h30m').when, { kind: 'afterWaiting', ms: 5_400_000 });
-    assert.deepEqual(parseApproval('prod@2025-01-01T10:00:00+01:00').when, { kind: 'at', at: Date.parse('2025-01-01T09:00:00Z') });
+    assert.deepEqual(parseApproval('prod@2025-01-01T10:00:00+01:00').when, {
+      kind: 'at',
+      at: Date.parse('2025-01-01T09:00:00Z'),
+    });
     assert.throws(() => parseApproval('@10m'), /give the stage name/);
     assert.throws(() => parseApproval('prod@2025-13-01T00:00:00Z'), /expected an RFC 3339 time/);
   });
@@ -43,10 +46,36 @@ describe('simulate flags', () => {
   });
 
   it('asks which promotion to rehearse when the file holds several', async () => {
-    const r = await run(['simulate', '-f', `${root}examples/kyverno/promotion.yaml`, '-f', `${root}test/examples/second-promotion.yaml`, '--fleet', `${root}examples/kyverno/fleet.yaml`], 0);
+    const r = await run(
+      [
+        'simulate',
+        '-f',
+        `${root}examples/kyverno/promotion.yaml`,
+        '-f',
+        `${root}test/examples/second-promotion.yaml`,
+        '--fleet',
+        `${root}examples/kyverno/fleet.yaml`,
+      ],
+      0,
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /holds 2 ClusterPromotions \(test-kyverno-rollout, other\): pick one with --promotion NAME/);
-    const picked = await run(['simulate', '-f', `${root}examples/kyverno/promotion.yaml`, '-f', `${root}test/examples/second-promotion.yaml`, '--fleet', `${root}examples/kyverno/fleet.yaml`, '--promotion', 'other', '-o', 'json'], 0);
+    const picked = await run(
+      [
+        'simulate',
+        '-f',
+        `${root}examples/kyverno/promotion.yaml`,
+        '-f',
+        `${root}test/examples/second-promotion.yaml`,
+        '--fleet',
+        `${root}examples/kyverno/fleet.yaml`,
+        '--promotion',
+        'other',
+        '-o',
+        'json',
+      ],
+      0,
+    );
     assert.equal(JSON.parse(picked.stdout).promotion, 'other');
   });
 });

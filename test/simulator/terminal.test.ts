@@ -48,7 +48,9 @@ async function waitFor(what: string, ready: (screen: string) => boolean): Promis
   }
 }
 
-describe('the rehearsal in a real terminal (tmux)', { skip: tmuxPath === null ? 'tmux is not installed (.ci/run installs it)' : false }, () => {
+describe('the rehearsal in a real terminal (tmux)', {
+  skip: tmuxPath === null ? 'tmux is not installed (.ci/run installs it)' : false,
+}, () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'kubectl-promotion-tmux-'));
     if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}plugin/build.mjs`], { cwd: root });
@@ -83,8 +85,23 @@ describe('the rehearsal in a real terminal (tmux)', { skip: tmuxPath === null ? 
     ].join(' ');
     const written = join(scratch, 'pane.out');
     tmux(
-      'new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', '-c', root, command,
-      ';', 'pipe-pane', '-t', SESSION, '-o', `cat >> '${written}'`,
+      'new-session',
+      '-d',
+      '-s',
+      SESSION,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      '-c',
+      root,
+      command,
+      ';',
+      'pipe-pane',
+      '-t',
+      SESSION,
+      '-o',
+      `cat >> '${written}'`,
     );
 
     const waiting = await waitFor('the manual gate', (s) => /staging\s+AwaitingApproval .*\(a to approve\)/.test(s));
@@ -105,12 +122,22 @@ describe('the rehearsal in a real terminal (tmux)', { skip: tmuxPath === null ? 
     assert.match(exited, /\[exit status 0\]/, 'exit 0: completed');
     assert.equal(paneFormat('#{alternate_on}'), '0', 'back on the normal screen');
     assert.equal(paneFormat('#{cursor_flag}'), '1', 'the cursor is shown again');
-    const modes = [...readFileSync(written, 'latin1').matchAll(/\u001B\[\?(25|1049)([hl])/g)].map((m) => `${m[1]}${m[2]}`);
+    const modes = [...readFileSync(written, 'latin1').matchAll(/\u001B\[\?(25|1049)([hl])/g)].map(
+      (m) => `${m[1]}${m[2]}`,
+    );
     assert.equal(modes.filter((m) => m.startsWith('25')).at(-1), '25h', 'the last cursor mode written is "shown"');
-    assert.equal(modes.filter((m) => m.startsWith('1049')).join(' '), '1049h 1049l', 'the alternate screen entered once and left');
+    assert.equal(
+      modes.filter((m) => m.startsWith('1049')).join(' '),
+      '1049h 1049l',
+      'the alternate screen entered once and left',
+    );
     // The whole timeline is longer than the pane: read its scrollback too.
     const after = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', SESSION);
-    assert.match(after, /^Promotion test-kyverno-rollout: Completed in /m, 'the summary is printed on the normal screen');
+    assert.match(
+      after,
+      /^Promotion test-kyverno-rollout: Completed in /m,
+      'the summary is printed on the normal screen',
+    );
     assert.match(after, /staging\s+Approved\s+stage staging approved by the user/);
     assert.doesNotMatch(after, /rollout ended, q to quit/, "nothing of the view is left on the person's screen");
   });

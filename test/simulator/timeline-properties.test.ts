@@ -73,20 +73,31 @@ function scenario(seed: number): Scenario {
         trigger = { manual: { ...delay } };
         const roll = r.next();
         if (roll < 0.45) approval = { stage: name, when: { kind: 'whenWaiting' }, source: name };
-        else if (roll < 0.9) approval = { stage: name, when: { kind: 'afterWaiting', ms: m(r.int(1, 90)) }, source: `${name}@later` };
+        else if (roll < 0.9)
+          approval = { stage: name, when: { kind: 'afterWaiting', ms: m(r.int(1, 90)) }, source: `${name}@later` };
       }
     }
     const clusters: FleetClusterSpec[] = [];
     for (let c = 0, n = r.int(0, 4); c < n; c++) {
       clusters.push(
-        cluster(`${name}-c${c}`, { env: name }, {
-          deployTimeMs: s(r.int(1, 300)),
-          failures: r.next() < 0.04 ? 'permanent' : r.pick([0, 0, 0, 1, 2]),
-          jitterMs: exact ? 0 : s(r.int(0, 40)),
-        }),
+        cluster(
+          `${name}-c${c}`,
+          { env: name },
+          {
+            deployTimeMs: s(r.int(1, 300)),
+            failures: r.next() < 0.04 ? 'permanent' : r.pick([0, 0, 0, 1, 2]),
+            jitterMs: exact ? 0 : s(r.int(0, 40)),
+          },
+        ),
       );
     }
-    plans.push({ stage: { name, clusterSelector: env(name), ...(trigger ? { trigger } : {}) }, delayMs, window, approval, clusters });
+    plans.push({
+      stage: { name, clusterSelector: env(name), ...(trigger ? { trigger } : {}) },
+      delayMs,
+      window,
+      approval,
+      clusters,
+    });
   }
   const others = [
     cluster('unready', { env: 'stage-0' }, { ready: false, deployTimeMs: m(600) }),
@@ -132,12 +143,21 @@ function check(sc: Scenario, result: SimulationResult): void {
     const st = stages[i]!;
     const plan = sc.plans[i]!;
     const label = `${why}, ${st.name}`;
-    assert.deepEqual(st.clusters, plan.clusters.map((c) => `default/${c.name}`).sort(), `${label}: ready matching clusters only`);
+    assert.deepEqual(
+      st.clusters,
+      plan.clusters.map((c) => `default/${c.name}`).sort(),
+      `${label}: ready matching clusters only`,
+    );
     if (!reached) {
       assert.equal(st.deployStartedAt, null, `${label}: not reached`);
       continue;
     }
-    if (i > 0) assert.equal(st.deployStartedAt, stages[i - 1]!.promotedAt, `${label}: starts when the previous stage is promoted`);
+    if (i > 0)
+      assert.equal(
+        st.deployStartedAt,
+        stages[i - 1]!.promotedAt,
+        `${label}: starts when the previous stage is promoted`,
+      );
     const brokenFor = plan.clusters.find((c) => c.failures === 'permanent');
     if (brokenFor) {
       assert.equal(st.deployedAt, null, `${label}: ${brokenFor.name} fails for good, so the stage never deploys`);
@@ -157,7 +177,8 @@ function check(sc: Scenario, result: SimulationResult): void {
     if (st.promotedAt === null) {
       reached = false;
       const waiting = plan.stage.trigger?.manual && (!plan.approval || result.outcome === 'AwaitingApproval');
-      if (result.outcome === 'AwaitingApproval') assert.ok(waiting, `${label}: only a manual stage without approval waits for one`);
+      if (result.outcome === 'AwaitingApproval')
+        assert.ok(waiting, `${label}: only a manual stage without approval waits for one`);
       continue;
     }
     let expected = soaked;
@@ -167,11 +188,16 @@ function check(sc: Scenario, result: SimulationResult): void {
     if (plan.stage.trigger?.manual) assert.ok(plan.approval, `${label}: a manual stage passes only when approved`);
   }
   const last = stages.at(-1)!;
-  assert.equal(result.outcome === 'Completed', last.promotedAt !== null, `${why}: complete when the final stage passed its gates`);
+  assert.equal(
+    result.outcome === 'Completed',
+    last.promotedAt !== null,
+    `${why}: complete when the final stage passed its gates`,
+  );
   assert.equal(result.completedAt, last.promotedAt, `${why}: completedAt`);
   if (result.outcome !== 'Completed') {
     const current = sc.plans[stages.findIndex((st) => st.promotedAt === null)]!;
-    if (result.outcome === 'AwaitingApproval') assert.ok(current.stage.trigger?.manual, `${why}: waits at a manual gate`);
+    if (result.outcome === 'AwaitingApproval')
+      assert.ok(current.stage.trigger?.manual, `${why}: waits at a manual gate`);
   }
 }
 
@@ -186,7 +212,10 @@ describe('the timeline of any promotion over any fleet', () => {
       check(sc, result);
     }
     // The generator must reach the interesting endings, or the checks above prove little.
-    assert.ok(['Completed', 'AwaitingApproval', 'Failed'].every((o) => outcomes.has(o)), `outcomes seen: ${[...outcomes].join(', ')}`);
+    assert.ok(
+      ['Completed', 'AwaitingApproval', 'Failed'].every((o) => outcomes.has(o)),
+      `outcomes seen: ${[...outcomes].join(', ')}`,
+    );
   });
 
   it('gives the same report for the same seed', async () => {

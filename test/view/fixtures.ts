@@ -20,7 +20,10 @@ import type { ViewModelInput } from '../../src/view/model.ts';
 export const T0 = new Date('2025-01-02T03:00:00Z');
 export const MIN = 60_000;
 export const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
-export const iso = (offsetMs: number) => at(offsetMs).toISOString().replace(/\.000Z$/, 'Z');
+export const iso = (offsetMs: number) =>
+  at(offsetMs)
+    .toISOString()
+    .replace(/\.000Z$/, 'Z');
 
 export const profileSpec = (version = '3.5.2'): ProfileSpec => ({
   syncMode: 'Continuous',
@@ -99,12 +102,23 @@ export function summary(
     metadata: {
       name: `${profileName}-sveltos-${clusterName}`,
       namespace: 'default',
-      labels: { [LABEL_SUMMARY_PROFILE]: profileName, [LABEL_SUMMARY_CLUSTER]: clusterName, [LABEL_SUMMARY_CLUSTER_TYPE]: 'Sveltos' },
+      labels: {
+        [LABEL_SUMMARY_PROFILE]: profileName,
+        [LABEL_SUMMARY_CLUSTER]: clusterName,
+        [LABEL_SUMMARY_CLUSTER_TYPE]: 'Sveltos',
+      },
     },
-    spec: { clusterNamespace: 'default', clusterName, clusterType: 'Sveltos', clusterProfileSpec: opts.spec ?? profileSpec() },
+    spec: {
+      clusterNamespace: 'default',
+      clusterName,
+      clusterType: 'Sveltos',
+      clusterProfileSpec: opts.spec ?? profileSpec(),
+    },
     status: {
       featureSummaries:
-        status === 'none' ? [] : [{ featureID: 'Helm', status, ...(opts.message ? { failureMessage: opts.message } : {}) }],
+        status === 'none'
+          ? []
+          : [{ featureID: 'Helm', status, ...(opts.message ? { failureMessage: opts.message } : {}) }],
     },
   };
 }
@@ -119,7 +133,12 @@ export function provisioned(...stageNames: string[]): ClusterSummary[] {
   return out;
 }
 
-export function input(p: ClusterPromotion, summaries: ClusterSummary[], now: Date, profiles?: ClusterProfile[]): ViewModelInput {
+export function input(
+  p: ClusterPromotion,
+  summaries: ClusterSummary[],
+  now: Date,
+  profiles?: ClusterProfile[],
+): ViewModelInput {
   const reached = (p.status?.stages ?? []).map((s) => s.name);
   return { promotion: p, profiles: profiles ?? reached.map((s) => profile(s)), summaries, clusters: fleet(), now };
 }

@@ -38,7 +38,7 @@ describe('the view, frame by frame (golden files)', () => {
 
   it('awaiting the window: when it opens and closes', () => {
     const r = renderApp(awaitingWindow(), { clock: { mode: 'simulated', speed: 300, paused: true, ended: false } });
-    assert.match(r.frame(), /AwaitingWindow +\S+ 3\/3  opens in 18h30m \(22:00Z\), closes 01-03 06:00Z$/m);
+    assert.match(r.frame(), /AwaitingWindow +\S+ 3\/3 {2}opens in 18h30m \(22:00Z\), closes 01-03 06:00Z$/m);
     assert.match(r.frame(), /PAUSED/);
     assertGolden('awaiting-window-paused', r.frame());
     r.unmount();
@@ -61,7 +61,10 @@ describe('the view, frame by frame (golden files)', () => {
     const r = renderApp(bigStage(2000), { rows: 24, columns: 100 });
     const lines = r.frame().split('\n');
     assert.equal(lines.length, 24, 'exactly the terminal height, not one row more');
-    assert.ok(lines.every((l) => l.length <= 100), 'no row wider than the terminal');
+    assert.ok(
+      lines.every((l) => l.length <= 100),
+      'no row wider than the terminal',
+    );
     assert.match(r.frame(), /↓ 1,98\d more clusters/);
     assertGolden('two-thousand-clusters', r.frame());
     r.unmount();
@@ -81,7 +84,10 @@ describe('the view never outgrows the terminal', () => {
         const r = renderApp(model, { rows, columns });
         const lines = r.frame().split('\n');
         assert.ok(lines.length <= rows, `${lines.length} rows`);
-        assert.ok(lines.every((l) => [...l].length <= columns), `too wide: ${lines.find((l) => [...l].length > columns)}`);
+        assert.ok(
+          lines.every((l) => [...l].length <= columns),
+          `too wide: ${lines.find((l) => [...l].length > columns)}`,
+        );
         r.unmount();
       }
     });
@@ -92,9 +98,16 @@ describe('the view never outgrows the terminal', () => {
     const model = deployingWithFailure();
     const stage = model.stages[1]!;
     const clusters = stage.clusters.map((c) => (c.state === 'Failed' ? { ...c, message: `Helm: ${message}` } : c));
-    const r = renderApp({ ...model, stages: model.stages.map((s) => (s === stage ? { ...s, clusters } : s)) }, { rows: 24, columns: 80 });
-    const cells = (line: string) => [...line].reduce((n, ch) => n + (/\p{Script=Han}|[\u3000-\u303f\uff00-\uffef]/u.test(ch) ? 2 : 1), 0);
-    const row = r.frame().split('\n').find((l) => l.includes('部署'));
+    const r = renderApp(
+      { ...model, stages: model.stages.map((s) => (s === stage ? { ...s, clusters } : s)) },
+      { rows: 24, columns: 80 },
+    );
+    const cells = (line: string) =>
+      [...line].reduce((n, ch) => n + (/\p{Script=Han}|[\u3000-\u303f\uff00-\uffef]/u.test(ch) ? 2 : 1), 0);
+    const row = r
+      .frame()
+      .split('\n')
+      .find((l) => l.includes('部署'));
     assert.ok(row, 'the failing cluster and its message are shown');
     assert.ok(cells(row) <= 80, `${cells(row)} cells wide: ${row}`);
     r.unmount();
@@ -103,18 +116,34 @@ describe('the view never outgrows the terminal', () => {
   it('a message over several lines stays on its row', () => {
     const model = deployingWithFailure();
     const stage = model.stages[1]!;
-    const clusters = stage.clusters.map((c) => (c.state === 'Failed' ? { ...c, message: 'Helm: install failed:\n\terror validating data\r\nrelease kyverno failed' } : c));
-    const r = renderApp({ ...model, stages: model.stages.map((s) => (s === stage ? { ...s, clusters } : s)) }, { rows: 24, columns: 100 });
+    const clusters = stage.clusters.map((c) =>
+      c.state === 'Failed'
+        ? { ...c, message: 'Helm: install failed:\n\terror validating data\r\nrelease kyverno failed' }
+        : c,
+    );
+    const r = renderApp(
+      { ...model, stages: model.stages.map((s) => (s === stage ? { ...s, clusters } : s)) },
+      { rows: 24, columns: 100 },
+    );
     assert.match(r.frame(), /✖ default\/staging-2 +Failed +Helm: install failed: {2}error validating data {2}release/);
     const oneLineMessage = renderApp(deployingWithFailure(), { rows: 24, columns: 100 });
-    assert.equal(r.frame().split('\n').length, oneLineMessage.frame().split('\n').length, 'no row more than with a one-line message');
+    assert.equal(
+      r.frame().split('\n').length,
+      oneLineMessage.frame().split('\n').length,
+      'no row more than with a one-line message',
+    );
     oneLineMessage.unmount();
     r.unmount();
   });
 
   it('scrolls the stages themselves when there are more than rows, keeping the selected one in view', async () => {
     const model = bigStage(10);
-    const many: typeof model = { ...model, stageCount: 40, stages: Array.from({ length: 40 }, (_, i) => ({ ...model.stages[0]!, index: i, name: `stage-${i}` })), current: 30 };
+    const many: typeof model = {
+      ...model,
+      stageCount: 40,
+      stages: Array.from({ length: 40 }, (_, i) => ({ ...model.stages[0]!, index: i, name: `stage-${i}` })),
+      current: 30,
+    };
     const r = renderApp(many, { rows: 12 });
     const frame = r.frame();
     assert.ok(frame.split('\n').length <= 12);

@@ -27,7 +27,11 @@ describe('keys: selecting and expanding', () => {
     assert.equal(clusterRows(r.frame()).length, 2, 'the active stage shows its clusters');
     await r.press(KEY.enter);
     assert.equal(clusterRows(r.frame()).length, 0, 'collapsed');
-    assert.match(r.frame(), /└─ ✖ 1 failing: default\/staging-2 Helm: chart kyverno/, 'a collapsed stage still says who is failing');
+    assert.match(
+      r.frame(),
+      /└─ ✖ 1 failing: default\/staging-2 Helm: chart kyverno/,
+      'a collapsed stage still says who is failing',
+    );
     await r.press(KEY.down, KEY.enter);
     assert.equal(clusterRows(r.frame()).length, 3, 'production expanded: its three clusters');
     r.unmount();
@@ -35,7 +39,11 @@ describe('keys: selecting and expanding', () => {
 
   it('j/k move the cluster cursor and scroll a long list', async () => {
     const r = renderApp(bigStage(2000), { rows: 12 });
-    const cursorRow = () => r.frame().split('\n').find((l) => l.startsWith('  › ')) ?? '';
+    const cursorRow = () =>
+      r
+        .frame()
+        .split('\n')
+        .find((l) => l.startsWith('  › ')) ?? '';
     assert.match(cursorRow(), /prod-00000/);
     await r.press('j', 'j');
     assert.match(cursorRow(), /prod-00014/);

@@ -4,7 +4,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { FrameScheduler, sameView, type FrameTimer } from '../../src/view/frames.ts';
-import { CURSOR_HOME, ENTER_ALT_SCREEN, FullScreen, HIDE_CURSOR, LEAVE_ALT_SCREEN, SHOW_CURSOR, withFullScreen } from '../../src/view/terminal.ts';
+import {
+  CURSOR_HOME,
+  ENTER_ALT_SCREEN,
+  FullScreen,
+  HIDE_CURSOR,
+  LEAVE_ALT_SCREEN,
+  SHOW_CURSOR,
+  withFullScreen,
+} from '../../src/view/terminal.ts';
 import { awaitingApproval, soaking } from './scenarios.ts';
 
 /** A timer that only moves when the test says so. */
@@ -40,14 +48,22 @@ describe('frame scheduler', () => {
     let value = 0;
     const drawn: number[] = [];
     const at: number[] = [];
-    const s = new FrameScheduler({ timer, compute: () => value, same: (a, b) => a === b, draw: (v) => (drawn.push(v), at.push(timer.t)) });
+    const s = new FrameScheduler({
+      timer,
+      compute: () => value,
+      same: (a, b) => a === b,
+      draw: (v) => (drawn.push(v), at.push(timer.t)),
+    });
     for (let ms = 0; ms < 1000; ms++) {
       value++;
       s.request();
       timer.advance(1);
     }
     assert.equal(at.filter((t) => t < 1000).length, 10, 'one frame per 100 ms in the first second');
-    assert.ok(at.every((t, i) => i === 0 || t - at[i - 1]! >= 100), `frames at ${at.join(', ')}`);
+    assert.ok(
+      at.every((t, i) => i === 0 || t - at[i - 1]! >= 100),
+      `frames at ${at.join(', ')}`,
+    );
     timer.advance(200);
     assert.equal(drawn.at(-1), 1000, 'the last change is drawn, not dropped');
   });
@@ -110,9 +126,13 @@ describe('terminal', () => {
     let out = '';
     const proc = new FakeProcess();
     await assert.rejects(
-      withFullScreen({ write: (s) => (out += s) }, async () => {
-        throw new Error('boom');
-      }, proc),
+      withFullScreen(
+        { write: (s) => (out += s) },
+        async () => {
+          throw new Error('boom');
+        },
+        proc,
+      ),
       /boom/,
     );
     assert.ok(out.endsWith(SHOW_CURSOR + LEAVE_ALT_SCREEN));

@@ -49,7 +49,14 @@ export function renderApp(model: PromotionView, overrides: Partial<PromotionAppP
   };
 }
 
-export const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', ctrlC: '\u0003', pageDown: '\u001B[6~' };
+export const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  enter: '\r',
+  escape: '\u001B',
+  ctrlC: '\u0003',
+  pageDown: '\u001B[6~',
+};
 
 /** Compares a frame with test/view/golden/<name>.txt; UPDATE_GOLDEN=1 rewrites the file instead. */
 export function assertGolden(name: string, frame: string): void {
@@ -59,6 +66,13 @@ export function assertGolden(name: string, frame: string): void {
     writeFileSync(file, text);
     return;
   }
-  assert.ok(existsSync(file), `golden frame ${name}.txt is missing: run the test with UPDATE_GOLDEN=1 and review the file`);
-  assert.equal(text, readFileSync(file, 'utf8'), `frame differs from golden/${name}.txt (UPDATE_GOLDEN=1 rewrites it after review)`);
+  assert.ok(
+    existsSync(file),
+    `golden frame ${name}.txt is missing: run the test with UPDATE_GOLDEN=1 and review the file`,
+  );
+  assert.equal(
+    text,
+    readFileSync(file, 'utf8'),
+    `frame differs from golden/${name}.txt (UPDATE_GOLDEN=1 rewrites it after review)`,
+  );
 }

@@ -3,7 +3,16 @@
 // controller has acted on it.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK, UsageError } from '../../errors.ts';
-import { askYesNo, connect, exitCodes, interactive, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import {
+  askYesNo,
+  connect,
+  exitCodes,
+  interactive,
+  live,
+  realDeps,
+  withClusterOptions,
+  type LiveDeps,
+} from '../../live.ts';
 import { DurationError, parseDuration } from '../../../src/duration.ts';
 import { approve } from '../../../src/live/approve.ts';
 import { waitForController } from '../../../src/live/wait.ts';
@@ -18,12 +27,24 @@ export function approveCommand(deps: LiveDeps = realDeps) {
       withClusterOptions(y)
         .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
         .option('stage', { type: 'string', describe: 'The stage to approve; by default the one waiting for approval' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation in a terminal' })
+        .option('yes', {
+          alias: 'y',
+          type: 'boolean',
+          default: false,
+          describe: 'Do not ask for confirmation in a terminal',
+        })
         .option('output', { alias: 'o', type: 'string', describe: 'Output format: json (the promotion as written)' })
-        .option('wait', { type: 'boolean', default: false, describe: 'Wait until the controller has let the stage through' })
+        .option('wait', {
+          type: 'boolean',
+          default: false,
+          describe: 'Wait until the controller has let the stage through',
+        })
         .option('timeout', { type: 'string', describe: 'With --wait: give up after this long (Go duration)' })
         .example('$0 approve checkout', 'approve the stage waiting for it, after a y/n question')
-        .example('$0 approve checkout --stage production --yes', 'approve production now, even before it reaches its gate')
+        .example(
+          '$0 approve checkout --stage production --yes',
+          'approve production now, even before it reaches its gate',
+        )
         .epilogue(
           exitCodes(
             'approved (or it already was)',
@@ -43,7 +64,11 @@ export function approveCommand(deps: LiveDeps = realDeps) {
         if (format === 'json') io.stdout.write(toJson(outcome.promotion));
         if (!args.wait || outcome.stage === null) return EXIT_OK;
         say.write('approved, waiting for the controller\n');
-        const result = await waitForController(client, args.name, outcome.stage, { timers: deps.timers, signal: deps.interrupted(), timeoutMs });
+        const result = await waitForController(client, args.name, outcome.stage, {
+          timers: deps.timers,
+          signal: deps.interrupted(),
+          timeoutMs,
+        });
         say.write(`${result.message}\n`);
         return result.reached ? EXIT_OK : STATUS_EXIT.timeout;
       });

@@ -13,7 +13,7 @@ export default defineCommand({
       .positional('shell', { choices: SHELLS, describe: 'The shell to complete in', demandOption: true })
       .epilog(
         [
-          'For `kubectl promotion ...` (kubectl 1.26+), kubectl\'s own completion is enough once',
+          "For `kubectl promotion ...` (kubectl 1.26+), kubectl's own completion is enough once",
           'kubectl_complete-promotion is on your PATH: krew installs it beside the plugin, npm as a bin.',
           '',
           'For kubectl-promotion typed on its own:',

@@ -26,7 +26,10 @@ export function gatesCommand(deps: LiveDeps = realDeps) {
         // Which stage waits for approval is in the promotion's own status: nothing else is read.
         const gates = gatesOf(promotions, NOTHING_ELSE, now, client.connection.kubectlFlags);
         if (format === 'json') {
-          const out = gates.map((g) => ({ ...g, waitingSince: g.waitingSince === null ? null : new Date(g.waitingSince).toISOString() }));
+          const out = gates.map((g) => ({
+            ...g,
+            waitingSince: g.waitingSince === null ? null : new Date(g.waitingSince).toISOString(),
+          }));
           io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
           return EXIT_OK;
         }

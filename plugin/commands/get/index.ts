@@ -15,7 +15,11 @@ export function getCommand(deps: LiveDeps = realDeps) {
     builder: (y) =>
       withClusterOptions(y)
         .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
-        .option('output', { alias: 'o', type: 'string', describe: 'Output format: json, yaml, name (the object, as kubectl prints it)' })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          describe: 'Output format: json, yaml, name (the object, as kubectl prints it)',
+        })
         .example('$0 get checkout', 'stages, progress, what each waits for, failing clusters')
         .epilogue(exitCodes('shown')),
     async run(args, io) {
@@ -29,7 +33,14 @@ export function getCommand(deps: LiveDeps = realDeps) {
         const [promotion, world] = await withSnapshot(getPromotion(client, args.name), readSnapshot(client, args.name));
         const now = client.serverNow(deps.timers.now());
         const columns = (io.stdout as { columns?: number }).columns ?? 100;
-        io.stdout.write(renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode: supportsUnicode(io.env), receivedAt: now }));
+        io.stdout.write(
+          renderTree(viewOf(promotion, world, new Date(now)), {
+            columns,
+            color: args.color,
+            unicode: supportsUnicode(io.env),
+            receivedAt: now,
+          }),
+        );
         return EXIT_OK;
       });
     },

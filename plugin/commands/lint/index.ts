@@ -24,13 +24,19 @@ export default defineCommand({
         requiresArg: true,
         describe: 'Fleet file: also warn about stages that match no cluster, overlap, or leave clusters out',
       })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+      .option('output', {
+        alias: 'o',
+        choices: ['text', 'json'] as const,
+        default: 'text' as const,
+        describe: 'Output format',
+      })
       .check((a) => (a.filename?.length ? true : 'give the files to check with -f FILE (- reads standard input)'))
       .example('$0 lint -f promotion.yaml', 'check a file')
       .example('$0 lint -f promotion.yaml --fleet fleet.yaml -o json', 'check it against a fleet, as JSON'),
   async run(args, io) {
     const files = (args.filename ?? []).map(String);
-    if (args.fleet === '-' && files.includes('-')) throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
+    if (args.fleet === '-' && files.includes('-'))
+      throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
     const result = await loadPromotions(files, { stdin: io.stdin });
     let findings: Finding[] = result.findings;
     if (args.fleet !== undefined) {

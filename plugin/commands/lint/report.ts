@@ -48,8 +48,9 @@ export function formatText(findings: readonly Finding[], fileCount: number, colo
   const warnings = findings.length - errors;
   const checked = `(${plural(fileCount, 'file')} checked)`;
   let summary: string;
-  if (errors > 0) summary = red(`${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''} ${checked}`);
+  if (errors > 0)
+    summary = red(`${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''} ${checked}`);
   else if (warnings > 0) summary = yellow(`${plural(warnings, 'warning')}, no errors ${checked}`);
   else summary = green(`no problems ${checked}`);
-  return [...lines, summary].join('\n') + '\n';
+  return `${[...lines, summary].join('\n')}\n`;
 }

@@ -16,7 +16,12 @@ export function listCommand(deps: LiveDeps = realDeps) {
     builder: (y) =>
       withClusterOptions(y)
         .option('output', { alias: 'o', type: 'string', describe: `Output format: ${OUTPUT_FORMATS.join(', ')}` })
-        .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'After the list, print a row again whenever it changes' })
+        .option('watch', {
+          alias: 'w',
+          type: 'boolean',
+          default: false,
+          describe: 'After the list, print a row again whenever it changes',
+        })
         .example('$0 list', 'every promotion, one line each')
         .example('$0 list -w', 'and keep printing rows as they change')
         .example('$0 list -o yaml', 'the objects themselves, as kubectl prints them')

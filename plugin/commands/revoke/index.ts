@@ -13,7 +13,11 @@ export function revokeCommand(deps: LiveDeps = realDeps) {
     builder: (y) =>
       withClusterOptions(y)
         .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
-        .option('stage', { type: 'string', demandOption: 'name the stage with --stage', describe: 'The stage whose approval to take back' })
+        .option('stage', {
+          type: 'string',
+          demandOption: 'name the stage with --stage',
+          describe: 'The stage whose approval to take back',
+        })
         .option('output', { alias: 'o', type: 'string', describe: 'Output format: json (the promotion as written)' })
         .example('$0 revoke checkout --stage production', 'production must wait for a new approval')
         .epilogue(exitCodes('revoked (or it was not approved)')),

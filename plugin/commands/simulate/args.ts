@@ -23,7 +23,9 @@ export function parseLongDuration(text: string, flag: string): number {
     if (!m) return parseDuration(text);
     return Number(m[1]) * 86_400_000 + (m[2] ? parseDuration(m[2]) : 0);
   } catch (e) {
-    throw new UsageError(`${flag} ${text}: ${(e as Error).message.replace(/^invalid duration "[^"]*": /, '')} (days are written 30d)`);
+    throw new UsageError(
+      `${flag} ${text}: ${(e as Error).message.replace(/^invalid duration "[^"]*": /, '')} (days are written 30d)`,
+    );
   }
 }
 
@@ -31,26 +33,36 @@ export function parseLongDuration(text: string, flag: string): number {
 export function parseApproval(text: string): ScheduledApproval {
   const at = text.lastIndexOf('@');
   const stage = at < 0 ? text : text.slice(0, at);
-  if (stage === '') throw new UsageError(`--approve ${text}: give the stage name, e.g. --approve production or --approve production@10m`);
+  if (stage === '')
+    throw new UsageError(
+      `--approve ${text}: give the stage name, e.g. --approve production or --approve production@10m`,
+    );
   if (at < 0) return { stage, when: { kind: 'whenWaiting' }, source: text };
   const when = text.slice(at + 1);
-  if (/^\d{4}-\d{2}-\d{2}/.test(when)) return { stage, when: { kind: 'at', at: parseTime(when, `--approve ${stage}@`) }, source: text };
+  if (/^\d{4}-\d{2}-\d{2}/.test(when))
+    return { stage, when: { kind: 'at', at: parseTime(when, `--approve ${stage}@`) }, source: text };
   try {
     return { stage, when: { kind: 'afterWaiting', ms: parseLongDuration(when, '') }, source: text };
   } catch {
-    throw new UsageError(`--approve ${text}: after @ give a duration such as 10m or an RFC 3339 time such as 2025-06-01T09:00:00Z`);
+    throw new UsageError(
+      `--approve ${text}: after @ give a duration such as 10m or an RFC 3339 time such as 2025-06-01T09:00:00Z`,
+    );
   }
 }
 
 export function parseSeed(value: unknown): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--seed ${String(value)}: expected a whole number, 0 or more`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--seed ${String(value)}: expected a whole number, 0 or more`);
   return n;
 }
 
 /** `--speed N`: virtual seconds per real second, within what the interactive clock allows. */
 export function parseSpeed(value: unknown, min: number, max: number): number {
   const n = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== 'number' || !(n >= min && n <= max)) throw new UsageError(`--speed ${String(value)}: expected a number from ${min} to ${max} (60: a virtual minute per second)`);
+  if (typeof n !== 'number' || !(n >= min && n <= max))
+    throw new UsageError(
+      `--speed ${String(value)}: expected a number from ${min} to ${max} (60: a virtual minute per second)`,
+    );
   return n;
 }

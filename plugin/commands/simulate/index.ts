@@ -36,7 +36,10 @@ export const EXIT_BY_OUTCOME: Record<Outcome, number> = {
 /** The example `simulate` runs with no -f, so that `npm start` shows something. */
 export const DEFAULT_EXAMPLE = { promotion: 'examples/kyverno/promotion.yaml', fleet: 'examples/kyverno/fleet.yaml' };
 /** In a terminal, the same with a manual gate: the first rehearsal shows a person pressing `a`. */
-export const DEFAULT_INTERACTIVE_EXAMPLE = { promotion: 'examples/kyverno/promotion-manual.yaml', fleet: DEFAULT_EXAMPLE.fleet };
+export const DEFAULT_INTERACTIVE_EXAMPLE = {
+  promotion: 'examples/kyverno/promotion-manual.yaml',
+  fleet: DEFAULT_EXAMPLE.fleet,
+};
 /** Virtual time per real time in a terminal unless --speed says: a virtual minute per second. */
 export const DEFAULT_SPEED = 60;
 
@@ -99,19 +102,60 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
     describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)',
     builder: (y) =>
       serveOptions(y)
-        .option('filename', { alias: 'f', type: 'string', array: true, describe: 'File with the ClusterPromotion (- reads standard input); none: the bundled kyverno example' })
-        .option('fleet', { type: 'string', array: true, requiresArg: true, describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)' })
-        .option('promotion', { type: 'string', requiresArg: true, describe: 'Which ClusterPromotion, when the files hold several' })
+        .option('filename', {
+          alias: 'f',
+          type: 'string',
+          array: true,
+          describe: 'File with the ClusterPromotion (- reads standard input); none: the bundled kyverno example',
+        })
+        .option('fleet', {
+          type: 'string',
+          array: true,
+          requiresArg: true,
+          describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)',
+        })
+        .option('promotion', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Which ClusterPromotion, when the files hold several',
+        })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'Output format' })
-        .option('start', { type: 'string', requiresArg: true, describe: 'Virtual start time, RFC 3339', defaultDescription: 'now' })
-        .option('approve', { type: 'string', array: true, requiresArg: true, describe: 'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)' })
+        .option('start', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Virtual start time, RFC 3339',
+          defaultDescription: 'now',
+        })
+        .option('approve', {
+          type: 'string',
+          array: true,
+          requiresArg: true,
+          describe:
+            'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)',
+        })
         .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
         .option('seed', { type: 'string', default: '1', describe: 'Seed of the deploy-time jitter' })
-        .option('speed', { type: 'string', requiresArg: true, defaultDescription: `${DEFAULT_SPEED}; lines: as fast as possible`, describe: 'Virtual seconds per real second: of the view in a terminal, of --serve, or pacing the lines of --no-tui' })
-        .option('tui', { type: 'boolean', default: true, describe: 'On a terminal, the interactive view (--no-tui: a line per transition)' })
-        .example('$0 simulate', 'rehearse the bundled kyverno example (in a terminal: interactively, with a manual gate)')
+        .option('speed', {
+          type: 'string',
+          requiresArg: true,
+          defaultDescription: `${DEFAULT_SPEED}; lines: as fast as possible`,
+          describe:
+            'Virtual seconds per real second: of the view in a terminal, of --serve, or pacing the lines of --no-tui',
+        })
+        .option('tui', {
+          type: 'boolean',
+          default: true,
+          describe: 'On a terminal, the interactive view (--no-tui: a line per transition)',
+        })
+        .example(
+          '$0 simulate',
+          'rehearse the bundled kyverno example (in a terminal: interactively, with a manual gate)',
+        )
         .example('$0 simulate -f promotion.yaml --fleet fleet.yaml -o json', 'rehearse your own, as JSON')
-        .example('$0 simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h', 'approve production an hour after it starts waiting'),
+        .example(
+          '$0 simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h',
+          'approve production an hour after it starts waiting',
+        ),
     async run(args: SimulateArgs & GlobalArgs, io) {
       const approvals = (args.approve ?? []).map(String).map(parseApproval);
       const horizonMs = parseLongDuration(String(args.horizon), '--horizon');
@@ -119,7 +163,8 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const seed = parseSeed(args.seed);
       const speed = args.speed === undefined ? undefined : parseSpeed(args.speed, SPEED_MIN, SPEED_MAX);
       // Whole seconds: a timeline reads better without milliseconds nobody asked for.
-      const start = args.start === undefined ? Math.floor(deps.now() / 1000) * 1000 : parseTime(String(args.start), '--start');
+      const start =
+        args.start === undefined ? Math.floor(deps.now() / 1000) * 1000 : parseTime(String(args.start), '--start');
 
       let files = (args.filename ?? []).map(String);
       let fleetFiles = (args.fleet ?? []).map(String);
@@ -130,20 +175,30 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       if (files.length === 0) {
         if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
         const root = deps.examplesRoot ?? findExamplesRoot() ?? unpackEmbeddedExamples();
-        if (!root) throw new UsageError('give -f PROMOTION.yaml --fleet FLEET.yaml (the bundled example was not found next to this program)');
+        if (!root)
+          throw new UsageError(
+            'give -f PROMOTION.yaml --fleet FLEET.yaml (the bundled example was not found next to this program)',
+          );
         const example = mode === 'tui' ? DEFAULT_INTERACTIVE_EXAMPLE : DEFAULT_EXAMPLE;
         files = [join(root, example.promotion)];
         fleetFiles = [join(root, example.fleet)];
         io.stderr.write(`simulating the bundled example ${example.promotion} (give -f and --fleet for your own)\n`);
       }
-      if (fleetFiles.length === 0) throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
-      if (fleetFiles.includes('-') && files.includes('-')) throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
+      if (fleetFiles.length === 0)
+        throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
+      if (fleetFiles.includes('-') && files.includes('-'))
+        throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
 
       const loaded = await loadPromotions(files, { stdin: io.stdin });
       assertNoErrors(loaded.findings);
       if (args.serve) {
-        const promotions = args.promotion === undefined ? loaded.promotions : [pickPromotion(loaded.promotions, args.promotion, files)];
-        return runServe({ promotions, fleet: await loadFleet(fleetFiles, { stdin: io.stdin }), start, seed, speed }, args, io);
+        const promotions =
+          args.promotion === undefined ? loaded.promotions : [pickPromotion(loaded.promotions, args.promotion, files)];
+        return runServe(
+          { promotions, fleet: await loadFleet(fleetFiles, { stdin: io.stdin }), start, seed, speed },
+          args,
+          io,
+        );
       }
       const promotion = pickPromotion(loaded.promotions, args.promotion, files);
       const fleet = await loadFleet(fleetFiles, { stdin: io.stdin });
@@ -165,7 +220,13 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         return EXIT_BY_OUTCOME[end.result.outcome];
       }
       if (mode === 'lines') {
-        const pace = speed === undefined ? undefined : { clock: new ScaledClock({ start, speed }), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+        const pace =
+          speed === undefined
+            ? undefined
+            : {
+                clock: new ScaledClock({ start, speed }),
+                sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+              };
         const result = await runWithLines(sim, (t) => io.stdout.write(t), pace);
         return EXIT_BY_OUTCOME[result.outcome];
       }
@@ -186,11 +247,16 @@ function pickPromotion(promotions: ClusterPromotion[], name: string | undefined,
   const where = files.map((f) => (f === '-' ? STDIN_NAME : f)).join(', ');
   if (name !== undefined) {
     const p = promotions.find((x) => x.metadata.name === name);
-    if (!p) throw new UsageError(`--promotion ${name}: ${where} has no ClusterPromotion of that name (it has ${promotions.map((x) => x.metadata.name).join(', ')})`);
+    if (!p)
+      throw new UsageError(
+        `--promotion ${name}: ${where} has no ClusterPromotion of that name (it has ${promotions.map((x) => x.metadata.name).join(', ')})`,
+      );
     return p;
   }
   if (promotions.length > 1) {
-    throw new UsageError(`${where} holds ${promotions.length} ClusterPromotions (${promotions.map((x) => x.metadata.name).join(', ')}): pick one with --promotion NAME`);
+    throw new UsageError(
+      `${where} holds ${promotions.length} ClusterPromotions (${promotions.map((x) => x.metadata.name).join(', ')}): pick one with --promotion NAME`,
+    );
   }
   return promotions[0]!;
 }

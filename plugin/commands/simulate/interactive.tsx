@@ -54,7 +54,12 @@ export interface InteractiveEnd {
 
 /** Runs the rehearsal on the terminal until the person quits (q or Ctrl-C). */
 export async function runInteractive(o: InteractiveOptions): Promise<InteractiveEnd> {
-  const rehearsal = new Rehearsal({ sim: o.sim, speed: o.speed, timer: o.timer ?? realTimer, size: viewSize(o.stdout) });
+  const rehearsal = new Rehearsal({
+    sim: o.sim,
+    speed: o.speed,
+    timer: o.timer ?? realTimer,
+    size: viewSize(o.stdout),
+  });
   rehearsal.start();
   try {
     const how = await runFullScreen(<RehearsalApp rehearsal={rehearsal} color={o.color} unicode={o.unicode} />, {

@@ -49,7 +49,8 @@ export class TransitionLines {
 
   flush(): void {
     const lines: string[] = [];
-    for (const f of foldEvents(this.#events)) lines.push(this.#line(f.event.at, f.event.stage, f.event.type, eventText(f)));
+    for (const f of foldEvents(this.#events))
+      lines.push(this.#line(f.event.at, f.event.stage, f.event.type, eventText(f)));
     this.#events = [];
     const now = this.#sim.nowMs();
     for (const { name, phase } of this.#sim.phases()) {
@@ -66,7 +67,13 @@ export class TransitionLines {
   }
 
   #line(at: number, stage: string | null, what: string, text: string): string {
-    const cells = [rfc3339(at), offset({ startedAt: this.#sim.startMs }, at).padEnd(OFFSET_WIDTH), (stage ?? '-').padEnd(this.#stageWidth), what.padEnd(TYPE_WIDTH), text];
+    const cells = [
+      rfc3339(at),
+      offset({ startedAt: this.#sim.startMs }, at).padEnd(OFFSET_WIDTH),
+      (stage ?? '-').padEnd(this.#stageWidth),
+      what.padEnd(TYPE_WIDTH),
+      text,
+    ];
     return `${cells.join('  ').trimEnd()}\n`;
   }
 }
@@ -79,7 +86,11 @@ export interface Pace {
 }
 
 /** Runs the simulation to its end printing the transitions, then the summary; returns the result. */
-export async function runWithLines(sim: Simulation, write: (text: string) => void, pace?: Pace): Promise<SimulationResult> {
+export async function runWithLines(
+  sim: Simulation,
+  write: (text: string) => void,
+  pace?: Pace,
+): Promise<SimulationResult> {
   const lines = new TransitionLines(sim, write);
   try {
     if (pace) {

@@ -71,7 +71,11 @@ export class Rehearsal {
     this.sim = options.sim;
     this.#timer = options.timer;
     this.#size = options.size;
-    this.clock = new ScaledClock({ start: this.sim.nowMs(), speed: checkedSpeed(options.speed), realNow: () => this.#timer.now() });
+    this.clock = new ScaledClock({
+      start: this.sim.nowMs(),
+      speed: checkedSpeed(options.speed),
+      realNow: () => this.#timer.now(),
+    });
     this.quitted = new Promise<QuitHow>((resolve, reject) => {
       this.#resolveQuit = resolve;
       this.#rejectQuit = reject;
@@ -168,7 +172,10 @@ export class Rehearsal {
   }
 
   failNext(cluster: string): void {
-    if (this.#result) return this.#say('the rehearsal has ended; no attempt is left to fail');
+    if (this.#result) {
+      this.#say('the rehearsal has ended; no attempt is left to fail');
+      return;
+    }
     try {
       this.sim.failNextAttempt(cluster);
     } catch (e) {
@@ -196,7 +203,11 @@ export class Rehearsal {
       // never past the horizon, where the rehearsal ends as a headless one does.
       const target = Math.max(sim.nowMs(), Math.min(Math.floor(this.clock.nowMs() / 1000) * 1000, sim.horizonEnd));
       // Event by event, so that the rollout ends at the moment it ended, not at the tick after.
-      for (let next = sim.nextEventAt()?.getTime(); next !== undefined && next <= target; next = sim.nextEventAt()?.getTime()) {
+      for (
+        let next = sim.nextEventAt()?.getTime();
+        next !== undefined && next <= target;
+        next = sim.nextEventAt()?.getTime()
+      ) {
         await sim.advanceTo(next);
         if (this.#checkEnd()) return;
       }
@@ -260,7 +271,12 @@ export class Rehearsal {
     const sim = this.sim;
     return {
       model: viewOfWorld(sim.promotion(), sim.world, sim.now(), this.#cache.at(this.#version)),
-      clock: { mode: 'simulated', speed: this.clock.speed, paused: this.clock.paused && !this.#result, ended: this.#result !== null },
+      clock: {
+        mode: 'simulated',
+        speed: this.clock.speed,
+        paused: this.clock.paused && !this.#result,
+        ended: this.#result !== null,
+      },
       notice: this.#notice,
       rows: this.#size.rows,
       columns: this.#size.columns,
@@ -281,6 +297,7 @@ function sameFrame(a: RehearsalFrame, b: RehearsalFrame): boolean {
 }
 
 function checkedSpeed(speed: number): number {
-  if (!(speed >= SPEED_MIN && speed <= SPEED_MAX)) throw new UserError(`--speed ${speed}: expected a number from ${SPEED_MIN} to ${SPEED_MAX}`);
+  if (!(speed >= SPEED_MIN && speed <= SPEED_MAX))
+    throw new UserError(`--speed ${speed}: expected a number from ${SPEED_MIN} to ${SPEED_MAX}`);
   return speed;
 }

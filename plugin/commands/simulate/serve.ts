@@ -39,17 +39,46 @@ export interface ServeDeps {
 /** The --serve options, added to the simulate command's (whose --speed, --start and --seed apply). */
 export function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {
   return y
-    .option('serve', { type: 'boolean', describe: 'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion watch|approve, virtual time running at --speed (default 60), until Ctrl-C' })
-    .option('address', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'With --serve: the address to listen on' })
-    .option('port', { type: 'string', default: '0', requiresArg: true, describe: 'With --serve: the port (0: any free one)' })
-    .option('kubeconfig-out', { type: 'string', requiresArg: true, describe: 'With --serve: where to write the kubeconfig', defaultDescription: 'a temporary file, removed on exit' })
-    .option('controller', { type: 'boolean', default: true, describe: 'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; the fleet still follows every ClusterProfile)' })
-    .example('$0 simulate -f promotion.yaml --fleet fleet.yaml --serve', 'rehearse with kubectl against a served API') as unknown as Argv<T & ServeArgs>;
+    .option('serve', {
+      type: 'boolean',
+      describe:
+        'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
+    })
+    .option('address', {
+      type: 'string',
+      default: '127.0.0.1',
+      requiresArg: true,
+      describe: 'With --serve: the address to listen on',
+    })
+    .option('port', {
+      type: 'string',
+      default: '0',
+      requiresArg: true,
+      describe: 'With --serve: the port (0: any free one)',
+    })
+    .option('kubeconfig-out', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'With --serve: where to write the kubeconfig',
+      defaultDescription: 'a temporary file, removed on exit',
+    })
+    .option('controller', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; the fleet still follows every ClusterProfile)',
+    })
+    .example(
+      '$0 simulate -f promotion.yaml --fleet fleet.yaml --serve',
+      'rehearse with kubectl against a served API',
+    ) as unknown as Argv<T & ServeArgs>;
 }
 
 export function parsePort(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port ${String(value)}: expected a port number from 0 to 65535 (0: any free one)`);
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port ${String(value)}: expected a port number from 0 to 65535 (0: any free one)`);
   return n;
 }
 
@@ -59,9 +88,20 @@ export interface HeadlessArgs {
   approve?: string[];
 }
 
-export async function runServe(input: ServeInput, args: ServeArgs & HeadlessArgs, io: Io, deps: ServeDeps = {}): Promise<number> {
-  if (args.output !== undefined) throw new UsageError(`-o ${args.output}: --serve prints no report; read the promotion with kubectl get clusterpromotions -o ${args.output === 'text' ? 'yaml' : args.output}`);
-  if ((args.approve ?? []).length > 0) throw new UsageError('--approve: with --serve, approve as on the day: kubectl promotion approve NAME (or kubectl patch)');
+export async function runServe(
+  input: ServeInput,
+  args: ServeArgs & HeadlessArgs,
+  io: Io,
+  deps: ServeDeps = {},
+): Promise<number> {
+  if (args.output !== undefined)
+    throw new UsageError(
+      `-o ${args.output}: --serve prints no report; read the promotion with kubectl get clusterpromotions -o ${args.output === 'text' ? 'yaml' : args.output}`,
+    );
+  if ((args.approve ?? []).length > 0)
+    throw new UsageError(
+      '--approve: with --serve, approve as on the day: kubectl promotion approve NAME (or kubectl patch)',
+    );
   const port = parsePort(args.port);
   const speed = input.speed ?? DEFAULT_SPEED;
   const errors = new Set<string>();
@@ -100,7 +140,9 @@ export async function runServe(input: ServeInput, args: ServeArgs & HeadlessArgs
     try {
       served.writeKubeconfig(kubeconfig);
     } catch (err) {
-      throw new UserError(`--kubeconfig-out ${out}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UserError(
+        `--kubeconfig-out ${out}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     io.stdout.write(usage(served, input, kubeconfig, speed, args.controller));
     served.sim.controller?.on((e) => io.stdout.write(eventLine(e)));
@@ -113,7 +155,13 @@ export async function runServe(input: ServeInput, args: ServeArgs & HeadlessArgs
   return EXIT_OK;
 }
 
-function usage(served: ServedSimulation, input: ServeInput, kubeconfig: string, speed: number, controller: boolean): string {
+function usage(
+  served: ServedSimulation,
+  input: ServeInput,
+  kubeconfig: string,
+  speed: number,
+  controller: boolean,
+): string {
   const names = input.promotions.map((p) => p.metadata.name);
   const first = names[0] ?? 'NAME';
   return [
@@ -128,7 +176,10 @@ function usage(served: ServedSimulation, input: ServeInput, kubeconfig: string, 
     `  kubectl promotion approve ${first}`,
     '',
     'Faults, for rehearsing bad days:',
-    ...FAULTS.map(([what, path]) => `  ${what.padEnd(27)}kubectl ${path === '/admin/faults' ? `get --raw ${path}` : `create --raw ${path} -f /dev/null`}`),
+    ...FAULTS.map(
+      ([what, path]) =>
+        `  ${what.padEnd(27)}kubectl ${path === '/admin/faults' ? `get --raw ${path}` : `create --raw ${path} -f /dev/null`}`,
+    ),
     '',
     'Ctrl-C stops it.',
     '',
@@ -168,8 +219,13 @@ function listenError(err: unknown, address: string, port: number): unknown {
   // The files passed lint, but the served API's own checks (e.g. two promotions of one name) refused them.
   if (err instanceof ApiError) return new UserError(`cannot serve the files given: ${err.message}`);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EADDRINUSE') return new UsageError(`--port ${port}: ${address}:${port} is already in use; pick another port or 0 for any free one`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UsageError(`--address ${address}: not an address of this machine`);
-  if (code === 'EACCES') return new UsageError(`--port ${port}: not allowed to listen on it (ports below 1024 need privileges)`);
+  if (code === 'EADDRINUSE')
+    return new UsageError(
+      `--port ${port}: ${address}:${port} is already in use; pick another port or 0 for any free one`,
+    );
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new UsageError(`--address ${address}: not an address of this machine`);
+  if (code === 'EACCES')
+    return new UsageError(`--port ${port}: not allowed to listen on it (ports below 1024 need privileges)`);
   return err;
 }

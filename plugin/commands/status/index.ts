@@ -14,17 +14,25 @@ const EXIT_INTERRUPTED = 130;
 export function statusCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
     command: 'status <name>',
-    describe: 'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
+    describe:
+      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
     builder: (y) =>
       withClusterOptions(y)
         .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
         .option('until', {
           type: 'string',
           default: 'done',
-          describe: 'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that stage is deployed',
+          describe:
+            'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that stage is deployed',
         })
-        .option('timeout', { type: 'string', describe: 'Give up after this long (Go duration: 90s, 30m, 2h); no limit by default' })
-        .example('$0 status checkout --until stage:production --timeout 2h', 'in CI: wait for production to be deployed')
+        .option('timeout', {
+          type: 'string',
+          describe: 'Give up after this long (Go duration: 90s, 30m, 2h); no limit by default',
+        })
+        .example(
+          '$0 status checkout --until stage:production --timeout 2h',
+          'in CI: wait for production to be deployed',
+        )
         .example('$0 status checkout --until gate', 'wait until someone must approve')
         .epilogue(
           exitCodes('reached what --until asks for', [
@@ -56,15 +64,23 @@ export function statusCommand(deps: LiveDeps = realDeps) {
         const interrupted = deps.interrupted();
         interrupted.addEventListener('abort', () => stop.abort(), { once: true });
         let timedOut = false;
-        const timer = timeoutMs === null ? null : deps.timers.setTimeout(() => {
-          timedOut = true;
-          stop.abort();
-        }, timeoutMs);
+        const timer =
+          timeoutMs === null
+            ? null
+            : deps.timers.setTimeout(() => {
+                timedOut = true;
+                stop.abort();
+              }, timeoutMs);
         let verdict: Judgement | null = null;
         try {
           await printTransitions(
             fleet,
-            { timers: deps.timers, signal: stop.signal, write: (t) => io.stdout.write(t), note: (t) => io.stderr.write(`${t}\n`) },
+            {
+              timers: deps.timers,
+              signal: stop.signal,
+              write: (t) => io.stdout.write(t),
+              note: (t) => io.stderr.write(`${t}\n`),
+            },
             name,
             (view) => {
               const j = judge(view, target);

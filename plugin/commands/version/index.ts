@@ -8,7 +8,12 @@ export default defineCommand({
   command: 'version',
   describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version',
   builder: (y) =>
-    y.option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
+    y.option('output', {
+      alias: 'o',
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      describe: 'Output format',
+    }),
   async run(args, io) {
     return printVersion(args.output, io);
   },

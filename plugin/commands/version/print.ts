@@ -15,7 +15,10 @@ export interface VersionInfo {
 }
 
 export function versionInfo(): VersionInfo {
-  const commit = typeof __KUBECTL_PROMOTION_COMMIT__ === 'string' && __KUBECTL_PROMOTION_COMMIT__ !== '' ? __KUBECTL_PROMOTION_COMMIT__ : null;
+  const commit =
+    typeof __KUBECTL_PROMOTION_COMMIT__ === 'string' && __KUBECTL_PROMOTION_COMMIT__ !== ''
+      ? __KUBECTL_PROMOTION_COMMIT__
+      : null;
   return { version: pkg.version, commit, node: process.version };
 }
 

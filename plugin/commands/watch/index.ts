@@ -21,10 +21,14 @@ export const EXIT_INTERRUPTED = 130;
 export function watchCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
     command: 'watch [name]',
-    describe: 'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal',
+    describe:
+      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal',
     builder: (y) =>
       withClusterOptions(y)
-        .positional('name', { type: 'string', describe: 'The ClusterPromotion; without it, all of them (those waiting for a person first)' })
+        .positional('name', {
+          type: 'string',
+          describe: 'The ClusterPromotion; without it, all of them (those waiting for a person first)',
+        })
         .example('$0 watch checkout', 'follow one rollout; a approves its manual gate, q quits')
         .example('$0 watch', 'every rollout, one tab each (left/right switch)')
         .example('$0 watch checkout | tee rollout.log', 'no terminal: one timestamped line per stage transition')
@@ -42,13 +46,21 @@ export function watchCommand(deps: LiveDeps = realDeps) {
         const client = connect(args, io, deps);
         // A name that does not exist fails now, naming those that do, instead of waiting forever.
         if (name !== undefined) await getPromotion(client, name);
-        const fleet = new LiveFleet(client, { ...(name !== undefined ? { promotion: name } : {}), timers: deps.timers });
+        const fleet = new LiveFleet(client, {
+          ...(name !== undefined ? { promotion: name } : {}),
+          timers: deps.timers,
+        });
         const interrupted = deps.interrupted();
 
         if (!interactive(io)) {
           await printTransitions(
             fleet,
-            { timers: deps.timers, signal: interrupted, write: (t) => io.stdout.write(t), note: (t) => io.stderr.write(`${t}\n`) },
+            {
+              timers: deps.timers,
+              signal: interrupted,
+              write: (t) => io.stdout.write(t),
+              note: (t) => io.stderr.write(`${t}\n`),
+            },
             name,
           );
           return interrupted.aborted ? EXIT_INTERRUPTED : EXIT_OK;
@@ -72,7 +84,13 @@ export function watchCommand(deps: LiveDeps = realDeps) {
           try {
             preferReactProduction();
             const { runWatchScreen } = await import('./screen.tsx');
-            const how = await runWatchScreen({ watch, stdout, stdin: io.stdin as NodeJS.ReadStream, color: args.color, unicode: supportsUnicode(io.env) });
+            const how = await runWatchScreen({
+              watch,
+              stdout,
+              stdin: io.stdin as NodeJS.ReadStream,
+              color: args.color,
+              unicode: supportsUnicode(io.env),
+            });
             return how === 'interrupt' ? EXIT_INTERRUPTED : EXIT_OK;
           } finally {
             watch.stop();

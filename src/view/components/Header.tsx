@@ -63,7 +63,10 @@ function clockSegs(now: number, clock: ClockView, times: string, dot: string): S
       { text: `live  ${fullTime(now)}  ${dot}  ` },
       age === null
         ? { text: 'waiting for data', tone: 'waitingOnTime' }
-        : { text: `data ${humanDuration(age)} old`, ...(age > 30_000 ? { tone: 'waitingOnTime' as const } : { dim: true }) },
+        : {
+            text: `data ${humanDuration(age)} old`,
+            ...(age > 30_000 ? { tone: 'waitingOnTime' as const } : { dim: true }),
+          },
     ];
   }
   const segs: Seg[] = [{ text: `simulated  ${fullTime(now)}  ${dot}  speed ${times}${formatSpeed(clock.speed)}` }];

@@ -20,9 +20,18 @@ export function keyBindings(g: Glyphs, simulated: boolean): [string, string][] {
   ];
 }
 
-export function Footer({ confirm, flash, simulated }: { confirm: string | null; flash: string | null; simulated: boolean }) {
+export function Footer({
+  confirm,
+  flash,
+  simulated,
+}: {
+  confirm: string | null;
+  flash: string | null;
+  simulated: boolean;
+}) {
   const { glyphs } = useTheme();
-  if (confirm) return <Line segs={[{ text: `Approve stage ${confirm}? (y/n)`, tone: 'waitingOnPerson', bold: true }]} />;
+  if (confirm)
+    return <Line segs={[{ text: `Approve stage ${confirm}? (y/n)`, tone: 'waitingOnPerson', bold: true }]} />;
   if (flash) return <Line segs={[{ text: flash, tone: 'waitingOnTime' }]} />;
   const short = simulated
     ? `${glyphs.up}${glyphs.down} stage  ${glyphs.enter} expand  j/k cluster  a approve  space pause  +/- speed  f fail  ? help  q quit`

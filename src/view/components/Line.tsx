@@ -47,7 +47,11 @@ export function fitSegs(segs: readonly Seg[], width: number, ellipsis: string): 
 // Printable ASCII and the glyphs of both sets (glyphs.ts): one cell each, so a row of only these
 // (nearly every row) is measured by counting. Anything else (a message in Chinese, an emoji) is
 // measured by string-width, as terminals draw it.
-const GLYPH_CHARS = new Set([UNICODE_GLYPHS, ASCII_GLYPHS].flatMap((g) => [...Object.values(g.tone), ...Object.values(g)].filter((v) => typeof v === 'string').flatMap((v) => [...v])));
+const GLYPH_CHARS = new Set(
+  [UNICODE_GLYPHS, ASCII_GLYPHS].flatMap((g) =>
+    [...Object.values(g.tone), ...Object.values(g)].filter((v) => typeof v === 'string').flatMap((v) => [...v]),
+  ),
+);
 
 function oneCellEach(text: string): boolean {
   for (const ch of text) {
@@ -89,7 +93,14 @@ function oneLine(seg: Seg): Seg {
 // SGR codes for the tones (the 16 basic colours every terminal has) and the attributes. Each row
 // is one string in one element: a frame is dozens of rows, and one React element per styled run
 // would multiply what React and Ink must lay out on every frame.
-const SGR_COLOR: Record<Tone, number> = { done: 32, progressing: 36, waitingOnTime: 33, waitingOnPerson: 35, failed: 31, notStarted: 90 };
+const SGR_COLOR: Record<Tone, number> = {
+  done: 32,
+  progressing: 36,
+  waitingOnTime: 33,
+  waitingOnPerson: 35,
+  failed: 31,
+  notStarted: 90,
+};
 
 export function styled(seg: Seg): string {
   const codes: number[] = [];
@@ -121,5 +132,5 @@ export function Line({ segs }: { segs: readonly Seg[] }) {
 const Row = memo(function Row({ text, known }: { text: string; known: boolean }) {
   const screenReader = useIsScreenReaderEnabled();
   if (!known || screenReader) return <Text wrap="truncate-end">{text}</Text>;
-  return <Transform transform={() => text}>{' '}</Transform>;
+  return <Transform transform={() => text}> </Transform>;
 });

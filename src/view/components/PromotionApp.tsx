@@ -56,6 +56,8 @@ export function PromotionApp(props: PromotionAppProps) {
   const plan = planFrame(model, ui, rows);
 
   const notice = props.notice;
+  // A notice is shown once per id: a new text with the same id is not a new notice.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the notice id alone
   useEffect(() => {
     if (notice) update({ ...uiRef.current, flash: notice.text });
   }, [notice?.id]);
@@ -86,7 +88,8 @@ export function PromotionApp(props: PromotionAppProps) {
 
     if (key.upArrow) return update({ ...ui, selected: Math.max(0, sel - 1), clusterKey: null });
     if (key.downArrow) return update({ ...ui, selected: Math.min(model.stageCount - 1, sel + 1), clusterKey: null });
-    if (key.return && stage) return update({ ...ui, expanded: { ...ui.expanded, [stage.name]: !isExpanded(model, ui, sel) } });
+    if (key.return && stage)
+      return update({ ...ui, expanded: { ...ui.expanded, [stage.name]: !isExpanded(model, ui, sel) } });
     if (input === 'j') return moveCluster(1);
     if (input === 'k') return moveCluster(-1);
     if (key.pageDown) return moveCluster(page);
@@ -122,7 +125,11 @@ export function PromotionApp(props: PromotionAppProps) {
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={columns}>
         <Header model={model} clock={props.clock} rows={rows} />
-        {ui.help ? <HelpOverlay rows={plan.bodyRows} simulated={simulated} /> : <StageTree model={model} rows={plan.body} />}
+        {ui.help ? (
+          <HelpOverlay rows={plan.bodyRows} simulated={simulated} />
+        ) : (
+          <StageTree model={model} rows={plan.body} />
+        )}
         {rows > plan.headerRows ? <Footer confirm={ui.confirm} flash={ui.flash} simulated={simulated} /> : null}
       </Box>
     </ThemeContext.Provider>
@@ -131,7 +138,8 @@ export function PromotionApp(props: PromotionAppProps) {
 
 function approveRequest(ui: UiState, stage: PromotionView['stages'][number]): UiState {
   if (stage.trigger !== 'manual') return { ...ui, flash: `stage ${stage.name} has no manual gate to approve` };
-  if (stage.phase === 'Promoted' || stage.phase === 'Completed') return { ...ui, flash: `stage ${stage.name} has already passed its gate` };
+  if (stage.phase === 'Promoted' || stage.phase === 'Completed')
+    return { ...ui, flash: `stage ${stage.name} has already passed its gate` };
   if (stage.approved) return { ...ui, flash: `stage ${stage.name} is already approved` };
   return { ...ui, confirm: stage.name };
 }

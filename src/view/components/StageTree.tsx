@@ -17,7 +17,10 @@ export function StageTree({ model, rows }: { model: PromotionView; rows: readonl
   // Cluster keys line up within what is on screen, not across thousands of clusters.
   const keyWidth = Math.min(
     KEY_WIDTH_MAX,
-    Math.max(0, ...rows.map((r) => (r.kind === 'cluster' ? model.stages[r.stage]!.clusters[r.cluster]!.key.length : 0))),
+    Math.max(
+      0,
+      ...rows.map((r) => (r.kind === 'cluster' ? model.stages[r.stage]!.clusters[r.cluster]!.key.length : 0)),
+    ),
   );
   return (
     <>
@@ -76,7 +79,10 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
     case 'more':
       return [
         { text: `    ${row.last ? g.lastBranch : g.branch} ` },
-        { text: `${row.direction === 'up' ? g.up : g.down} ${count(row.count)} more cluster${row.count === 1 ? '' : 's'} (j/k)`, dim: true },
+        {
+          text: `${row.direction === 'up' ? g.up : g.down} ${count(row.count)} more cluster${row.count === 1 ? '' : 's'} (j/k)`,
+          dim: true,
+        },
       ];
     case 'failing': {
       const s = model.stages[row.stage]!;
@@ -84,15 +90,26 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
       return [
         { text: `    ${g.lastBranch} ` },
         { text: g.tone.failed, tone: 'failed' },
-        { text: ` ${count(s.progress.failing)} failing${first ? `: ${first.key} ${first.message ?? ''}` : ''}`, tone: 'failed' },
+        {
+          text: ` ${count(s.progress.failing)} failing${first ? `: ${first.key} ${first.message ?? ''}` : ''}`,
+          tone: 'failed',
+        },
       ];
     }
     case 'message': {
       const s = model.stages[row.stage]!;
-      return [{ text: `    ${g.lastBranch} ` }, { text: row.text, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : { dim: true }) }];
+      return [
+        { text: `    ${g.lastBranch} ` },
+        { text: row.text, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : { dim: true }) },
+      ];
     }
     case 'stagesMore':
-      return [{ text: `  ${row.direction === 'up' ? g.up : g.down} ${row.count > 0 ? `${count(row.count)} more stage${row.count === 1 ? '' : 's'}` : 'more'}`, dim: true }];
+      return [
+        {
+          text: `  ${row.direction === 'up' ? g.up : g.down} ${row.count > 0 ? `${count(row.count)} more stage${row.count === 1 ? '' : 's'}` : 'more'}`,
+          dim: true,
+        },
+      ];
   }
 }
 
@@ -109,7 +126,10 @@ function stageSegs(s: StageView, selected: boolean, now: number, g: Glyphs, w: W
     { text: ` ${pad(s.name, w.nameWidth)}  `, ...(selected ? { bold: true } : {}) },
     { text: pad(PHASE_LABEL[s.phase], PHASE_LABEL_WIDTH), tone },
     { text: '  ' },
-    { text: g.barFull.repeat(filled), tone: s.progress.failing > 0 ? 'failed' : tone === 'notStarted' ? 'progressing' : tone },
+    {
+      text: g.barFull.repeat(filled),
+      tone: s.progress.failing > 0 ? 'failed' : tone === 'notStarted' ? 'progressing' : tone,
+    },
     { text: g.barEmpty.repeat(w.barWidth - filled), dim: true },
     { text: ` ${pad(progressText(s), w.countWidth)}` },
     ...(detail ? [{ text: `  ${detail}${hint}`, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : {}) }] : []),
