@@ -83,6 +83,29 @@ export interface CELRule {
   rule: string;
 }
 
+export interface MetricQuery {
+  name: string;
+  query: string;
+}
+
+export interface SecretReference {
+  name?: string;
+  namespace?: string;
+}
+
+/** Where metricQueries are sent: a Prometheus-compatible endpoint. */
+export interface MetricSource {
+  url: string;
+  path?: string;
+  secretRef?: SecretReference;
+}
+
+/** A Job whose outcome is the check's (Sveltos v1.14+); its spec is in a Secret or ConfigMap. */
+export interface JobCheck {
+  jobRef: { kind: 'Secret' | 'ConfigMap'; namespace: string; name: string };
+  timeout?: string;
+}
+
 export interface ValidateHealth {
   name: string;
   featureID: FeatureID;
@@ -93,6 +116,9 @@ export interface ValidateHealth {
   labelFilters?: LabelFilter[];
   script?: string;
   evaluateCEL?: CELRule[];
+  metricQueries?: MetricQuery[];
+  metricSource?: MetricSource;
+  jobCheck?: JobCheck;
 }
 
 // ---- profile spec --------------------------------------------------------------------------------

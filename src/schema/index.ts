@@ -1,0 +1,26 @@
+// The one API schema: the Sveltos CRDs, applied as kube-apiserver applies them.
+export { bundledCrds, bundledSchema, bundledSource, BUNDLED_SOURCES, type CrdSource } from './bundled.ts';
+export { causeMessage, causeReason, fieldErrorText, lintMessage } from './messages.ts';
+export {
+  type Admission,
+  asCrd,
+  CrdError,
+  type FieldValidation,
+  ResourceSchema,
+  RULES_NOT_CHECKED,
+} from './resource-schema.ts';
+export { checkRules, ruleCompileError } from './rules.ts';
+export {
+  applyDefaults,
+  childField,
+  isAtomicMap,
+  listInfo,
+  type ListInfo,
+  type PathSegment,
+  prune,
+  type SchemaError,
+  schemaAt,
+  unknownFields,
+  validateValue,
+} from './structural.ts';
+export type { CustomResourceDefinition, PrinterColumnDefinition, Schema, ValidationRule } from './types.ts';
