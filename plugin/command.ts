@@ -56,7 +56,7 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
 }
 
-// The standalone executable's launcher (plugin/release/launcher.ts) and the command line it hands
+// The standalone executable's launcher (build/release/launcher.ts) and the command line it hands
 // over to are bundled apart and both call processIo() in one process: the mark is shared through
 // the global symbol registry, so the streams are guarded once.
 const EPIPE_GUARDED = Symbol.for('kubectl-promotion.epipe-guarded');

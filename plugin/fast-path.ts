@@ -3,7 +3,7 @@
 // bare `node -e 0`. Anything but these exact forms goes through yargs as usual.
 import type { Io } from './command.ts';
 
-// plugin/build.mjs renders the top-level help once, through yargs itself, and embeds it here.
+// build/build.mjs renders the top-level help once, through yargs itself, and embeds it here.
 declare const __KUBECTL_PROMOTION_HELP__: string | undefined;
 
 const VERSION_FORMS = /^version(?: (?:-o|--output)[ =]?(json|text))?$/;

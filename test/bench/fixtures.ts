@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostTarget, targetName } from '../../plugin/release/targets.ts';
+import { hostTarget, targetName } from '../../build/release/targets.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { platformFor, validateManifest } from '../../plugin/release/krew-manifest.ts';
-import type { KrewPlugin, OsArch } from '../../plugin/release/krew-manifest.ts';
+import { platformFor, validateManifest } from '../../build/release/krew-manifest.ts';
+import type { KrewPlugin, OsArch } from '../../build/release/krew-manifest.ts';
 
 export interface Installed {
   /** ${KREW_ROOT}/store/<name>/<version> */

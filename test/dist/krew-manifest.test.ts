@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { platformFor, validateManifest } from '../../plugin/release/krew-manifest.ts';
-import type { KrewPlugin } from '../../plugin/release/krew-manifest.ts';
+import { platformFor, validateManifest } from '../../build/release/krew-manifest.ts';
+import type { KrewPlugin } from '../../build/release/krew-manifest.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 

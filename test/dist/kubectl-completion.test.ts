@@ -31,7 +31,7 @@ describe('completion through kubectl, with the npm build on PATH', { skip: plugi
 
   before(async () => {
     // npm test builds first; rebuilding here would pull chunks from under tests running beside this one.
-    if (!existsSync(join(ROOT, 'dist/kubectl-promotion.mjs'))) await run(process.execPath, ['plugin/build.mjs'], { cwd: ROOT });
+    if (!existsSync(join(ROOT, 'dist/kubectl-promotion.mjs'))) await run(process.execPath, ['build/build.mjs'], { cwd: ROOT });
     work = mkdtempSync(join(tmpdir(), 'kp-completion-'));
     const bin = join(work, 'bin');
     mkdirSync(bin);

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { validateManifest } from '../../plugin/release/krew-manifest.ts';
+import { validateManifest } from '../../build/release/krew-manifest.ts';
 import { COMMANDS } from '../../plugin/registry.ts';
-import type { KrewPlugin } from '../../plugin/release/krew-manifest.ts';
+import type { KrewPlugin } from '../../build/release/krew-manifest.ts';
 import { krewInstall } from './krew-install.ts';
 import type { Installed } from './krew-install.ts';
 import { kubectlOnlyFolder, pluginCompletionSkip } from './kubectl.ts';
@@ -32,7 +32,7 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
     work = mkdtempSync(join(tmpdir(), 'kp-release-'));
     out = join(work, 'release');
     manifestPath = join(out, 'krew-manifest.yaml');
-    execFileSync(process.execPath, ['plugin/release.ts', '--target', 'linux-amd64', '--out', out, '--manifest-out', join(work, 'written-manifest.yaml')], {
+    execFileSync(process.execPath, ['build/release.ts', '--target', 'linux-amd64', '--out', out, '--manifest-out', join(work, 'written-manifest.yaml')], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

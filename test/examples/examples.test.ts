@@ -70,7 +70,7 @@ const validation: string[] = [
 
 describe('the examples, through the built command', () => {
   before(async () => {
-    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}plugin/build.mjs`], { cwd: root });
+    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}build/build.mjs`], { cwd: root });
   });
 
   describe('kyverno, staging then production with 5m soaks', () => {

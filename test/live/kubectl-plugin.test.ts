@@ -19,7 +19,7 @@ let env: NodeJS.ProcessEnv;
 before(async () => {
   // npm test builds first; rebuilding here would pull chunks from under tests running beside this one.
   if (!existsSync(path.join(ROOT, 'dist/kubectl-promotion.mjs')))
-    await run(process.execPath, ['plugin/build.mjs'], { cwd: ROOT });
+    await run(process.execPath, ['build/build.mjs'], { cwd: ROOT });
   served = await serve();
   const wrapper = path.join(served.dir, 'kubectl-promotion');
   writeFileSync(

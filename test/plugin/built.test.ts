@@ -40,7 +40,7 @@ function assertCleanError(r: Result, pattern: RegExp) {
 
 describe('the built kubectl-promotion', () => {
   before(async () => {
-    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}plugin/build.mjs`], { cwd: root });
+    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}build/build.mjs`], { cwd: root });
   });
 
   it('names a missing file in one line and exits 1', async () => {

@@ -1,6 +1,6 @@
 // What the built command loads to do its job. A short command such as `list` is mostly loading
 // (kubectl answers the same question in ~45 ms, and Node.js alone starts in ~25), so the build
-// defers what only some runs need (plugin/lazy-dependencies.mjs). These tests record every module
+// defers what only some runs need (build/lazy-dependencies.mjs). These tests record every module
 // the process resolves, by import or require, and check both halves: a plain run leaves the
 // deferred packages alone, and the run that needs one still gets it.
 import assert from 'node:assert/strict';
@@ -60,7 +60,7 @@ let dir: string;
 
 before(async () => {
   if (!existsSync(bin))
-    await promisify(execFile)(process.execPath, [path.join(root, 'plugin/build.mjs')], { cwd: root });
+    await promisify(execFile)(process.execPath, [path.join(root, 'build/build.mjs')], { cwd: root });
   served = await serve();
   dir = mkdtempSync(path.join(tmpdir(), 'loading-'));
   writeFileSync(path.join(dir, 'recorder.mjs'), RECORDER);

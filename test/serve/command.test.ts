@@ -136,7 +136,7 @@ const skip = kubectlMissing && process.env.CI === undefined ? `${KUBECTL} is not
 describe('the built kubectl-promotion simulate --serve', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'serve-command-'));
   before(async () => {
-    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}plugin/build.mjs`], { cwd: root });
+    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}build/build.mjs`], { cwd: root });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -53,7 +53,7 @@ describe('the rehearsal in a real terminal (tmux)', {
 }, () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'kubectl-promotion-tmux-'));
-    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}plugin/build.mjs`], { cwd: root });
+    if (!existsSync(bin)) await promisify(execFile)(process.execPath, [`${root}build/build.mjs`], { cwd: root });
   });
 
   after(() => {

@@ -66,7 +66,7 @@ export interface SimulateDeps {
   examplesRoot?: string;
 }
 
-// The builds embed the default example (plugin/embedded-examples.mjs); from source it is absent.
+// The builds embed the default example (build/embedded-examples.mjs); from source it is absent.
 declare const __KUBECTL_PROMOTION_EXAMPLES__: Record<string, string> | undefined;
 
 /**

@@ -4,7 +4,7 @@ import pkg from '../../../package.json' with { type: 'json' };
 import type { Io } from '../../command.ts';
 import { EXIT_OK } from '../../exit-codes.ts';
 
-// plugin/build.mjs defines this when the checkout's commit is known; from source it is absent.
+// build/build.mjs defines this when the checkout's commit is known; from source it is absent.
 declare const __KUBECTL_PROMOTION_COMMIT__: string | undefined;
 
 export interface VersionInfo {

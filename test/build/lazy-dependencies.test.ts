@@ -1,4 +1,4 @@
-// The build's stand-ins (plugin/lazy-dependencies.mjs) must answer as the packages they defer. The
+// The build's stand-ins (build/lazy-dependencies.mjs) must answer as the packages they defer. The
 // one for string-width measures ASCII itself and hands anything else to string-width: our --help
 // is all ASCII today, so its other half is exercised here, bundled as yargs's layout code gets it.
 import assert from 'node:assert/strict';
@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import stringWidth from 'string-width';
-import { COMMONJS_SHIM } from '../../plugin/commonjs-shim.mjs';
-import { lazyDependencies } from '../../plugin/lazy-dependencies.mjs';
+import { COMMONJS_SHIM } from '../../build/commonjs-shim.mjs';
+import { lazyDependencies } from '../../build/lazy-dependencies.mjs';
 
 const SAMPLES = [
   '',

@@ -2,7 +2,7 @@
 // applications, no Node.js needed where they run) packed per platform as krew archives, and the
 // krew manifest rewritten with their URIs and sha256.
 //
-//   node plugin/release.ts [--target linux-amd64]... [--out dist/release]
+//   node build/release.ts [--target linux-amd64]... [--out dist/release]
 //                          [--manifest krew-manifest.yaml] [--manifest-out FILE]
 //
 // --target (repeatable) builds only those platforms; --manifest-out writes the manifest there
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const stage = join(work, name);
     mkdirSync(stage, { recursive: true });
     buildSea({ bundle, bundleDir, runtime: runtime.path, output: join(stage, BIN), workDir: work });
-    copyFileSync(join(ROOT, 'plugin', 'release', COMPLETER), join(stage, COMPLETER));
+    copyFileSync(join(ROOT, 'build', 'release', COMPLETER), join(stage, COMPLETER));
     chmodSync(join(stage, COMPLETER), 0o755);
     copyFileSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
     copyFileSync(join(ROOT, 'README.md'), join(stage, 'README.md'));

@@ -1,5 +1,5 @@
-// An esbuild plugin, shared by the npm build (plugin/build.mjs) and the standalone build
-// (plugin/release/bundle.ts), that keeps a short command such as `list` from loading code it will
+// An esbuild plugin, shared by the npm build (build/build.mjs) and the standalone build
+// (build/release/bundle.ts), that keeps a short command such as `list` from loading code it will
 // not run. Loading is most of what a short command costs: Node.js starts in ~25 ms, and kubectl
 // answers `get` in ~45 ms.
 //

@@ -1,7 +1,7 @@
 // Bundles the command line for the npm package: one entry file per executable and one chunk per
 // command, loaded when that command runs (plugin/registry.ts), so that `kubectl promotion version`
 // does not load Ink or the Kubernetes client. Dependencies stay external here; the standalone
-// release build (plugin/release.ts) inlines them.
+// release build (build/release.ts) inlines them.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';

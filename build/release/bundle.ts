@@ -49,7 +49,7 @@ const yargsLocales: Plugin = {
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes(YARGS_LOCALES_FROM)) {
         throw new Error(
-          `${args.path}: no longer reads its locales as the release build expects; update plugin/release/bundle.ts`,
+          `${args.path}: no longer reads its locales as the release build expects; update build/release/bundle.ts`,
         );
       }
       return { contents: source.replace(YARGS_LOCALES_FROM, "resolve(import.meta.dirname, 'locales')"), loader: 'js' };
@@ -64,7 +64,7 @@ function listFiles(dir: string): string[] {
   });
 }
 
-// The program's entry file in the bundle; plugin/release/launcher.ts imports it by this name.
+// The program's entry file in the bundle; build/release/launcher.ts imports it by this name.
 const PROGRAM = 'kubectl-promotion';
 const LAUNCHER = 'launcher';
 

@@ -3,10 +3,10 @@
 // program bundled beside it (plugin/main.ts). Inside a single executable each module is read from
 // the virtual file system, and every one the entry waits for adds about a millisecond: the program's
 // own entry needs four before it can answer `version`, this one needs none.
-import { processIo } from '../command.ts';
-import { fastPath } from '../fast-path.ts';
+import { processIo } from '../../plugin/command.ts';
+import { fastPath } from '../../plugin/fast-path.ts';
 
-// Where plugin/release/bundle.ts puts the program, beside this module at the mount's root. Not a
+// Where build/release/bundle.ts puts the program, beside this module at the mount's root. Not a
 // literal, so that esbuild leaves the import to run time instead of bundling the program in here.
 const PROGRAM = new URL('./kubectl-promotion.mjs', import.meta.url).href;
 
