@@ -3,7 +3,7 @@
 // with a JSON Patch `test` sees the same 422 it would see against a real cluster.
 import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { badRequest, patchNotApplicable } from './errors.ts';
+import { ApiError, badRequest, patchNotApplicable } from './errors.ts';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -66,4 +66,40 @@ export function applyJsonPatch(doc: Record<string, unknown>, patch: unknown): un
     }
   }
   return result;
+}
+
+/** JSON as Go's encoding/json writes it: compact, object keys sorted, `<`, `>` and `&` escaped. */
+function goJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (!isObject(v)) return v;
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sorted(v[k])]),
+    );
+  };
+  return JSON.stringify(sorted(value)).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
+function goJsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value;
+}
+
+/**
+ * A merge patch whose body is not an object (typically a JSON Patch sent with the merge patch
+ * content type) replaces the whole document, which then cannot be decoded as an object: the
+ * apiserver's 422 for it, worded as the apiserver words it.
+ */
+export function patchResultNotAnObject(patched: unknown): ApiError {
+  if (patched === null) return badRequest('Invalid JSON Patch');
+  const decodeError =
+    `couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(patched)} into Go value of ` +
+    'type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+  const message = `Invalid value: ${JSON.stringify(goJson(patched))}: ${decodeError}`;
+  return new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, {
+    causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
+  });
 }

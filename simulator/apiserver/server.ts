@@ -32,6 +32,7 @@ import {
 } from './errors.ts';
 import { Faults } from './faults.ts';
 import { negotiate, parseAccept } from './media.ts';
+import { deleteOptionsOf, dryRunOf, queryFlag } from './options.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi.ts';
 import type { Rendering } from './media.ts';
 import { PATCH_CONTENT_TYPES, patchTypeOf } from './patch.ts';
@@ -84,15 +85,13 @@ interface ResourceRequest {
   namespace: string | undefined;
   name: string | undefined;
   subresource: 'status' | undefined;
+  /** A legacy `/watch/` path: a watch whatever the query says (of one object when named). */
+  watchPath: boolean;
 }
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_WATCH_BACKLOG_BYTES = 64 * 1024 * 1024;
 const JSON_TYPE = 'application/json';
-
-function isTrue(value: string | null): boolean {
-  return value === 'true' || value === '1';
-}
 
 function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
@@ -315,6 +314,9 @@ class ServedApi implements ApiServer {
     } else {
       throw pathNotFound();
     }
+    // Legacy watch paths (`/apis/G/V/watch/...`), deprecated but still served; kubeclient uses them.
+    const watchPath = rest[0] === 'watch';
+    if (watchPath) rest = rest.slice(1);
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
       namespace = rest[1];
@@ -324,8 +326,10 @@ class ServedApi implements ApiServer {
     const def = plural === undefined ? undefined : findResource(group, version, plural);
     if (def === undefined || extra.length > 0) throw pathNotFound();
     if (namespace !== undefined && !def.namespaced) throw pathNotFound();
-    if (subresource !== undefined && (subresource !== 'status' || !def.statusSubresource)) throw pathNotFound();
-    return { def, namespace, name, subresource: subresource as 'status' | undefined };
+    if (subresource !== undefined && (subresource !== 'status' || !def.statusSubresource || watchPath)) {
+      throw pathNotFound();
+    }
+    return { def, namespace, name, subresource: subresource as 'status' | undefined, watchPath };
   }
 
   private async serveResource(
@@ -336,10 +340,13 @@ class ServedApi implements ApiServer {
     r: ResourceRequest,
     query: URLSearchParams,
   ): Promise<void> {
-    const watch = method === 'GET' && isTrue(query.get('watch'));
+    const watch = method === 'GET' && (r.watchPath || queryFlag(query, 'watch'));
     if (role === 'viewer' && !['GET', 'HEAD'].includes(method)) throw this.denied(r, verbOf(method, r, watch));
-    const dryRun = this.dryRun(query);
     const { def, namespace, name, subresource } = r;
+    if (r.watchPath) {
+      if (method !== 'GET') throw methodNotAllowed();
+      return this.serveWatch(req, res, r, query);
+    }
     if (name === undefined) {
       switch (method) {
         case 'GET':
@@ -347,12 +354,13 @@ class ServedApi implements ApiServer {
           return this.serveList(req, res, r, query);
         case 'POST': {
           if (def.namespaced && namespace === undefined) throw methodNotAllowed();
+          const dryRun = dryRunOf(query.getAll('dryRun'), 'CreateOptions');
           const input = await readObject(req);
           const created = this.store.create(def, input, { namespace, dryRun });
           return this.sendObject(req, res, def, 201, created);
         }
         case 'DELETE': {
-          const options = deleteOptions(await readBody(req), query);
+          const options = deleteOptionsOf(await readBody(req), query);
           const targets = this.store.list(def, {
             namespace,
             labelSelector: query.get('labelSelector') ?? undefined,
@@ -362,7 +370,7 @@ class ServedApi implements ApiServer {
           for (const obj of targets.items) {
             try {
               results.push(
-                this.store.delete(def, obj.metadata.name, { ...options, namespace: obj.metadata.namespace, dryRun }),
+                this.store.delete(def, obj.metadata.name, { ...options, namespace: obj.metadata.namespace }),
               );
             } catch (err) {
               if (!(err instanceof ApiError && err.code === 404)) throw err;
@@ -388,6 +396,7 @@ class ServedApi implements ApiServer {
       case 'GET':
         return this.sendObject(req, res, def, 200, this.store.get(def, name, namespace));
       case 'PUT': {
+        const dryRun = dryRunOf(query.getAll('dryRun'), 'UpdateOptions');
         const input = await readObject(req);
         if (input.metadata?.name !== undefined && input.metadata.name !== name) {
           throw badRequest(
@@ -411,6 +420,7 @@ class ServedApi implements ApiServer {
               : Object.values(PATCH_CONTENT_TYPES),
           );
         }
+        const dryRun = dryRunOf(query.getAll('dryRun'), 'PatchOptions');
         const raw = (await readBody(req)).toString('utf8');
         let patch: unknown;
         try {
@@ -429,10 +439,10 @@ class ServedApi implements ApiServer {
       }
       case 'DELETE': {
         if (subresource !== undefined) throw methodNotAllowed();
-        const options = deleteOptions(await readBody(req), query);
-        const result = this.store.delete(def, name, { ...options, namespace, dryRun });
+        const options = deleteOptionsOf(await readBody(req), query);
+        const result = this.store.delete(def, name, { ...options, namespace });
         // 202 when the object is still there, waiting for its finalizers.
-        const gone = dryRun || this.store.find(def, name, namespace)?.metadata.uid !== result.metadata.uid;
+        const gone = options.dryRun || this.store.find(def, name, namespace)?.metadata.uid !== result.metadata.uid;
         return this.sendObject(req, res, def, gone ? 200 : 202, result);
       }
       default:
@@ -451,13 +461,6 @@ class ServedApi implements ApiServer {
       `${subject} is forbidden: User "viewer" cannot ${verb} resource "${resource}" in API group "${r.def.group}" ${scope}`,
       { ...(r.name === undefined ? {} : { name: r.name }), group: r.def.group, kind: r.def.plural },
     );
-  }
-
-  private dryRun(query: URLSearchParams): boolean {
-    const values = query.getAll('dryRun');
-    for (const v of values)
-      if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-    return values.length > 0;
   }
 
   private rendering(req: IncomingMessage): Rendering {
@@ -509,12 +512,13 @@ class ServedApi implements ApiServer {
     const rendering = this.rendering(req);
     const includeObject = rendering.kind === 'table' ? this.includeObject(query) : 'Object';
     let from = query.get('resourceVersion') ?? '';
-    const bookmarks = isTrue(query.get('allowWatchBookmarks'));
-    const initialEvents = query.get('sendInitialEvents');
+    const bookmarks = queryFlag(query, 'allowWatchBookmarks');
+    const initialEvents = query.has('sendInitialEvents') ? queryFlag(query, 'sendInitialEvents') : undefined;
     // Without initial events, a watch with no resourceVersion starts at the latest one.
-    if (initialEvents === 'false' && (from === '' || from === '0')) from = String(this.store.resourceVersion);
+    if (initialEvents === false && (from === '' || from === '0')) from = String(this.store.resourceVersion);
     const timeoutSeconds = query.get('timeoutSeconds');
     const { def } = r;
+    const fieldSelector = watchFieldSelector(r.name, query.get('fieldSelector') ?? undefined);
 
     let headersSent = false;
     let first = true;
@@ -570,7 +574,7 @@ class ServedApi implements ApiServer {
         {
           namespace: r.namespace,
           labelSelector: query.get('labelSelector') ?? undefined,
-          fieldSelector: query.get('fieldSelector') ?? undefined,
+          fieldSelector,
           resourceVersion: from,
         },
         (event) => write(encode(event)),
@@ -588,7 +592,7 @@ class ServedApi implements ApiServer {
       res.end(body);
       return;
     }
-    if (isTrue(initialEvents) && bookmarks) write(bookmark({ 'k8s.io/initial-events-end': 'true' }));
+    if (initialEvents === true && bookmarks) write(bookmark({ 'k8s.io/initial-events-end': 'true' }));
 
     const timers: NodeJS.Timeout[] = [];
     const entry = {
@@ -671,6 +675,19 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A watch of one named object (legacy `/watch/.../NAME` path) selects it by metadata.name, as the apiserver does. */
+function watchFieldSelector(name: string | undefined, given: string | undefined): string | undefined {
+  if (name === undefined) return given;
+  const selectedName = given
+    ?.split(',')
+    .map((term) => /^metadata\.name==?(.*)$/.exec(term.trim())?.[1])
+    .find((v) => v !== undefined);
+  if (selectedName !== undefined && selectedName !== name) {
+    throw badRequest(`fieldSelector metadata.name doesn't match requested name: "${selectedName}" != "${name}"`);
+  }
+  return given === undefined || given === '' ? `metadata.name=${name}` : `metadata.name=${name},${given}`;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -697,34 +714,6 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
     throw badRequest('the body of the request must be a JSON object');
   }
   return parsed as KubeObject;
-}
-
-function deleteOptions(
-  body: Buffer,
-  query: URLSearchParams,
-): {
-  preconditions?: { uid?: string; resourceVersion?: string };
-  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-} {
-  let parsed: Record<string, unknown> = {};
-  if (body.length > 0) {
-    try {
-      parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw badRequest(`the body of the request could not be decoded: ${(err as Error).message}`);
-    }
-  }
-  const policy =
-    query.get('propagationPolicy') ??
-    (parsed.propagationPolicy as string | undefined) ??
-    (parsed.orphanDependents === true ? 'Orphan' : undefined);
-  if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
-    throw badRequest(
-      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
-    );
-  }
-  const pre = parsed.preconditions as { uid?: string; resourceVersion?: string } | undefined;
-  return { ...(pre ? { preconditions: pre } : {}), ...(policy ? { propagationPolicy: policy } : {}) };
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   tooLargeResourceVersion,
   unsupportedMediaType,
 } from './errors.ts';
-import { applyJsonPatch, mergePatch, PATCH_CONTENT_TYPES } from './patch.ts';
+import { applyJsonPatch, mergePatch, PATCH_CONTENT_TYPES, patchResultNotAnObject } from './patch.ts';
 import type { PatchType } from './patch.ts';
 import type { FieldError, ResourceDef } from './resources.ts';
 import { apiVersionOf, RESOURCES, resourceNamed } from './resources.ts';
@@ -460,7 +460,7 @@ export class ObjectStore {
         break;
     }
     if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
-      throw badRequest('the patch did not produce an object');
+      throw patchResultNotAnObject(patched);
     }
     const obj = this.prepareInput(def, patched as KubeObject);
     if (obj.metadata.name !== name) throw this.nameMismatch(obj.metadata.name, name);

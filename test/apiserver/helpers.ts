@@ -111,6 +111,8 @@ export class TestServer {
     if (options.body !== undefined) {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
+      // Node sends a DELETE's body neither chunked nor with a length unless told the length.
+      headers['content-length'] = String(Buffer.byteLength(body));
     }
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { method, headers, ca: this.api.ca, agent: false }, resolve);
