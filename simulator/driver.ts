@@ -8,7 +8,6 @@
 // Objects are reached through small interfaces (PromotionStore, ProfileSink, World) so that the
 // served Kubernetes API can run this same driver over its own object store.
 import jsonpatch from 'fast-json-patch';
-import { isDeepStrictEqual } from 'node:util';
 import {
   LABEL_PROMOTION_NAME,
   clusterKey,
@@ -20,7 +19,13 @@ import {
 } from '../src/api/types.ts';
 import { matchesSelector } from '../src/api/selector.ts';
 import { formatDuration } from '../src/duration.ts';
-import { reconcile } from '../src/engine/index.ts';
+import {
+  CONFLICT,
+  PromotionController,
+  UNCHANGED,
+  WRITTEN,
+  type ControllerPorts,
+} from '../src/controller/promotion-controller.ts';
 import { mainProfileName } from '../src/engine/names.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../src/engine/types.ts';
 import { UserError } from '../src/user-error.ts';
@@ -178,9 +183,8 @@ export class Simulation {
   readonly #firstApplied = new Map<string, number>();
   readonly #promotedAt = new Map<string, number>();
   readonly #deployedAt = new Map<string, number>();
+  readonly #controller: PromotionController;
   #phases: { name: string; phase: StagePhase }[];
-  #requeueAt: number | null = null;
-  #engineDue = true;
   #completedAt: number | null = null;
   #ended: SimulationResult | null = null;
   #engineCalls = 0;
@@ -209,6 +213,9 @@ export class Simulation {
     for (const a of this.#pending) this.#checkApprovable(a.stage, a.source);
     this.#phases = (promotion.spec.stages ?? []).map((s) => ({ name: s.name, phase: 'Pending' as StagePhase }));
     this.fleet.onEvent((e) => this.#fleetEvent(e));
+    this.#controller = new PromotionController({ ports: this.#ports(), finalizer: false });
+    this.#controller.observe({ reconciled: (_p, r, now) => this.#reconciled(r, now) });
+    this.#controller.markDue(promotion.metadata.name);
   }
 
   // ---- reading -----------------------------------------------------------------------------------------
@@ -329,7 +336,7 @@ export class Simulation {
 
   /** The promotion was changed by someone else (e.g. through the served API): reconcile it. */
   async promotionChanged(): Promise<void> {
-    this.#engineDue = true;
+    this.#controller.markDue(this.#store.get().metadata.name);
     await this.#settle();
   }
 
@@ -379,16 +386,15 @@ export class Simulation {
       await this.fleet.runUntil(now);
       for (const name of this.fleet.takeDirtyProfiles()) {
         const profile = this.fleet.profile(name);
-        if (!profile || profile.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName) this.#engineDue = true;
+        if (!profile || profile.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName)
+          this.#controller.markDue(promotionName);
         this.#noteDeployed(name);
       }
       this.#fireDueApprovals(now);
-      if (this.#requeueAt !== null && this.#requeueAt <= now) this.#engineDue = true;
-      if (!this.#engineDue) break;
-      this.#engineDue = false;
-      this.#engineCalls++;
+      if (!this.#controller.hasDue(now)) break;
       this.#changedSinceNotice = true;
-      this.#applyResult(reconcile(this.#store.get(), this.fleet, new Date(now)), now);
+      await this.#controller.reconcileDue(now);
+      this.#fireDueApprovals(now);
     }
     if (this.#changedSinceNotice) {
       this.#changedSinceNotice = false;
@@ -396,7 +402,29 @@ export class Simulation {
     }
   }
 
-  #applyResult(r: ReconcileResult, now: number): void {
+  /** The controller loop's ports over the in-memory promotion and the fleet (or a caller's sink). */
+  #ports(): ControllerPorts {
+    const store = this.#store;
+    const profiles = this.#profiles;
+    return {
+      promotion: () => store.get(),
+      world: () => this.fleet,
+      applyProfile: (p) => (profiles.applyProfile(p) ? WRITTEN : UNCHANGED),
+      deleteProfile: (name) => (profiles.deleteProfile(name) ? WRITTEN : UNCHANGED),
+      writeStatus: (_read, status) => {
+        store.setStatus(status);
+        return WRITTEN;
+      },
+      patchSpec: (_read, ops) => (store.patch(ops) ? WRITTEN : CONFLICT),
+      // A rehearsal deletes nothing: no finalizer to manage.
+      setFinalizers: () => UNCHANGED,
+      profileExists: (name) => this.fleet.profile(name) !== undefined,
+    };
+  }
+
+  /** What the driver keeps of each reconcile: its events for the timeline, when stages moved. */
+  #reconciled(r: ReconcileResult, now: number): void {
+    this.#engineCalls++;
     // The engine's events first: they say why the fleet's reactions that follow happen.
     for (const e of r.events) {
       if (e.type === 'StagePromoted' && e.stage && !this.#promotedAt.has(e.stage)) this.#promotedAt.set(e.stage, now);
@@ -404,24 +432,11 @@ export class Simulation {
       if (e.type === 'PipelineRestarted') this.#completedAt = null;
       this.#emit({ at: now, type: e.type, stage: e.stage, cluster: null, message: e.message });
     }
-    let wrote = false;
-    for (const name of r.delete) {
-      this.#noteDeployed(name);
-      if (this.#profiles.deleteProfile(name)) wrote = true;
-    }
+    for (const name of r.delete) this.#noteDeployed(name);
     for (const profile of r.apply) {
       const name = profile.metadata.name;
       if (!this.#firstApplied.has(name)) this.#firstApplied.set(name, now);
-      if (this.#profiles.applyProfile(profile)) wrote = true;
     }
-    if (r.status && !isDeepStrictEqual(r.status, this.#store.get().status)) {
-      this.#store.setStatus(r.status);
-      wrote = true;
-    }
-    if (r.specPatch) {
-      if (this.#store.patch(r.specPatch)) wrote = true;
-    }
-    this.#requeueAt = r.requeueAt ? r.requeueAt.getTime() : null;
     this.#phases = r.phases;
     for (const { name, phase } of r.phases) {
       if (phase === 'AwaitingApproval') {
@@ -430,8 +445,6 @@ export class Simulation {
         this.#waitingSince.delete(name);
       }
     }
-    if (wrote) this.#engineDue = true;
-    this.#fireDueApprovals(now);
   }
 
   #nextAt(): number | null {
@@ -440,7 +453,7 @@ export class Simulation {
     const consider = (t: number | null) => {
       if (t !== null && t >= now && (next === null || t < next)) next = t;
     };
-    if (this.#requeueAt !== null && this.#requeueAt > now) consider(this.#requeueAt);
+    consider(this.#controller.nextRequeueAfter(now));
     for (const a of this.#pending) consider(this.#dueAt(a));
     return next;
   }
@@ -491,7 +504,7 @@ export class Simulation {
         cluster: null,
         message: `stage ${stage} ${why}: spec.stages[${i}].trigger.manual.approved set to true`,
       });
-      this.#engineDue = true;
+      this.#controller.markDue(promotion.metadata.name);
     } else {
       this.#emit({
         at: now,

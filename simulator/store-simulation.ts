@@ -11,7 +11,7 @@ import type { ClusterPromotion, KubeObject } from '../src/api/types.ts';
 import { ObjectStore } from './apiserver/store.ts';
 import { seedClusters } from './cluster-objects.ts';
 import { Fleet, type FleetSpec, type HealthEvaluator } from './fleet.ts';
-import { PromotionController } from './store-controller.ts';
+import { StoreController } from './store-controller.ts';
 import { followProfiles, StoreProfileSink } from './store-profiles.ts';
 import { SummaryMirror } from './summary-mirror.ts';
 
@@ -36,7 +36,7 @@ export class StoreSimulation {
   readonly store: ObjectStore;
   readonly fleet: Fleet;
   /** Null with `controller: false`. */
-  readonly controller: PromotionController | null;
+  readonly controller: StoreController | null;
   readonly #mirror: SummaryMirror;
   readonly #stopFollowing: () => void;
   readonly #changeListeners = new Set<() => void>();
@@ -60,7 +60,7 @@ export class StoreSimulation {
     this.controller =
       options.controller === false
         ? null
-        : new PromotionController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
+        : new StoreController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
     this.#stopFollowing = followProfiles(this.store, this.fleet, (name) => this.#mirror.profileChanged(name));
     for (const p of options.promotions) this.store.create('clusterpromotions', asNewObject(p));
     this.store.onChange(() => {
@@ -137,7 +137,7 @@ export class StoreSimulation {
           `the simulation did not settle at ${new Date(this.#now).toISOString()}: the controller keeps writing`,
         );
       }
-      this.controller.reconcileDue(this.#now);
+      await this.controller.reconcileDue(this.#now);
     }
   }
 }

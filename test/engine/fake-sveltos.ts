@@ -14,7 +14,14 @@ import {
   type FeatureStatus,
   type Stage,
 } from '../../src/api/types.ts';
-import { reconcile, worldOf, type EngineEvent, type ReconcileResult } from '../../src/engine/index.ts';
+import {
+  CONFLICT,
+  PromotionController,
+  UNCHANGED,
+  WRITTEN,
+  type WriteResult,
+} from '../../src/controller/promotion-controller.ts';
+import { worldOf, type EngineEvent, type ReconcileResult } from '../../src/engine/index.ts';
 
 export const T0 = new Date('2026-03-02T09:00:00Z');
 export const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
@@ -67,12 +74,49 @@ export class FakeSveltos {
   events: EngineEvent[] = [];
   last!: ReconcileResult;
 
+  /** The project's one controller loop, over this fake's objects. */
+  readonly controller = new PromotionController({
+    finalizer: false,
+    ports: {
+      // A restarted engine reads the status back pruned to the schema.
+      promotion: () => (this.roundTrip ? (this.promotion = pruneToSchema(this.promotion)) : this.promotion),
+      world: () => this.world(),
+      applyProfile: (p) => this.#wrote(() => this.profiles.set(p.metadata.name, structuredClone(p))),
+      deleteProfile: (name) =>
+        this.#wrote(() => {
+          this.profiles.delete(name);
+          for (const [k, s] of this.summaries)
+            if (s.metadata.labels?.[LABEL_SUMMARY_PROFILE] === name) this.summaries.delete(k);
+        }),
+      writeStatus: (_read, status) =>
+        this.#wrote(() => (this.promotion = { ...this.promotion, status: structuredClone(status) })),
+      patchSpec: (_read, ops) => {
+        try {
+          const patched = fjp.applyPatch(structuredClone(this.promotion), ops as fjp.Operation[], true, false);
+          return this.#wrote(() => (this.promotion = patched.newDocument));
+        } catch {
+          return CONFLICT;
+        }
+      },
+      setFinalizers: () => UNCHANGED,
+      profileExists: (name) => this.profiles.has(name),
+    },
+  });
+  #writes = 0;
+
   constructor(
     public promotion: ClusterPromotion,
     public clusters: ClusterRef[],
     /** Mimics a restarted engine: the status is pruned to the CRD schema between reconciles. */
     private readonly roundTrip = false,
-  ) {}
+  ) {
+    this.controller.observe({
+      reconciled: (_p, r) => {
+        this.last = r;
+        this.events.push(...r.events);
+      },
+    });
+  }
 
   world() {
     return worldOf({
@@ -83,35 +127,20 @@ export class FakeSveltos {
   }
 
   /** Reconciles until the engine has nothing more to write at this instant. */
-  settle(now: Date): ReconcileResult {
+  async settle(now: Date): Promise<ReconcileResult> {
     for (let i = 0; i < 50; i++) {
       if (this.autoProvision) this.provisionAll();
-      if (this.roundTrip) this.promotion = pruneToSchema(this.promotion);
-      const r = reconcile(this.promotion, this.world(), now);
-      this.last = r;
-      this.events.push(...r.events);
-      const wrote = this.applyResult(r);
-      if (!wrote) return r;
+      const before = this.#writes;
+      await this.controller.reconcileOne(this.promotion.metadata.name, now.getTime());
+      if (this.#writes === before) return this.last;
     }
     throw new Error('engine did not settle in 50 reconciles');
   }
 
-  applyResult(r: ReconcileResult): boolean {
-    for (const p of r.apply) this.profiles.set(p.metadata.name, structuredClone(p));
-    for (const name of r.delete) {
-      this.profiles.delete(name);
-      for (const [k, s] of this.summaries)
-        if (s.metadata.labels?.[LABEL_SUMMARY_PROFILE] === name) this.summaries.delete(k);
-    }
-    if (r.status) this.promotion = { ...this.promotion, status: structuredClone(r.status) };
-    if (r.specPatch)
-      this.promotion = fjp.applyPatch(
-        structuredClone(this.promotion),
-        r.specPatch as fjp.Operation[],
-        true,
-        false,
-      ).newDocument;
-    return r.apply.length + r.delete.length > 0 || r.status !== null || r.specPatch !== null;
+  #wrote(write: () => unknown): WriteResult {
+    write();
+    this.#writes++;
+    return WRITTEN;
   }
 
   /** Every profile's matching ready clusters report on the profile's current content. */

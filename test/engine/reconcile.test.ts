@@ -32,7 +32,7 @@ const jobCheck: ValidateHealth = {
 };
 
 describe('rule 1: start and restart', () => {
-  it('applies stage 1 profile named P-S with label, annotation, owner and profileSpec + selector on the first reconcile', () => {
+  it('applies stage 1 profile named P-S with label, annotation, owner and profileSpec + selector on the first reconcile', async () => {
     const p = twoStages();
     p.spec.profileSpec.someFutureField = { keep: ['me'] };
     const r = reconcile(p, worldOf({ clusters: fleet() }), T0);
@@ -65,15 +65,15 @@ describe('rule 1: start and restart', () => {
     assert.equal(r.events[0]?.type, 'PipelineStarted');
   });
 
-  it('restarts from stage 1 when profileSpec changes, leaving later stages on the spec they were promoted with', () => {
+  it('restarts from stage 1 when profileSpec changes, leaving later stages on the spec they were promoted with', async () => {
     const s = new FakeSveltos(twoStages({ auto: {} }, { manual: {} }), fleet());
-    s.settle(T0);
+    await s.settle(T0);
     assert.equal(s.promotion.status?.currentStageName, 'production');
     const oldProd = s.profiles.get('rollout-production')!;
     s.promotion = structuredClone(s.promotion);
     s.promotion.spec.profileSpec.helmCharts![0]!.chartVersion = '3.6.0';
     s.autoProvision = false;
-    const r = s.settle(at(MIN));
+    const r = await s.settle(at(MIN));
     assert.ok(s.events.some((e) => e.type === 'PipelineRestarted' && /profileSpec changed/.test(e.message)));
     assert.equal(s.promotion.status?.currentStageName, 'staging');
     assert.deepEqual(
@@ -85,29 +85,29 @@ describe('rule 1: start and restart', () => {
     assert.equal(r.phases[0]!.phase, 'Deploying');
   });
 
-  it('does not restart when only a trigger changes (approving, editing a delay)', () => {
+  it('does not restart when only a trigger changes (approving, editing a delay)', async () => {
     const s = new FakeSveltos(twoStages({ auto: { delay: '5m' } }), fleet());
-    s.settle(T0);
+    await s.settle(T0);
     s.editStage('staging', (st) => (st.trigger = { auto: { delay: '1m' } }));
-    const r = s.settle(at(2 * MIN));
+    const r = await s.settle(at(2 * MIN));
     assert.ok(!s.events.some((e) => e.type === 'PipelineRestarted'));
     assert.equal(s.promotion.status?.currentStageName, 'production', 'the shorter delay acted on the stage in flight');
     assert.equal(r.phases[0]!.phase, 'Promoted');
   });
 
-  it('restarts when a selector changes and deletes the profiles of stages that no longer exist', () => {
+  it('restarts when a selector changes and deletes the profiles of stages that no longer exist', async () => {
     const s = new FakeSveltos(twoStages({ auto: {} }, { auto: { delay: '1h' } }), fleet());
-    s.settle(T0);
+    await s.settle(T0);
     assert.ok(s.profiles.has('rollout-production'));
     s.promotion = structuredClone(s.promotion);
     s.promotion.spec.stages = [{ name: 'staging', clusterSelector: { matchLabels: { env: 'staging', tier: 'x' } } }];
-    s.settle(at(MIN));
+    await s.settle(at(MIN));
     assert.ok(!s.profiles.has('rollout-production'));
     assert.ok(s.events.some((e) => e.type === 'ProfileDeleted' && e.message.includes('rollout-production')));
     assert.ok(s.events.some((e) => e.type === 'PipelineRestarted' && /stages changed/.test(e.message)));
   });
 
-  it('never touches a labelled profile that another owner created', () => {
+  it('never touches a labelled profile that another owner created', async () => {
     const foreign = {
       apiVersion: 'config.projectsveltos.io/v1beta1' as const,
       kind: 'ClusterProfile' as const,
@@ -120,10 +120,10 @@ describe('rule 1: start and restart', () => {
 });
 
 describe('rule 2: deployed', () => {
-  it('waits until every matching ready cluster has an in-sync, Provisioned summary', () => {
+  it('waits until every matching ready cluster has an in-sync, Provisioned summary', async () => {
     const s = new FakeSveltos(twoStages(), fleet());
     s.autoProvision = false;
-    s.settle(T0);
+    await s.settle(T0);
     assert.equal(s.phase('staging'), 'Deploying');
     // a summary still working on an older chart version does not count
     const stale = structuredClone(s.profiles.get('rollout-staging')!);
@@ -131,11 +131,11 @@ describe('rule 2: deployed', () => {
     s.provision(stale);
     for (const sum of s.summaries.values())
       sum.metadata.labels!['projectsveltos.io/cluster-profile-name'] = 'rollout-staging';
-    s.settle(at(MIN));
+    await s.settle(at(MIN));
     assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, undefined);
     s.behaviour.set('staging-2', 'hold');
     s.provisionAll();
-    s.settle(at(2 * MIN));
+    await s.settle(at(2 * MIN));
     assert.equal(
       s.stageStatus('staging')?.lastSuccessfulAppliedTime,
       undefined,
@@ -143,25 +143,25 @@ describe('rule 2: deployed', () => {
     );
     s.behaviour.delete('staging-2');
     s.provisionAll();
-    s.settle(at(3 * MIN));
+    await s.settle(at(3 * MIN));
     assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:03:00Z');
     assert.ok(s.events.some((e) => e.type === 'StageDeployed' && e.stage === 'staging'));
   });
 
-  it('ignores clusters that are not ready, and counts a stage that matches no cluster as deployed at once', () => {
+  it('ignores clusters that are not ready, and counts a stage that matches no cluster as deployed at once', async () => {
     const clusters = [cluster('staging-1', { env: 'staging' }, false)];
     const s = new FakeSveltos(twoStages({ auto: {} }), clusters);
     s.autoProvision = false;
-    s.settle(T0);
+    await s.settle(T0);
     assert.equal(s.promotion.status?.currentStageName, 'production');
     assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:00:00Z');
   });
 
-  it('holds the stage on a Failed feature, naming the cluster and message, and goes on when it recovers', () => {
+  it('holds the stage on a Failed feature, naming the cluster and message, and goes on when it recovers', async () => {
     const s = new FakeSveltos(twoStages(), fleet());
     s.behaviour.set('staging-2', { status: 'Failed', message: 'chart kyverno: timed out waiting for condition' });
     s.behaviour.set('staging-1', { status: 'Failed', message: 'boom' });
-    const r = s.settle(T0);
+    const r = await s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Deploying');
     assert.equal(
       s.stageStatus('staging')?.failureMessage,
@@ -169,48 +169,48 @@ describe('rule 2: deployed', () => {
     );
     assert.ok(s.events.some((e) => e.type === 'StageFailing'));
     s.behaviour.clear();
-    s.settle(at(MIN));
+    await s.settle(at(MIN));
     assert.equal(s.stageStatus('staging')?.failureMessage, undefined);
     assert.ok(s.events.some((e) => e.type === 'StageRecovered'));
     assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:01:00Z');
   });
 
-  it('reports a FailedNonRetriable cluster as a failed stage', () => {
+  it('reports a FailedNonRetriable cluster as a failed stage', async () => {
     const s = new FakeSveltos(twoStages(), fleet());
     s.behaviour.set('staging-1', { status: 'FailedNonRetriable', message: 'invalid chart' });
-    const r = s.settle(T0);
+    const r = await s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Failed');
   });
 });
 
 describe('rule 3: gates in order', () => {
-  it('soaks for the delay from lastSuccessfulAppliedTime, asking to be woken exactly then', () => {
+  it('soaks for the delay from lastSuccessfulAppliedTime, asking to be woken exactly then', async () => {
     const s = new FakeSveltos(twoStages(), fleet());
-    const r = s.settle(T0);
+    const r = await s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Soaking');
     assert.equal(r.requeueAt?.toISOString(), '2026-03-02T09:05:00.000Z');
     assert.equal(
       s.stageStatus('staging')?.currentStatusDescription,
       'Delayed: Waiting for Time Window: 2026-03-02T09:05:00Z (2026-03-02T09:00:00Z)',
     );
-    assert.equal(s.settle(at(5 * MIN - 1)).phases[0]!.phase, 'Soaking');
-    s.settle(at(5 * MIN));
+    assert.equal((await s.settle(at(5 * MIN - 1))).phases[0]!.phase, 'Soaking');
+    await s.settle(at(5 * MIN));
     assert.equal(s.promotion.status?.currentStageName, 'production');
   });
 
-  it('applies the verification profile after the delay, then the health checks, and deletes it on advance', () => {
+  it('applies the verification profile after the delay, then the health checks, and deletes it on advance', async () => {
     const refs = [{ kind: 'ConfigMap', namespace: 'default', name: 'validation-job' }];
     const p = twoStages({ auto: { delay: '2m', preHealthCheckDeployment: refs, postDelayHealthChecks: [jobCheck] } });
     p.spec.profileSpec.tier = 50;
     const s = new FakeSveltos(p, fleet());
     s.autoProvision = false;
-    s.settle(T0);
+    await s.settle(T0);
     s.provisionAll();
-    s.settle(T0);
+    await s.settle(T0);
     assert.equal(s.phase('staging'), 'Soaking');
     assert.ok(!s.profiles.has('preverification-rollout-staging'), 'nothing is verified before the soak ends');
 
-    let r = s.settle(at(2 * MIN));
+    let r = await s.settle(at(2 * MIN));
     const v = s.profiles.get('preverification-rollout-staging')!;
     assert.deepEqual(v.spec, { syncMode: 'Continuous', clusterSelector: env('staging'), policyRefs: refs, tier: 50 });
     assert.equal(v.metadata.labels?.['config.projectsveltos.io/promotion-verification'], 'true');
@@ -236,7 +236,7 @@ describe('rule 3: gates in order', () => {
     // the cluster side reports the check failing
     s.behaviour.set('staging-1', { status: 'Failed', message: 'validation-job-done: job not complete' });
     s.provisionAll();
-    r = s.settle(at(3 * MIN));
+    r = await s.settle(at(3 * MIN));
     assert.equal(r.phases[0]!.phase, 'CheckingHealth');
     assert.match(s.stageStatus('staging')!.currentStatusDescription!, /^Awaiting Health Checks to Pass/);
     assert.match(
@@ -246,57 +246,57 @@ describe('rule 3: gates in order', () => {
 
     s.behaviour.clear();
     s.provisionAll();
-    s.settle(at(4 * MIN));
+    await s.settle(at(4 * MIN));
     assert.equal(s.promotion.status?.currentStageName, 'production');
     assert.ok(!s.profiles.has('preverification-rollout-staging'));
     assert.ok(s.events.some((e) => e.type === 'HealthChecksPassed' && e.stage === 'staging'));
   });
 
-  it('re-checks readiness after the delay even with no checks: a cluster that failed during the soak holds the gate', () => {
+  it('re-checks readiness after the delay even with no checks: a cluster that failed during the soak holds the gate', async () => {
     const s = new FakeSveltos(twoStages({ manual: { delay: '5m', approved: true } }), fleet());
-    s.settle(T0);
+    await s.settle(T0);
     s.behaviour.set('staging-2', { status: 'Failed', message: 'drifted' });
     s.provisionAll();
-    const r = s.settle(at(5 * MIN));
+    const r = await s.settle(at(5 * MIN));
     assert.equal(r.phases[0]!.phase, 'CheckingHealth');
     assert.equal(s.promotion.status?.currentStageName, 'staging', 'an early approval does not skip the re-check');
   });
 
-  it('waits for the promotion window after the checks and wakes when it opens', () => {
+  it('waits for the promotion window after the checks and wakes when it opens', async () => {
     const s = new FakeSveltos(
       twoStages({ auto: { promotionWindow: { from: '0 22 * * *', to: '0 6 * * *' } } }),
       fleet(),
     );
-    const r = s.settle(T0);
+    const r = await s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'AwaitingWindow');
     assert.equal(r.requeueAt?.toISOString(), '2026-03-02T22:00:00.000Z');
     assert.equal(
       s.stageStatus('staging')?.currentStatusDescription,
       'Window Closed: Waiting for Next Schedule (2026-03-02T22:00:00Z). (2026-03-02T09:00:00Z)',
     );
-    s.settle(new Date('2026-03-02T22:00:00Z'));
+    await s.settle(new Date('2026-03-02T22:00:00Z'));
     assert.equal(s.promotion.status?.currentStageName, 'production');
   });
 
-  it('promotes inside an open window straight away', () => {
+  it('promotes inside an open window straight away', async () => {
     const s = new FakeSveltos(
       twoStages({ auto: { promotionWindow: { from: '0 8 * * *', to: '0 17 * * *' } } }),
       fleet(),
     );
-    s.settle(T0);
+    await s.settle(T0);
     assert.equal(s.promotion.status?.currentStageName, 'production');
   });
 
-  it('pauses a manual stage until approved, then resets the approval with a guarded patch', () => {
+  it('pauses a manual stage until approved, then resets the approval with a guarded patch', async () => {
     const s = new FakeSveltos(twoStages({ manual: {} }), fleet());
-    let r = s.settle(T0);
+    let r = await s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'AwaitingApproval');
     assert.equal(r.requeueAt, null, 'nothing but a spec change moves a manual gate');
     assert.equal(
       s.stageStatus('staging')?.currentStatusDescription,
       'Paused: Awaiting Manual Approval (2026-03-02T09:00:00Z)',
     );
-    s.settle(at(60 * MIN));
+    await s.settle(at(60 * MIN));
     assert.equal(
       s.stageStatus('staging')?.currentStatusDescription,
       'Paused: Awaiting Manual Approval (2026-03-02T09:00:00Z)',
@@ -310,36 +310,36 @@ describe('rule 3: gates in order', () => {
       { op: 'test', path: '/spec/stages/0/trigger/manual/approved', value: true },
       { op: 'remove', path: '/spec/stages/0/trigger/manual/approved' },
     ]);
-    s.settle(at(61 * MIN));
+    await s.settle(at(61 * MIN));
     assert.equal(s.promotion.status?.currentStageName, 'production');
     assert.equal(s.promotion.spec.stages[0]!.trigger!.manual!.approved, undefined);
     assert.match(s.stageStatus('staging')!.currentStatusDescription!, /^Successfully provisioned/);
   });
 
-  it('keeps the approval when automaticReset is false', () => {
+  it('keeps the approval when automaticReset is false', async () => {
     const s = new FakeSveltos(twoStages({ manual: { approved: true, automaticReset: false } }), fleet());
-    s.settle(T0);
+    await s.settle(T0);
     assert.equal(s.promotion.status?.currentStageName, 'production');
     assert.equal(s.promotion.spec.stages[0]!.trigger!.manual!.approved, true);
     assert.ok(!s.events.some((e) => e.type === 'ApprovalReset'));
   });
 
-  it('advances a stage with no trigger right after it is deployed', () => {
+  it('advances a stage with no trigger right after it is deployed', async () => {
     const p = promotion([
       { name: 'a', clusterSelector: env('staging') },
       { name: 'b', clusterSelector: env('production') },
     ]);
     const s = new FakeSveltos(p, fleet());
-    const r = s.settle(T0);
+    const r = await s.settle(T0);
     assert.deepEqual(
       r.phases.map((x) => x.phase),
       ['Promoted', 'Completed'],
     );
   });
 
-  it('holds a stage whose trigger cannot be read, with a message naming the field', () => {
+  it('holds a stage whose trigger cannot be read, with a message naming the field', async () => {
     const s = new FakeSveltos(twoStages({ auto: { delay: '5 minutes' } }), fleet());
-    const r = s.settle(T0);
+    const r = await s.settle(T0);
     assert.equal(r.phases[0]!.phase, 'Failed');
     assert.match(
       s.stageStatus('staging')!.failureMessage!,
@@ -349,15 +349,15 @@ describe('rule 3: gates in order', () => {
 });
 
 describe('rule 5: the final stage', () => {
-  it('gates completion with its own trigger and sets lastPromotionTime when it passes', () => {
+  it('gates completion with its own trigger and sets lastPromotionTime when it passes', async () => {
     const s = new FakeSveltos(twoStages({ auto: {} }, { auto: { delay: '5m' } }), fleet());
-    let r = s.settle(T0);
+    let r = await s.settle(T0);
     assert.deepEqual(
       r.phases.map((x) => x.phase),
       ['Promoted', 'Soaking'],
     );
     assert.equal(s.promotion.status?.lastPromotionTime, undefined);
-    r = s.settle(at(5 * MIN));
+    r = await s.settle(at(5 * MIN));
     assert.deepEqual(
       r.phases.map((x) => x.phase),
       ['Promoted', 'Completed'],
@@ -371,9 +371,9 @@ describe('rule 5: the final stage', () => {
 });
 
 describe('rule 8: deletion', () => {
-  it('deletes every profile of the promotion, or keeps them without the owner reference when asked', () => {
+  it('deletes every profile of the promotion, or keeps them without the owner reference when asked', async () => {
     const s = new FakeSveltos(twoStages({ auto: {} }, { manual: {} }), fleet());
-    s.settle(T0);
+    await s.settle(T0);
     const del = reconcileDelete(s.promotion, s.world());
     assert.deepEqual(del.delete.sort(), ['rollout-production', 'rollout-staging']);
     const keep = reconcileDelete(
@@ -389,7 +389,7 @@ describe('rule 8: deletion', () => {
 describe('durable state', () => {
   // The same rollout twice: once uninterrupted, once with the status pruned to the CRD schema (as a
   // restarted engine would read it back from the API server) before every reconcile.
-  function rollout(roundTrip: boolean) {
+  async function rollout(roundTrip: boolean) {
     const p = promotion([
       {
         name: 'dev',
@@ -413,7 +413,7 @@ describe('durable state', () => {
     const trace: unknown[] = [];
     let now = T0;
     for (let step = 0; step < 40; step++) {
-      const r = s.settle(now);
+      const r = await s.settle(now);
       trace.push({
         now: now.toISOString(),
         phases: r.phases,
@@ -427,9 +427,9 @@ describe('durable state', () => {
     return { trace, events: s.events };
   }
 
-  it('resumes exactly where it was when restarted between any two steps', () => {
-    const straight = rollout(false);
-    const restarted = rollout(true);
+  it('resumes exactly where it was when restarted between any two steps', async () => {
+    const straight = await rollout(false);
+    const restarted = await rollout(true);
     assert.deepEqual(restarted.trace, straight.trace);
     assert.deepEqual(restarted.events, straight.events);
     assert.equal((straight.trace.at(-1) as { phases: { phase: string }[] }).phases.at(-1)!.phase, 'Completed');

@@ -55,7 +55,7 @@ const canaryDone: StageStatus = {
 };
 
 describe('view model: before the controller starts', () => {
-  it('shows every stage Pending and the promotion NotStarted, with the clusters each selector matches', () => {
+  it('shows every stage Pending and the promotion NotStarted, with the clusters each selector matches', async () => {
     const v = buildViewModel(input(promotion(), [], T0));
     assert.equal(v.phase, 'NotStarted');
     assert.equal(v.current, null);
@@ -68,7 +68,7 @@ describe('view model: before the controller starts', () => {
     );
   });
 
-  it('notes a current stage the spec no longer has instead of guessing', () => {
+  it('notes a current stage the spec no longer has instead of guessing', async () => {
     const v = view([{ name: 'gone' }], 'gone', { now: 0 });
     assert.equal(v.current, null);
     assert.match(v.note!, /stage gone, which the spec no longer has/);
@@ -76,7 +76,7 @@ describe('view model: before the controller starts', () => {
 });
 
 describe('view model: status written by our engine', () => {
-  it('Deploying: counts provisioned clusters of the current spec, and waits since the profile was applied', () => {
+  it('Deploying: counts provisioned clusters of the current spec, and waits since the profile was applied', async () => {
     const v = view(
       [
         {
@@ -99,7 +99,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.dialect, 'engine');
   });
 
-  it('Deploying with a failing cluster: the stage goes on when it recovers, the cluster and message are listed first', () => {
+  it('Deploying with a failing cluster: the stage goes on when it recovers, the cluster and message are listed first', async () => {
     const msg = 'chart kyverno: timed out waiting for condition';
     const v = view(
       [
@@ -135,7 +135,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(s.failureMessage, `cluster default/staging-2: Helm: ${msg}`);
   });
 
-  it('Failed: a FailedNonRetriable cluster fails the stage, as the engine says', () => {
+  it('Failed: a FailedNonRetriable cluster fails the stage, as the engine says', async () => {
     const v = view(
       [
         {
@@ -155,7 +155,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.phase, 'Failed');
   });
 
-  it('Failed: a trigger the engine cannot read, with the message naming the field', () => {
+  it('Failed: a trigger the engine cannot read, with the message naming the field', async () => {
     const v = view(
       [
         {
@@ -174,7 +174,7 @@ describe('view model: status written by our engine', () => {
     assert.match(v.stages[0]!.failureMessage!, /stage canary: trigger.auto.delay: invalid duration "5 minutes"/);
   });
 
-  it('Soaking: the soak ends at the time in the description; waiting since deployment', () => {
+  it('Soaking: the soak ends at the time in the description; waiting since deployment', async () => {
     const v = view(
       [
         {
@@ -194,7 +194,7 @@ describe('view model: status written by our engine', () => {
     assert.deepEqual(v.stages[0]!.progress, { provisioned: 1, total: 1, failing: 0 });
   });
 
-  it('Verifying: the verification profile is out and the checks are not on the stage profile yet', () => {
+  it('Verifying: the verification profile is out and the checks are not on the stage profile yet', async () => {
     const v = view(
       [
         canaryDone,
@@ -222,7 +222,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.stages[1]!.times.waitingSince, ms(10 * MIN));
   });
 
-  it('CheckingHealth: awaiting the checks, waiting since the engine wrote the phrase', () => {
+  it('CheckingHealth: awaiting the checks, waiting since the engine wrote the phrase', async () => {
     const v = view(
       [
         canaryDone,
@@ -242,7 +242,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.stages[1]!.times.soakEndsAt, ms(10 * MIN), 'the soak that ended is still known');
   });
 
-  it('AwaitingApproval: waiting since the engine first wrote the phrase (it keeps the suffix)', () => {
+  it('AwaitingApproval: waiting since the engine first wrote the phrase (it keeps the suffix)', async () => {
     const v = view(
       [
         canaryDone,
@@ -262,7 +262,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.stages[0]!.times.promotedAt, ms(6 * MIN), 'promoted when the next stage started');
   });
 
-  it('Approved, waiting for the controller: the spec is approved but the status still pauses', () => {
+  it('Approved, waiting for the controller: the spec is approved but the status still pauses', async () => {
     const v = view(
       [
         canaryDone,
@@ -280,7 +280,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.phase, 'Progressing');
   });
 
-  it('AwaitingWindow: opens at the time in the description, closes at the next `to` after that', () => {
+  it('AwaitingWindow: opens at the time in the description, closes at the next `to` after that', async () => {
     const v = view(
       [
         canaryDone,
@@ -309,7 +309,7 @@ describe('view model: status written by our engine', () => {
     assert.equal(v.stages[1]!.times.promotedAt, ms(20 * MIN));
   });
 
-  it('Completed: the final stage passed its gates; lastPromotionTime set once, at the end', () => {
+  it('Completed: the final stage passed its gates; lastPromotionTime set once, at the end', async () => {
     const v = view(
       [
         canaryDone,
@@ -337,7 +337,7 @@ describe('view model: status written by our engine', () => {
 });
 
 describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
-  it('Deploying: a new stage has no description, and "not yet provisioned" is progress, not failure', () => {
+  it('Deploying: a new stage has no description, and "not yet provisioned" is progress, not failure', async () => {
     const v = view(
       [
         { ...canaryDone, lastSuccessfulAppliedTime: iso(6 * MIN) },
@@ -370,7 +370,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     ['without', `Delayed: Waiting for Time Window: 2025-01-02T03:06:00Z`],
     ['with a zone offset and', `Delayed: Waiting for Time Window: 2025-01-02T04:06:00+01:00 (2025-01-02T03:04:05Z)`],
   ] as const) {
-    it(`Soaking: reads the delay end ${label} the time suffix`, () => {
+    it(`Soaking: reads the delay end ${label} the time suffix`, async () => {
       const v = view(
         [
           {
@@ -392,7 +392,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     ['with', 'Window Closed: Waiting for Next Schedule (2025-01-02T22:00:00Z). (2025-01-02T03:24:05Z)'],
     ['without', 'Window Closed: Waiting for Next Schedule (2025-01-02T22:00:00Z).'],
   ] as const) {
-    it(`AwaitingWindow: reads the opening time ${label} the time suffix`, () => {
+    it(`AwaitingWindow: reads the opening time ${label} the time suffix`, async () => {
       const v = view(
         [
           canaryDone,
@@ -413,7 +413,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     });
   }
 
-  it('AwaitingApproval: waiting since the soak ended, because Sveltos moves the suffix on every reconcile', () => {
+  it('AwaitingApproval: waiting since the soak ended, because Sveltos moves the suffix on every reconcile', async () => {
     const v = view(
       [
         canaryDone,
@@ -433,7 +433,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(v.stages[1]!.times.describedAt, ms(38 * MIN));
   });
 
-  it('Approved, waiting for the controller: approved in the spec, the status not yet moved', () => {
+  it('Approved, waiting for the controller: approved in the spec, the status not yet moved', async () => {
     const v = view(
       [
         canaryDone,
@@ -450,7 +450,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(v.stages[1]!.phase, 'ApprovedAwaitingController');
   });
 
-  it('CheckingHealth: "Running Post-Promotion Health Checks" without a verification deployment', () => {
+  it('CheckingHealth: "Running Post-Promotion Health Checks" without a verification deployment', async () => {
     const v = view(
       [
         {
@@ -467,7 +467,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(v.stages[0]!.times.waitingSince, ms(6 * MIN), 'the soak end, not the moving suffix');
   });
 
-  it('Failed: a FailedNonRetriable cluster, whatever the controller wrote in failureMessage', () => {
+  it('Failed: a FailedNonRetriable cluster, whatever the controller wrote in failureMessage', async () => {
     const v = view(
       [
         canaryDone,
@@ -491,7 +491,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(v.stages[1]!.clusters[0]!.message, 'Helm: invalid chart');
   });
 
-  it('Verifying: "Running Post-Promotion Health Checks" while the verification deployment goes out', () => {
+  it('Verifying: "Running Post-Promotion Health Checks" while the verification deployment goes out', async () => {
     const v = view(
       [
         {
@@ -511,7 +511,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(v.stages[0]!.phase, 'Verifying');
   });
 
-  it('infers the gate from the spec when the description is still "All matching clusters are successfully deployed."', () => {
+  it('infers the gate from the spec when the description is still "All matching clusters are successfully deployed."', async () => {
     const deployed = (now: number, edit?: Parameters<typeof promotion>[1]) =>
       view(
         [
@@ -541,7 +541,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(deployed(11 * MIN, (s) => delete s[1]!.trigger).stages[1]!.phase, 'CheckingHealth');
   });
 
-  it('Completed: "Successfully provisioned" on the final stage, though lastPromotionTime is when it started', () => {
+  it('Completed: "Successfully provisioned" on the final stage, though lastPromotionTime is when it started', async () => {
     const v = view(
       [
         canaryDone,
@@ -562,7 +562,7 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
 });
 
 describe('view model: clusters', () => {
-  it('a cluster on another version is Outdated, one not ready without a summary does not count', () => {
+  it('a cluster on another version is Outdated, one not ready without a summary does not count', async () => {
     const p = promotion(
       {
         stages: [
@@ -604,7 +604,7 @@ describe('view model: clusters', () => {
 });
 
 describe('view model: agrees with the engine on every phase it reports', () => {
-  it('follows a rollout reconciled by the engine, step by step', () => {
+  it('follows a rollout reconciled by the engine, step by step', async () => {
     const clusters = [
       engineCluster('s-1', { env: 'staging' }),
       engineCluster('s-2', { env: 'staging' }),
@@ -622,8 +622,8 @@ describe('view model: agrees with the engine on every phase it reports', () => {
     const s = new FakeSveltos(p, clusters);
     const t0 = Date.parse('2026-03-02T09:00:00Z');
     const seen = new Set<string>();
-    const check = (now: Date) => {
-      const r = s.settle(now);
+    const check = async (now: Date) => {
+      const r = await s.settle(now);
       const v = buildViewModel({
         promotion: s.promotion,
         profiles: [...s.profiles.values()],
@@ -639,19 +639,19 @@ describe('view model: agrees with the engine on every phase it reports', () => {
       for (const x of r.phases) seen.add(x.phase);
     };
     s.autoProvision = false;
-    check(new Date(t0));
+    await check(new Date(t0));
     s.behaviour.set('s-2', { status: 'Failed', message: 'boom' });
     s.provisionAll();
-    check(new Date(t0 + MIN));
+    await check(new Date(t0 + MIN));
     s.behaviour.clear();
     s.provisionAll();
     s.autoProvision = true;
-    check(new Date(t0 + 2 * MIN));
-    check(new Date(t0 + 7 * MIN));
-    check(new Date(t0 + 8 * MIN));
+    await check(new Date(t0 + 2 * MIN));
+    await check(new Date(t0 + 7 * MIN));
+    await check(new Date(t0 + 8 * MIN));
     s.editStage('uat', (st) => (st.trigger!.manual!.approved = true));
-    check(new Date(t0 + 9 * MIN));
-    check(new Date(Date.parse('2026-03-02T22:00:00Z')));
+    await check(new Date(t0 + 9 * MIN));
+    await check(new Date(Date.parse('2026-03-02T22:00:00Z')));
     assert.deepEqual([...seen].sort(), [
       'AwaitingApproval',
       'AwaitingWindow',
@@ -665,7 +665,7 @@ describe('view model: agrees with the engine on every phase it reports', () => {
 });
 
 describe('view model: kept between frames', () => {
-  it('a ViewCache reuses cluster lists while the world version stays, and rebuilds them on a new one', () => {
+  it('a ViewCache reuses cluster lists while the world version stays, and rebuilds them on a new one', async () => {
     const p = promotion({
       stages: [
         {
@@ -716,7 +716,7 @@ describe('view model: kept between frames', () => {
   const keys = (v: PromotionView) =>
     v.stages[0]!.clusters.map((c) => `${c.key} ${c.state}${c.ready ? '' : ' (not ready)'}`);
 
-  it('a new version reads again only the summaries that changed; the other clusters keep their views', () => {
+  it('a new version reads again only the summaries that changed; the other clusters keep their views', async () => {
     const p = deploying();
     const summaries = [summary('canary', 'prod-1', 'Provisioning'), summary('canary', 'prod-2', 'Provisioning')];
     const cache = new ViewCache();
@@ -753,7 +753,7 @@ describe('view model: kept between frames', () => {
     );
   });
 
-  it("a kept summary's view still follows its cluster (readiness) and the promotion's content (Outdated)", () => {
+  it("a kept summary's view still follows its cluster (readiness) and the promotion's content (Outdated)", async () => {
     const p = deploying();
     const summaries = [summary('canary', 'prod-1', 'Provisioned')];
     const cache = new ViewCache();
@@ -776,7 +776,7 @@ describe('view model: kept between frames', () => {
     assert.ok(keys(w).includes('default/prod-1 Outdated (not ready)'), keys(w).join(', '));
   });
 
-  it('a cluster added to the fleet is listed on the next version', () => {
+  it('a cluster added to the fleet is listed on the next version', async () => {
     const p = deploying();
     const cache = new ViewCache();
     const before = viewOfWorld(
@@ -796,7 +796,7 @@ describe('view model: kept between frames', () => {
     assert.ok(keys(after).includes('default/prod-4 NotDeployed'));
   });
 
-  it('lists rebuilt from the previous order come out as a fresh build orders them, version after version', () => {
+  it('lists rebuilt from the previous order come out as a fresh build orders them, version after version', async () => {
     const p = deploying();
     const states = ['Provisioning', 'Provisioned', 'Failed', 'FailedNonRetriable', 'Removing', 'none'] as const;
     const clusters = Array.from({ length: 60 }, (_, i) =>
@@ -825,7 +825,7 @@ describe('view model: kept between frames', () => {
     }
   });
 
-  it('a cluster that fails for good fails the stage also when the other clusters keep their views', () => {
+  it('a cluster that fails for good fails the stage also when the other clusters keep their views', async () => {
     const p = deploying();
     const cache = new ViewCache();
     const retrying = [

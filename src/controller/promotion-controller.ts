@@ -1,0 +1,309 @@
+// The one ClusterPromotion controller loop: the engine's decisions applied to wherever the objects
+// live. Headless `simulate` (memory), `simulate --serve` (the served API's object store) and the
+// live `kubectl promotion controller` (a Kubernetes API, through informers) differ only in the
+// ports they give it: how to read a promotion and the world, how to write, where events go.
+//
+// What the loop guarantees, whatever the ports:
+// - a promotion is reconciled when someone marks it due (it or something it depends on changed),
+//   after each of its own successful writes (so the next step sees the last), and at the engine's
+//   requeue time, never earlier;
+// - every write to a promotion carries what was read (the status the resourceVersion it was
+//   computed from, a spec patch its `test` operations): a write refused because someone else
+//   wrote first is not an error, the promotion is read again and reconciled again;
+// - with `finalizer`, Sveltos's finalizer goes on before anything else, and on deletion the
+//   engine removes (or keeps) the generated profiles before it comes off.
+import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus } from '../api/types.ts';
+import { sameValue } from '../engine/canonical.ts';
+import { reconcile, reconcileDelete } from '../engine/reconcile.ts';
+import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../engine/types.ts';
+
+export const PROMOTION_FINALIZER = 'config.projectsveltos.io/clusterpromotion';
+
+/**
+ * How a write went. `conflict`: someone else wrote first (409, a failed `test`); `gone`: the object
+ * no longer exists; `refused`: the API will not take it (retrying would only repeat it).
+ */
+export type WriteResult =
+  | { outcome: 'written' | 'unchanged' | 'gone' }
+  | { outcome: 'conflict'; message?: string }
+  | { outcome: 'refused'; message: string };
+
+export const WRITTEN: WriteResult = { outcome: 'written' };
+export const UNCHANGED: WriteResult = { outcome: 'unchanged' };
+export const GONE: WriteResult = { outcome: 'gone' };
+export const CONFLICT: WriteResult = { outcome: 'conflict' };
+
+type Maybe<T> = T | Promise<T>;
+
+/** Where the controller reads and writes. Writes may be synchronous (a store) or not (HTTP). */
+export interface ControllerPorts {
+  /** The promotion as last read, resourceVersion included; undefined once it is gone. */
+  promotion(name: string): ClusterPromotion | undefined;
+  /** What the engine observes: clusters, profiles and summaries, including this controller's own writes. */
+  world(): World;
+  applyProfile(profile: ClusterProfile): Maybe<WriteResult>;
+  deleteProfile(name: string): Maybe<WriteResult>;
+  /** Writes the status only if the promotion is still at `read`'s resourceVersion. */
+  writeStatus(read: ClusterPromotion, status: ClusterPromotionStatus): Maybe<WriteResult>;
+  /** A JSON Patch whose `test` operations guard it. */
+  patchSpec(read: ClusterPromotion, ops: JsonPatchOp[]): Maybe<WriteResult>;
+  /** Replaces the finalizers, only if the promotion is still at `read`'s resourceVersion. */
+  setFinalizers(read: ClusterPromotion, finalizers: string[]): Maybe<WriteResult>;
+  /** Whether a profile still exists (a deletion waits for them all to be gone). */
+  profileExists(name: string): boolean;
+}
+
+export type ControllerEventType =
+  | EngineEventType
+  | 'FinalizerAdded'
+  | 'Finalized'
+  | 'WriteConflict'
+  | 'WriteRefused'
+  | 'LeftAlone';
+
+export interface ControllerEvent {
+  /** The controller's clock (virtual in a rehearsal). */
+  at: number;
+  promotion: string;
+  type: ControllerEventType;
+  stage: string | null;
+  message: string;
+}
+
+export interface ControllerOptions {
+  ports: ControllerPorts;
+  /** Add Sveltos's finalizer and finalize deleted promotions (default true; a headless rehearsal deletes nothing). */
+  finalizer?: boolean;
+  /**
+   * Asked before each reconcile: a reason to leave the promotion alone (another controller drives
+   * it), or null. The reason is reported once per change of mind.
+   */
+  leaveAlone?: (promotion: ClusterPromotion, now: number) => string | null;
+}
+
+export interface ReconcileObserver {
+  /** Every reconcile's result, before its writes are applied (timelines, metrics, shadow comparison). */
+  reconciled?(promotion: ClusterPromotion, result: ReconcileResult, now: number): void;
+  /** A profile write that changed something. */
+  profileWritten?(kind: 'apply' | 'delete', name: string, now: number): void;
+  event?(e: ControllerEvent): void;
+}
+
+export class PromotionController {
+  readonly #ports: ControllerPorts;
+  readonly #finalizer: boolean;
+  readonly #leaveAlone: ControllerOptions['leaveAlone'];
+  readonly #due = new Set<string>();
+  readonly #requeueAt = new Map<string, number>();
+  readonly #phases = new Map<string, { name: string; phase: StagePhase }[]>();
+  readonly #leftAlone = new Map<string, string>();
+  readonly #observers = new Set<ReconcileObserver>();
+  #reconciles = 0;
+  #conflicts = 0;
+
+  constructor(options: ControllerOptions) {
+    this.#ports = options.ports;
+    this.#finalizer = options.finalizer ?? true;
+    this.#leaveAlone = options.leaveAlone;
+  }
+
+  /** How many reconciles ran, and how many writes were refused by a concurrent change. */
+  get stats(): { reconciles: number; conflicts: number } {
+    return { reconciles: this.#reconciles, conflicts: this.#conflicts };
+  }
+
+  /** The stage phases of the promotion's latest reconcile. */
+  phases(promotion: string): readonly { name: string; phase: StagePhase }[] {
+    return this.#phases.get(promotion) ?? [];
+  }
+
+  /** Every promotion's latest phases (metrics). */
+  allPhases(): ReadonlyMap<string, readonly { name: string; phase: StagePhase }[]> {
+    return this.#phases;
+  }
+
+  observe(observer: ReconcileObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /** Controller events only (engine events included), as a listener. */
+  on(listener: (e: ControllerEvent) => void): () => void {
+    return this.observe({ event: listener });
+  }
+
+  /** The promotion, or something it depends on, changed: reconcile it at the next pass. */
+  markDue(name: string): void {
+    this.#due.add(name);
+  }
+
+  /** Whether a reconcile is due at `now`. */
+  hasDue(now: number): boolean {
+    if (this.#due.size > 0) return true;
+    for (const at of this.#requeueAt.values()) if (at <= now) return true;
+    return false;
+  }
+
+  /** The earliest requeue time after `now`, or null. */
+  nextRequeueAfter(now: number): number | null {
+    let next: number | null = null;
+    for (const at of this.#requeueAt.values()) if (at > now && (next === null || at < next)) next = at;
+    return next;
+  }
+
+  /** When the promotion asked to be looked at again, if it did. */
+  requeueAt(name: string): number | null {
+    return this.#requeueAt.get(name) ?? null;
+  }
+
+  /** Forgets everything about a promotion that is gone for good. */
+  forget(name: string): void {
+    this.#due.delete(name);
+    this.#requeueAt.delete(name);
+    this.#phases.delete(name);
+    this.#leftAlone.delete(name);
+  }
+
+  /** Reconciles every promotion due at `now`, once each, in name order. */
+  async reconcileDue(now: number): Promise<void> {
+    for (const [name, at] of this.#requeueAt) {
+      if (at <= now) {
+        this.#requeueAt.delete(name);
+        this.#due.add(name);
+      }
+    }
+    const names = [...this.#due].sort();
+    this.#due.clear();
+    for (const name of names) await this.reconcileOne(name, now);
+  }
+
+  /** One reconcile of one promotion. */
+  async reconcileOne(name: string, now: number): Promise<void> {
+    const promotion = this.#ports.promotion(name);
+    if (promotion === undefined) {
+      this.forget(name);
+      return;
+    }
+    const reason = this.#leaveAlone?.(promotion, now) ?? null;
+    if (reason !== null) {
+      this.#requeueAt.delete(name);
+      if (this.#leftAlone.get(name) !== reason) this.#emit(now, name, 'LeftAlone', null, reason);
+      this.#leftAlone.set(name, reason);
+      return;
+    }
+    this.#leftAlone.delete(name);
+    this.#reconciles++;
+    if (this.#finalizer && promotion.metadata.deletionTimestamp !== undefined) {
+      await this.#finalize(promotion, now);
+      return;
+    }
+    if (this.#finalizer && !(promotion.metadata.finalizers ?? []).includes(PROMOTION_FINALIZER)) {
+      // Sveltos adds its finalizer before anything else; the write brings the promotion back here.
+      const finalizers = [...(promotion.metadata.finalizers ?? []), PROMOTION_FINALIZER];
+      if (await this.#write(promotion, now, () => this.#ports.setFinalizers(promotion, finalizers))) {
+        this.#emit(now, name, 'FinalizerAdded', null, `finalizer ${PROMOTION_FINALIZER} added`);
+      }
+      return;
+    }
+
+    const world = this.#ports.world();
+    const r = reconcile(promotion, world, new Date(now));
+    for (const o of this.#observers) o.reconciled?.(promotion, r, now);
+    // The engine's events first: they say why the writes that follow happen.
+    for (const e of r.events) this.#emit(now, name, e.type, e.stage, e.message);
+    let wrote = false;
+    for (const profile of r.delete) {
+      if (await this.#profileWrite(name, now, 'delete', profile, () => this.#ports.deleteProfile(profile)))
+        wrote = true;
+    }
+    for (const profile of r.apply) {
+      const n = profile.metadata.name;
+      if (await this.#profileWrite(name, now, 'apply', n, () => this.#ports.applyProfile(profile))) wrote = true;
+    }
+    if (r.status !== null && !sameValue(r.status, promotion.status ?? {})) {
+      const status = r.status;
+      // Computed from this very object: a status from an older spec is refused, not written.
+      if (await this.#write(promotion, now, () => this.#ports.writeStatus(promotion, status))) wrote = true;
+    }
+    if (r.specPatch !== null) {
+      const ops = r.specPatch;
+      if (await this.#write(promotion, now, () => this.#ports.patchSpec(promotion, ops))) wrote = true;
+    }
+    if (r.requeueAt !== null) this.#requeueAt.set(name, r.requeueAt.getTime());
+    else this.#requeueAt.delete(name);
+    this.#phases.set(name, r.phases);
+    // The next step must see this one's writes: look again (ports show their own writes at once).
+    if (wrote) this.#due.add(name);
+  }
+
+  /** Deleting: the engine removes (or keeps) the generated profiles, then the finalizer goes. */
+  async #finalize(promotion: ClusterPromotion, now: number): Promise<void> {
+    const name = promotion.metadata.name;
+    this.#requeueAt.delete(name);
+    if (!(promotion.metadata.finalizers ?? []).includes(PROMOTION_FINALIZER)) return;
+    const r = reconcileDelete(promotion, this.#ports.world());
+    for (const profile of r.delete)
+      await this.#profileWrite(name, now, 'delete', profile, () => this.#ports.deleteProfile(profile));
+    for (const profile of r.apply)
+      await this.#profileWrite(name, now, 'apply', profile.metadata.name, () => this.#ports.applyProfile(profile));
+    // Sveltos waits until every profile is gone before letting the promotion go.
+    if (r.delete.some((p) => this.#ports.profileExists(p))) {
+      this.#due.add(name);
+      return;
+    }
+    const finalizers = (promotion.metadata.finalizers ?? []).filter((f) => f !== PROMOTION_FINALIZER);
+    const kept =
+      r.apply.length > 0
+        ? `kept ${r.apply.map((p) => p.metadata.name).join(', ')}`
+        : `deleted ${r.delete.length} profile(s)`;
+    if (await this.#write(promotion, now, () => this.#ports.setFinalizers(promotion, finalizers))) {
+      this.#emit(now, name, 'Finalized', null, `${kept}; finalizer ${PROMOTION_FINALIZER} removed`);
+    }
+  }
+
+  async #profileWrite(
+    promotion: string,
+    now: number,
+    kind: 'apply' | 'delete',
+    profile: string,
+    write: () => Maybe<WriteResult>,
+  ): Promise<boolean> {
+    const r = await write();
+    if (r.outcome === 'written') for (const o of this.#observers) o.profileWritten?.(kind, profile, now);
+    return this.#settled(promotion, now, r, `ClusterProfile ${profile}`);
+  }
+
+  /** Runs a conditional write; a concurrent change makes the promotion due again instead of failing. */
+  async #write(promotion: ClusterPromotion, now: number, write: () => Maybe<WriteResult>): Promise<boolean> {
+    return this.#settled(promotion.metadata.name, now, await write(), `ClusterPromotion ${promotion.metadata.name}`);
+  }
+
+  #settled(name: string, now: number, r: WriteResult, what: string): boolean {
+    switch (r.outcome) {
+      case 'written':
+        return true;
+      case 'unchanged':
+      case 'gone':
+        // Gone: its deletion brings the promotion back here if it matters.
+        return false;
+      case 'conflict':
+        this.#conflicts++;
+        this.#due.add(name);
+        this.#emit(
+          now,
+          name,
+          'WriteConflict',
+          null,
+          `${r.message ?? `${what} changed since it was read`}; reading it again`,
+        );
+        return false;
+      case 'refused':
+        this.#emit(now, name, 'WriteRefused', null, `${what}: ${r.message}`);
+        return false;
+    }
+  }
+
+  #emit(at: number, promotion: string, type: ControllerEventType, stage: string | null, message: string): void {
+    for (const o of this.#observers) o.event?.({ at, promotion, type, stage, message });
+  }
+}
