@@ -199,6 +199,31 @@ function validateClusterPromotionStatus(obj: KubeObject): FieldError[] {
 
 const noFieldSelectors = {};
 
+/** kube-apiserver's validation of a Lease spec (pkg/apis/coordination/validation). */
+function validateLease(obj: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = obj.spec ?? {};
+  const positive = (key: string) => {
+    const v = field(spec, key);
+    if (v === undefined || v === null) return;
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      errors.push({ type: 'Invalid', field: `spec.${key}`, value: v, detail: 'must be an integer' });
+    else if (key === 'leaseDurationSeconds' ? v <= 0 : v < 0)
+      errors.push({
+        type: 'Invalid',
+        field: `spec.${key}`,
+        value: v,
+        detail: key === 'leaseDurationSeconds' ? 'must be greater than 0' : 'must be greater than or equal to 0',
+      });
+  };
+  positive('leaseDurationSeconds');
+  positive('leaseTransitions');
+  const holder = field(spec, 'holderIdentity');
+  if (holder !== undefined && holder !== null && typeof holder !== 'string')
+    errors.push({ type: 'Invalid', field: 'spec.holderIdentity', value: holder, detail: 'must be a string' });
+  return errors;
+}
+
 /** A CRD-served resource: status subresource, generation, no shortNames unless given. */
 function crd(
   names: Pick<ResourceDef, 'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'columns'> &
@@ -367,6 +392,34 @@ export const RESOURCES: readonly ResourceDef[] = [
       },
       ageColumn(),
     ],
+  },
+  {
+    // Leader election's lock (client-go's leaselock, controller-runtime's --leader-elect).
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    listKind: 'LeaseList',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    statusSubresource: false,
+    custom: false,
+    tracksGeneration: false,
+    extraFieldSelectors: noFieldSelectors,
+    columns: [
+      {
+        name: 'Holder',
+        type: 'string',
+        description: 'The identity of the current holder of the lease',
+        priority: 0,
+        jsonPath: '.spec.holderIdentity',
+        value: (o) => field(o, 'spec', 'holderIdentity'),
+      },
+      ageColumn(),
+    ],
+    validate: validateLease,
   },
   {
     group: '',

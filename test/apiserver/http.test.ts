@@ -46,7 +46,12 @@ describe('served API: discovery', () => {
       assert.equal((await s.request('GET', '/version')).json.major, '1');
       assert.deepEqual((await s.request('GET', '/api')).json.versions, ['v1']);
       const groups = (await s.request('GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
-      assert.deepEqual(groups.sort(), ['cluster.x-k8s.io', 'config.projectsveltos.io', 'lib.projectsveltos.io']);
+      assert.deepEqual(groups.sort(), [
+        'cluster.x-k8s.io',
+        'config.projectsveltos.io',
+        'coordination.k8s.io',
+        'lib.projectsveltos.io',
+      ]);
       const config = (await s.request('GET', '/apis/config.projectsveltos.io/v1beta1')).json;
       const byName = new Map(config.resources.map((r: { name: string }) => [r.name, r]));
       assert.deepEqual([...byName.keys()].sort(), [
