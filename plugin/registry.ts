@@ -23,6 +23,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/completion/index.ts'),
   },
   {
+    name: 'controller',
+    describe: 'Run the ClusterPromotion controller: advance every promotion for real (HA with a Lease)',
+    load: () => import('./commands/controller/index.ts'),
+  },
+  {
     name: 'gates',
     describe: 'Every stage waiting for manual approval, across all ClusterPromotions, longest wait first',
     load: () => import('./commands/gates/index.ts'),

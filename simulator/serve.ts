@@ -20,6 +20,8 @@ export const DEFAULT_MAX_SLEEP_MS = 250;
 export interface ServeOptions extends StoreSimulationOptions {
   /** Virtual milliseconds per real one (default 60: a minute a second). */
   speed?: number;
+  /** Start with time standing still until `clock.resume()` (e.g. until a controller is up). */
+  paused?: boolean;
   /** Listening address (default 127.0.0.1) and port (default 0: any free one). */
   address?: string;
   port?: number;
@@ -98,6 +100,7 @@ export async function startServedSimulation(options: ServeOptions): Promise<Serv
   const clock = new ScaledClock({
     start: options.start,
     speed: options.speed ?? DEFAULT_SPEED,
+    ...(options.paused ? { paused: true } : {}),
     ...(options.realNow ? { realNow: options.realNow } : {}),
   });
   let api: ApiServer;

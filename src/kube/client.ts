@@ -140,6 +140,17 @@ export class KubeClient {
     return s.serverMs + Math.round((localMs - s.localMs) * s.speed);
   }
 
+  /**
+   * How long to wait on our clock until the server's clock reads `serverMs` (0 when it already
+   * does); null while the server's time stands still (a paused rehearsal).
+   */
+  localDelayUntil(serverMs: number, localMs: number = this.#now()): number | null {
+    const ahead = serverMs - this.serverNow(localMs);
+    if (ahead <= 0) return 0;
+    const speed = this.#clock.speed;
+    return speed > 0 ? Math.ceil(ahead / speed) : null;
+  }
+
   #noteServerClock(headers: http.IncomingHttpHeaders, localMs: number): void {
     const rehearsal = parseRehearsalClock(headers[REHEARSAL_CLOCK_HEADER]);
     if (rehearsal) {
