@@ -15,11 +15,13 @@ export function ensureBuilt(): void {
 
 export type LogRecord = Record<string, unknown> & { level: string; msg: string };
 
-/** Fast leader election: the lease is taken over within 2 s of the leader's last renewal. */
+/** Fast leader election (and still safe on a busy machine): taken over 4 s after the leader's last renewal. */
+export const LEASE_MS = 4_000;
+export const RETRY_MS = 500;
 export const FAST_LEASE = [
-  '--leader-elect-lease-duration=2s',
-  '--leader-elect-renew-deadline=1500ms',
-  '--leader-elect-retry-period=200ms',
+  `--leader-elect-lease-duration=${LEASE_MS}ms`,
+  '--leader-elect-renew-deadline=3s',
+  `--leader-elect-retry-period=${RETRY_MS}ms`,
 ];
 
 export class ControllerProcess {
@@ -61,7 +63,7 @@ export class ControllerProcess {
   }
 
   /** The first record `match` accepts, waiting for it (with a deadline, naming what was logged). */
-  async waitFor(match: (r: LogRecord) => boolean, what: string, ms = 20_000): Promise<LogRecord> {
+  async waitFor(match: (r: LogRecord) => boolean, what: string, ms = 60_000): Promise<LogRecord> {
     const found = () => this.records.find(match);
     const deadline = Date.now() + ms;
     for (;;) {
