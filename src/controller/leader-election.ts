@@ -44,7 +44,6 @@ export interface LeaderElectionConfig {
   retryPeriodMs: number;
 }
 
-
 export interface LeaderCallbacks {
   started(): void;
   /** Leadership ended: lost (renew deadline passed, or someone else holds the Lease) or released. */
