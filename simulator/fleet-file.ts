@@ -59,14 +59,9 @@ import {
   type ClusterType,
   type KubeObject,
 } from '../src/api/types.ts';
-import {
-  loadFilesStrict,
-  SourceError,
-  STDIN_NAME,
-  type FieldPath,
-  type LoadedObject,
-  type ReadOptions,
-} from '../src/api/load.ts';
+import { SourceError, type FieldPath } from '../src/api/findings.ts';
+import type { LoadedObject } from '../src/api/yaml-source.ts';
+import { loadFilesStrict, STDIN_NAME, type ReadOptions } from '../src/api/source-files.ts';
 import { parseDuration } from '../src/duration.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
 import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec, ObjectChange, PolicyRefKey } from './fleet.ts';

@@ -4,3 +4,8 @@
 export class UserError extends Error {
   override name = 'UserError';
 }
+
+/** The first line of a message, trimmed: what a one-line report of someone else's error keeps. */
+export function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}

@@ -3,7 +3,8 @@
 // the rollout never reaches. Only ready clusters count, as Sveltos matches only ready clusters.
 import { clusterKey, type ClusterPromotion, type ClusterRef } from './types.ts';
 import { matchesSelector } from './selector.ts';
-import type { Finding, LoadedObject } from './load.ts';
+import type { Finding } from './findings.ts';
+import type { LoadedObject } from './yaml-source.ts';
 
 const SHOWN = 3;
 

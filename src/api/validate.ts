@@ -15,19 +15,9 @@ import {
   SYNC_MODES,
   type ClusterPromotion,
 } from './types.ts';
-import {
-  formatPath,
-  loadFiles,
-  type FieldPath,
-  type Finding,
-  type LoadedObject,
-  type PointAt,
-  type ReadOptions,
-  type Severity,
-  SourceError,
-  sortFindings,
-  STDIN_NAME,
-} from './load.ts';
+import { formatPath, type FieldPath, type Finding, type Severity, SourceError, sortFindings } from './findings.ts';
+import type { LoadedObject, PointAt } from './yaml-source.ts';
+import { loadFiles, type ReadOptions, STDIN_NAME } from './source-files.ts';
 import { DurationError, parseDuration } from '../duration.ts';
 import { neverCloses, parseWindow, WindowError } from '../schedule/window.ts';
 import { luaSyntaxError } from '../health/lua.ts';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseYaml } from '../../src/api/load.ts';
+import { parseYaml } from '../../src/api/yaml-source.ts';
 import { coverageFindings } from '../../src/api/coverage.ts';
 import type { ClusterPromotion, ClusterRef } from '../../src/api/types.ts';
 

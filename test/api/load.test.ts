@@ -4,16 +4,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  formatFinding,
-  formatPath,
-  loadFiles,
-  loadFilesStrict,
-  parsePath,
-  parseYaml,
-  readSources,
-  SourceError,
-} from '../../src/api/load.ts';
+import { formatFinding, formatPath, parsePath, SourceError } from '../../src/api/findings.ts';
+import { parseYaml } from '../../src/api/yaml-source.ts';
+import { loadFiles, loadFilesStrict, readSources } from '../../src/api/source-files.ts';
 import { UserError } from '../../src/user-error.ts';
 
 const PROMO = `apiVersion: config.projectsveltos.io/v1beta1

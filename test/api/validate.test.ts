@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseYaml, SourceError, type Finding } from '../../src/api/load.ts';
+import { SourceError, type Finding } from '../../src/api/findings.ts';
+import { parseYaml } from '../../src/api/yaml-source.ts';
 import { assertNoErrors, loadPromotions, validateObjects } from '../../src/api/validate.ts';
 import { UserError } from '../../src/user-error.ts';
 

@@ -2,7 +2,8 @@
 // ClusterPromotions in the files, at its line. Errors exit 1, warnings alone exit 0.
 import { defineCommand } from '../../command.ts';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from '../../errors.ts';
-import { sortFindings, STDIN_NAME, type Finding } from '../../../src/api/load.ts';
+import { sortFindings, type Finding } from '../../../src/api/findings.ts';
+import { STDIN_NAME } from '../../../src/api/source-files.ts';
 import { loadPromotions } from '../../../src/api/validate.ts';
 import { coverageFindings } from '../../../src/api/coverage.ts';
 import { loadFleet } from '../../../simulator/fleet-file.ts';

@@ -1,5 +1,5 @@
 // How lint shows its findings: JSON for tools, one line per finding for people.
-import { formatFinding, type Finding } from '../../../src/api/load.ts';
+import { formatFinding, type Finding } from '../../../src/api/findings.ts';
 
 /** The JSON document `lint -o json` prints; a public interface, keep the names. */
 export interface LintJson {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STDIN_NAME } from '../../../src/api/load.ts';
+import { STDIN_NAME } from '../../../src/api/source-files.ts';
 import { assertNoErrors, loadPromotions } from '../../../src/api/validate.ts';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { Simulation, type Outcome } from '../../../simulator/driver.ts';

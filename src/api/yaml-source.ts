@@ -1,11 +1,10 @@
-// Loading Kubernetes YAML while keeping track of where every field came from, so that every
+// Parsing Kubernetes YAML while keeping track of where every field came from, so that every
 // message a user sees can name the file, line, column and field path of the problem.
 //
 // YAML is read with YAML 1.1 scalars (yes/no/on/off are booleans, 0755 is octal) because that is
 // what kubectl's decoder (sigs.k8s.io/yaml on go-yaml v2) does: `approved: yes` reaches the API
 // server as `true`, so lint must read it the same way. Timestamps and sexagesimal numbers are left
 // as strings, as they are in Kubernetes (`delay: 1:30` is a bad duration, not the number 90).
-import { readFile } from 'node:fs/promises';
 import {
   type Document,
   LineCounter,
@@ -22,88 +21,8 @@ import {
   type Pair,
   type ParsedNode,
 } from 'yaml';
-import { UserError } from '../user-error.ts';
-
-// ---- field paths -----------------------------------------------------------------------------------
-
-/** One step of a field path: a mapping key or a sequence index. */
-export type PathSegment = string | number;
-export type FieldPath = readonly PathSegment[];
-
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** `['spec', 'stages', 1, 'trigger']` -> `spec.stages[1].trigger`; odd keys are quoted: `labels["app.kubernetes.io/name"]`. */
-export function formatPath(path: FieldPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
-/** The inverse of formatPath. */
-export function parsePath(text: string): PathSegment[] {
-  const out: PathSegment[] = [];
-  const re = /\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
-  let i = 0;
-  while (i < text.length) {
-    re.lastIndex = i;
-    const m = re.exec(text);
-    if (!m) throw new Error(`bad field path "${text}" at offset ${i}`);
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(Number(m[2]));
-    else out.push(JSON.parse(m[3]!) as string);
-    i = re.lastIndex;
-  }
-  return out;
-}
-
-// ---- findings --------------------------------------------------------------------------------------
-
-export type Severity = 'error' | 'warning';
-
-/** One problem found in an input file. Lines and columns are 1-based. */
-export interface Finding {
-  severity: Severity;
-  file: string;
-  /** The field path inside the object, e.g. `spec.stages[1].trigger`; empty for file-level problems. */
-  path: string;
-  line: number;
-  column: number;
-  message: string;
-}
-
-/** `promo.yaml:14:9 spec.stages[1].trigger: has both manual and auto` (the path is left out when empty). */
-export function formatFinding(f: Finding): string {
-  const where = `${f.file}:${f.line}:${f.column}`;
-  return f.path ? `${where} ${f.path}: ${f.message}` : `${where}: ${f.message}`;
-}
-
-/** By file, line and column (errors before warnings at the same place): the order people read a report in. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
-  const rank = (s: Severity) => (s === 'error' ? 0 : 1);
-  return [...findings].sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || rank(a.severity) - rank(b.severity),
-  );
-}
-
-/** A problem at a known place in an input file, thrown where going on makes no sense. */
-export class SourceError extends UserError {
-  override name = 'SourceError';
-  constructor(readonly finding: Finding) {
-    super(formatFinding(finding));
-  }
-}
-
-// ---- positions -------------------------------------------------------------------------------------
-
-export interface Position {
-  line: number;
-  column: number;
-}
+import { firstLine } from '../user-error.ts';
+import { type FieldPath, type Finding, formatPath, parsePath, type Position, type Severity } from './findings.ts';
 
 /** Where to point for a field: its value (the default for scalars) or its key (the default for maps and lists). */
 export type PointAt = 'auto' | 'key' | 'value';
@@ -134,12 +53,6 @@ export interface LoadResult {
   objects: LoadedObject[];
   /** YAML syntax problems and documents that are not objects; the objects of a broken document are left out. */
   findings: Finding[];
-}
-
-/** Source text and the name to report it under. */
-export interface SourceText {
-  file: string;
-  text: string;
 }
 
 const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
@@ -275,7 +188,7 @@ export function parseYaml(text: string, file: string): LoadResult {
   });
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) result.findings.push(at(e.pos[0], oneLine(e.message)));
+      for (const e of doc.errors) result.findings.push(at(e.pos[0], firstLine(e.message)));
       return;
     }
     const root = doc.contents as ParsedNode | null;
@@ -284,7 +197,7 @@ export function parseYaml(text: string, file: string): LoadResult {
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      result.findings.push(at(startOf(root) ?? 0, oneLine((e as Error).message)));
+      result.findings.push(at(startOf(root) ?? 0, firstLine((e as Error).message)));
       return;
     }
     if (!isMap(root) || !isPlainObject(value)) {
@@ -314,84 +227,4 @@ export function parseYaml(text: string, file: string): LoadResult {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function oneLine(message: string): string {
-  return message.split('\n')[0]!.trim();
-}
-
-// ---- reading files ---------------------------------------------------------------------------------
-
-/** The name `-f -` is reported under. */
-export const STDIN_NAME = '<stdin>';
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export interface ReadOptions {
-  /** Where `-` reads from; process.stdin unless given (tests pass their own). */
-  stdin?: NodeJS.ReadableStream;
-}
-
-/**
- * Reads each file (`-` is standard input, at most once). A file that cannot be read is a
- * UserError naming it, e.g. `cannot read promo.yaml: no such file`.
- */
-export async function readSources(files: readonly string[], opts: ReadOptions = {}): Promise<SourceText[]> {
-  const out: SourceText[] = [];
-  let stdinUsed = false;
-  for (const file of files) {
-    if (file === '-') {
-      if (stdinUsed) throw new UserError('standard input (-) can be given only once');
-      stdinUsed = true;
-      out.push({ file: STDIN_NAME, text: await readAll(opts.stdin ?? process.stdin) });
-      continue;
-    }
-    try {
-      out.push({ file, text: await readFile(file, 'utf8') });
-    } catch (e) {
-      throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-    }
-  }
-  return out;
-}
-
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'is a directory, not a file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return oneLine((e as Error).message);
-  }
-}
-
-/** Reads and parses the files; YAML problems come back as findings, unreadable files throw. */
-export async function loadFiles(files: readonly string[], opts: ReadOptions = {}): Promise<LoadResult> {
-  const result: LoadResult = { objects: [], findings: [] };
-  for (const src of await readSources(files, opts)) {
-    const r = parseYaml(src.text, src.file);
-    result.objects.push(...r.objects);
-    result.findings.push(...r.findings);
-  }
-  return result;
-}
-
-/**
- * For callers that cannot go on with a broken file (the simulator's fleet): parses, and throws
- * the first YAML problem as a SourceError.
- */
-export async function loadFilesStrict(files: readonly string[], opts: ReadOptions = {}): Promise<LoadedObject[]> {
-  const r = await loadFiles(files, opts);
-  const first = r.findings.find((f) => f.severity === 'error');
-  if (first) throw new SourceError(first);
-  return r.objects;
 }
