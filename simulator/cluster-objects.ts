@@ -4,7 +4,7 @@
 // deploys to (src/kube/clusters.ts reads readiness back the way Sveltos does).
 import { CAPI_GROUP, LIB_API_VERSION, type KubeObject } from '../src/api/types.ts';
 import type { ObjectStore } from './apiserver/store.ts';
-import type { FleetClusterSpec } from './fleet.ts';
+import type { FleetClusterSpec } from './fleet-spec.ts';
 
 export interface ClusterObject {
   resource: 'sveltosclusters' | 'clusters';

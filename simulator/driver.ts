@@ -30,14 +30,8 @@ import { mainProfileName } from '../src/engine/names.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../src/engine/types.ts';
 import { UserError } from '../src/user-error.ts';
 import { VirtualClock } from './clock.ts';
-import {
-  Fleet,
-  type FleetEvent,
-  type FleetEventType,
-  type FleetSpec,
-  type HealthEvaluator,
-  type ProfileStats,
-} from './fleet.ts';
+import { Fleet, type FleetEvent, type FleetEventType, type HealthEvaluator, type ProfileStats } from './fleet.ts';
+import type { FleetSpec } from './fleet-spec.ts';
 
 export const DEFAULT_HORIZON_MS = 30 * 24 * 3_600_000;
 

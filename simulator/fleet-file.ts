@@ -64,7 +64,7 @@ import type { LoadedObject } from '../src/api/yaml-source.ts';
 import { loadFilesStrict, STDIN_NAME, type ReadOptions } from '../src/api/source-files.ts';
 import { parseDuration } from '../src/duration.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
-import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec, ObjectChange, PolicyRefKey } from './fleet.ts';
+import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec, ObjectChange, PolicyRefKey } from './fleet-spec.ts';
 
 export const FLEET_API_VERSION = 'kubectl-promotion.dev/v1alpha1';
 export const ANNOTATION_DEPLOY_TIME = 'kubectl-promotion.dev/deploy-time';

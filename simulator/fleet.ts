@@ -36,7 +36,6 @@ import type {
   ClusterRef,
   ClusterReference,
   ClusterSummary,
-  ClusterType,
   FeatureID,
   FeatureSummary,
   KubeObject,
@@ -47,59 +46,9 @@ import type { World } from '../src/engine/types.ts';
 import { evaluateHealthChecks, type CheckOutcome, type ClusterObjects } from '../src/health/evaluate.ts';
 import { defaultKindExists, type ApiKind } from '../src/health/kinds.ts';
 import { EventQueue } from './event-queue.ts';
-import { mergePatch } from './merge-patch.ts';
-
-// ---- what the fleet file describes -----------------------------------------------------------
-
-/** A reference to the ConfigMap or Secret (a profile's policyRef) whose deployment creates an object. */
-export interface PolicyRefKey {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
-export interface ObjectChange {
-  /** Milliseconds after the object appeared. */
-  afterMs: number;
-  /** RFC 7386 JSON merge patch applied to the object (null deletes a field). */
-  merge?: Record<string, unknown>;
-  /** The object disappears. */
-  delete?: boolean;
-}
-
-/** An object whose presence or content changes over virtual time. */
-export interface DynamicObjectSpec {
-  object: KubeObject;
-  /** It appears when a profile referencing this policyRef is deployed on the cluster; absent: present from the start. */
-  createdBy?: PolicyRefKey;
-  timeline: ObjectChange[];
-}
-
-export interface FleetClusterSpec {
-  namespace: string;
-  name: string;
-  type: ClusterType;
-  labels: Record<string, string>;
-  ready: boolean;
-  /** How long an attempt installing changed content takes. */
-  deployTimeMs: number;
-  /** How long a re-provisioning takes when the content is already installed. */
-  checkTimeMs: number;
-  /** Up to this much is added to each deploy attempt, drawn from the seeded generator. */
-  jitterMs: number;
-  /** The first N deploy attempts on this cluster fail; "permanent": every one fails for good. */
-  failures: number | 'permanent';
-  failureMessage?: string;
-  /** Objects present from the start that never change (share one array between identical clusters: checks are evaluated once per array). */
-  objects: KubeObject[];
-  /** Kinds the cluster serves besides the built-in ones and those of its objects (CRDs with no objects yet). */
-  kinds: ApiKind[];
-  dynamicObjects: DynamicObjectSpec[];
-}
-
-export interface FleetSpec {
-  clusters: FleetClusterSpec[];
-}
+import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec } from './fleet-spec.ts';
+import { describeObject, refsProvide, TimedObject } from './object-timeline.ts';
+import { seededJitter } from './seeded-jitter.ts';
 
 // ---- health checks -----------------------------------------------------------------------------------
 
@@ -167,14 +116,7 @@ interface ClusterState {
   dynamic: DynamicState[] | undefined;
 }
 
-interface DynamicState {
-  spec: DynamicObjectSpec;
-  present: boolean;
-  current: KubeObject;
-  gen: number;
-  providers: Set<SummaryState>;
-  profile: ProfileState | null;
-}
+type DynamicState = TimedObject<SummaryState, ProfileState>;
 
 interface ProfileState {
   name: string;
@@ -267,14 +209,7 @@ export class Fleet implements World {
     this.#refs = this.#clusters.map((c) => c.ref);
     for (const c of this.#clusters) {
       if (c.spec.dynamicObjects.length === 0) continue;
-      c.dynamic = c.spec.dynamicObjects.map((d) => ({
-        spec: d,
-        present: false,
-        current: d.object,
-        gen: 0,
-        providers: new Set(),
-        profile: null,
-      }));
+      c.dynamic = c.spec.dynamicObjects.map((d: DynamicObjectSpec): DynamicState => new TimedObject(d));
       let changed = false;
       for (const d of c.dynamic) {
         if (!d.spec.createdBy) {
@@ -849,13 +784,7 @@ export class Fleet implements World {
     for (const d of c.dynamic) {
       const by = d.spec.createdBy;
       if (!by) continue;
-      const provides = refs.some(
-        (r) =>
-          r.kind === by.kind &&
-          r.name === by.name &&
-          (r.namespace || c.ref.namespace) === (by.namespace || c.ref.namespace),
-      );
-      if (provides) {
+      if (refsProvide(refs, by, c.ref.namespace)) {
         d.providers.add(s);
         if (!d.present) {
           this.#appear(c, d, s.profile, true);
@@ -883,32 +812,21 @@ export class Fleet implements World {
   }
 
   #appear(c: ClusterState, d: DynamicState, profile: ProfileState | null, emit: boolean): void {
-    d.present = true;
-    d.current = d.spec.object;
-    d.profile = profile;
-    d.gen++;
-    for (let step = 0; step < d.spec.timeline.length; step++) {
-      this.#queue.push({ at: this.#now + d.spec.timeline[step]!.afterMs, kind: 'timeline', c, d, gen: d.gen, step });
+    for (const { afterMs, step } of d.appear(profile)) {
+      this.#queue.push({ at: this.#now + afterMs, kind: 'timeline', c, d, gen: d.gen, step });
     }
-    if (emit) this.#emitObject('ObjectCreated', c, d, `${describe(d.current)} created by ${profile?.name}`);
+    if (emit) this.#emitObject('ObjectCreated', c, d, `${describeObject(d.current)} created by ${profile?.name}`);
   }
 
   #disappear(c: ClusterState, d: DynamicState, profile: ProfileState | null): void {
-    d.present = false;
-    d.gen++;
-    this.#emitObject('ObjectDeleted', c, d, `${describe(d.current)} deleted${profile ? ` with ${profile.name}` : ''}`);
+    d.disappear();
+    const by = profile ? ` with ${profile.name}` : '';
+    this.#emitObject('ObjectDeleted', c, d, `${describeObject(d.current)} deleted${by}`);
   }
 
   #timelineStep(c: ClusterState, d: DynamicState, step: number): void {
-    const change = d.spec.timeline[step]!;
-    if (change.delete) {
-      d.present = false;
-      d.gen++;
-      this.#emitObject('ObjectDeleted', c, d, `${describe(d.current)} deleted`);
-    } else if (change.merge) {
-      d.current = mergePatch(d.current, change.merge) as KubeObject;
-      this.#emitObject('ObjectUpdated', c, d, `${describe(d.current)} changed: ${JSON.stringify(change.merge)}`);
-    }
+    const change = d.step(step);
+    if (change) this.#emitObject(change.type, c, d, change.message);
     this.#objectsChanged(c);
   }
 
@@ -928,15 +846,7 @@ export class Fleet implements World {
   // ---- helpers -----------------------------------------------------------------------------------------------
 
   #jitter(c: ClusterState, profileName: string, attempt: number): number {
-    const max = c.spec.jitterMs;
-    if (max <= 0) return 0;
-    // A hash of (seed, cluster, profile, attempt) rather than one shared stream: the same cluster
-    // gets the same jitter whatever else the simulation does, so a seed reproduces a run exactly.
-    let h = this.#seed ^ 0x9e3779b9;
-    h = fnv1a(c.key, h);
-    h = fnv1a(profileName, h);
-    h = mix32(h ^ Math.imul(attempt, 0x85ebca6b));
-    return Math.round((h / 0x1_0000_0000) * max);
+    return seededJitter(this.#seed, c.key, profileName, attempt, c.spec.jitterMs);
   }
 
   #emit(type: FleetEventType, p: ProfileState, c: ClusterState | null, message: string): void {
@@ -950,8 +860,8 @@ export class Fleet implements World {
     const e: FleetEvent = {
       at: this.#now,
       type,
-      profile: d.profile?.name ?? null,
-      stage: d.profile?.stage ?? null,
+      profile: d.owner?.name ?? null,
+      stage: d.owner?.stage ?? null,
       cluster: c.key,
       message,
     };
@@ -1007,32 +917,10 @@ function clusterReference(c: ClusterState): ClusterReference {
     : { apiVersion: LIB_API_VERSION, kind: 'SveltosCluster', namespace: c.ref.namespace, name: c.ref.name };
 }
 
-function describe(o: KubeObject): string {
-  const ns = o.metadata.namespace ? `${o.metadata.namespace}/` : '';
-  return `${o.kind} ${ns}${o.metadata.name}`;
-}
-
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
     for (const v of Object.values(o)) deepFreeze(v);
   }
   return o;
-}
-
-function fnv1a(s: string, h: number): number {
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -10,7 +10,8 @@
 import type { ClusterPromotion, KubeObject } from '../src/api/types.ts';
 import { ObjectStore } from './apiserver/store.ts';
 import { seedClusters } from './cluster-objects.ts';
-import { Fleet, type FleetSpec, type HealthEvaluator } from './fleet.ts';
+import { Fleet, type HealthEvaluator } from './fleet.ts';
+import type { FleetSpec } from './fleet-spec.ts';
 import { StoreController } from './store-controller.ts';
 import { followProfiles, StoreProfileSink } from './store-profiles.ts';
 import { SummaryMirror } from './summary-mirror.ts';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ClusterPromotion, Stage } from '../../src/api/types.ts';
-import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
 import { unpackStandalone } from './fixtures.ts';
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClusterPromotion } from '../../src/api/types.ts';
 import { Simulation } from '../../simulator/driver.ts';
-import type { FleetClusterSpec, FleetSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec, FleetSpec } from '../../simulator/fleet-spec.ts';
 import { BENCH_CHART } from './fixtures.ts';
 
 const STAGES = ['canary', 'early', 'main', 'late'];

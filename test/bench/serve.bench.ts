@@ -13,7 +13,7 @@ import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ClusterPromotion, Stage } from '../../src/api/types.ts';
-import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
 import type { IncomingMessage } from 'node:http';
 import { Clock, SUMMARIES, TestServer } from '../apiserver/helpers.ts';

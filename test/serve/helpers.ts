@@ -3,7 +3,7 @@
 // The runner still answers writes at once (real timers with no delay), as it does for a user.
 // The API tests' helpers (kubectl, kubectl -w, raw requests, watch streams) work on it unchanged.
 import type { ClusterPromotion, Stage } from '../../src/api/types.ts';
-import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 import { startServedSimulation, type ServedSimulation, type ServeOptions } from '../../simulator/serve.ts';
 import type { ControllerEvent } from '../../simulator/store-controller.ts';
 import { chart, cluster, env, s, T0 } from '../simulator/helpers.ts';

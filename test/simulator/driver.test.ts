@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Stage, ValidateHealth } from '../../src/api/types.ts';
 import { Simulation, type ScheduledApproval, type SimulationEvent } from '../../simulator/driver.ts';
-import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 import { T0, cluster, env, iso, m, promotion, s } from './helpers.ts';
 
 const twoStages = (first: Stage['trigger'], second?: Stage['trigger']): Stage[] => [

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseYaml } from '../../src/api/load.ts';
+import { parseYaml } from '../../src/api/yaml-source.ts';
 import { fleetFromObjects } from '../../simulator/fleet-file.ts';
 
 const read = (text: string) => {

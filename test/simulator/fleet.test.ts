@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterProfileSpec, FeatureSummary, ValidateHealth } from '../../src/api/types.ts';
-import { Fleet, resolveMaxUpdate, type FleetClusterSpec, type FleetEvent } from '../../simulator/fleet.ts';
+import { Fleet, resolveMaxUpdate, type FleetEvent } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 import { T0, chart, cluster, env, m, profile, s } from './helpers.ts';
 
 function fleetOf(clusters: FleetClusterSpec[], seed = 1) {

@@ -1,6 +1,6 @@
 // Small builders for simulator tests: clusters, profiles and promotions with only what a test sets.
 import type { ClusterProfile, ClusterProfileSpec, ClusterPromotion, Stage } from '../../src/api/types.ts';
-import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 
 export const T0 = Date.parse('2030-01-01T00:00:00Z');
 export const s = (n: number) => n * 1000;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Stage, Trigger } from '../../src/api/types.ts';
 import { parseWindow, windowState } from '../../src/schedule/window.ts';
 import { Simulation, type ScheduledApproval, type SimulationResult } from '../../simulator/driver.ts';
-import type { FleetClusterSpec } from '../../simulator/fleet.ts';
+import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
 import { toReportJson } from '../../simulator/report.ts';
 import { T0, cluster, env, m, promotion, s } from './helpers.ts';
 

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { UserError } from '../../../src/user-error.ts';
 import { ApiError } from '../../../simulator/apiserver/store.ts';
-import type { FleetSpec } from '../../../simulator/fleet.ts';
+import type { FleetSpec } from '../../../simulator/fleet-spec.ts';
 import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
 import type { ControllerEvent } from '../../../simulator/store-controller.ts';
 import type { Io } from '../../command.ts';

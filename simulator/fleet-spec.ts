@@ -1,0 +1,54 @@
+// What a fleet file describes, once read (simulator/fleet-file.ts reads it): the clusters, how each
+// behaves when a profile is deployed on it, and the objects it holds, some changing over virtual time.
+import type { ClusterType, KubeObject } from '../src/api/types.ts';
+import type { ApiKind } from '../src/health/kinds.ts';
+
+/** A reference to the ConfigMap or Secret (a profile's policyRef) whose deployment creates an object. */
+export interface PolicyRefKey {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ObjectChange {
+  /** Milliseconds after the object appeared. */
+  afterMs: number;
+  /** RFC 7386 JSON merge patch applied to the object (null deletes a field). */
+  merge?: Record<string, unknown>;
+  /** The object disappears. */
+  delete?: boolean;
+}
+
+/** An object whose presence or content changes over virtual time. */
+export interface DynamicObjectSpec {
+  object: KubeObject;
+  /** It appears when a profile referencing this policyRef is deployed on the cluster; absent: present from the start. */
+  createdBy?: PolicyRefKey;
+  timeline: ObjectChange[];
+}
+
+export interface FleetClusterSpec {
+  namespace: string;
+  name: string;
+  type: ClusterType;
+  labels: Record<string, string>;
+  ready: boolean;
+  /** How long an attempt installing changed content takes. */
+  deployTimeMs: number;
+  /** How long a re-provisioning takes when the content is already installed. */
+  checkTimeMs: number;
+  /** Up to this much is added to each deploy attempt, drawn from the seeded generator. */
+  jitterMs: number;
+  /** The first N deploy attempts on this cluster fail; "permanent": every one fails for good. */
+  failures: number | 'permanent';
+  failureMessage?: string;
+  /** Objects present from the start that never change (share one array between identical clusters: checks are evaluated once per array). */
+  objects: KubeObject[];
+  /** Kinds the cluster serves besides the built-in ones and those of its objects (CRDs with no objects yet). */
+  kinds: ApiKind[];
+  dynamicObjects: DynamicObjectSpec[];
+}
+
+export interface FleetSpec {
+  clusters: FleetClusterSpec[];
+}
