@@ -1,6 +1,6 @@
 // The store behind a Kubernetes API endpoint: HTTPS on loopback, bearer-token authentication,
 // discovery, and the REST verbs kubectl and @kubernetes/client-node use, with the status codes,
-// Status bodies, Table rendering and chunked watch streams of kube-apiserver.
+// Status bodies, Table rendering and chunked watch streams (watch-stream.ts) of kube-apiserver.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -22,7 +22,6 @@ import {
 import {
   ApiError,
   badRequest,
-  expired,
   forbidden,
   methodNotAllowed,
   notAcceptable,
@@ -38,10 +37,11 @@ import type { Rendering } from './media.ts';
 import { PATCH_CONTENT_TYPES, patchTypeOf } from './patch.ts';
 import type { ResourceDef } from './resources.ts';
 import { apiVersionOf, findResource } from './resources.ts';
-import type { ObjectStore, WatchEvent, WatchHandle } from './store.ts';
+import type { ObjectStore } from './store.ts';
 import type { IncludeObject } from './table.ts';
 import { toTable } from './table.ts';
-import { encodeList, encodeObject, encodeWatchEvent } from './wire.ts';
+import { encodeList, encodeObject } from './wire.ts';
+import { type OpenWatch, serveWatchStream } from './watch-stream.ts';
 import type { ListMeta } from './wire.ts';
 
 export interface ApiServerOptions {
@@ -90,7 +90,6 @@ interface ResourceRequest {
 }
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
-const MAX_WATCH_BACKLOG_BYTES = 64 * 1024 * 1024;
 const JSON_TYPE = 'application/json';
 
 function formatHost(address: string): string {
@@ -118,7 +117,7 @@ class ServedApi implements ApiServer {
   readonly faults: Faults;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private readonly watches = new Set<{ end(): void }>();
+  private readonly watches = new Set<OpenWatch>();
   private listening = false;
   private closed = false;
   port = 0;
@@ -511,115 +510,19 @@ class ServedApi implements ApiServer {
   private serveWatch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, query: URLSearchParams): void {
     const rendering = this.rendering(req);
     const includeObject = rendering.kind === 'table' ? this.includeObject(query) : 'Object';
-    let from = query.get('resourceVersion') ?? '';
-    const bookmarks = queryFlag(query, 'allowWatchBookmarks');
-    const initialEvents = query.has('sendInitialEvents') ? queryFlag(query, 'sendInitialEvents') : undefined;
-    // Without initial events, a watch with no resourceVersion starts at the latest one.
-    if (initialEvents === false && (from === '' || from === '0')) from = String(this.store.resourceVersion);
-    const timeoutSeconds = query.get('timeoutSeconds');
-    const { def } = r;
     const fieldSelector = watchFieldSelector(r.name, query.get('fieldSelector') ?? undefined);
-
-    let headersSent = false;
-    let first = true;
-    const pending: Buffer[] = [];
-    const write = (chunk: Buffer): void => {
-      if (!headersSent) {
-        pending.push(chunk);
-        return;
-      }
-      res.write(chunk);
-      // A client that stops reading is dropped, as kube-apiserver drops a blocked watcher.
-      if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) res.destroy();
-    };
-    const encode = (event: WatchEvent): Buffer => {
-      if (rendering.kind !== 'table') return encodeWatchEvent(event.type, event.object);
-      const table = toTable(
-        def,
-        [event.object],
-        { resourceVersion: String(event.resourceVersion) },
-        {
-          now: this.store.now(),
-          version: rendering.version,
-          includeObject,
-          noHeaders: !first,
-        },
-      );
-      first = false;
-      return Buffer.from(`${JSON.stringify({ type: event.type, object: table })}\n`);
-    };
-    const bookmark = (annotations?: Record<string, string>): Buffer =>
-      Buffer.from(
-        `${JSON.stringify({
-          type: 'BOOKMARK',
-          object: {
-            kind: def.kind,
-            apiVersion: apiVersionOf(def),
-            metadata: {
-              resourceVersion: String(this.store.resourceVersion),
-              creationTimestamp: null,
-              ...(annotations ? { annotations } : {}),
-            },
-          },
-        })}\n`,
-      );
-
-    let handle: WatchHandle;
-    try {
-      if (this.faults.takeWatchExpiry()) {
-        throw expired(`too old resource version: ${from === '' ? 0 : from} (${this.store.resourceVersion})`);
-      }
-      handle = this.store.watch(
-        def,
-        {
-          namespace: r.namespace,
-          labelSelector: query.get('labelSelector') ?? undefined,
-          fieldSelector,
-          resourceVersion: from,
-        },
-        (event) => write(encode(event)),
-      );
-    } catch (err) {
-      // Like the watch cache, a request that parsed but cannot be served from its resourceVersion
-      // gets a stream holding one ERROR event (410 Expired, 504 Timeout) rather than an HTTP error.
-      if (!(err instanceof ApiError) || (err.code !== 410 && err.code !== 504)) throw err;
-      const body = `{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`;
-      res.writeHead(200, {
-        'Content-Type': JSON_TYPE,
-        'Cache-Control': 'no-cache, private',
-        'Transfer-Encoding': 'chunked',
-      });
-      res.end(body);
-      return;
-    }
-    if (initialEvents === true && bookmarks) write(bookmark({ 'k8s.io/initial-events-end': 'true' }));
-
-    const timers: NodeJS.Timeout[] = [];
-    const entry = {
-      end: () => {
-        if (!res.writableEnded) res.end();
-        cleanup();
-      },
-    };
-    const cleanup = (): void => {
-      handle.stop();
-      for (const t of timers) clearTimeout(t);
-      this.watches.delete(entry);
-    };
-    this.watches.add(entry);
-    res.once('close', cleanup);
-    if (bookmarks) timers.push(setInterval(() => write(bookmark()), this.bookmarkIntervalMs));
-    if (timeoutSeconds !== null && Number(timeoutSeconds) > 0) {
-      timers.push(setTimeout(entry.end, Number(timeoutSeconds) * 1000));
-    }
-    res.writeHead(200, {
-      'Content-Type': rendering.kind === 'table' ? rendering.contentType : JSON_TYPE,
-      'Cache-Control': 'no-cache, private',
-      'Transfer-Encoding': 'chunked',
+    serveWatchStream(res, {
+      store: this.store,
+      faults: this.faults,
+      def: r.def,
+      namespace: r.namespace,
+      fieldSelector,
+      query,
+      rendering,
+      includeObject,
+      bookmarkIntervalMs: this.bookmarkIntervalMs,
+      watches: this.watches,
     });
-    res.flushHeaders();
-    headersSent = true;
-    for (const chunk of pending.splice(0)) write(chunk);
   }
 
   private sendObject(req: IncomingMessage, res: ServerResponse, def: ResourceDef, code: number, obj: KubeObject): void {
