@@ -30,6 +30,23 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
+// Thousands of summaries share a handful of spec lists (the fleet hands each the profile's), so a
+// list's canonical form is worked out once per object. Sound only for values that are replaced,
+// never edited in place, as API objects from watches and from the simulated fleet are.
+const prints = new WeakMap<object, string>();
+
+/** A value's canonical JSON, kept per object, with a missing list and an empty one alike (as sameValue). */
+export function fingerprint(v: unknown): string {
+  if (v === undefined || (Array.isArray(v) && v.length === 0)) return '';
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  let p = prints.get(v);
+  if (p === undefined) {
+    p = canonicalJson(v);
+    prints.set(v, p);
+  }
+  return p;
+}
+
 /** SHA-256, base64 encoded as Kubernetes encodes a []byte status field. */
 export function sha256Base64(text: string): string {
   return createHash('sha256').update(text).digest('base64');

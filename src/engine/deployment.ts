@@ -8,6 +8,7 @@ import { matchesSelector } from '../api/selector.ts';
 import {
   clusterKey,
   type ClusterProfile,
+  type ClusterProfileSpec,
   type ClusterRef,
   type ClusterSummary,
   type LabelSelector,
@@ -15,10 +16,12 @@ import {
 import { sameValue } from './canonical.ts';
 import type { World } from './types.ts';
 
-// What a ClusterSummary must agree on with its profile to count as "in sync". Sveltos compares the
-// first three; validateHealths is compared too, so that health checks appended after the soak are
-// known to be evaluated before the stage counts as deployed again.
-const SYNCED_FIELDS = ['helmCharts', 'policyRefs', 'kustomizationRefs', 'validateHealths'] as const;
+/** The content of a profile: what Sveltos compares to tell whether a summary is in sync with it. */
+export const CONTENT_FIELDS = ['helmCharts', 'policyRefs', 'kustomizationRefs'] as const;
+
+// The engine compares validateHealths too, so that health checks appended after the soak are known
+// to be evaluated before the stage counts as deployed again.
+const SYNCED_FIELDS = [...CONTENT_FIELDS, 'validateHealths'] as const;
 
 export interface ClusterFailure {
   cluster: string;
@@ -56,7 +59,7 @@ export function assessDeployment(
   for (const cluster of clusters) {
     const key = clusterKey(cluster);
     const summary = byCluster.get(key);
-    if (!summary || !inSync(summary, profile)) continue;
+    if (!summary || !inSync(summary, profile.spec, { checks: true })) continue;
     let allProvisioned = true;
     for (const f of summary.status?.featureSummaries ?? []) {
       if (f.status === 'Provisioned') continue;
@@ -75,10 +78,19 @@ export function assessDeployment(
   return { deployed: provisioned === clusters.length, total: clusters.length, provisioned, failures };
 }
 
-function inSync(summary: ClusterSummary, profile: ClusterProfile): boolean {
+/**
+ * Whether a summary works on the spec's content, and with `checks` on its validateHealths too. `same`
+ * compares one field (sameValue unless the caller keeps faster forms of the values it compares).
+ */
+export function inSync(
+  summary: ClusterSummary,
+  spec: Partial<Pick<ClusterProfileSpec, (typeof SYNCED_FIELDS)[number]>>,
+  opts: { checks: boolean; same?: (a: unknown, b: unknown) => boolean },
+): boolean {
   const theirs = summary.spec.clusterProfileSpec ?? {};
-  for (const field of SYNCED_FIELDS) {
-    if (!sameValue(theirs[field], profile.spec[field])) return false;
+  const same = opts.same ?? sameValue;
+  for (const field of opts.checks ? SYNCED_FIELDS : CONTENT_FIELDS) {
+    if (!same(theirs[field], spec[field])) return false;
   }
   return true;
 }

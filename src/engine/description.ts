@@ -1,6 +1,7 @@
 // currentStatusDescription, in the phrases Sveltos writes, so that tools reading Sveltos's status read
 // ours too. Like Sveltos, a description carries a ` (RFC3339)` suffix; ours is the moment the stage
 // entered that state (kept while the phrase stays the same), which makes "waiting since" durable.
+// The phrases are written here and read back here (observe.ts reads a whole status).
 
 export const PROVISIONING = 'Clusters are being provisioned';
 export const RUNNING_HEALTH_CHECKS = 'Running Post-Promotion Health Checks';
@@ -8,12 +9,38 @@ export const AWAITING_HEALTH_CHECKS = 'Awaiting Health Checks to Pass';
 export const AWAITING_APPROVAL = 'Paused: Awaiting Manual Approval';
 export const SUCCESSFULLY_PROVISIONED = 'Successfully provisioned';
 
+/** A closed promotion window that no schedule opens again (Sveltos has no phrase for it). */
+export const WINDOW_NEVER_OPENS = 'Window Closed: no schedule opens it again.';
+
 export function delayedUntil(at: Date): string {
   return `Delayed: Waiting for Time Window: ${rfc3339(at)}`;
 }
 
 export function windowClosedUntil(at: Date): string {
   return `Window Closed: Waiting for Next Schedule (${rfc3339(at)}).`;
+}
+
+// Read more leniently than written: fractional seconds and offsets, which Sveltos's Go time
+// formatting may produce.
+const RFC3339 = '(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:\\d\\d))';
+const DELAYED = new RegExp(`^Delayed: Waiting for Time Window: ${RFC3339}$`);
+const WINDOW_CLOSED = new RegExp(`^Window Closed: Waiting for Next Schedule \\(${RFC3339}\\)\\.?$`);
+
+/** When the soak of a `Delayed: ...` phrase ends (epoch ms), or undefined for any other phrase. */
+export function delayedUntilOf(phrase: string): number | undefined {
+  const m = DELAYED.exec(phrase);
+  return m ? Date.parse(m[1]!) : undefined;
+}
+
+/** Whether the phrase says the promotion window is closed, with or without a time it opens. */
+export function isWindowClosed(phrase: string): boolean {
+  return phrase.startsWith('Window Closed:');
+}
+
+/** When the window of a `Window Closed: ... (time).` phrase opens (epoch ms), if it says. */
+export function windowClosedUntilOf(phrase: string): number | undefined {
+  const m = WINDOW_CLOSED.exec(phrase);
+  return m ? Date.parse(m[1]!) : undefined;
 }
 
 const SUFFIX = / \((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\)$/;

@@ -172,6 +172,12 @@ class Reconciliation {
     this.current = index;
     this.currentPhase = 'Deploying';
     this.event('StageStarted', stage.name, `stage ${stage.name}: ClusterProfile ${desired.metadata.name} applied`);
+    // A trigger that cannot be read holds the stage from its start, as every later reconcile does.
+    try {
+      gatesOf(stage);
+    } catch (e) {
+      this.hold(entries[entries.length - 1]!, 'Failed', D.PROVISIONING, (e as Error).message);
+    }
   }
 
   private reconcileCurrentStage(stages: readonly Stage[]): void {
@@ -294,7 +300,7 @@ class Reconciliation {
         return;
       }
       if (!ws.open) {
-        const phrase = ws.changesAt ? D.windowClosedUntil(ws.changesAt) : 'Window Closed: no schedule opens it again.';
+        const phrase = ws.changesAt ? D.windowClosedUntil(ws.changesAt) : D.WINDOW_NEVER_OPENS;
         if (this.hold(entry, 'AwaitingWindow', phrase)) {
           this.event(
             'AwaitingWindow',
