@@ -2,7 +2,7 @@
 // does, and run it through the real kubectl on a PATH that has no Node.js.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,10 @@ import { krewInstall } from './krew-install.ts';
 import type { Installed } from './krew-install.ts';
 import { kubectlOnlyFolder, pluginCompletionSkip } from './kubectl.ts';
 import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntry } from '../live/served.ts';
+import { buildImageRootfs, IMAGE_EXECUTABLE, IMAGE_USER } from '../../build/image-rootfs.ts';
+import type { ClusterPromotion } from '../../src/api/types.ts';
+import { startServedSimulation } from '../../simulator/serve.ts';
+import { rolloutPromotion, smallFleet, T0 } from '../serve/helpers.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TARGET = { os: 'linux', arch: 'amd64' };
@@ -194,6 +198,59 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
       assert.match(await run('list', '-o', 'yaml'), /^apiVersion: v1\nitems:\n {2}- apiVersion: config\.projectsveltos\.io\/v1beta1\n/);
       assert.match(await run('get', 'checkout'), /staging .*AwaitingApproval/);
     } finally {
+      await served.close();
+    }
+  });
+
+  it('runs the controller from the container image (deploy/Dockerfile): no Node.js, no shell, uid 65532', { skip: process.getuid?.() !== 0 ? 'chroot needs root' : false }, async () => {
+    const rootfs = join(work, 'image-rootfs');
+    const files = buildImageRootfs(join(installed.installDir, 'kubectl-promotion'), rootfs);
+    assert.ok(files.includes(IMAGE_EXECUTABLE));
+    assert.deepEqual(files.filter((f) => /(^|\/)(sh|bash|dash|node)$/.test(f)), [], 'no shell and no Node.js in the image');
+    // The Dockerfile ships this directory as the whole image, with this entrypoint and user.
+    const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^FROM scratch\nCOPY --from=build \/rootfs\/ \/\nUSER 65532:65532\nENTRYPOINT \["\/kubectl-promotion"\]$/m);
+
+    const served = await startServedSimulation({
+      promotions: [rolloutPromotion()],
+      fleet: { clusters: smallFleet() },
+      start: T0,
+      controller: false,
+      paused: true,
+    });
+    const kubeconfig = join(rootfs, 'home/nonroot/kubeconfig');
+    served.writeKubeconfig(kubeconfig);
+    chmodSync(kubeconfig, 0o644);
+    // The controller gets an empty environment (HOME aside); chroot itself is found here.
+    const chroot = ['/usr/sbin/chroot', '/usr/bin/chroot', '/sbin/chroot'].find((p) => existsSync(p)) ?? 'chroot';
+    const child = spawn(
+      chroot,
+      [
+        `--userspec=${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
+        rootfs,
+        IMAGE_EXECUTABLE,
+        'controller',
+        '--kubeconfig=/home/nonroot/kubeconfig',
+        '--metrics-bind-address=127.0.0.1:0',
+        '--health-probe-bind-address=127.0.0.1:0',
+      ],
+      { env: { HOME: '/home/nonroot' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      const stage = () => served.store.find<ClusterPromotion>('clusterpromotions', 'rollout')?.status?.currentStageName;
+      while (stage() !== 'staging') {
+        assert.ok(Date.now() < deadline && child.exitCode === null, `the controller in the image did not start the rollout:\n${log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(log, /"msg":"successfully acquired lease"/);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, log);
+    } finally {
+      child.kill('SIGKILL');
       await served.close();
     }
   });
