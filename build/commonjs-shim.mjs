@@ -1,4 +1,4 @@
-// Bundled CommonJS packages (wasmoon's Emscripten glue, the Kubernetes client's dependencies) call
+// Bundled CommonJS packages (the Lua Emscripten glue, the Kubernetes client's dependencies) call
 // require() for built-in modules and read __filename/__dirname; an ES module has none of these, so
 // every chunk gets its own under private names, and the builds' `define` points the packages' free
 // references at them (a module that declares its own __dirname, as yargs does, keeps it). Shared by

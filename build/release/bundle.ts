@@ -96,7 +96,11 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
   // file that now holds that module.
   const require = createRequire(import.meta.url);
   const besideModule = [
-    { pkg: 'node_modules/wasmoon/', from: join(dirname(require.resolve('wasmoon')), 'glue.wasm'), to: 'glue.wasm' },
+    {
+      pkg: 'node_modules/lua-wasm-bindings/',
+      from: require.resolve('lua-wasm-bindings/dist/glue/glue-lua-5.1.5.wasm'),
+      to: 'glue-lua-5.1.5.wasm',
+    },
     { pkg: 'node_modules/yargs/', from: join(dirname(require.resolve('yargs')), 'locales'), to: 'locales' },
   ];
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {

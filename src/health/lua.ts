@@ -1,23 +1,33 @@
-// The Lua `script` of a ValidateHealth, run the way addon-controller runs it: the script defines
-// `evaluate()`, sees the object as the global `obj` (and as evaluate's argument) and returns
+// The Lua `script` of a ValidateHealth, run the way addon-controller runs it: in Lua 5.1 (Sveltos
+// uses gopher-lua, a Lua 5.1), in a fresh state per evaluation, with the helpers and modules
+// libsveltos preloads. The script defines `evaluate()`, sees the object as the global `obj` (and
+// as evaluate's argument) and the metric values as the global table `metrics`, and returns
 // `{healthy = bool, message = string}`.
 //
-// addon-controller opens a fresh gopher-lua state per object. A WebAssembly Lua state costs
-// milliseconds to create, and a fleet evaluates thousands of objects, so one state is shared and
-// isolation comes from the environment instead: every evaluation loads the script into a new
-// `_ENV` table holding private copies of the standard libraries, so nothing a script assigns can
-// be seen by the next one. The shared string metatable is locked for the same reason.
+// The Lua is PUC Lua 5.1.5 compiled to WebAssembly (the npm package lua-wasm-bindings, which
+// ships each Lua release from 5.0 to 5.4 in one module per version): the real 5.1 grammar and
+// library, so `unpack`, `table.getn`, whole floats printed without ".0" and `//` refused behave
+// as under Sveltos. Its bindings export only a small part of the C API (no C functions callable
+// from Lua, no allocator or hook of our own), so data crosses as Lua source and strings, the
+// instruction limit is a count hook set from Lua (src/health/lua-prelude.ts) and the memory
+// limit caps the WebAssembly heap itself: a state that asks for more gets Lua's "not enough
+// memory" error, which Lua recovers from.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../api/types.ts';
-import { LUA_REGISTRYINDEX, LuaEventMasks, LuaFactory, LuaReturn, LuaType } from 'wasmoon';
-import type { LuaEngine, LuaWasm } from 'wasmoon';
+import * as glueModule from 'lua-wasm-bindings/dist/glue/glue-lua-5.1.5.js';
+import { PRELUDE } from './lua-prelude.ts';
 
 export interface LuaRunOptions {
   /** Lua VM instructions one evaluation may execute before it is stopped. */
   instructionLimit?: number;
-  /** Bytes one evaluation may allocate on top of what the VM already holds. */
+  /** Bytes one evaluation may allocate on top of what the VM holds between evaluations. */
   memoryLimit?: number;
   /** What `os.time()` and `os.date()` take as the current time (the simulator's clock). */
   now?: Date;
+  /** The script's global `metrics`: each metric query's name and value (empty when there are none). */
+  metrics?: Readonly<Record<string, number>>;
 }
 
 export type LuaScriptResult = { ok: true; healthy: boolean; message: string } | { ok: false; error: string };
@@ -31,204 +41,177 @@ export const LUA_TABLE_ERROR = 'lua script output is not a lua table';
 // The instruction count is checked every HOOK_INTERVAL instructions; a smaller interval makes
 // every script slower, a larger one lets a runaway script overshoot further.
 const HOOK_INTERVAL = 1000;
-
-// Runs in the shared state once. Returns the function every evaluation calls with
-// (script, obj, now); it answers (outcome, a, b) and lets script errors propagate to lua_pcall.
-const RUNNER = `
-local real_load, real_time, real_date = load, os.time, os.date
-local pairs, ipairs, rawget, type = pairs, ipairs, rawget, type
-
--- Strings share one metatable whose __index is the real string library; a script could
--- otherwise reach it through getmetatable("") and change it for every later script.
-getmetatable("").__metatable = false
-
-local BASE = { "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
-  "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type",
-  "xpcall", "_VERSION" }
-local LIBS = { string = string, table = table, math = math, utf8 = utf8, coroutine = coroutine }
-
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
-
--- libsveltos registers these helpers for every script.
-local function field(o, section, key)
-  if type(o) ~= "table" then return nil end
-  local metadata = rawget(o, "metadata")
-  if type(metadata) ~= "table" then return nil end
-  local values = rawget(metadata, section)
-  if type(values) ~= "table" then return nil end
-  local v = rawget(values, key)
-  if type(v) ~= "string" then return nil end
-  return v
-end
-
-local function newEnv(now)
-  local env = {}
-  for _, name in ipairs(BASE) do env[name] = _G[name] end
-  for name, lib in pairs(LIBS) do env[name] = copy(lib) end
-  env.unpack = table.unpack -- gopher-lua is Lua 5.1, where scripts call unpack()
-  env.os = {
-    clock = os.clock,
-    difftime = os.difftime,
-    time = function(t) if t == nil and now ~= nil then return now end return real_time(t) end,
-    date = function(fmt, t) return real_date(fmt, t or now) end,
-  }
-  env.print = function() end
-  env.load = function(chunk, name, mode, e)
-    return real_load(chunk, name, "t", e or env)
-  end
-  env.getLabel = function(o, key) return field(o, "labels", key) end
-  env.getAnnotation = function(o, key) return field(o, "annotations", key) end
-  env.metrics = {}
-  env._G = env
-  return env
-end
-
-return function(script, obj, now)
-  local env = newEnv(now)
-  env.obj = obj
-  local chunk, err = real_load(script, "=script", "t", env)
-  if not chunk then error(err, 0) end
-  chunk()
-  local evaluate = rawget(env, "evaluate")
-  if type(evaluate) ~= "function" then return "noevaluate", type(evaluate) end
-  local result = evaluate(obj)
-  if type(result) ~= "table" then return "nottable", type(result) end
-  return "ok", rawget(result, "healthy"), rawget(result, "message")
-end
-`;
+// Strings go through emscripten's stack (4 bytes a UTF-16 unit at most): longer ones in pieces.
+const PIECE = 32 * 1024;
+const WASM_FILE = 'glue-lua-5.1.5.wasm';
+const LUA_OK = 0;
+// Inputs that can be long and are stored in pieces; the others are short numbers and flags.
+const LONG_INPUTS = new Set(['prelude', 'script', 'object', 'metrics']);
+const LUA_ERRMEM = 4;
+// What the prelude raises when a limit stops a script (src/health/lua-prelude.ts).
+const LIMIT_SENTINEL = 'kubectl-promotion: instruction limit';
+const MEMORY_SENTINEL = 'kubectl-promotion: memory limit';
 
 interface Vm {
-  engine: LuaEngine;
-  lua: LuaWasm;
-  L: number;
-  runnerRef: number;
-  hook: Hook;
+  module: { HEAPU8: Uint8Array };
+  heapLimit: { bytes: number };
+  newstate(): number;
+  openlibs(L: number): void;
+  close(L: number): void;
+  loadstring(L: number, code: string): number;
+  pcall(L: number, nargs: number, nresults: number, errfunc: number): number;
+  tostring(L: number, index: number): string | null;
+  pushstring(L: number, s: string): void;
+  setfield(L: number, index: number, key: string): void;
+  settop(L: number, index: number): void;
+  gettop(L: number): number;
+  /** The prelude, compiled once per state. */
 }
 
-interface Hook {
-  pointer: number;
-  calls: number;
-  maxCalls: number;
-  exceeded: boolean;
+// The part of the WebAssembly API used here (the project's lib has no DOM types).
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
 }
 
-let vmPromise: Promise<Vm> | null = null;
+let current: Vm | null = null;
 
-function vm(): Promise<Vm> {
-  vmPromise ??= createVm().catch((e: unknown) => {
-    vmPromise = null;
-    throw e;
-  });
-  return vmPromise;
-}
-
-async function createVm(): Promise<Vm> {
-  const engine = await new LuaFactory().createEngine({
-    openStandardLibs: true,
-    injectObjects: false,
-    enableProxy: false,
-    traceAllocations: true,
-  });
-  const lua = engine.global.lua;
-  const L = engine.global.address;
-  loadChunk(lua, L, RUNNER, '=runner');
-  if (lua.lua_pcallk(L, 0, 1, 0, 0, null) !== LuaReturn.Ok) {
-    throw new Error(`health-check Lua runner failed to start: ${errorValue(lua, L, -1)}`);
-  }
-  const runnerRef = lua.luaL_ref(L, LUA_REGISTRYINDEX);
-  const hook: Hook = { pointer: 0, calls: 0, maxCalls: 0, exceeded: false };
-  hook.pointer = lua.module.addFunction((state: number) => {
-    hook.calls += 1;
-    if (hook.calls <= hook.maxCalls) return;
-    // From now on every instruction fails, so a script cannot swallow the error with pcall
-    // and carry on: the first instruction outside its pcall raises it again.
-    hook.exceeded = true;
-    lua.lua_sethook(state, hook.pointer, LuaEventMasks.Count, 1);
-    if (state !== L) lua.lua_sethook(L, hook.pointer, LuaEventMasks.Count, 1);
-    lua.lua_pushstring(state, 'instruction limit exceeded');
-    lua.lua_error(state);
-  }, 'vii');
-  return { engine, lua, L, runnerRef, hook };
-}
-
-/** Loads `code` as a text chunk onto the stack; the status is LuaReturn.Ok or a syntax error. */
-function loadChunk(lua: LuaWasm, L: number, code: string, chunkName: string): LuaReturn {
-  const size = lua.module.lengthBytesUTF8(code);
-  const buffer = lua.module._malloc(size + 1);
+/** Where the Lua WebAssembly is: installed beside the package, or beside this bundle (the standalone build). */
+function wasmPath(): string {
   try {
-    lua.module.stringToUTF8(code, buffer, size + 1);
-    return lua.luaL_loadbufferx(L, buffer, size, chunkName, 't');
-  } finally {
-    lua.module._free(buffer);
+    return createRequire(import.meta.url).resolve(`lua-wasm-bindings/dist/glue/${WASM_FILE}`);
+  } catch {
+    return fileURLToPath(new URL(`./${WASM_FILE}`, import.meta.url));
   }
 }
 
-/** The error value on the stack as text, without running any __tostring metamethod. */
-function errorValue(lua: LuaWasm, L: number, index: number): string {
-  const type = lua.lua_type(L, index);
-  if (type === LuaType.String || type === LuaType.Number) return lua.lua_tolstring(L, index, null);
-  return `(error object is a ${lua.lua_typename(L, type)} value)`;
+function createVm(): Vm {
+  const heapLimit = { bytes: Number.POSITIVE_INFINITY };
+  // The package's module is CommonJS (`module.exports = factory`), typed as an ES default export.
+  const glue = ((glueModule as { default?: unknown }).default ?? glueModule) as (overrides: object) => unknown;
+  const module = glue({
+    print() {},
+    printErr() {},
+    // Instantiates the module ourselves to put a ceiling on the heap: the growth request is where
+    // the memory limit is enforced.
+    instantiateWasm(info: { a: Record<string, (...args: number[]) => unknown> }, receive: (i: unknown) => void) {
+      // `n` is emscripten_resize_heap in this build's import table (see the glue's asmLibraryArg).
+      const grow = info.a.n!;
+      info.a.n = (requested: number) => (requested >>> 0 > heapLimit.bytes ? false : grow(requested));
+      const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+      const instance = new wasm.Instance(new wasm.Module(readFileSync(wasmPath())), info);
+      receive(instance);
+      return instance.exports;
+    },
+  }) as unknown as { HEAPU8: Uint8Array; cwrap: (...a: unknown[]) => (...a: unknown[]) => unknown };
+  const c = module.cwrap as (name: string, ret: string | null, args: string[]) => (...a: unknown[]) => never;
+  return {
+    module,
+    heapLimit,
+    newstate: c('luaL_newstate', 'number', []),
+    openlibs: c('luaL_openlibs', null, ['number']),
+    close: c('lua_close', null, ['number']),
+    loadstring: c('luaL_loadstring', 'number', ['number', 'string']),
+    pcall: c('lua_pcall', 'number', ['number', 'number', 'number', 'number']),
+    tostring: c('lua_tolstring', 'string', ['number', 'number', 'number']),
+    pushstring: c('lua_pushstring', null, ['number', 'string']),
+    setfield: c('lua_setfield', null, ['number', 'number', 'string']),
+    settop: c('lua_settop', null, ['number', 'number']),
+    gettop: c('lua_gettop', 'number', ['number']),
+  };
 }
 
-function pushString(lua: LuaWasm, L: number, s: string): void {
-  // lua_pushstring copies through the small emscripten stack and stops at NUL; long or binary
-  // strings (ConfigMap data) go through the heap with an explicit length.
-  if (s.length < 256 && !s.includes('\0')) {
-    lua.lua_pushstring(L, s);
-    return;
-  }
-  const size = lua.module.lengthBytesUTF8(s);
-  const buffer = lua.module._malloc(size + 1);
-  try {
-    lua.module.stringToUTF8(s, buffer, size + 1);
-    lua.lua_pushlstring(L, buffer, size);
-  } finally {
-    lua.module._free(buffer);
-  }
+function vm(): Vm {
+  current ??= createVm();
+  return current;
+}
+
+/** A JSON value as a Lua 5.1 expression. */
+function luaString(s: string): string {
+  // Decimal escapes are Lua 5.1's only numeric ones; bytes >= 0x80 pass through as UTF-8.
+  return `"${s.replace(/[\\"\x00-\x1f\x7f]/g, (ch) => `\\${ch === '\\' || ch === '"' ? ch : ch.charCodeAt(0)}`)}"`;
+}
+
+function luaNumber(n: number): string {
+  if (Number.isNaN(n)) return '(0/0)';
+  if (!Number.isFinite(n)) return n > 0 ? '(1/0)' : '(-1/0)';
+  return String(n);
 }
 
 /**
- * JSON to Lua: objects become tables, arrays 1-based sequences, integers Lua integers (so
- * tostring(3) is "3" as in gopher-lua), and null becomes nil. libsveltos drops null elements
- * of an array rather than leaving a hole, which keeps `#` and ipairs meaningful; so does this.
+ * The object as libsveltos's MapToTable builds it: maps become tables, null is left out, and an
+ * array keeps only its tables, strings, booleans and non-integral numbers. That last rule is
+ * Sveltos's, not ours: the Kubernetes client decodes whole JSON numbers as int64, which its array
+ * case does not handle, so `[80, 443]` reaches a script as an empty table, and so does a nested
+ * array. Integers inside objects arrive as numbers.
  */
-function pushJson(lua: LuaWasm, L: number, value: unknown): void {
-  if (value === null || value === undefined) {
-    lua.lua_pushnil(L);
-  } else if (typeof value === 'string') {
-    pushString(lua, L, value);
-  } else if (typeof value === 'number') {
-    if (Number.isSafeInteger(value)) lua.lua_pushinteger(L, BigInt(value));
-    else lua.lua_pushnumber(L, value);
-  } else if (typeof value === 'bigint') {
-    lua.lua_pushinteger(L, value);
-  } else if (typeof value === 'boolean') {
-    lua.lua_pushboolean(L, value ? 1 : 0);
-  } else if (Array.isArray(value)) {
-    lua.lua_checkstack(L, 3);
-    lua.lua_createtable(L, value.length, 0);
-    let n = 0;
+function luaObject(value: unknown, out: string[]): void {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') out.push(luaString(value));
+    else if (typeof value === 'number') out.push(luaNumber(value));
+    else if (typeof value === 'boolean') out.push(String(value));
+    else out.push('nil');
+    return;
+  }
+  out.push('{');
+  if (Array.isArray(value)) {
     for (const element of value) {
-      if (element === null || element === undefined) continue;
-      pushJson(lua, L, element);
-      lua.lua_rawseti(L, -2, BigInt(++n));
-    }
-  } else if (typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== null && v !== undefined);
-    lua.lua_checkstack(L, 3);
-    lua.lua_createtable(L, 0, entries.length);
-    for (const [key, v] of entries) {
-      pushJson(lua, L, v);
-      lua.lua_setfield(L, -2, key);
+      const kept =
+        typeof element === 'string' ||
+        typeof element === 'boolean' ||
+        (typeof element === 'number' && !Number.isInteger(element)) ||
+        (element !== null && typeof element === 'object' && !Array.isArray(element));
+      if (!kept) continue;
+      luaObject(element, out);
+      out.push(',');
     }
   } else {
-    lua.lua_pushnil(L);
+    for (const [key, v] of Object.entries(value)) {
+      if (v === null || v === undefined) continue;
+      out.push('[', luaString(key), ']=');
+      luaObject(v, out);
+      out.push(',');
+    }
   }
+  out.push('}');
 }
+
+function metricsSource(metrics: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(metrics).map(([k, v]) => `[${luaString(k)}]=${luaNumber(v)}`);
+  return `return {${entries.join(',')}}`;
+}
+
+/** Stores `value` in the table on top of the stack under `key`, in pieces if it is long. */
+function storeString(v: Vm, L: number, key: string, value: string): void {
+  const pieces = Math.max(1, Math.ceil(value.length / PIECE));
+  for (let i = 0; i < pieces; i++) {
+    v.pushstring(L, value.slice(i * PIECE, (i + 1) * PIECE));
+    v.setfield(L, -2, `${key}#${i + 1}`);
+  }
+  v.pushstring(L, String(pieces));
+  v.setfield(L, -2, `${key}#n`);
+}
+
+// Runs first in each state: joins the pieces and compiles each input, so that a syntax error in
+// the script is reported as the script's own, with its line.
+const LOADER = `
+local inputs = ...
+local function joined(key)
+  local parts = {}
+  for i = 1, tonumber(inputs[key .. "#n"]) do parts[i] = inputs[key .. "#" .. i] end
+  return table.concat(parts)
+end
+local prelude = assert(loadstring(joined("prelude"), "=prelude"))
+local script, err = loadstring(joined("script"), "=script")
+if not script then return "syntax\\n" .. err end
+local object = loadstring("return " .. joined("object"), "=object")
+if not object then return "error\\nthe object is too large or too deeply nested for the Lua sandbox" end
+local metrics = assert(loadstring(joined("metrics"), "=metrics"))
+if inputs.compileOnly then return "compiled" end
+local now = tonumber(inputs.now)
+return prelude(script, object, metrics, now, tonumber(inputs.maxHookCalls), tonumber(inputs.hookInterval),
+  tonumber(inputs.memoryKB))
+`;
 
 /**
  * Runs a health script on one object (or on none: `obj` is nil for a check without a kind).
@@ -239,92 +222,124 @@ export async function runHealthScript(
   obj: KubeObject | null,
   options: LuaRunOptions = {},
 ): Promise<LuaScriptResult> {
-  const v = await vm();
+  return runHealthScriptSync(script, obj, options);
+}
+
+export function runHealthScriptSync(
+  script: string,
+  obj: KubeObject | null,
+  options: LuaRunOptions = {},
+): LuaScriptResult {
   const instructionLimit = options.instructionLimit ?? DEFAULT_INSTRUCTION_LIMIT;
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  const { lua, L, hook } = v;
-  const global = v.engine.global;
-  const top = lua.lua_gettop(L);
+  const objectSource: string[] = [];
+  luaObject(obj, objectSource);
+  const outcome = run(
+    {
+      script,
+      object: objectSource.join(''),
+      metrics: metricsSource(options.metrics ?? {}),
+      now: options.now ? String(Math.floor(options.now.getTime() / 1000)) : '',
+      maxHookCalls: String(Math.ceil(instructionLimit / HOOK_INTERVAL)),
+      hookInterval: String(HOOK_INTERVAL),
+      memoryKB: String(memoryLimit / 1024),
+    },
+    memoryLimit,
+  );
+  // A limit that stopped a coroutine surfaces as the script's error rather than the run's.
+  const raised = outcome.text.startsWith('error\n') ? outcome.text.slice('error\n'.length) : outcome.text;
+  if (outcome.status === LUA_ERRMEM || raised === MEMORY_SENTINEL) {
+    return { ok: false, error: `script exceeded the memory limit of ${Math.round(memoryLimit / 1048576)} MiB` };
+  }
+  if (raised === LIMIT_SENTINEL) {
+    return { ok: false, error: `script exceeded the limit of ${instructionLimit} Lua instructions (runaway loop?)` };
+  }
+  if (outcome.status !== LUA_OK) return { ok: false, error: outcome.text };
+  return readResult(outcome.text);
+}
+
+interface Outcome {
+  status: number;
+  text: string;
+}
+
+function run(inputs: Record<string, string> & { compileOnly?: string }, memoryLimit: number): Outcome {
+  let v: Vm;
   try {
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(v.runnerRef));
-    pushString(lua, L, script);
-    pushJson(lua, L, obj);
-    if (options.now) lua.lua_pushinteger(L, BigInt(Math.floor(options.now.getTime() / 1000)));
-    else lua.lua_pushnil(L);
-
-    hook.calls = 0;
-    hook.maxCalls = Math.ceil(instructionLimit / HOOK_INTERVAL);
-    hook.exceeded = false;
-    lua.lua_sethook(L, hook.pointer, LuaEventMasks.Count, HOOK_INTERVAL);
-    global.setMemoryMax(global.getMemoryUsed() + memoryLimit);
-    let status: number;
-    try {
-      status = lua.lua_pcallk(L, 3, 3, 0, 0, null);
-    } finally {
-      lua.lua_sethook(L, null, 0, 0);
-      global.setMemoryMax(undefined);
-    }
-
-    if (hook.exceeded) {
-      return { ok: false, error: `script exceeded the limit of ${instructionLimit} Lua instructions (runaway loop?)` };
-    }
-    if (status === LuaReturn.ErrorMem) {
-      return { ok: false, error: `script exceeded the memory limit of ${Math.round(memoryLimit / 1048576)} MiB` };
-    }
-    if (status !== LuaReturn.Ok) return { ok: false, error: errorValue(lua, L, -1) };
-    return readResult(lua, L, top + 1);
+    v = vm();
   } catch (e) {
-    // Only a broken VM gets here (a WebAssembly trap); start a fresh one next time.
-    vmPromise = null;
-    return { ok: false, error: `Lua VM failure: ${e instanceof Error ? e.message : String(e)}` };
+    return { status: -1, text: `cannot start the Lua VM: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  let L = 0;
+  try {
+    v.heapLimit.bytes = Number.POSITIVE_INFINITY;
+    L = v.newstate();
+    if (L === 0) return { status: LUA_ERRMEM, text: 'not enough memory' };
+    v.openlibs(L);
+    if (v.loadstring(L, LOADER) !== LUA_OK) throw new Error(`the Lua loader does not compile: ${v.tostring(L, -1)}`);
+    if (v.loadstring(L, 'return {}') !== LUA_OK || v.pcall(L, 0, 1, 0) !== LUA_OK) throw new Error('no table');
+    for (const [key, value] of Object.entries({ ...inputs, prelude: PRELUDE })) {
+      if (!LONG_INPUTS.has(key)) {
+        v.pushstring(L, value);
+        v.setfield(L, -2, key);
+      } else {
+        storeString(v, L, key, value);
+      }
+    }
+    // Everything the state holds so far is ours; the limit applies to what the script adds.
+    v.heapLimit.bytes = v.module.HEAPU8.length + memoryLimit;
+    const status = v.pcall(L, 1, 1, 0);
+    const text = v.tostring(L, -1) ?? '(error object is not a string)';
+    return { status, text };
+  } catch (e) {
+    // Only a broken VM gets here (a WebAssembly trap, such as a C stack overflow in the pattern
+    // matcher): start a fresh one next time.
+    current = null;
+    return { status: -1, text: `Lua VM failure: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
-    if (vmPromise) lua.lua_settop(L, top);
+    if (current === v && L !== 0) {
+      v.heapLimit.bytes = Number.POSITIVE_INFINITY;
+      v.close(L);
+    }
   }
 }
 
-function readResult(lua: LuaWasm, L: number, base: number): LuaScriptResult {
-  const outcome = lua.lua_tolstring(L, base, null);
-  if (outcome === 'noevaluate') {
-    return { ok: false, error: 'script does not define a function evaluate()' };
+function readResult(text: string): LuaScriptResult {
+  const newline = text.indexOf('\n');
+  const kind = newline < 0 ? text : text.slice(0, newline);
+  const rest = newline < 0 ? '' : text.slice(newline + 1);
+  switch (kind) {
+    case 'syntax':
+    case 'error':
+      return { ok: false, error: rest };
+    case 'noevaluate':
+      return { ok: false, error: 'script does not define a function evaluate()' };
+    case 'nottable':
+      return { ok: false, error: LUA_TABLE_ERROR };
+    // addon-controller decodes the table into {healthy bool, message string}: a missing field is
+    // false / "", a field of another type is an error.
+    case 'badhealthy':
+      return { ok: false, error: `lua script output field "healthy" is a ${rest}, not a bool` };
+    case 'badmessage':
+      return { ok: false, error: `lua script output field "message" is a ${rest}, not a string` };
+    case 'ok': {
+      const second = rest.indexOf('\n');
+      return { ok: true, healthy: rest.slice(0, second) === '1', message: rest.slice(second + 1) };
+    }
+    default:
+      return { ok: false, error: text };
   }
-  if (outcome === 'nottable') return { ok: false, error: LUA_TABLE_ERROR };
-
-  // addon-controller decodes the table into {healthy bool, message string}: a missing field is
-  // false / "", a field of another type is an error.
-  const healthyType = lua.lua_type(L, base + 1);
-  const messageType = lua.lua_type(L, base + 2);
-  if (healthyType !== LuaType.Nil && healthyType !== LuaType.Boolean) {
-    return {
-      ok: false,
-      error: `lua script output field "healthy" is a ${lua.lua_typename(L, healthyType)}, not a bool`,
-    };
-  }
-  if (messageType !== LuaType.Nil && messageType !== LuaType.String) {
-    return {
-      ok: false,
-      error: `lua script output field "message" is a ${lua.lua_typename(L, messageType)}, not a string`,
-    };
-  }
-  return {
-    ok: true,
-    healthy: healthyType === LuaType.Boolean && lua.lua_toboolean(L, base + 1) !== 0,
-    message: messageType === LuaType.String ? lua.lua_tolstring(L, base + 2, null) : '',
-  };
 }
 
 /**
- * Compiles a script without running it, for lint. The line is the script's own line number,
- * null when Lua did not name one.
+ * Compiles a script as Lua 5.1 without running it, for lint. The line is the script's own line
+ * number, null when Lua did not name one.
  */
 export async function luaSyntaxError(script: string): Promise<{ line: number | null; message: string } | null> {
-  const { lua, L } = await vm();
-  const top = lua.lua_gettop(L);
-  try {
-    if (loadChunk(lua, L, script, '=script') === LuaReturn.Ok) return null;
-    const text = errorValue(lua, L, -1);
-    const m = /^script:(\d+): ([\s\S]*)$/.exec(text);
-    return m ? { line: Number(m[1]), message: m[2]! } : { line: null, message: text };
-  } finally {
-    lua.lua_settop(L, top);
-  }
+  const outcome = run({ script, object: 'nil', metrics: 'return {}', compileOnly: '1' }, DEFAULT_MEMORY_LIMIT);
+  if (outcome.status !== LUA_OK) return { line: null, message: outcome.text };
+  if (!outcome.text.startsWith('syntax\n')) return null;
+  const text = outcome.text.slice('syntax\n'.length);
+  const m = /^script:(\d+): ([\s\S]*)$/.exec(text);
+  return m ? { line: Number(m[1]), message: m[2]! } : { line: null, message: text };
 }

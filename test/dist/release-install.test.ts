@@ -156,7 +156,7 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
     assert.equal(report.completedAt, '2026-01-01T00:15:00Z');
   });
 
-  it('runs a Lua health check in the Lua VM it carries (glue.wasm inside the executable)', () => {
+  it('runs a Lua health check in the Lua VM it carries (its WebAssembly inside the executable)', () => {
     const dir = join(work, 'lua-check');
     mkdirSync(dir);
     writeFileSync(join(dir, 'promotion.yaml'), LUA_PROMOTION);

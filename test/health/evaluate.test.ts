@@ -141,7 +141,7 @@ describe('health checks on a cluster', () => {
     assert.equal(outcome.healthy, false);
     assert.match(
       outcome.message,
-      /^health check 'deployments-ready' for feature Helm failed: resource Deployment prod\/web: script:2: attempt to index a nil value/,
+      /^health check 'deployments-ready' for feature Helm failed: resource Deployment prod\/web: script:2: attempt to index field 'conditions' \(a nil value\)/,
     );
 
     const runaway = { ...deploymentsReady, script: 'function evaluate() while true do end end' };

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LUA_TABLE_ERROR, luaSyntaxError, runHealthScript } from '../../src/health/lua.ts';
+import type { KubeObject } from '../../src/api/types.ts';
 import { deployment, obj } from './objects.ts';
 
 const REPLICAS_MATCH = `
@@ -39,7 +40,7 @@ describe('Lua health scripts', () => {
     });
   });
 
-  it('see the object as faithful Lua values: tables, 1-based arrays, integers, floats, bools, nil for null', async () => {
+  it('see the object as libsveltos builds it: tables, 1-based arrays, numbers, bools, nil for null', async () => {
     const o = obj(
       'example.io/v1',
       'Thing',
@@ -54,30 +55,33 @@ describe('Lua health scripts', () => {
           off: false,
           gone: null,
           list: ['a', null, { b: 2 }],
+          ports: [80, 443, 0.5],
           nested: [[1, 2], [3]],
         },
       },
     );
+    // MapToTable keeps only tables, strings, bools and non-integral numbers of an array (the
+    // Kubernetes client decodes whole numbers as int64, which its array case drops).
     const script = `
 function evaluate()
   local s = obj.spec
   local parts = {
-    math.type(s.count), tostring(s.count), math.type(s.ratio), tostring(s.on), tostring(s.off),
-    tostring(s.gone), #s.list, s.list[1], s.list[2].b, #s.nested, s.nested[1][2], s.nested[2][1],
+    type(s.count), tostring(s.count), tostring(s.ratio), tostring(s.on), tostring(s.off),
+    tostring(s.gone), #s.list, s.list[1], s.list[2].b, #s.ports, s.ports[1], #s.nested,
     getLabel(obj, "app"), tostring(getAnnotation(obj, "none")),
   }
   for i, p in ipairs(parts) do parts[i] = tostring(p) end
   return { healthy = true, message = table.concat(parts, ",") }
 end`;
     const result = await runHealthScript(script, o);
-    assert.deepEqual(result, { ok: true, healthy: true, message: 'integer,3,float,true,false,nil,2,a,2,2,2,3,x,nil' });
+    assert.deepEqual(result, { ok: true, healthy: true, message: 'number,3,0.5,true,false,nil,2,a,2,1,0.5,0,x,nil' });
   });
 
   it('carry long and non-ASCII strings intact', async () => {
-    const data = `${'é'.repeat(5000)}✓`;
+    const data = `${'é'.repeat(50_000)}✓`;
     const o = obj('v1', 'ConfigMap', 'ns', 'c', {}, { data: { big: data } });
     const script =
-      'function evaluate() return { healthy = utf8.len(obj.data.big) == 5001, message = obj.data.big:sub(-3) } end';
+      'function evaluate() return { healthy = #obj.data.big == 100003, message = obj.data.big:sub(-3) } end';
     assert.deepEqual(await runHealthScript(script, o), { ok: true, healthy: true, message: '✓' });
   });
 
@@ -85,7 +89,7 @@ end`;
     const script = 'function evaluate()\n  return { healthy = obj.status.conditions[1].type == "Ready" }\nend';
     const result = await runHealthScript(script, deployment('prod', 'web', 1, undefined));
     assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.error : '', /^script:2: attempt to index a nil value/);
+    assert.match(!result.ok ? result.error : '', /^script:2: attempt to index field 'conditions' \(a nil value\)/);
   });
 
   it('fail when evaluate is missing or returns something other than a table', async () => {
@@ -177,6 +181,91 @@ end`;
   });
 });
 
+describe('Lua as Sveltos runs it (gopher-lua is Lua 5.1)', () => {
+  const message = async (body: string, o: KubeObject | null = null, options = {}) => {
+    const r = await runHealthScript(`function evaluate()\n${body}\nend`, o, options);
+    return r.ok ? r.message : `ERROR ${r.error}`;
+  };
+
+  it('run a script written for Lua 5.1: unpack, table.getn, whole floats printed without .0', async () => {
+    const body = `
+  local a, b = unpack({ 10, 2 })
+  local ratio = a / b
+  return { healthy = true, message = tostring(ratio) .. " " .. table.getn({ 1, 2, 3 }) .. " " .. _VERSION }`;
+    assert.equal(await message(body), '5 3 Lua 5.1');
+  });
+
+  it('refuse what only later Lua versions accept, as Sveltos would', async () => {
+    const r = await runHealthScript('function evaluate() return { healthy = 7 // 2 == 3 } end', null);
+    assert.equal(r.ok, false);
+    assert.match(!r.ok ? r.error : '', /^script:1: unexpected symbol near '\/'/);
+    assert.deepEqual(await luaSyntaxError('function evaluate()\n  goto done\n  ::done::\nend'), {
+      line: 2,
+      message: "'=' expected near 'done'",
+    });
+  });
+
+  it('give the script the metric values as the global metrics table (empty without queries)', async () => {
+    const body = 'return { healthy = metrics.error_rate < 0.05, message = "error rate " .. metrics.error_rate }';
+    assert.equal(await message(body, null, { metrics: { error_rate: 0.2 } }), 'error rate 0.2');
+    assert.equal(
+      await message('return { healthy = true, message = type(metrics) .. " " .. tostring(next(metrics)) }'),
+      'table nil',
+    );
+  });
+
+  it('preload json: decode and encode as glua-json does', async () => {
+    const body = `
+  local json = require("json")
+  local v = json.decode('{"ready": true, "replicas": [1, 2], "name": "web", "none": null}')
+  local out = json.encode({ b = v.replicas, a = v.name, c = {} })
+  local _, err = json.decode("{nope")
+  return { healthy = v.ready, message = out .. " | " .. tostring(v.none) .. " | " .. tostring(err ~= nil) }`;
+    assert.equal(await message(body), '{"a":"web","b":[1,2],"c":[]} | nil | true');
+  });
+
+  it('preload strings, runes and sprig with the functions health scripts use', async () => {
+    const body = `
+  local strings, sprig, runes = require("strings"), require("sprig"), require("runes")
+  local parts = strings.Split("a,b,c", ",")
+  local image = "registry.io/team/web:1.2.3"
+  return { healthy = strings.HasPrefix(image, "registry.io/") and strings.Contains(image, ":1.2"),
+    message = table.concat(parts, "+") .. " " .. strings.Index(image, "/") .. " " ..
+      strings.TrimSpace("  x  ") .. " " .. strings.ToUpper(strings.TrimSuffix(image, ":1.2.3")) .. " " ..
+      sprig.quote("q") .. " " .. sprig.trunc(3, "abcdef") .. " " .. runes.runecount("héllo") }`;
+    assert.equal(await message(body), 'a+b+c 11 x REGISTRY.IO/TEAM/WEB "q" abc 5');
+  });
+
+  it('provide base64Encode, base64Decode and getResource as libsveltos registers them', async () => {
+    const body = `
+  local enc = base64Encode("kubectl-promotion")
+  local empty, why = base64Encode("")
+  local resources = { web = { kind = "Deployment" } }
+  return { healthy = base64Decode(enc) == "kubectl-promotion" and empty == nil,
+    message = enc .. " " .. why .. " " .. getResource(resources, "web").kind .. " " .. tostring(getResource(resources, "x")) }`;
+    assert.equal(await message(body), 'a3ViZWN0bC1wcm9tb3Rpb24= provided string is empty Deployment nil');
+  });
+
+  it('fail with a message naming what the sandbox does not provide, not a nil-call error', async () => {
+    assert.match(
+      await message('local s = require("sprig") return { healthy = s.semverCompare(">1", "2") }'),
+      /^ERROR script:2: sprig\.semverCompare is not provided by kubectl-promotion's Lua sandbox \(Sveltos has it/,
+    );
+    assert.match(
+      await message('return { healthy = io.open("/etc/passwd") ~= nil }'),
+      /^ERROR script:2: io is not available in the health-check sandbox/,
+    );
+    assert.match(
+      await message('return { healthy = os.execute("true") }'),
+      /^ERROR script:2: os\.execute is not available in the health-check sandbox/,
+    );
+    assert.match(
+      await message('local x = require("socket") return {}'),
+      /^ERROR script:2: module 'socket' not found: the Lua sandbox preloads only json, strings, runes and sprig/,
+    );
+  });
+});
+
 describe('Lua syntax errors for lint', () => {
   it('give the line within the script and the compiler message, without running it', async () => {
     assert.deepEqual(await luaSyntaxError('function evaluate()\n  local hs = \n  return hs\nend'), {
@@ -185,7 +274,7 @@ describe('Lua syntax errors for lint', () => {
     });
     assert.deepEqual(await luaSyntaxError('function evaluate()\n  return {}\n'), {
       line: 3,
-      message: "'end' expected (to close 'function' at line 1) near <eof>",
+      message: "'end' expected (to close 'function' at line 1) near '<eof>'",
     });
   });
 

@@ -52,7 +52,7 @@ const DEFERRED = [
   'string-width',
   'ink',
   'react',
-  'wasmoon',
+  'lua-wasm-bindings',
 ];
 
 let served: Served;
