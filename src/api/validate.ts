@@ -21,7 +21,7 @@ import { loadFiles, type ReadOptions, STDIN_NAME } from './source-files.ts';
 import { DurationError, parseDuration } from '../duration.ts';
 import { neverCloses, parseWindow, WindowError } from '../schedule/window.ts';
 import { luaSyntaxError } from '../health/lua.ts';
-import { celCompileError } from '../health/cel.ts';
+import { CEL_ASSUMED_LIST_SIZE, CEL_COST_LIMIT, celCompileError, estimateCelCost } from '../health/cel.ts';
 
 /** The kinds a PolicyRef may name, as the CRD's enum lists them. */
 export const POLICY_REF_KINDS = ['ConfigMap', 'Secret', 'GitRepository', 'OCIRepository', 'Bucket'] as const;
@@ -283,6 +283,7 @@ export const VALIDATE_HEALTH_FIELDS = [
   'evaluateCEL',
   'metricQueries',
   'metricSource',
+  'jobCheck',
 ] as const;
 
 /**
@@ -297,7 +298,7 @@ export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: 
   // The CRD requires only name and featureID, but a check that selects resources needs a kind to
   // find them (only metric checks go without). Without a version the cluster's preferred version
   // of the kind is used, as the REST mapper does: allowed, but worth saying.
-  const selectsResources = v.metricQueries === undefined && v.metricSource === undefined;
+  const selectsResources = v.metricQueries === undefined && v.metricSource === undefined && v.jobCheck == null;
   if (v.kind === undefined || v.kind === null) {
     if (selectsResources) c.error([...path, 'kind'], 'is required (the kind of resources this check selects)');
   } else c.string([...path, 'kind'], v.kind, { nonEmpty: true });
@@ -325,6 +326,7 @@ export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: 
   ) {
     c.lazyLua([...path, 'script'], v.script);
   }
+  checkJobCheck(c, path, v);
   if (v.evaluateCEL !== undefined && v.evaluateCEL !== null && c.list([...path, 'evaluateCEL'], v.evaluateCEL)) {
     v.evaluateCEL.forEach((r, i) => {
       const p = [...path, 'evaluateCEL', i];
@@ -339,9 +341,37 @@ export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: 
             `CEL does not compile: ${err.message}`,
             /<input>:(\d+):(\d+)/.exec(err.message),
           );
+        const cost = err ? null : estimateCelCost(r.rule);
+        if (cost !== null && cost > CEL_COST_LIMIT)
+          c.warn(
+            [...p, 'rule'],
+            `may cost up to ${cost} units (lists of the object taken as ${CEL_ASSUMED_LIST_SIZE} items), over the ` +
+              `rehearsal's limit of ${CEL_COST_LIMIT}: a simulation stops it there and the check fails; Sveltos ` +
+              'sets no limit and would run it to the end',
+          );
       }
     });
   }
+}
+
+/** jobCheck: its reference and timeout, and the CRD's rule that it stands alone. */
+function checkJobCheck(c: Checker, path: Path, v: Record<string, unknown>): void {
+  const job = v.jobCheck;
+  if (job === undefined || job === null || !c.mapping([...path, 'jobCheck'], job)) return;
+  const p = [...path, 'jobCheck'];
+  c.knownFields(p, job, ['jobRef', 'timeout']);
+  if ((v.script !== undefined && v.script !== null) || (v.evaluateCEL !== undefined && v.evaluateCEL !== null)) {
+    c.error(p, 'cannot be set together with script or evaluateCEL (the CRD refuses it): the Job is the whole check');
+  }
+  if (c.required(p, job, 'jobRef') && c.mapping([...p, 'jobRef'], job.jobRef)) {
+    const ref = job.jobRef;
+    const rp = [...p, 'jobRef'];
+    c.knownFields(rp, ref, ['kind', 'namespace', 'name']);
+    if (c.required(rp, ref, 'kind')) c.oneOf([...rp, 'kind'], ref.kind, ['ConfigMap', 'Secret']);
+    if (c.required(rp, ref, 'name')) c.string([...rp, 'name'], ref.name, { nonEmpty: true });
+    if (c.required(rp, ref, 'namespace')) c.string([...rp, 'namespace'], ref.namespace);
+  }
+  if (job.timeout !== undefined && job.timeout !== null) c.duration([...p, 'timeout'], job.timeout);
 }
 
 export function checkValidateHealths(c: Checker, path: Path, v: unknown, strict: boolean): void {

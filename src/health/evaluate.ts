@@ -1,7 +1,8 @@
 // ValidateHealth checks against one managed cluster, with addon-controller's outcomes and
 // wording: a failing check leaves the ClusterSummary feature Failed with `message` as its
 // failureMessage.
-import type { FeatureID, KubeObject, ValidateHealth } from '../api/types.ts';
+import { setImmediate } from 'node:timers/promises';
+import type { FeatureID, JobCheck, KubeObject, ValidateHealth } from '../api/types.ts';
 import { evaluateCelRules } from './cel.ts';
 import type { ApiKind } from './kinds.ts';
 import { defaultKindExists } from './kinds.ts';
@@ -13,6 +14,21 @@ export interface ClusterObjects {
   objects: readonly KubeObject[];
   /** Whether the API kind exists in the cluster (a check on a missing kind passes). */
   kindExists(group: string, version: string, kind: string): boolean;
+  /**
+   * What the cluster's metric endpoint answers now to the query of that name; undefined is no data.
+   * Absent: no metric answers anything (PromQL is never evaluated: the fleet gives the answers).
+   */
+  metric?(name: string): number | undefined;
+  /** Where a jobCheck's Job is on this cluster now (the caller creates it when first asked). */
+  job?(check: ValidateHealth & { jobCheck: JobCheck }): JobStatus;
+}
+
+/** A jobCheck's Job as the check sees it: its `namespace/name` and how far it got. */
+export interface JobStatus {
+  job: string;
+  state: 'Running' | 'Complete' | 'Failed' | 'TimedOut';
+  /** The timeout in force, as Go prints a duration (5m0s). */
+  timeout: string;
 }
 
 export interface CheckOutcome {
@@ -72,7 +88,12 @@ async function firstProblem(
   cluster: ClusterObjects,
   options: EvaluateOptions,
 ): Promise<Problem> {
-  if (!check.kind) return metricsOnly(check, options);
+  if (check.jobCheck) return jobProblem({ ...check, jobCheck: check.jobCheck }, cluster);
+
+  const metrics = fetchMetrics(check, cluster);
+  if (typeof metrics === 'string') return { pass: false, text: metrics };
+  const runOptions = { ...options, metrics };
+  if (!check.kind) return metricsOnly(check, runOptions);
 
   const group = check.group ?? '';
   if (!cluster.kindExists(group, check.version, check.kind)) {
@@ -95,7 +116,8 @@ async function firstProblem(
     const notHealthy = `resource ${obj.kind} ${ns}/${name} is not healthy`;
 
     if (check.script) {
-      const lua = await runHealthScript(check.script, obj, options);
+      await yieldToEventLoop();
+      const lua = await runHealthScript(check.script, obj, runOptions);
       if (!lua.ok) return { pass: false, text: `resource ${obj.kind} ${ns}/${name}: ${lua.error}` };
       if (!lua.healthy) {
         return {
@@ -105,6 +127,7 @@ async function firstProblem(
       }
     }
 
+    if (check.evaluateCEL?.length) await yieldToEventLoop();
     const cel = evaluateCelRules(check.evaluateCEL ?? [], obj);
     if (!cel.healthy) {
       // libsveltos only logs why a rule could not answer; the reason is what the user needs.
@@ -115,11 +138,57 @@ async function firstProblem(
   return null;
 }
 
+/**
+ * Each script or rule is bounded (instructions, memory, CEL cost) and runs as a slice of its own:
+ * between slices whoever shares the event loop (the served API) gets its turn.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return setImmediate();
+}
+
+/**
+ * The metric values a check's script sees, or why the check fails: as addon-controller, only a
+ * check with both a metricSource and metricQueries asks anything, and a query that answers no data
+ * fails the check before any script runs.
+ */
+function fetchMetrics(check: ValidateHealth, cluster: ClusterObjects): Record<string, number> | string {
+  const metrics: Record<string, number> = {};
+  if (!check.metricSource || !check.metricQueries?.length) return metrics;
+  for (const q of check.metricQueries) {
+    const value = cluster.metric?.(q.name);
+    if (value === undefined) return `metric query ${goQuote(q.name)}: metric query returned no data`;
+    metrics[q.name] = value;
+  }
+  return metrics;
+}
+
+/** A jobCheck passes when its Job completes; it fails when the Job fails or outlives the timeout. */
+function jobProblem(check: ValidateHealth & { jobCheck: JobCheck }, cluster: ClusterObjects): Problem {
+  if (!cluster.job) {
+    return { pass: false, text: `JobCheck (${check.name}): this cluster runs no Jobs (only the simulated fleet does)` };
+  }
+  const status = cluster.job(check);
+  switch (status.state) {
+    case 'Complete':
+      return null;
+    case 'Failed':
+      return { pass: false, text: `JobCheck (${check.name}): job ${status.job} failed` };
+    case 'TimedOut':
+      return {
+        pass: false,
+        text: `JobCheck (${check.name}): job ${status.job} did not complete within its timeout of ${status.timeout}`,
+      };
+    default:
+      return { pass: false, text: `JobCheck (${check.name}): job ${status.job} has not completed yet` };
+  }
+}
+
 /** A check without a kind only runs its script once, with `obj` nil. */
 async function metricsOnly(check: ValidateHealth, options: EvaluateOptions): Promise<Problem> {
   if (!check.script) {
     return { pass: false, text: `validateHealth ${check.name}: metric-only check (no kind set) requires a Lua script` };
   }
+  await yieldToEventLoop();
   const lua = await runHealthScript(check.script, null, options);
   if (!lua.ok) return { pass: false, text: lua.error };
   return lua.healthy ? null : { pass: false, text: `metric health check failed: ${lua.message}` };

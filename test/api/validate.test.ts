@@ -405,6 +405,66 @@ describe('health checks', () => {
       /CEL does not compile/,
     );
   });
+  it('reports Lua that only later Lua versions accept: Sveltos runs Lua 5.1', async () => {
+    const text = check(`        - name: lua
+          featureID: Resources
+          version: v1
+          kind: Pod
+          script: |
+            function evaluate()
+              return { healthy = 7 // 2 == 3 }
+            end
+`);
+    expectFinding(
+      await lint(text),
+      'spec.stages[0].trigger.auto.postDelayHealthChecks[0].script',
+      posOf(text, 'return { healthy'),
+      /Lua does not parse \(script line 2\): unexpected symbol near '\/'/,
+    );
+  });
+  it('warns about a CEL rule whose estimated cost is over the limit a rehearsal enforces', async () => {
+    const ten = '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]';
+    let rule = 'true';
+    for (let i = 6; i >= 1; i--) rule = `${ten}.all(x${i}, ${rule})`;
+    const text = check(`        - name: cel
+          featureID: Helm
+          version: v1
+          kind: Deployment
+          evaluateCEL:
+          - name: expensive
+            rule: '${rule}'
+`);
+    const f = await lint(text);
+    assert.deepEqual(errors(f), []);
+    expectFinding(
+      f,
+      'spec.stages[0].trigger.auto.postDelayHealthChecks[0].evaluateCEL[0].rule',
+      posOf(text, "rule: '", 6),
+      /^may cost up to \d+ units .* over the rehearsal's limit of 100000: a simulation stops it there/,
+      'warning',
+    );
+  });
+  it('knows jobCheck: no kind needed, its reference checked, never with script or evaluateCEL', async () => {
+    const good = check(`        - name: smoke
+          featureID: Resources
+          jobCheck:
+            jobRef: {kind: ConfigMap, namespace: default, name: smoke-test}
+            timeout: 2m
+`);
+    assert.deepEqual(errors(await lint(good)), []);
+    const text = check(`        - name: smoke
+          featureID: Resources
+          script: "function evaluate() return {healthy = true} end"
+          jobCheck:
+            jobRef: {kind: Deployment, namespace: default, name: smoke-test}
+            timeout: soon
+`);
+    const f = await lint(text);
+    const base = 'spec.stages[0].trigger.auto.postDelayHealthChecks[0].jobCheck';
+    expectFinding(f, base, posOf(text, 'jobCheck:'), /cannot be set together with script or evaluateCEL/);
+    expectFinding(f, `${base}.jobRef.kind`, posOf(text, 'Deployment'), /ConfigMap|Secret/);
+    expectFinding(f, `${base}.timeout`, posOf(text, 'soon'), /./);
+  });
   it('requires name, featureID and kind, and warns without a version', async () => {
     const text = check('        - group: apps\n');
     const f = await lint(text);

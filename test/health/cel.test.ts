@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { celCompileError, evaluateCelRules } from '../../src/health/cel.ts';
+import {
+  CEL_ASSUMED_LIST_SIZE,
+  CEL_COST_LIMIT,
+  celCompileError,
+  estimateCelCost,
+  evaluateCelRules,
+} from '../../src/health/cel.ts';
 import { deployment, job } from './objects.ts';
 
 describe('CEL health rules', () => {
@@ -80,5 +86,49 @@ describe('CEL compile errors for lint', () => {
     assert.deepEqual(celCompileError('resource.items.all(i, i.ready) && i.ready'), {
       message: "failed to check CEL expression: undeclared reference to 'i'",
     });
+  });
+});
+
+// Eight nested loops over ten items: 10^8 iterations, which would run for minutes unbounded.
+function nestedAll(depth: number): string {
+  const ten = '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]';
+  let rule = 'true';
+  for (let i = depth; i >= 1; i--) rule = `${ten}.all(x${i}, ${rule})`;
+  return rule;
+}
+
+describe('CEL cost, bounded as Kubernetes bounds it', () => {
+  it('stop an expensive rule at the cost limit with a failure naming the rule, and go on to the next', () => {
+    const rules = [
+      { name: 'expensive', rule: nestedAll(8) },
+      { name: 'named-web', rule: 'resource.metadata.name == "web"' },
+    ];
+    const verdict = evaluateCelRules(rules, deployment('prod', 'web', 1, 1));
+    assert.equal(verdict.healthy, true);
+    const alone = evaluateCelRules(rules.slice(0, 1), deployment('prod', 'web', 1, 1));
+    assert.deepEqual(alone, {
+      healthy: false,
+      failures: [{ rule: 'expensive', message: `exceeded the cost limit of ${CEL_COST_LIMIT} units` }],
+    });
+  });
+
+  it('let rules within the limit run to their answer, loops over the object included', () => {
+    const o = deployment('prod', 'web', 1, 1);
+    (o.status as Record<string, unknown>).conditions = Array.from({ length: 50 }, (_, i) => ({
+      type: `T${i}`,
+      status: 'True',
+    }));
+    const rule = 'resource.status.conditions.all(c, resource.status.conditions.exists(d, d.type == c.type))';
+    assert.deepEqual(evaluateCelRules([{ name: 'pairs', rule }], o), { healthy: true, failures: [] });
+    assert.equal(evaluateCelRules([{ name: 'small', rule: nestedAll(3) }], o, { costLimit: 100 }).healthy, false);
+  });
+
+  it('estimate the cost before running: literal sizes, assumed sizes for the object, nested loops multiplying', () => {
+    assert.equal(estimateCelCost('resource.spec.replicas == 3'), 0);
+    const one = estimateCelCost('resource.status.conditions.exists(c, c.type == "Ready")')!;
+    assert.ok(one >= CEL_ASSUMED_LIST_SIZE && one < CEL_COST_LIMIT, String(one));
+    assert.ok(estimateCelCost(nestedAll(8))! > CEL_COST_LIMIT);
+    assert.ok(estimateCelCost(nestedAll(2))! < CEL_COST_LIMIT);
+    assert.equal(estimateCelCost('resource.status >'), null);
   });
 });

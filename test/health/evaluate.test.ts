@@ -183,6 +183,85 @@ describe('health checks on a cluster', () => {
     );
   });
 
+  it('give the script the metric answers, and fail a query that answers no data before any script runs', async () => {
+    const errorRate: ValidateHealth = {
+      name: 'error-rate',
+      featureID: 'Resources',
+      version: '',
+      kind: '',
+      metricSource: { url: 'http://prometheus.monitoring:9090' },
+      metricQueries: [{ name: 'error_rate', query: 'sum(rate(http_requests_total{code=~"5.."}[5m]))' }],
+      script: `function evaluate()
+  if metrics.error_rate > 0.05 then
+    return { healthy = false, message = "error rate " .. metrics.error_rate .. " above 5%" }
+  end
+  return { healthy = true }
+end`,
+    };
+    const answering = (values: Record<string, number>) => ({
+      ...clusterObjects([]),
+      metric: (name: string) => values[name],
+    });
+    const [ok] = await evaluateHealthChecks([errorRate], answering({ error_rate: 0.002 }));
+    assert.equal(ok!.healthy, true);
+    const [rising] = await evaluateHealthChecks([errorRate], answering({ error_rate: 0.2 }));
+    assert.equal(
+      rising!.message,
+      "health check 'error-rate' for feature Resources failed: metric health check failed: error rate 0.2 above 5%",
+    );
+    const [none] = await evaluateHealthChecks([errorRate], answering({}));
+    assert.equal(
+      none!.message,
+      'health check \'error-rate\' for feature Resources failed: metric query "error_rate": metric query returned no data',
+    );
+    // Without a metricSource nothing is asked (as addon-controller): the table is empty.
+    const [unsourced] = await evaluateHealthChecks(
+      [
+        {
+          ...errorRate,
+          metricSource: undefined,
+          script: 'function evaluate() return { healthy = next(metrics) == nil } end',
+        },
+      ],
+      answering({}),
+    );
+    assert.equal(unsourced!.healthy, true);
+  });
+
+  it("take a jobCheck's outcome from its Job: Complete passes, Failed and a timeout fail naming the check", async () => {
+    const smoke: ValidateHealth = {
+      name: 'smoke',
+      featureID: 'Resources',
+      version: '',
+      kind: '',
+      jobCheck: { jobRef: { kind: 'ConfigMap', namespace: 'default', name: 'smoke-test' } },
+    };
+    const running = (state: 'Running' | 'Complete' | 'Failed' | 'TimedOut') => ({
+      ...clusterObjects([]),
+      job: () => ({ job: 'default/smoke-test', state, timeout: '5m0s' }),
+    });
+    assert.equal((await evaluateHealthChecks([smoke], running('Complete')))[0]!.healthy, true);
+    const messages = await Promise.all(
+      (['Running', 'Failed', 'TimedOut'] as const).map(
+        async (s) => (await evaluateHealthChecks([smoke], running(s)))[0]!,
+      ),
+    );
+    assert.deepEqual(
+      messages.map((m) => [m.healthy, m.message]),
+      [
+        [
+          false,
+          "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test has not completed yet",
+        ],
+        [false, "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test failed"],
+        [
+          false,
+          "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test did not complete within its timeout of 5m0s",
+        ],
+      ],
+    );
+  });
+
   it('report every check in order, and per feature the first failure as the ClusterSummary shows it', async () => {
     const cluster = clusterObjects([
       deployment('prod', 'web', 1, 0),
