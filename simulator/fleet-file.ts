@@ -42,13 +42,21 @@
 //            merge: {status: {active: 0, succeeded: 1, conditions: [{type: Complete, status: "True"}]}}
 //          - after: 10m
 //            delete: true
+//        metrics:                     # what the cluster's Prometheus answers, by the name of a
+//          up: 1                      # health check's metricQueries entry: a number, or steps
+//          error_rate:                # timed from when the cluster began deploying the content
+//          - {after: 0s, value: 0.002}  # checked; before the first step, and for a name not
+//          - {after: 3m, value: 0.2}  # listed, the query returns no data
+//        jobs:                        # jobCheck Jobs, by jobCheck.jobRef.name (default: each
+//          smoke-test: {duration: 2m, outcome: Failed}   # completes after 30s)
 //
 // 2. A copy of a real fleet, as `kubectl get sveltosclusters,clusters.cluster.x-k8s.io -A -o yaml`
 //    prints it (a List, or one object per document): SveltosCluster is ready when status.ready;
 //    a Cluster API Cluster when its control plane is ready (v1beta1 status.controlPlaneReady) or
 //    initialised (v1beta2 status.initialization.controlPlaneInitialized). Their behaviour comes from
 //    annotations: kubectl-promotion.dev/deploy-time, /check-time, /jitter, /failures and
-//    /failure-message, with the same meaning and defaults as above.
+//    /failure-message, with the same meaning and defaults as above, and /metrics and /jobs, each
+//    the JSON of the field above (e.g. '{"error_rate": [{"after": "3m", "value": 0.2}]}').
 //
 // Every error names the file, line, column and field.
 import {
@@ -64,7 +72,16 @@ import type { LoadedObject } from '../src/api/yaml-source.ts';
 import { loadFilesStrict, STDIN_NAME, type ReadOptions } from '../src/api/source-files.ts';
 import { parseDuration } from '../src/duration.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
-import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec, ObjectChange, PolicyRefKey } from './fleet-spec.ts';
+import { DEFAULT_JOB } from './fleet-spec.ts';
+import type {
+  DynamicObjectSpec,
+  FleetClusterSpec,
+  FleetSpec,
+  JobBehaviour,
+  MetricSeries,
+  ObjectChange,
+  PolicyRefKey,
+} from './fleet-spec.ts';
 
 export const FLEET_API_VERSION = 'kubectl-promotion.dev/v1alpha1';
 export const ANNOTATION_DEPLOY_TIME = 'kubectl-promotion.dev/deploy-time';
@@ -72,6 +89,8 @@ export const ANNOTATION_CHECK_TIME = 'kubectl-promotion.dev/check-time';
 export const ANNOTATION_JITTER = 'kubectl-promotion.dev/jitter';
 export const ANNOTATION_FAILURES = 'kubectl-promotion.dev/failures';
 export const ANNOTATION_FAILURE_MESSAGE = 'kubectl-promotion.dev/failure-message';
+export const ANNOTATION_METRICS = 'kubectl-promotion.dev/metrics';
+export const ANNOTATION_JOBS = 'kubectl-promotion.dev/jobs';
 
 export const DEFAULT_DEPLOY_TIME_MS = 30_000;
 export const DEFAULT_CHECK_TIME_MS = 0;
@@ -93,6 +112,8 @@ const CLUSTER_FIELDS = new Set([
   'failureMessage',
   'kinds',
   'objects',
+  'metrics',
+  'jobs',
 ]);
 
 /** Reads fleet files (`-` is standard input). Throws a SourceError naming file:line:col and field. */
@@ -214,6 +235,7 @@ function readFleet(doc: LoadedObject, add: (c: FleetClusterSpec, doc: LoadedObje
       jitterMs: durationField(doc, field('jitter')) ?? 0,
       failures: failuresField(doc, field('failures')),
       failureMessage: optionalString(doc, field('failureMessage')),
+      ...healthAnswers(doc, field('metrics'), field('jobs')),
     };
     for (let n = 1; n <= count; n++) {
       const clusterName = own.count === undefined ? name : name.replaceAll('{i}', String(n));
@@ -369,10 +391,96 @@ function readClusterObject(doc: LoadedObject, type: ClusterType): FleetClusterSp
     jitterMs: durationField(doc, annotation(ANNOTATION_JITTER)) ?? 0,
     failures: failuresField(doc, annotation(ANNOTATION_FAILURES)),
     failureMessage: annotations[ANNOTATION_FAILURE_MESSAGE],
+    ...healthAnswers(
+      doc,
+      jsonAnnotation(doc, annotation(ANNOTATION_METRICS)),
+      jsonAnnotation(doc, annotation(ANNOTATION_JOBS)),
+    ),
     objects: [],
     dynamicObjects: [],
     kinds: [],
   };
+}
+
+// ---- metrics and jobs ---------------------------------------------------------------------------------------------
+
+type Field = { value: unknown; path: FieldPath } | undefined;
+
+/** An annotation holding the JSON of a field; errors point at the annotation. */
+function jsonAnnotation(doc: LoadedObject, f: Field): Field {
+  if (!f) return undefined;
+  try {
+    return { value: JSON.parse(f.value as string), path: f.path };
+  } catch (e) {
+    return fail(doc, f.path, `must be JSON, e.g. '{"error_rate": 0.01}': ${(e as Error).message}`);
+  }
+}
+
+function healthAnswers(
+  doc: LoadedObject,
+  metricsField: Field,
+  jobsField: Field,
+): Pick<FleetClusterSpec, 'metrics' | 'jobs'> {
+  const out: Pick<FleetClusterSpec, 'metrics' | 'jobs'> = {};
+  if (metricsField) out.metrics = readMetrics(doc, metricsField.path, metricsField.value);
+  if (jobsField) out.jobs = readJobs(doc, jobsField.path, jobsField.value);
+  return out;
+}
+
+function readMetrics(doc: LoadedObject, path: FieldPath, value: unknown): Record<string, MetricSeries> {
+  const m = mapping(doc, path, value);
+  const out: Record<string, MetricSeries> = {};
+  for (const [name, series] of Object.entries(m)) {
+    const p: FieldPath = [...path, name];
+    if (typeof series === 'number') {
+      if (!Number.isFinite(series)) fail(doc, p, 'must be a finite number');
+      out[name] = series;
+      continue;
+    }
+    if (!Array.isArray(series))
+      fail(doc, p, 'must be a number, or a list of steps [{after: 0s, value: 0.01}, {after: 3m, value: 0.2}]');
+    const steps: { afterMs: number; value: number }[] = [];
+    series.forEach((step, i) => {
+      const sp: FieldPath = [...p, i];
+      const st = mapping(doc, sp, step);
+      for (const key of Object.keys(st)) {
+        if (key !== 'after' && key !== 'value') fail(doc, [...sp, key], 'unknown field (a step has after and value)');
+      }
+      const afterMs = durationField(
+        doc,
+        st.after === undefined ? undefined : { value: st.after, path: [...sp, 'after'] },
+      );
+      if (afterMs === undefined)
+        fail(doc, [...sp, 'after'], 'is required: how long after the cluster began deploying, e.g. 3m');
+      if (typeof st.value !== 'number' || !Number.isFinite(st.value))
+        fail(doc, [...sp, 'value'], 'is required: the number the query answers from then on');
+      const prev = steps[steps.length - 1];
+      if (prev && afterMs < prev.afterMs) fail(doc, [...sp, 'after'], 'steps must be listed in time order');
+      steps.push({ afterMs, value: st.value });
+    });
+    out[name] = steps;
+  }
+  return out;
+}
+
+function readJobs(doc: LoadedObject, path: FieldPath, value: unknown): Record<string, JobBehaviour> {
+  const m = mapping(doc, path, value);
+  const out: Record<string, JobBehaviour> = {};
+  for (const [name, raw] of Object.entries(m)) {
+    const p: FieldPath = [...path, name];
+    const j = mapping(doc, p, raw);
+    for (const key of Object.keys(j)) {
+      if (key !== 'duration' && key !== 'outcome')
+        fail(doc, [...p, key], 'unknown field (a Job has duration and outcome)');
+    }
+    const durationMs =
+      durationField(doc, j.duration === undefined ? undefined : { value: j.duration, path: [...p, 'duration'] }) ??
+      DEFAULT_JOB.durationMs;
+    const outcome = j.outcome ?? DEFAULT_JOB.outcome;
+    if (outcome !== 'Complete' && outcome !== 'Failed') fail(doc, [...p, 'outcome'], 'must be Complete or Failed');
+    out[name] = { durationMs, outcome };
+  }
+  return out;
 }
 
 // ---- fields ------------------------------------------------------------------------------------------------------

@@ -27,6 +27,19 @@ export interface DynamicObjectSpec {
   timeline: ObjectChange[];
 }
 
+/** A metric's answers: a constant, or steps timed from the deploy start of the content checked. */
+export type MetricSeries = number | readonly { afterMs: number; value: number }[];
+
+/** How a jobCheck's Job behaves on a cluster. */
+export interface JobBehaviour {
+  durationMs: number;
+  outcome: 'Complete' | 'Failed';
+}
+
+export const DEFAULT_JOB: JobBehaviour = { durationMs: 30_000, outcome: 'Complete' };
+/** jobCheck.timeout when unset, as Sveltos Enterprise has it. */
+export const DEFAULT_JOB_TIMEOUT_MS = 5 * 60_000;
+
 export interface FleetClusterSpec {
   namespace: string;
   name: string;
@@ -47,6 +60,10 @@ export interface FleetClusterSpec {
   /** Kinds the cluster serves besides the built-in ones and those of its objects (CRDs with no objects yet). */
   kinds: ApiKind[];
   dynamicObjects: DynamicObjectSpec[];
+  /** What the cluster's metric endpoint answers, by metricQueries[].name; a name not here has no data. */
+  metrics?: Readonly<Record<string, MetricSeries>>;
+  /** jobCheck Jobs by jobCheck.jobRef.name; one not here completes after 30s. */
+  jobs?: Readonly<Record<string, JobBehaviour>>;
 }
 
 export interface FleetSpec {

@@ -19,6 +19,14 @@
 //   features are evaluated against the cluster's objects: a failing check keeps its feature Failed
 //   with the check's message and is evaluated again whenever the cluster's objects change; checks
 //   of features the profile does not deploy are never evaluated (as in Sveltos).
+// - Metrics: a check's metric queries are answered from the cluster's `metrics` (PromQL is never
+//   evaluated), as numbers or steps timed from when the cluster began deploying the profile's
+//   content (every stage's profile of a promotion carries the same content, so they share it); a
+//   failing check reading a metric is evaluated again at the exact moment that metric changes.
+// - jobCheck (Sveltos Enterprise, v1.14+): the check's Job is created in the cluster the first time
+//   the check runs there for that content, shows among its objects as a batch/v1 Job, and finishes
+//   after its `duration` with its `outcome` (default: completes after 30s); a Job still running at
+//   the check's timeout fails (simulator/check-inputs.ts).
 import { isDeepStrictEqual } from 'node:util';
 import {
   ANNOTATION_STAGE_NAME,
@@ -38,14 +46,23 @@ import type {
   ClusterSummary,
   FeatureID,
   FeatureSummary,
+  JobCheck,
   KubeObject,
   ValidateHealth,
 } from '../src/api/types.ts';
+import { parseDuration } from '../src/duration.ts';
 import { matchesSelector } from '../src/api/selector.ts';
 import type { World } from '../src/engine/types.ts';
-import { evaluateHealthChecks, type CheckOutcome, type ClusterObjects } from '../src/health/evaluate.ts';
+import {
+  evaluateHealthChecks,
+  type CheckOutcome,
+  type ClusterObjects,
+  type JobStatus,
+} from '../src/health/evaluate.ts';
+import { goDuration, JobRun, metricValue, nextMetricChange } from './check-inputs.ts';
 import { defaultKindExists, type ApiKind } from '../src/health/kinds.ts';
 import { EventQueue } from './event-queue.ts';
+import { DEFAULT_JOB, DEFAULT_JOB_TIMEOUT_MS } from './fleet-spec.ts';
 import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec } from './fleet-spec.ts';
 import { describeObject, refsProvide, TimedObject } from './object-timeline.ts';
 import { seededJitter } from './seeded-jitter.ts';
@@ -114,6 +131,10 @@ interface ClusterState {
   extraFailures: number;
   summaries: SummaryState[] | undefined;
   dynamic: DynamicState[] | undefined;
+  /** When this cluster began deploying each content (contentKey), for metric steps. */
+  deployStarts: Map<string, number> | undefined;
+  /** jobCheck Jobs run on this cluster, by content and Job. */
+  jobRuns: Map<string, JobRun> | undefined;
 }
 
 type DynamicState = TimedObject<SummaryState, ProfileState>;
@@ -165,7 +186,8 @@ interface SummaryState {
 type Task =
   | { at: number; seq: number; kind: 'attempt'; s: SummaryState; gen: number }
   | { at: number; seq: number; kind: 'evaluate'; s: SummaryState; gen: number }
-  | { at: number; seq: number; kind: 'timeline'; c: ClusterState; d: DynamicState; gen: number; step: number };
+  | { at: number; seq: number; kind: 'timeline'; c: ClusterState; d: DynamicState; gen: number; step: number }
+  | { at: number; seq: number; kind: 'jobEnd'; c: ClusterState; run: JobRun };
 
 const FEATURE_ORDER: FeatureID[] = ['Resources', 'Helm', 'Kustomize'];
 const NO_KINDS: ApiKind[] = [];
@@ -202,6 +224,8 @@ export class Fleet implements World {
         extraFailures: 0,
         summaries: undefined,
         dynamic: undefined,
+        deployStarts: undefined,
+        jobRuns: undefined,
       };
       this.#byKey.set(key, c);
       return c;
@@ -480,6 +504,9 @@ export class Fleet implements World {
         case 'timeline':
           this.#timelineStep(task.c, task.d, task.step);
           break;
+        case 'jobEnd':
+          this.#jobEnd(task.c, task.run);
+          break;
       }
     }
     this.#now = t;
@@ -569,6 +596,8 @@ export class Fleet implements World {
     let duration = c.spec.checkTimeMs;
     if (s.attemptIsDeploy) {
       duration = c.spec.deployTimeMs + this.#jitter(c, p.name, s.attempts);
+      if (c.spec.metrics && !c.deployStarts?.has(p.contentKey))
+        (c.deployStarts ??= new Map()).set(p.contentKey, this.#now);
     }
     this.#queue.push({ at: this.#now + duration, kind: 'attempt', s, gen: s.gen });
     const what = s.attemptIsDeploy ? 'deploying' : 're-provisioning';
@@ -663,7 +692,7 @@ export class Fleet implements World {
     let failing: CheckOutcome[] = [];
     if (checks.length > 0) {
       const gen = s.gen;
-      const results = await this.#runChecks(p.checks, checks, c);
+      const results = await this.#runChecks(p, checks, c);
       if (s.removed || s.gen !== gen) return;
       failing = results.filter((r) => !r.healthy);
     }
@@ -683,14 +712,30 @@ export class Fleet implements World {
         ? { featureID: f, status: 'Provisioned' }
         : { featureID: f, status: 'Failed', failureMessage: message };
     });
+    this.#wakeForMetrics(s, checks, failing);
     if (before && isDeepStrictEqual(before, features)) return;
     this.#setPhase(s, 'healthFailing', features);
     for (const message of byFeature.values()) this.#emit('HealthCheckFailed', p, c, message);
   }
 
-  async #runChecks(all: ValidateHealth[], checks: ValidateHealth[], c: ClusterState): Promise<CheckOutcome[]> {
+  async #runChecks(p: ProfileState, checks: ValidateHealth[], c: ClusterState): Promise<CheckOutcome[]> {
+    const all = p.checks;
     const objects = c.objects;
     const kinds = c.spec.kinds.length === 0 ? NO_KINDS : c.spec.kinds;
+    // Metrics and Jobs are the cluster's own and move with time: such checks are not shared.
+    if (checks.some((h) => h.jobCheck || (h.metricSource && h.metricQueries?.length))) {
+      try {
+        return await this.#health(checks, {
+          objects,
+          kindExists: defaultKindExists(objects, kinds),
+          metric: (name) => metricValue(c.spec.metrics?.[name], c.deployStarts?.get(p.contentKey), this.#now),
+          job: (check) => this.#job(c, p, check),
+        });
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        return checks.map((h) => ({ check: h.name, featureID: h.featureID, healthy: false, message }));
+      }
+    }
     let byObjects = this.#healthCache.get(all);
     if (!byObjects) this.#healthCache.set(all, (byObjects = new WeakMap()));
     let byKinds = byObjects.get(objects);
@@ -831,8 +876,65 @@ export class Fleet implements World {
   }
 
   #rebuildObjects(c: ClusterState): void {
-    const live = c.dynamic!.filter((d) => d.present).map((d) => d.current);
+    const live = (c.dynamic ?? []).filter((d) => d.present).map((d) => d.current);
+    for (const run of c.jobRuns?.values() ?? []) live.push(run.object);
     c.objects = live.length === 0 ? c.spec.objects : [...c.spec.objects, ...live];
+  }
+
+  // ---- metrics and Jobs ------------------------------------------------------------------------------------------
+
+  /** A failing check reading a metric is looked at again when the metric next changes. */
+  #wakeForMetrics(s: SummaryState, checks: ValidateHealth[], failing: CheckOutcome[]): void {
+    const c = s.cluster;
+    const start = c.deployStarts?.get(s.profile.contentKey);
+    if (!c.spec.metrics || start === undefined) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const check of checks) {
+      if (!check.metricSource || !failing.some((f) => f.check === check.name)) continue;
+      for (const q of check.metricQueries ?? []) {
+        next = Math.min(next, nextMetricChange(c.spec.metrics[q.name], start, this.#now) ?? next);
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#queue.push({ at: next, kind: 'evaluate', s, gen: s.gen });
+  }
+
+  /** The jobCheck's Job on this cluster for the profile's content, created the first time it is asked for. */
+  #job(c: ClusterState, p: ProfileState, check: ValidateHealth & { jobCheck: JobCheck }): JobStatus {
+    const ref = check.jobCheck.jobRef;
+    const namespace = ref.namespace || c.ref.namespace;
+    const key = `${p.contentKey}\u0000${namespace}/${ref.name}`;
+    let run = c.jobRuns?.get(key);
+    if (!run) {
+      const timeoutMs = check.jobCheck.timeout ? parseDuration(check.jobCheck.timeout) : DEFAULT_JOB_TIMEOUT_MS;
+      const behaviour = c.spec.jobs?.[ref.name] ?? DEFAULT_JOB;
+      run = new JobRun(key, { name: ref.name, namespace, check: check.name }, behaviour, timeoutMs, this.#now);
+      // The same Job for new content replaces the old run, as a recreated Job would.
+      for (const [k, old] of c.jobRuns ?? []) if (old.name === run.name) c.jobRuns!.delete(k);
+      (c.jobRuns ??= new Map()).set(key, run);
+      this.#queue.push({ at: run.endsAt, kind: 'jobEnd', c, run });
+      this.#rebuildObjects(c);
+      this.#emitJob('ObjectCreated', c, p, `Job ${run.name} created for health check ${check.name}`);
+    }
+    return { job: run.name, state: run.done ? run.end : 'Running', timeout: goDuration(run.timeoutMs) };
+  }
+
+  #jobEnd(c: ClusterState, run: JobRun): void {
+    const what = run.finish(this.#now);
+    this.#emitJob('ObjectUpdated', c, null, `Job ${run.name} ${what}`);
+    this.#objectsChanged(c);
+  }
+
+  #emitJob(type: FleetEventType, c: ClusterState, p: ProfileState | null, message: string): void {
+    if (this.#listeners.size === 0) return;
+    const e: FleetEvent = {
+      at: this.#now,
+      type,
+      profile: p?.name ?? null,
+      stage: p?.stage ?? null,
+      cluster: c.key,
+      message,
+    };
+    for (const l of this.#listeners) l(e);
   }
 
   /** Health checks failing on this cluster are evaluated again, in order, at this instant. */
@@ -871,6 +973,7 @@ export class Fleet implements World {
 
 function isStale(t: Task): boolean {
   if (t.kind === 'timeline') return t.gen !== t.d.gen || !t.d.present;
+  if (t.kind === 'jobEnd') return t.c.jobRuns?.get(t.run.key) !== t.run;
   return t.s.removed || t.gen !== t.s.gen;
 }
 

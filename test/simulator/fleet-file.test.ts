@@ -224,4 +224,73 @@ metadata:
       );
     });
   });
+
+  describe('metrics and jobCheck Jobs', () => {
+    it('reads metrics as constants or steps and jobs by jobRef name, defaults included', () => {
+      const fleet = read(`apiVersion: kubectl-promotion.dev/v1alpha1
+kind: Fleet
+defaults:
+  metrics: {up: 1}
+clusters:
+- name: prod-1
+  metrics:
+    up: 1
+    error_rate: [{after: 0s, value: 0.002}, {after: 3m, value: 0.2}]
+  jobs:
+    smoke-test: {duration: 2m, outcome: Failed}
+    warm-up: {}
+- name: prod-2
+`);
+      assert.deepEqual(fleet.clusters[0]!.metrics, {
+        up: 1,
+        error_rate: [
+          { afterMs: 0, value: 0.002 },
+          { afterMs: 180_000, value: 0.2 },
+        ],
+      });
+      assert.deepEqual(fleet.clusters[0]!.jobs, {
+        'smoke-test': { durationMs: 120_000, outcome: 'Failed' },
+        'warm-up': { durationMs: 30_000, outcome: 'Complete' },
+      });
+      assert.deepEqual(fleet.clusters[1]!.metrics, { up: 1 });
+    });
+
+    it('names the field of a bad step or Job', () => {
+      const base = 'apiVersion: kubectl-promotion.dev/v1alpha1\nkind: Fleet\nclusters:\n- name: a\n';
+      fails(`${base}  metrics: {x: [{after: 3m}]}\n`, /clusters\[0\]\.metrics\.x\[0\]\.value: is required/);
+      fails(
+        `${base}  metrics: {x: [{after: 3m, value: 1}, {after: 1m, value: 2}]}\n`,
+        /metrics\.x\[1\]\.after: steps must be listed in time order/,
+      );
+      fails(`${base}  metrics: {x: high}\n`, /metrics\.x: must be a number, or a list of steps/);
+      fails(`${base}  jobs: {smoke: {outcome: Done}}\n`, /jobs\.smoke\.outcome: must be Complete or Failed/);
+    });
+
+    it('reads them from annotations (JSON) on SveltosCluster objects, as a copied real fleet has no such fields', () => {
+      const fleet = read(`apiVersion: lib.projectsveltos.io/v1beta1
+kind: SveltosCluster
+metadata:
+  name: prod-1
+  namespace: fleet
+  annotations:
+    kubectl-promotion.dev/metrics: '{"error_rate": [{"after": "0s", "value": 0.002}, {"after": "3m", "value": 0.2}]}'
+    kubectl-promotion.dev/jobs: '{"smoke-test": {"duration": "2m", "outcome": "Complete"}}'
+status: {ready: true}
+`);
+      assert.deepEqual(fleet.clusters[0]!.metrics, {
+        error_rate: [
+          { afterMs: 0, value: 0.002 },
+          { afterMs: 180_000, value: 0.2 },
+        ],
+      });
+      assert.deepEqual(fleet.clusters[0]!.jobs, { 'smoke-test': { durationMs: 120_000, outcome: 'Complete' } });
+      fails(
+        `apiVersion: lib.projectsveltos.io/v1beta1
+kind: SveltosCluster
+metadata: {name: a, annotations: {kubectl-promotion.dev/metrics: "{oops"}}
+`,
+        /kubectl-promotion\.dev\/metrics"\]: must be JSON/,
+      );
+    });
+  });
 });
