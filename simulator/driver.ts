@@ -1,12 +1,14 @@
-// The simulation: the promotion engine against the fake fleet on a virtual clock. At each instant
-// it lets the fleet do what falls due, then reconciles the promotion and applies the engine's
-// writes until nothing changes, then jumps to the next moment anything can change: a fleet task,
-// the engine's requeue time or a scheduled approval. The engine is called only when something it
-// looks at changed (a profile became deployed or stopped being, a failure appeared, changed or
-// cleared, the promotion was written, its requeue time came), which keeps 100,000 clusters fast.
+// The headless simulation: the promotion engine against the fake fleet on a virtual clock, for
+// `simulate`, the terminal rehearsal, the forecast and the benchmarks. At each instant it lets the
+// fleet do what falls due, then has the controller loop (src/controller/promotion-controller.ts)
+// reconcile the promotion and apply the engine's writes until nothing changes, then jumps to the
+// next moment anything can change: a fleet task, the engine's requeue time or a scheduled
+// approval. The engine is called only when something it looks at changed (a profile became
+// deployed or stopped being, a failure appeared, changed or cleared, the promotion was written, its
+// requeue time came), which keeps 100,000 clusters fast.
 //
-// Objects are reached through small interfaces (PromotionStore, ProfileSink, World) so that the
-// served Kubernetes API can run this same driver over its own object store.
+// The promotion lives in memory here and the profiles go straight to the fleet; the served API
+// runs the same controller loop over its object store instead (store-simulation.ts).
 import jsonpatch from 'fast-json-patch';
 import {
   LABEL_PROMOTION_NAME,
@@ -35,21 +37,14 @@ import type { FleetSpec } from './fleet-spec.ts';
 
 export const DEFAULT_HORIZON_MS = 30 * 24 * 3_600_000;
 
-/** The promotion object as the driver reads and writes it (in memory, or a served API's store). */
-export interface PromotionStore {
-  get(): ClusterPromotion;
-  setStatus(status: ClusterPromotionStatus): void;
-  /** Applies an RFC 6902 patch to the whole object; false (and no change) when a `test` fails. */
-  patch(ops: JsonPatchOp[]): boolean;
-}
-
 /** Where the engine's profile writes go; returns whether anything changed. */
 export interface ProfileSink {
   applyProfile(profile: ClusterProfile): boolean;
   deleteProfile(name: string): boolean;
 }
 
-export class MemoryPromotionStore implements PromotionStore {
+/** The promotion as the simulation reads and writes it, in memory. */
+class MemoryPromotionStore {
   #promotion: ClusterPromotion;
 
   constructor(promotion: ClusterPromotion) {
@@ -117,10 +112,6 @@ export interface SimulationOptions {
   seed?: number;
   approvals?: ScheduledApproval[];
   health?: HealthEvaluator;
-  /** Defaults to an in-memory copy of `promotion`. */
-  promotionStore?: PromotionStore;
-  /** Where profile writes go; defaults to the fleet. A served API passes a sink that stores them and forwards them to the fleet. */
-  profiles?: ProfileSink;
   /** Keep every event for the report (default true); the benchmark can measure without. */
   recordEvents?: boolean;
 }
@@ -163,7 +154,7 @@ const SETTLE_LIMIT = 1000;
 
 export class Simulation {
   readonly fleet: Fleet;
-  readonly #store: PromotionStore;
+  readonly #store: MemoryPromotionStore;
   readonly #profiles: ProfileSink;
   readonly #clock: VirtualClock;
   readonly #startMs: number;
@@ -200,8 +191,8 @@ export class Simulation {
     // A rehearsal starts from the beginning; the engine's owner references need a uid.
     delete promotion.status;
     promotion.metadata = { ...promotion.metadata, uid: promotion.metadata.uid ?? `sim-${promotion.metadata.name}` };
-    this.#store = options.promotionStore ?? new MemoryPromotionStore(promotion);
-    this.#profiles = options.profiles ?? this.fleet;
+    this.#store = new MemoryPromotionStore(promotion);
+    this.#profiles = this.fleet;
     this.#record = options.recordEvents ?? true;
     this.#pending = [...(options.approvals ?? [])];
     for (const a of this.#pending) this.#checkApprovable(a.stage, a.source);
@@ -326,12 +317,6 @@ export class Simulation {
   /** The cluster's next deploy attempt fails. */
   failNextAttempt(cluster: string): void {
     this.fleet.failNextAttempt(cluster);
-  }
-
-  /** The promotion was changed by someone else (e.g. through the served API): reconcile it. */
-  async promotionChanged(): Promise<void> {
-    this.#controller.markDue(this.#store.get().metadata.name);
-    await this.#settle();
   }
 
   /** Runs until nothing is left to happen, the promotion completes, or the horizon. */

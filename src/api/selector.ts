@@ -33,11 +33,3 @@ export function matchesSelector(
   }
   return true;
 }
-
-/** Whether a selector says nothing at all (it would match every cluster). */
-export function isEmptySelector(selector: LabelSelector | undefined): boolean {
-  return (
-    !selector ||
-    (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
-  );
-}

@@ -109,8 +109,3 @@ export function supportsUnicode(env: Readonly<Record<string, string | undefined>
   const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
   return /utf-?8/i.test(locale);
 }
-
-/** Colour unless NO_COLOR is set to anything non-empty (no-color.org) or `--no-color` was given. */
-export function colorEnabled(env: Readonly<Record<string, string | undefined>>, noColorFlag = false): boolean {
-  return !noColorFlag && !env.NO_COLOR;
-}
