@@ -1,5 +1,5 @@
 // RFC 7386 JSON merge patch: objects merge key by key, null removes a key, anything else replaces.
-// Used by the fleet file's object timelines (`merge: {status: {succeeded: 1}}`).
+// Used by the fleet file's object timelines (`merge: {status: {succeeded: 1}}`) and the served API's merge patches.
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return structuredClone(patch);

@@ -1,6 +1,8 @@
 // What `simulate` prints: the public JSON report (its field names are a public interface) and a
 // readable timeline for people.
 import { formatDuration } from '../src/duration.ts';
+import { rfc3339Millis } from '../src/rfc3339.ts';
+import { formatTable } from '../src/text-table.ts';
 import type { Outcome, SimulationEvent, SimulationResult } from './driver.ts';
 
 export interface StageReportJson {
@@ -31,20 +33,14 @@ export interface SimulationReportJson {
   events: EventJson[];
 }
 
-/** UTC RFC 3339 with Z; milliseconds only when there are any. */
-export function rfc3339(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
-}
-
 function maybe(ms: number | null): string | null {
-  return ms === null ? null : rfc3339(ms);
+  return ms === null ? null : rfc3339Millis(ms);
 }
 
 export function toReportJson(r: SimulationResult): SimulationReportJson {
   return {
     promotion: r.promotion,
-    startedAt: rfc3339(r.startedAt),
+    startedAt: rfc3339Millis(r.startedAt),
     completedAt: maybe(r.completedAt),
     durationSeconds: r.completedAt === null ? null : (r.completedAt - r.startedAt) / 1000,
     outcome: r.outcome,
@@ -58,7 +54,7 @@ export function toReportJson(r: SimulationResult): SimulationReportJson {
       failureMessage: s.failureMessage,
     })),
     events: r.events.map((e) => ({
-      at: rfc3339(e.at),
+      at: rfc3339Millis(e.at),
       stage: e.stage,
       cluster: e.cluster,
       type: e.type,
@@ -74,14 +70,13 @@ const FOLD_AT = 4;
 export function formatText(r: SimulationResult): string {
   const timeline = foldEvents(r.events).map((f) => [
     offset(r, f.event.at),
-    rfc3339(f.event.at),
+    rfc3339Millis(f.event.at),
     f.event.stage ?? '-',
     f.event.type,
     eventText(f),
   ]);
-  return `${formatSummary(r)}\nTIMELINE\n${table(timeline)
-    .map((l) => `${l}\n`)
-    .join('')}`;
+  const lines = timeline.length === 0 ? '' : formatTable(timeline[0]!, timeline.slice(1), 2);
+  return `${formatSummary(r)}\nTIMELINE\n${lines}`;
 }
 
 /** The head of the timeline: outcome, reason, times, and a row per stage. */
@@ -91,7 +86,7 @@ export function formatSummary(r: SimulationResult): string {
   lines.push(`Promotion ${r.promotion}: ${r.outcome}${took}`);
   lines.push(`  ${r.reason}`);
   lines.push(
-    `  started ${rfc3339(r.startedAt)}, ${r.completedAt === null ? `ended ${rfc3339(r.endedAt)}` : `completed ${rfc3339(r.completedAt)}`}`,
+    `  started ${rfc3339Millis(r.startedAt)}, ${r.completedAt === null ? `ended ${rfc3339Millis(r.endedAt)}` : `completed ${rfc3339Millis(r.completedAt)}`}`,
   );
   lines.push('');
 
@@ -104,7 +99,7 @@ export function formatSummary(r: SimulationResult): string {
     offset(r, s.deployedAt),
     offset(r, s.promotedAt),
   ]);
-  lines.push(...table([header, ...rows]));
+  lines.push(formatTable(header, rows, 2).trimEnd());
   for (const s of r.stages) if (s.failureMessage) lines.push(`  ${s.name}: ${s.failureMessage}`);
   return `${lines.join('\n')}\n`;
 }
@@ -162,16 +157,4 @@ function sameGroup(a: SimulationEvent, b: SimulationEvent): boolean {
 
 function stripCluster(e: SimulationEvent): string {
   return e.cluster ? e.message.replaceAll(e.cluster, '') : e.message;
-}
-
-/** Left-aligned columns; the last column is not padded. */
-function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
 }

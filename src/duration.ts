@@ -78,7 +78,8 @@ export function humanDuration(ms: number): string {
 }
 
 /**
- * kubectl's AGE: seconds up to 2 minutes, then minutes (with seconds below 10 minutes), hours
+ * kubectl's AGE (Go's k8s.io/apimachinery duration.HumanDuration, which the API server's Table
+ * rows use too): seconds up to 2 minutes, then minutes (with seconds below 10 minutes), hours
  * (with minutes below 8 hours), days (with hours below 8 days), years.
  */
 export function kubectlAge(ms: number): string {

@@ -25,17 +25,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** RFC 7386: objects merge key by key, null removes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
-  }
-  return result;
-}
-
 /** Words of the Go json-patch library kube-apiserver uses, for the 422's cause. */
 function describeFailure(op: { op?: unknown; path?: unknown }, name: string): string {
   const path = typeof op.path === 'string' ? op.path : '';

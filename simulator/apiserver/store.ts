@@ -22,7 +22,10 @@ import {
   tooLargeResourceVersion,
   unsupportedMediaType,
 } from './errors.ts';
-import { applyJsonPatch, mergePatch, PATCH_CONTENT_TYPES, patchResultNotAnObject } from './patch.ts';
+import { isDns1123Label, isDns1123Subdomain } from '../../src/api/dns1123.ts';
+import { rfc3339 } from '../../src/rfc3339.ts';
+import { mergePatch } from '../merge-patch.ts';
+import { applyJsonPatch, PATCH_CONTENT_TYPES, patchResultNotAnObject } from './patch.ts';
 import type { PatchType } from './patch.ts';
 import type { FieldError, ResourceDef } from './resources.ts';
 import { apiVersionOf, RESOURCES, resourceNamed } from './resources.ts';
@@ -153,8 +156,6 @@ interface ContinueToken {
   start: string;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN_MESSAGE =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_MESSAGE =
@@ -167,11 +168,6 @@ const SYSTEM_META_FIELDS = [
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
 ] as const;
-
-/** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
-export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function keyOf(namespace: string | undefined, name: string): string {
   return namespace === undefined ? name : `${namespace}/${name}`;
@@ -385,7 +381,7 @@ export class ObjectStore {
     for (const f of SYSTEM_META_FIELDS) delete meta[f];
     delete meta.managedFields;
     meta.uid = randomUUID();
-    meta.creationTimestamp = formatTime(this.now());
+    meta.creationTimestamp = rfc3339(this.now());
     if (def.tracksGeneration) meta.generation = 1;
     if (def.custom && def.statusSubresource) delete obj.status;
     if (def === NAMESPACES) {
@@ -503,7 +499,7 @@ export class ObjectStore {
     if ((existing.metadata.finalizers ?? []).length > 0) {
       if (existing.metadata.deletionTimestamp !== undefined) return existing as T;
       const marked = structuredClone(existing) as KubeObject;
-      marked.metadata.deletionTimestamp = formatTime(this.now());
+      marked.metadata.deletionTimestamp = rfc3339(this.now());
       marked.metadata.deletionGracePeriodSeconds = 0;
       return this.commit(state, key, marked, existing) as T;
     }
@@ -669,7 +665,7 @@ export class ObjectStore {
       ]);
     }
     const label = def === NAMESPACES;
-    const ok = label ? DNS_LABEL.test(name) && name.length <= 63 : DNS_SUBDOMAIN.test(name) && name.length <= 253;
+    const ok = label ? isDns1123Label(name) : isDns1123Subdomain(name);
     if (!ok) {
       throw invalid(def, name, [
         { type: 'Invalid', field: 'metadata.name', value: name, detail: label ? LABEL_MESSAGE : SUBDOMAIN_MESSAGE },
@@ -884,7 +880,7 @@ export class ObjectStore {
     let current = ns;
     if (ns.metadata.deletionTimestamp === undefined) {
       const marked = structuredClone(ns) as KubeObject;
-      marked.metadata.deletionTimestamp = formatTime(this.now());
+      marked.metadata.deletionTimestamp = rfc3339(this.now());
       marked.metadata.deletionGracePeriodSeconds = 0;
       marked.status = { ...asRecord(marked.status), phase: 'Terminating' };
       current = this.commit(state, name, marked, ns);

@@ -2,6 +2,7 @@
 // `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`. Ages are computed here from the store's
 // clock, as kube-apiserver computes them from its own, so a simulation on virtual time shows
 // virtual ages.
+import { kubectlAge } from '../../src/duration.ts';
 import type { KubeObject } from '../../src/api/types.ts';
 import type { ResourceDef } from './resources.ts';
 import type { ListMeta } from './wire.ts';
@@ -26,42 +27,11 @@ const NAME_COLUMN = {
   priority: 0,
 };
 
-/** Go's k8s.io/apimachinery duration.HumanDuration: `45s`, `3m20s`, `5h10m`, `3d4h`, `2y30d`. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const days = Math.floor(hours / 24) % 365;
-    const years = Math.floor(hours / 24 / 365);
-    return days === 0 ? `${years}y` : `${years}y${days}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
-
 function cell(type: string, value: unknown, now: Date): unknown {
   if (type === 'date') {
     if (typeof value !== 'string') return '<unknown>';
     const at = Date.parse(value);
-    return Number.isNaN(at) ? '<unknown>' : humanDuration(now.getTime() - at);
+    return Number.isNaN(at) ? '<unknown>' : kubectlAge(now.getTime() - at);
   }
   return value ?? null;
 }

@@ -18,6 +18,8 @@ import {
 import { formatPath, type FieldPath, type Finding, type Severity, SourceError, sortFindings } from './findings.ts';
 import type { LoadedObject, PointAt } from './yaml-source.ts';
 import { loadFiles, type ReadOptions, STDIN_NAME } from './source-files.ts';
+import { DNS1123_SUBDOMAIN_MAX, isDns1123Subdomain } from './dns1123.ts';
+import { mainProfileName, verificationProfileName } from '../engine/names.ts';
 import { DurationError, parseDuration } from '../duration.ts';
 import { neverCloses, parseWindow, WindowError } from '../schedule/window.ts';
 import { luaSyntaxError } from '../health/lua.ts';
@@ -29,8 +31,7 @@ export const DEPLOYMENT_TYPES = ['Local', 'Remote'] as const;
 
 const PROMOTION_KIND = 'ClusterPromotion';
 const LABEL_VALUE_MAX = 63;
-const NAME_MAX = 253;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAME_MAX = DNS1123_SUBDOMAIN_MAX;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
@@ -259,10 +260,7 @@ function checkLabelKey(c: Checker, path: Path, key: string): void {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : '';
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const ok =
-    name.length <= LABEL_VALUE_MAX &&
-    LABEL_NAME.test(name) &&
-    (slash < 0 || (prefix.length <= NAME_MAX && DNS1123_SUBDOMAIN.test(prefix)));
+  const ok = name.length <= LABEL_VALUE_MAX && LABEL_NAME.test(name) && (slash < 0 || isDns1123Subdomain(prefix));
   if (!ok)
     c.error(
       path,
@@ -521,7 +519,7 @@ function checkTrigger(c: Checker, path: Path, v: unknown): void {
 
 function dnsNameProblem(name: string): string | null {
   if (name.length > NAME_MAX) return `is ${name.length} characters long (at most ${NAME_MAX})`;
-  if (!DNS1123_SUBDOMAIN.test(name))
+  if (!isDns1123Subdomain(name))
     return "must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
   return null;
 }
@@ -571,11 +569,11 @@ function checkStages(c: Checker, promotion: string | undefined, v: unknown): voi
         c.error([...p, 'name'], `duplicate stage name "${name}" (also ${formatPath([...path, first])})`);
       else seen.set(name, i);
       if (promotion !== undefined) {
-        const profile = `${promotion}-${name}`;
+        const profile = mainProfileName(promotion, name);
         const problem = dnsNameProblem(profile);
         if (problem) c.error([...p, 'name'], `makes the ClusterProfile name "${profile}", which ${problem}`);
         else if (hasPreDeployment(stage.trigger)) {
-          const verification = `preverification-${profile}`;
+          const verification = verificationProfileName(promotion, name);
           if (verification.length > NAME_MAX) {
             c.error(
               [...p, 'name'],

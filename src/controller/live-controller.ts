@@ -22,6 +22,7 @@ import { KubeApiError, KubeUnreachableError, type KubeClient } from '../kube/cli
 import type { Informer, InformerHealth } from '../kube/informer.ts';
 import { CLUSTER_PROFILES, CLUSTER_PROMOTIONS, resourcePath } from '../kube/resources.ts';
 import { LiveFleet } from '../live/fleet.ts';
+import { rfc3339 } from '../rfc3339.ts';
 import type { Timers } from '../timers.ts';
 import type { LeaderElector } from './leader-election.ts';
 import type { Logger } from './log.ts';
@@ -372,7 +373,7 @@ export class LiveController {
     const promotion = this.fleet.promotion(e.promotion);
     const type = WARNINGS.has(e.type) ? 'Warning' : 'Normal';
     const key = `${e.promotion}\u0000${e.type}\u0000${e.message}`;
-    const at = isoSeconds(e.at);
+    const at = rfc3339(e.at);
     const series = this.#eventSeries.get(key);
     try {
       if (series) {
@@ -621,10 +622,6 @@ function olderThan(a: KubeObject, b: KubeObject): boolean {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function oneLine(e: unknown): string {

@@ -2,6 +2,7 @@
 // ours too. Like Sveltos, a description carries a ` (RFC3339)` suffix; ours is the moment the stage
 // entered that state (kept while the phrase stays the same), which makes "waiting since" durable.
 // The phrases are written here and read back here (observe.ts reads a whole status).
+import { rfc3339 } from '../rfc3339.ts';
 
 export const PROVISIONING = 'Clusters are being provisioned';
 export const RUNNING_HEALTH_CHECKS = 'Running Post-Promotion Health Checks';
@@ -57,9 +58,4 @@ export function splitDescription(description: string | undefined): { phrase: str
 export function describe(previous: string | undefined, phrase: string, now: Date): string {
   if (splitDescription(previous).phrase === phrase && previous) return previous;
   return `${phrase} (${rfc3339(now)})`;
-}
-
-/** UTC RFC3339 with second precision, as metav1.Time serialises. */
-export function rfc3339(t: Date): string {
-  return t.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -6,6 +6,7 @@
 // then returns; its caller applies the writes and reconciles again when they are visible, or at
 // `requeueAt`, whichever comes first.
 import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus, Stage, StageStatus } from '../api/types.ts';
+import { rfc3339 } from '../rfc3339.ts';
 import { parseWindow, windowState } from '../schedule/window.ts';
 import { canonicalJson, sameValue } from './canonical.ts';
 import { assessDeployment, failureSummary, matchingClusters, type DeploymentState } from './deployment.ts';
@@ -164,7 +165,7 @@ class Reconciliation {
     const entries = (this.status.stages ?? []).filter((e) => e.name !== stage.name);
     entries.push({
       name: stage.name,
-      lastUpdateReconciledTime: D.rfc3339(this.now),
+      lastUpdateReconciledTime: rfc3339(this.now),
       currentStatusDescription: D.describe(undefined, D.PROVISIONING, this.now),
     });
     this.status.stages = entries;
@@ -219,7 +220,7 @@ class Reconciliation {
         this.holdOnDeployment(entry, state, 'Deploying', D.PROVISIONING);
         return;
       }
-      entry.lastSuccessfulAppliedTime = D.rfc3339(this.now);
+      entry.lastSuccessfulAppliedTime = rfc3339(this.now);
       entry.lastStatusCheckTime = entry.lastSuccessfulAppliedTime;
       this.clearFailure(entry);
       this.event('StageDeployed', stage.name, `stage ${stage.name}: ${state.total} cluster(s) provisioned`);
@@ -305,7 +306,7 @@ class Reconciliation {
           this.event(
             'AwaitingWindow',
             stage.name,
-            `stage ${stage.name}: promotion window closed${ws.changesAt ? `, opens at ${D.rfc3339(ws.changesAt)}` : ''}`,
+            `stage ${stage.name}: promotion window closed${ws.changesAt ? `, opens at ${rfc3339(ws.changesAt)}` : ''}`,
           );
         }
         this.requeueAt = ws.changesAt;
@@ -348,7 +349,7 @@ class Reconciliation {
       this.startStage(stages, this.current + 1);
       return;
     }
-    this.status.lastPromotionTime = D.rfc3339(this.now);
+    this.status.lastPromotionTime = rfc3339(this.now);
     this.completed = true;
     this.event('StagePromoted', stage.name, `stage ${stage.name} passed its gates`);
     this.event('PromotionCompleted', null, `promotion ${this.name} completed`);
@@ -357,7 +358,7 @@ class Reconciliation {
   private soak(entry: StageStatus, end: number): void {
     const at = new Date(end);
     if (this.hold(entry, 'Soaking', D.delayedUntil(at))) {
-      this.event('SoakStarted', entry.name, `stage ${entry.name}: soaking until ${D.rfc3339(at)}`);
+      this.event('SoakStarted', entry.name, `stage ${entry.name}: soaking until ${rfc3339(at)}`);
     }
     this.requeueAt = at;
   }
@@ -385,13 +386,13 @@ class Reconciliation {
     if (entry.failureMessage === message) return;
     if (!entry.failureMessage) this.event('StageFailing', entry.name, message);
     entry.failureMessage = message;
-    entry.lastStatusCheckTime = D.rfc3339(this.now);
+    entry.lastStatusCheckTime = rfc3339(this.now);
   }
 
   private clearFailure(entry: StageStatus): void {
     if (entry.failureMessage === undefined) return;
     delete entry.failureMessage;
-    entry.lastStatusCheckTime = D.rfc3339(this.now);
+    entry.lastStatusCheckTime = rfc3339(this.now);
     this.event('StageRecovered', entry.name, `stage ${entry.name}: no cluster failing any more`);
   }
 
@@ -399,7 +400,7 @@ class Reconciliation {
     const entries = (this.status.stages ??= []);
     let entry = entries.find((e) => e.name === stageName);
     if (!entry) {
-      entry = { name: stageName, lastUpdateReconciledTime: D.rfc3339(this.now) };
+      entry = { name: stageName, lastUpdateReconciledTime: rfc3339(this.now) };
       entries.push(entry);
     }
     return entry;

@@ -4,6 +4,7 @@
 import type { KubeObject, LabelFilter, LabelSelectorRequirement, ValidateHealth } from '../api/types.ts';
 import { LABEL_FILTER_OPERATIONS } from '../api/types.ts';
 import { matchesSelector } from '../api/selector.ts';
+import { isDns1123Subdomain } from '../api/dns1123.ts';
 
 export type ResourceQuery = Pick<ValidateHealth, 'group' | 'version' | 'kind' | 'namespace' | 'labelFilters'>;
 
@@ -41,13 +42,12 @@ export function matchesLabelFilters(
 }
 
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function labelKeyProblem(key: string): string | null {
   const slash = key.indexOf('/');
   const prefix = slash < 0 ? null : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
-  if (prefix !== null && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+  if (prefix !== null && !isDns1123Subdomain(prefix)) {
     return `key ${JSON.stringify(key)} has an invalid prefix: it must be a lowercase DNS subdomain such as example.com`;
   }
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {

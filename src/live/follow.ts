@@ -5,7 +5,8 @@
 import type { Timers } from '../kube/informer.ts';
 import type { PromotionView } from '../view/model.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
-import { columnWidths, formatObjects, formatTable, tableLine } from './output.ts';
+import { formatObjects } from './output.ts';
+import { columnWidths, formatTable, tableLine } from '../text-table.ts';
 import { listRow, rowCells, rowIdentity } from './rows.ts';
 import { formatTransition, transitions } from './transitions.ts';
 

@@ -1,6 +1,6 @@
 // Object output as kubectl prints it, so that scripts written against `kubectl get -o ...` work
 // unchanged: -o json (4-space indent, keys sorted as Go's encoder sorts a map), -o yaml, -o name
-// (`kind.group/name`), several objects wrapped in a `List`, and tables in aligned columns.
+// (`kind.group/name`), several objects wrapped in a `List`; tables are src/text-table.ts.
 import { stringify } from 'yaml';
 import type { KubeObject } from '../api/types.ts';
 import { UserError } from '../user-error.ts';
@@ -53,21 +53,4 @@ export function formatObjects(
   if (format === 'name') return objects.map((o) => `${objectName(o)}\n`).join('');
   const value = single && objects.length === 1 ? objects[0] : listOf(objects);
   return format === 'json' ? toJson(value) : toYaml(value);
-}
-
-export function columnWidths(header: readonly string[], rows: readonly (readonly string[])[]): number[] {
-  return header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...(r[i] ?? '')].length)));
-}
-
-/** One line of a table: left-aligned columns three spaces apart, as kubectl's printer lays them out. */
-export function tableLine(cells: readonly string[], widths: readonly number[]): string {
-  const padded = cells.map((c, i) =>
-    i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)),
-  );
-  return `${padded.join('   ').trimEnd()}\n`;
-}
-
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = columnWidths(header, rows);
-  return [header, ...rows].map((r) => tableLine(r, widths)).join('');
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kubectlAge } from '../../src/duration.ts';
-import { formatObjects, formatTable, objectName, parseOutputFormat } from '../../src/live/output.ts';
+import { formatObjects, objectName, parseOutputFormat } from '../../src/live/output.ts';
+import { formatTable } from '../../src/text-table.ts';
 import { promotionObject } from './served.ts';
 
 describe('output as kubectl prints it', () => {

@@ -4,7 +4,8 @@ import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
 import { humanDuration } from '../../../src/duration.ts';
 import { gatesOf } from '../../../src/live/gates.ts';
-import { formatTable, parseOutputFormat } from '../../../src/live/output.ts';
+import { parseOutputFormat } from '../../../src/live/output.ts';
+import { formatTable } from '../../../src/text-table.ts';
 import { listPromotions, NOTHING_ELSE } from '../../../src/live/snapshot.ts';
 import { fullTime } from '../../../src/view/format.ts';
 

@@ -4,7 +4,8 @@
 // the headless report unless a pace is given (an explicit --speed), so logs can be watched live.
 import type { ScaledClock } from '../../../simulator/clock.ts';
 import type { Simulation, SimulationEvent, SimulationEventType, SimulationResult } from '../../../simulator/driver.ts';
-import { eventText, foldEvents, formatSummary, offset, rfc3339 } from '../../../simulator/report.ts';
+import { eventText, foldEvents, formatSummary, offset } from '../../../simulator/report.ts';
+import { rfc3339Millis } from '../../../src/rfc3339.ts';
 
 /** The events worth a line of their own; phase changes are read from the simulation. */
 export const TRANSITION_EVENTS: ReadonlySet<SimulationEventType> = new Set<SimulationEventType>([
@@ -68,7 +69,7 @@ export class TransitionLines {
 
   #line(at: number, stage: string | null, what: string, text: string): string {
     const cells = [
-      rfc3339(at),
+      rfc3339Millis(at),
       offset({ startedAt: this.#sim.startMs }, at).padEnd(OFFSET_WIDTH),
       (stage ?? '-').padEnd(this.#stageWidth),
       what.padEnd(TYPE_WIDTH),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
+import { rfc3339 } from '../../../src/rfc3339.ts';
 import { UserError } from '../../../src/user-error.ts';
 import { ApiError } from '../../../simulator/apiserver/store.ts';
 import type { FleetSpec } from '../../../simulator/fleet-spec.ts';
@@ -147,7 +148,7 @@ export async function runServe(
     io.stdout.write(usage(served, input, kubeconfig, speed, args.controller));
     served.sim.controller?.on((e) => io.stdout.write(eventLine(e)));
     const signal = await (deps.stopRequested ?? stopSignal)();
-    io.stdout.write(`${signal}: stopping at ${iso(served.nowMs())} (virtual)\n`);
+    io.stdout.write(`${signal}: stopping at ${rfc3339(served.nowMs())} (virtual)\n`);
   } finally {
     await served.close();
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
@@ -166,7 +167,7 @@ function usage(
   const first = names[0] ?? 'NAME';
   return [
     `Serving ${names.length === 0 ? 'no ClusterPromotion' : `ClusterPromotion ${names.join(', ')}`} and ${input.fleet.clusters.length} cluster(s) at ${served.api.url}`,
-    `Virtual time starts at ${iso(input.start)} and runs ${speed}x real time; ${controller ? 'the promotion controller runs in the simulation' : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist'}.`,
+    `Virtual time starts at ${rfc3339(input.start)} and runs ${speed}x real time; ${controller ? 'the promotion controller runs in the simulation' : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist'}.`,
     `Kubeconfig (context promotion-sim): ${kubeconfig}`,
     '',
     `  export KUBECONFIG=${kubeconfig}`,
@@ -196,11 +197,7 @@ const FAULTS: [string, string][] = [
 
 function eventLine(e: ControllerEvent): string {
   const stage = e.stage === null ? '' : ` ${e.stage}`;
-  return `${iso(e.at)} ${e.promotion}${stage} ${e.type}: ${e.message}\n`;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${rfc3339(e.at)} ${e.promotion}${stage} ${e.type}: ${e.message}\n`;
 }
 
 function stopSignal(): Promise<string> {
