@@ -32,8 +32,10 @@ import { mainProfileName } from '../src/engine/names.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../src/engine/types.ts';
 import { UserError } from '../src/user-error.ts';
 import { VirtualClock } from './clock.ts';
+import { exponentialMs } from './forecast/distribution.ts';
 import { Fleet, type FleetEvent, type FleetEventType, type HealthEvaluator, type ProfileStats } from './fleet.ts';
 import type { FleetSpec } from './fleet-spec.ts';
+import { namedUniform, STREAM } from './seeded-random.ts';
 
 export const DEFAULT_HORIZON_MS = 30 * 24 * 3_600_000;
 
@@ -76,8 +78,15 @@ class MemoryPromotionStore {
   }
 }
 
-/** When a scheduled approval is given (`--approve STAGE`, `STAGE@DURATION`, `STAGE@RFC3339`). */
-export type ApprovalTime = { kind: 'whenWaiting' } | { kind: 'afterWaiting'; ms: number } | { kind: 'at'; at: number };
+/**
+ * When a scheduled approval is given (`--approve STAGE`, `STAGE@DURATION`, `STAGE@RFC3339`), or
+ * after an exponentially distributed wait with that mean (`STAGE@~DURATION`), drawn from the seed.
+ */
+export type ApprovalTime =
+  | { kind: 'whenWaiting' }
+  | { kind: 'afterWaiting'; ms: number }
+  | { kind: 'afterRandomWait'; meanMs: number }
+  | { kind: 'at'; at: number };
 
 export interface ScheduledApproval {
   stage: string;
@@ -194,7 +203,8 @@ export class Simulation {
     this.#store = new MemoryPromotionStore(promotion);
     this.#profiles = this.fleet;
     this.#record = options.recordEvents ?? true;
-    this.#pending = [...(options.approvals ?? [])];
+    const seed = options.seed ?? 1;
+    this.#pending = (options.approvals ?? []).map((a) => drawApproval(a, seed));
     for (const a of this.#pending) this.#checkApprovable(a.stage, a.source);
     this.#phases = (promotion.spec.stages ?? []).map((s) => ({ name: s.name, phase: 'Pending' as StagePhase }));
     this.fleet.onEvent((e) => this.#fleetEvent(e));
@@ -445,6 +455,8 @@ export class Simulation {
         return a.when.at;
       case 'whenWaiting':
         return this.#waitingSince.get(a.stage) ?? null;
+      case 'afterRandomWait':
+        return null;
       case 'afterWaiting': {
         const since = this.#waitingSince.get(a.stage);
         return since === undefined ? null : since + a.when.ms;
@@ -595,6 +607,13 @@ export class Simulation {
       events: this.#events,
     };
   }
+}
+
+/** An approver who answers after a random wait: this run's wait, drawn from the seed per stage. */
+function drawApproval(a: ScheduledApproval, seed: number): ScheduledApproval {
+  if (a.when.kind !== 'afterRandomWait') return a;
+  const ms = exponentialMs(a.when.meanMs, namedUniform(seed >>> 0, STREAM.approval, a.stage));
+  return { ...a, when: { kind: 'afterWaiting', ms } };
 }
 
 /** A scheduled approval names a stage that cannot be approved (bad input). */

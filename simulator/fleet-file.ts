@@ -14,12 +14,16 @@
 //        type: Sveltos                # or Capi (summary names use -sveltos- or -capi-)
 //        ready: true                  # only ready clusters match a selector, as in Sveltos
 //        labels: {env: production}
-//        deployTime: 1m               # an attempt that installs changed content (default 30s)
+//        deployTime: 1m               # an attempt that installs changed content (default 30s);
+//                                     # or a distribution each attempt draws from (--seed):
+//                                     # {p50: 2m, p90: 6m} log-normal, {min: 1m, max: 3m} uniform
 //        checkTime: 0s                # a re-provisioning when the content is already installed,
 //                                     # e.g. after health checks were appended (default 0s)
 //        jitter: 10s                  # up to this much more per deploy attempt, from --seed
 //        failures: 2                  # the first 2 deploy attempts fail, the next succeeds;
 //                                     # "permanent": every attempt fails, FailedNonRetriable
+//        failureRate: 0.05            # besides those, each deploy attempt fails with this
+//                                     # probability (0 to below 1), drawn from --seed
 //        failureMessage: "helm install failed: timed out waiting for the condition"
 //        kinds:                       # CRDs the cluster serves with no object yet (a health check
 //        - {group: kyverno.io, version: v1, kind: ClusterPolicy}   # on a missing kind passes)
@@ -54,8 +58,9 @@
 //    prints it (a List, or one object per document): SveltosCluster is ready when status.ready;
 //    a Cluster API Cluster when its control plane is ready (v1beta1 status.controlPlaneReady) or
 //    initialised (v1beta2 status.initialization.controlPlaneInitialized). Their behaviour comes from
-//    annotations: kubectl-promotion.dev/deploy-time, /check-time, /jitter, /failures and
-//    /failure-message, with the same meaning and defaults as above, and /metrics and /jobs, each
+//    annotations: kubectl-promotion.dev/deploy-time, /check-time, /jitter, /failures, /failure-rate
+//    and /failure-message, with the same meaning and defaults as above (deploy-time a duration), and
+//    /metrics and /jobs, each
 //    the JSON of the field above (e.g. '{"error_rate": [{"after": "3m", "value": 0.2}]}').
 //
 // Every error names the file, line, column and field.
@@ -72,6 +77,7 @@ import type { LoadedObject } from '../src/api/yaml-source.ts';
 import { loadFilesStrict, STDIN_NAME, type ReadOptions } from '../src/api/source-files.ts';
 import { parseDuration } from '../src/duration.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
+import { distributionProblem, medianMs, type DurationDistribution } from './forecast/distribution.ts';
 import { DEFAULT_JOB } from './fleet-spec.ts';
 import type {
   DynamicObjectSpec,
@@ -89,6 +95,7 @@ export const ANNOTATION_CHECK_TIME = 'kubectl-promotion.dev/check-time';
 export const ANNOTATION_JITTER = 'kubectl-promotion.dev/jitter';
 export const ANNOTATION_FAILURES = 'kubectl-promotion.dev/failures';
 export const ANNOTATION_FAILURE_MESSAGE = 'kubectl-promotion.dev/failure-message';
+export const ANNOTATION_FAILURE_RATE = 'kubectl-promotion.dev/failure-rate';
 export const ANNOTATION_METRICS = 'kubectl-promotion.dev/metrics';
 export const ANNOTATION_JOBS = 'kubectl-promotion.dev/jobs';
 
@@ -109,6 +116,7 @@ const CLUSTER_FIELDS = new Set([
   'checkTime',
   'jitter',
   'failures',
+  'failureRate',
   'failureMessage',
   'kinds',
   'objects',
@@ -229,8 +237,12 @@ function readFleet(doc: LoadedObject, add: (c: FleetClusterSpec, doc: LoadedObje
         ? readObjects(doc, [...path, 'objects'], own.objects)
         : (defaultObjects ?? { plain: [], dynamic: [] });
     const kinds = own.kinds !== undefined ? readKinds(doc, [...path, 'kinds'], own.kinds) : (defaultKinds ?? []);
+    const deployTime = deployTimeField(doc, field('deployTime'));
+    const failureRate = failureRateField(doc, field('failureRate'));
     const behaviour = {
-      deployTimeMs: durationField(doc, field('deployTime')) ?? DEFAULT_DEPLOY_TIME_MS,
+      deployTimeMs: deployTime ? medianMs(deployTime) : DEFAULT_DEPLOY_TIME_MS,
+      ...(deployTime && deployTime.kind !== 'fixed' ? { deployTime } : {}),
+      ...(failureRate ? { failureRate } : {}),
       checkTimeMs: durationField(doc, field('checkTime')) ?? DEFAULT_CHECK_TIME_MS,
       jitterMs: durationField(doc, field('jitter')) ?? 0,
       failures: failuresField(doc, field('failures')),
@@ -390,6 +402,7 @@ function readClusterObject(doc: LoadedObject, type: ClusterType): FleetClusterSp
     checkTimeMs: durationField(doc, annotation(ANNOTATION_CHECK_TIME)) ?? DEFAULT_CHECK_TIME_MS,
     jitterMs: durationField(doc, annotation(ANNOTATION_JITTER)) ?? 0,
     failures: failuresField(doc, annotation(ANNOTATION_FAILURES)),
+    ...optionalRate(failureRateField(doc, annotation(ANNOTATION_FAILURE_RATE))),
     failureMessage: annotations[ANNOTATION_FAILURE_MESSAGE],
     ...healthAnswers(
       doc,
@@ -518,6 +531,53 @@ function durationField(doc: LoadedObject, f: { value: unknown; path: FieldPath }
   } catch (e) {
     return fail(doc, f.path, (e as Error).message);
   }
+}
+
+/** `deployTime`: a duration, or a distribution as {p50, p90} (log-normal) or {min, max} (uniform). */
+function deployTimeField(
+  doc: LoadedObject,
+  f: { value: unknown; path: FieldPath } | undefined,
+): DurationDistribution | undefined {
+  if (!f) return undefined;
+  if (typeof f.value !== 'object' || f.value === null || Array.isArray(f.value)) {
+    const ms = durationField(doc, f);
+    return ms === undefined ? undefined : { kind: 'fixed', ms };
+  }
+  const m = f.value as Raw;
+  const keys = Object.keys(m).sort().join(',');
+  const part = (name: string) => {
+    const ms = durationField(doc, { value: m[name], path: [...f.path, name] });
+    if (ms === undefined) fail(doc, [...f.path, name], 'is required');
+    return ms;
+  };
+  let d: DurationDistribution;
+  if (keys === 'p50,p90') d = { kind: 'logNormal', p50Ms: part('p50'), p90Ms: part('p90') };
+  else if (keys === 'max,min') d = { kind: 'uniform', minMs: part('min'), maxMs: part('max') };
+  else
+    return fail(
+      doc,
+      f.path,
+      'must be a duration (2m), or a distribution: {p50: 2m, p90: 6m} (log-normal) or {min: 1m, max: 3m} (uniform)',
+    );
+  const problem = distributionProblem(d);
+  if (problem) fail(doc, f.path, problem);
+  return d;
+}
+
+function failureRateField(doc: LoadedObject, f: { value: unknown; path: FieldPath } | undefined): number {
+  if (!f) return 0;
+  const n = typeof f.value === 'string' && /^\s*\d*\.?\d+\s*$/.test(f.value) ? Number(f.value) : f.value;
+  if (typeof n !== 'number' || !(n >= 0 && n < 1))
+    fail(
+      doc,
+      f.path,
+      `must be a probability from 0 to below 1 (0.05: one attempt in 20 fails), not ${String(f.value)}`,
+    );
+  return n;
+}
+
+function optionalRate(rate: number): { failureRate?: number } {
+  return rate > 0 ? { failureRate: rate } : {};
 }
 
 function failuresField(doc: LoadedObject, f: { value: unknown; path: FieldPath } | undefined): number | 'permanent' {

@@ -2,6 +2,7 @@
 // behaves when a profile is deployed on it, and the objects it holds, some changing over virtual time.
 import type { ClusterType, KubeObject } from '../src/api/types.ts';
 import type { ApiKind } from '../src/health/kinds.ts';
+import type { DurationDistribution } from './forecast/distribution.ts';
 
 /** A reference to the ConfigMap or Secret (a profile's policyRef) whose deployment creates an object. */
 export interface PolicyRefKey {
@@ -46,14 +47,18 @@ export interface FleetClusterSpec {
   type: ClusterType;
   labels: Record<string, string>;
   ready: boolean;
-  /** How long an attempt installing changed content takes. */
+  /** How long an attempt installing changed content takes (the median when `deployTime` is uncertain). */
   deployTimeMs: number;
+  /** Where deploy times vary: each deploy attempt draws its time from this, from the seed. */
+  deployTime?: DurationDistribution;
   /** How long a re-provisioning takes when the content is already installed. */
   checkTimeMs: number;
   /** Up to this much is added to each deploy attempt, drawn from the seeded generator. */
   jitterMs: number;
   /** The first N deploy attempts on this cluster fail; "permanent": every one fails for good. */
   failures: number | 'permanent';
+  /** Each deploy attempt also fails with this probability (0 <= p < 1), drawn from the seed. */
+  failureRate?: number;
   failureMessage?: string;
   /** Objects present from the start that never change (share one array between identical clusters: checks are evaluated once per array). */
   objects: KubeObject[];

@@ -64,8 +64,9 @@ import { defaultKindExists, type ApiKind } from '../src/health/kinds.ts';
 import { EventQueue } from './event-queue.ts';
 import { DEFAULT_JOB, DEFAULT_JOB_TIMEOUT_MS } from './fleet-spec.ts';
 import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec } from './fleet-spec.ts';
+import { isUncertain, quantileMs } from './forecast/distribution.ts';
 import { describeObject, refsProvide, TimedObject } from './object-timeline.ts';
-import { seededJitter } from './seeded-jitter.ts';
+import { attemptUniform, STREAM } from './seeded-random.ts';
 
 // ---- health checks -----------------------------------------------------------------------------------
 
@@ -595,7 +596,7 @@ export class Fleet implements World {
     s.attemptIsDeploy = p.contentKey !== s.deployedContentKey;
     let duration = c.spec.checkTimeMs;
     if (s.attemptIsDeploy) {
-      duration = c.spec.deployTimeMs + this.#jitter(c, p.name, s.attempts);
+      duration = this.#deployTime(c, p.name, s.attempts) + this.#jitter(c, p.name, s.attempts);
       if (c.spec.metrics && !c.deployStarts?.has(p.contentKey))
         (c.deployStarts ??= new Map()).set(p.contentKey, this.#now);
     }
@@ -630,7 +631,7 @@ export class Fleet implements World {
     const c = s.cluster;
     const p = s.profile;
     if (s.attemptIsDeploy) {
-      const failure = this.#takeFailure(c);
+      const failure = this.#takeFailure(c) ?? this.#randomFailure(c, p.name, s.attempts);
       if (failure === 'permanent') {
         this.#failForGood(
           s,
@@ -948,7 +949,22 @@ export class Fleet implements World {
   // ---- helpers -----------------------------------------------------------------------------------------------
 
   #jitter(c: ClusterState, profileName: string, attempt: number): number {
-    return seededJitter(this.#seed, c.key, profileName, attempt, c.spec.jitterMs);
+    const max = c.spec.jitterMs;
+    if (max <= 0) return 0;
+    return Math.round(attemptUniform(this.#seed, STREAM.jitter, c.key, profileName, attempt) * max);
+  }
+
+  #deployTime(c: ClusterState, profileName: string, attempt: number): number {
+    const d = c.spec.deployTime;
+    if (!d || !isUncertain(d)) return c.spec.deployTimeMs;
+    return quantileMs(d, attemptUniform(this.#seed, STREAM.deployTime, c.key, profileName, attempt));
+  }
+
+  /** A deploy attempt failing by chance (`failureRate`), after the ones the fleet file fails for sure. */
+  #randomFailure(c: ClusterState, profileName: string, attempt: number): 'once' | null {
+    const rate = c.spec.failureRate ?? 0;
+    if (rate <= 0) return null;
+    return attemptUniform(this.#seed, STREAM.failure, c.key, profileName, attempt) < rate ? 'once' : null;
   }
 
   #emit(type: FleetEventType, p: ProfileState, c: ClusterState | null, message: string): void {

@@ -29,7 +29,10 @@ export function parseLongDuration(text: string, flag: string): number {
   }
 }
 
-/** `STAGE` (as soon as it waits), `STAGE@DURATION` (that long after it starts waiting) or `STAGE@RFC3339` (at that moment). */
+/**
+ * `STAGE` (as soon as it waits), `STAGE@DURATION` (that long after it starts waiting),
+ * `STAGE@~DURATION` (after a random wait with that mean) or `STAGE@RFC3339` (at that moment).
+ */
 export function parseApproval(text: string): ScheduledApproval {
   const at = text.lastIndexOf('@');
   const stage = at < 0 ? text : text.slice(0, at);
@@ -39,6 +42,19 @@ export function parseApproval(text: string): ScheduledApproval {
     );
   if (at < 0) return { stage, when: { kind: 'whenWaiting' }, source: text };
   const when = text.slice(at + 1);
+  if (when.startsWith('~')) {
+    let meanMs: number;
+    try {
+      meanMs = parseLongDuration(when.slice(1), '');
+    } catch {
+      meanMs = Number.NaN;
+    }
+    if (!(meanMs > 0))
+      throw new UsageError(
+        `--approve ${text}: after @~ give the approver's mean wait, longer than 0s, such as ~1h (an exponential wait)`,
+      );
+    return { stage, when: { kind: 'afterRandomWait', meanMs }, source: text };
+  }
   if (/^\d{4}-\d{2}-\d{2}/.test(when))
     return { stage, when: { kind: 'at', at: parseTime(when, `--approve ${stage}@`) }, source: text };
   try {

@@ -22,6 +22,7 @@ import { preferReactProduction } from '../../../src/view/react-production.ts';
 import { defineCommand, type CommandSpec, type GlobalArgs, type Io } from '../../command.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_WAITING, UsageError } from '../../errors.ts';
 import { parseApproval, parseLongDuration, parseSeed, parseSpeed, parseTime } from './args.ts';
+import { checkDestination, parseDeadline, parseRuns, runForecastCommand } from './forecast.ts';
 import { runWithLines } from './lines.ts';
 import { SPEED_MAX, SPEED_MIN } from './rehearsal.ts';
 import { runServe, serveOptions, type ServeArgs } from './serve.ts';
@@ -50,7 +51,10 @@ export interface SimulateArgs extends ServeArgs {
   filename?: string[];
   fleet?: string[];
   promotion?: string;
-  output?: 'json' | 'text';
+  output?: 'json' | 'text' | 'html';
+  runs?: string | number;
+  deadline?: string;
+  outputFile?: string;
   start?: string;
   approve?: string[];
   horizon: string;
@@ -119,7 +123,26 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
           requiresArg: true,
           describe: 'Which ClusterPromotion, when the files hold several',
         })
-        .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'Output format' })
+        .option('output', {
+          alias: 'o',
+          choices: ['text', 'json', 'html'] as const,
+          describe: 'Output format (html: a forecast report, with --runs)',
+        })
+        .option('runs', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Forecast: rehearse N times with independent draws from --seed and report the distribution',
+        })
+        .option('deadline', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'With --runs: the chance of completing by this RFC 3339 time or duration after the start',
+        })
+        .option('output-file', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'With --runs: write the forecast to this file instead of standard output',
+        })
         .option('start', {
           type: 'string',
           requiresArg: true,
@@ -134,7 +157,11 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
             'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)',
         })
         .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
-        .option('seed', { type: 'string', default: '1', describe: 'Seed of the deploy-time jitter' })
+        .option('seed', {
+          type: 'string',
+          default: '1',
+          describe: 'Seed of the random draws (jitter, deploy-time distributions, failureRate, @~ approvals)',
+        })
         .option('speed', {
           type: 'string',
           requiresArg: true,
@@ -155,6 +182,14 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         .example(
           '$0 simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h',
           'approve production an hour after it starts waiting',
+        )
+        .example(
+          '$0 simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h --deadline 2025-06-02T09:00:00Z',
+          'forecast: when production is done, and the chance of making Monday 09:00',
+        )
+        .example(
+          '$0 simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 -o html --output-file forecast.html',
+          'the forecast as a report for a browser',
         ),
     async run(args: SimulateArgs & GlobalArgs, io) {
       const approvals = (args.approve ?? []).map(String).map(parseApproval);
@@ -166,12 +201,30 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const start =
         args.start === undefined ? Math.floor(deps.now() / 1000) * 1000 : parseTime(String(args.start), '--start');
 
+      const runs = args.runs === undefined ? undefined : parseRuns(String(args.runs));
+      if (runs === undefined) {
+        for (const [flag, given] of [
+          ['--deadline', args.deadline],
+          ['--output-file', args.outputFile],
+          ['-o html', args.output === 'html' ? true : undefined],
+        ] as const) {
+          if (given !== undefined) throw new UsageError(`${flag} is for a forecast: add --runs N (e.g. --runs 1000)`);
+        }
+      } else {
+        if (args.serve) throw new UsageError('--runs forecasts headless: it cannot be combined with --serve');
+        checkDestination(args.output ?? 'text', args.outputFile, io);
+      }
+      const deadlineMs = args.deadline === undefined ? undefined : parseDeadline(String(args.deadline), start);
+
       let files = (args.filename ?? []).map(String);
       let fleetFiles = (args.fleet ?? []).map(String);
       // Keys need a terminal on both ends, and standard input free of a file being read.
       const tty = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
       const keys = tty(io.stdout) && tty(io.stdin) && !files.includes('-') && !fleetFiles.includes('-');
-      const mode = args.output ?? (args.tui && keys && !inCi(io.env) && !args.serve ? 'tui' : 'lines');
+      const mode =
+        runs !== undefined
+          ? 'forecast'
+          : (args.output ?? (args.tui && keys && !inCi(io.env) && !args.serve ? 'tui' : 'lines'));
       if (files.length === 0) {
         if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
         const root = deps.examplesRoot ?? findExamplesRoot() ?? unpackEmbeddedExamples();
@@ -203,6 +256,24 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const promotion = pickPromotion(loaded.promotions, args.promotion, files);
       const fleet = await loadFleet(fleetFiles, { stdin: io.stdin });
 
+      if (runs !== undefined) {
+        return runForecastCommand(
+          {
+            promotion,
+            fleet,
+            start,
+            horizonMs,
+            seed,
+            approvals,
+            runs,
+            ...(deadlineMs === undefined ? {} : { deadlineMs }),
+            format: args.output ?? 'text',
+            ...(args.outputFile === undefined ? {} : { outputFile: String(args.outputFile) }),
+            color: args.color,
+          },
+          io,
+        );
+      }
       const sim = new Simulation({ promotion, fleet, start, horizonMs, seed, approvals });
       if (mode === 'tui') {
         preferReactProduction();
