@@ -560,7 +560,11 @@ function deployTimeField(
       'must be a duration (2m), or a distribution: {p50: 2m, p90: 6m} (log-normal) or {min: 1m, max: 3m} (uniform)',
     );
   const problem = distributionProblem(d);
-  if (problem) fail(doc, f.path, problem);
+  if (problem) {
+    // Pointed at the value to change: p90 or max (p50 when it is the median that cannot be).
+    const at = d.kind === 'uniform' ? 'max' : problem.startsWith('p50') ? 'p50' : 'p90';
+    fail(doc, [...f.path, at], problem);
+  }
   return d;
 }
 

@@ -68,6 +68,8 @@ export interface SimulateDeps {
   now(): number;
   /** Where the bundled examples are; found next to the program when not given. */
   examplesRoot?: string;
+  /** Threads a forecast runs on (default: the machine's cores). */
+  forecastThreads?: number;
 }
 
 // The builds embed the default example (build/embedded-examples.mjs); from source it is absent.
@@ -270,6 +272,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
             format: args.output ?? 'text',
             ...(args.outputFile === undefined ? {} : { outputFile: String(args.outputFile) }),
             color: args.color,
+            ...(deps.forecastThreads === undefined ? {} : { threads: deps.forecastThreads }),
           },
           io,
         );
