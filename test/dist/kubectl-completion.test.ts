@@ -73,7 +73,7 @@ describe('completion through kubectl, with the npm build on PATH', { skip: plugi
 
   it('offers the flags of the command typed, after a dash', async () => {
     assert.deepEqual((await complete(['simulate', '--fl'])).values, ['--fleet']);
-    assert.deepEqual((await complete(['simulate', '--o'])).values, ['--output']);
+    assert.deepEqual((await complete(['simulate', '--o'])).values, ['--output', '--output-file']);
   });
 
   it('offers the promotions of the API server KUBECONFIG points at', async () => {
