@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostTarget, targetName } from '../../build/release/targets.ts';
+import type { ClusterPromotion } from '../../src/api/types.ts';
+import type { FleetClusterSpec, FleetSpec } from '../../simulator/fleet-spec.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,6 +19,59 @@ export const BENCH_CHART = {
   chartVersion: '4.11.3',
   releaseName: 'ingress',
   releaseNamespace: 'ingress-nginx',
+};
+
+export const BENCH_STAGES = ['canary', 'early', 'main', 'late'];
+
+/** Clusters spread over the stages 1 : 2 : 3 : 4, with jittered deploy times and a few retries. */
+export function benchFleet(size: number): FleetSpec {
+  const clusters: FleetClusterSpec[] = [];
+  const shares = [0.1, 0.2, 0.3, 0.4];
+  for (let i = 0; i < size; i++) {
+    let acc = 0;
+    let stage = BENCH_STAGES.length - 1;
+    for (let s = 0; s < shares.length; s++) {
+      acc += shares[s]!;
+      if (i < size * acc) {
+        stage = s;
+        break;
+      }
+    }
+    clusters.push({
+      namespace: `region-${i % 8}`,
+      name: `cluster-${i}`,
+      type: i % 5 === 0 ? 'Capi' : 'Sveltos',
+      labels: { stage: BENCH_STAGES[stage]!, region: `r${i % 8}` },
+      ready: true,
+      deployTimeMs: 60_000,
+      checkTimeMs: 5_000,
+      jitterMs: 30_000,
+      failures: i % 97 === 0 ? 1 : 0,
+      objects: [],
+      dynamicObjects: [],
+      kinds: [],
+    });
+  }
+  return { clusters };
+}
+
+/** The 4-stage promotion the fleet benchmarks roll out: 25% at a time, a 10 minute soak between stages. */
+export const BENCH_PROMOTION: ClusterPromotion = {
+  apiVersion: 'config.projectsveltos.io/v1beta1',
+  kind: 'ClusterPromotion',
+  metadata: { name: 'bench' },
+  spec: {
+    profileSpec: {
+      syncMode: 'Continuous',
+      maxUpdate: '25%',
+      helmCharts: [BENCH_CHART],
+    },
+    stages: BENCH_STAGES.map((name, i) => ({
+      name,
+      clusterSelector: { matchLabels: { stage: name } },
+      trigger: i === BENCH_STAGES.length - 1 ? undefined : { auto: { delay: '10m' } },
+    })),
+  },
 };
 
 export interface Standalone {

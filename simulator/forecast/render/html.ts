@@ -234,6 +234,8 @@ function histogramSvg(f: Forecast): string {
       ),
     );
   });
+  parts.push(`<text class="axis" x="${LEFT - 8}" y="${top + 4}" text-anchor="end">${most} runs</text>`);
+  parts.push(`<text class="axis" x="${LEFT - 8}" y="${top + plotH}" text-anchor="end">0</text>`);
   parts.push(deadlineLine(f, axis, x, top, top + plotH));
   return svg(h, parts);
 }
@@ -263,8 +265,10 @@ function cumulativeSvg(f: Forecast): string {
     parts.push(deadlineLine(f, axis, x, top, top + plotH));
     const yy = y(f.deadline.probability);
     parts.push(`<circle cx="${x(axis.deadlineMs)}" cy="${yy}" r="4" class="done"/>`);
+    // Beside the point, on whichever side has room.
+    const right = x(axis.deadlineMs) < LEFT + PLOT * 0.7;
     parts.push(
-      `<text class="deadline-label" x="${x(axis.deadlineMs) + 8}" y="${yy + 16}">${percent(f.deadline.probability)} by the deadline</text>`,
+      `<text class="deadline-label" x="${x(axis.deadlineMs) + (right ? 8 : -8)}" y="${yy + 16}" text-anchor="${right ? 'start' : 'end'}">${percent(f.deadline.probability)} by the deadline</text>`,
     );
   }
   return svg(h, parts);

@@ -99,7 +99,8 @@ function gantt(f: Forecast, options: TextOptions, paint: (code: string, text: st
     for (let i = from; i <= to; i++) cells[i] = { ch, code };
   };
   const render = (cells: Cell[]) => {
-    if (deadline !== null && cells[deadline]!.ch === ' ') cells[deadline] = { ch: g.deadline, code: SGR.red };
+    // The deadline runs through everything but a median mark, so that it reads as one line.
+    if (deadline !== null && cells[deadline]!.ch !== g.median) cells[deadline] = { ch: g.deadline, code: SGR.red };
     let out = '';
     for (let i = 0; i < cells.length; ) {
       let j = i;
