@@ -28,7 +28,7 @@ interface Measure {
 
 // Loaded before the command line: on exit, its peak RSS to standard error.
 const REPORT_RSS =
-  'data:text/javascript,process.on("exit",()=>process.stderr.write(`\\n${process.resourceUsage().maxRSS}`))';
+  'data:text/javascript,process.on("exit",()=>process.stderr.write("\\n"+process.resourceUsage().maxRSS))';
 
 /** Runs the built command line to its end, as its #! line starts it: wall time and peak RSS. */
 function timeCommand(args: string[]): Measure {

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseYaml } from '../../src/api/load.ts';
+import { parseYaml } from '../../src/api/yaml-source.ts';
 import { Simulation } from '../../simulator/driver.ts';
 import { fleetFromObjects } from '../../simulator/fleet-file.ts';
-import type { FleetSpec } from '../../simulator/fleet.ts';
+import type { FleetSpec } from '../../simulator/fleet-spec.ts';
 import { T0, cluster, env, m, promotion } from '../simulator/helpers.ts';
 
 const read = (text: string) => {

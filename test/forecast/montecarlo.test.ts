@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulation, type ScheduledApproval } from '../../simulator/driver.ts';
-import type { FleetSpec } from '../../simulator/fleet.ts';
+import type { FleetSpec } from '../../simulator/fleet-spec.ts';
 import { toForecastJson } from '../../simulator/forecast/json.ts';
 import { runForecast, type ForecastInput } from '../../simulator/forecast/montecarlo.ts';
 import { rehearseOnce, runSeed } from '../../simulator/forecast/rehearse.ts';
