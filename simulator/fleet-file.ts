@@ -59,9 +59,8 @@
 //    a Cluster API Cluster when its control plane is ready (v1beta1 status.controlPlaneReady) or
 //    initialised (v1beta2 status.initialization.controlPlaneInitialized). Their behaviour comes from
 //    annotations: kubectl-promotion.dev/deploy-time, /check-time, /jitter, /failures, /failure-rate
-//    and /failure-message, with the same meaning and defaults as above (deploy-time a duration), and
-//    /metrics and /jobs, each
-//    the JSON of the field above (e.g. '{"error_rate": [{"after": "3m", "value": 0.2}]}').
+//    and /failure-message, with the same meaning and defaults as above (deploy-time a duration),
+//    and /metrics and /jobs, each the JSON of the field above (e.g. '{"error_rate": [{"after": "3m", "value": 0.2}]}').
 //
 // Every error names the file, line, column and field.
 import {
