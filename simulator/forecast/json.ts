@@ -1,7 +1,7 @@
 // `simulate --runs N -o json`: the forecast as a public interface (docs/forecast.md describes each
 // field; renaming one breaks users' scripts). Times are seconds from the start.
 import type { Outcome } from '../driver.ts';
-import { rfc3339 } from '../report.ts';
+import { rfc3339 } from '../../src/rfc3339.ts';
 import type { GateKind } from './figures.ts';
 import type { Forecast, Spread } from './reduce.ts';
 

@@ -3,7 +3,7 @@
 // completion times and the cumulative probability of having completed, with the deadline on both.
 import { humanDuration } from '../../../src/duration.ts';
 import { fullTime } from '../../../src/view/format.ts';
-import { rfc3339 } from '../../report.ts';
+import { rfc3339 } from '../../../src/rfc3339.ts';
 import { GATE_KINDS, type GateKind } from '../figures.ts';
 import { OUTCOMES, type Forecast } from '../reduce.ts';
 import { percent } from './text.ts';

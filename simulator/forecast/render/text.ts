@@ -5,7 +5,7 @@
 // the caller allows it (a terminal, no NO_COLOR, no --no-color), ASCII where the terminal is not UTF-8.
 import { humanDuration } from '../../../src/duration.ts';
 import { fullTime } from '../../../src/view/format.ts';
-import { rfc3339 } from '../../report.ts';
+import { rfc3339 } from '../../../src/rfc3339.ts';
 import { GATE_KINDS } from '../figures.ts';
 import { OUTCOMES, type Forecast, type Spread } from '../reduce.ts';
 import { timeAxis } from './scale.ts';
