@@ -31,19 +31,36 @@ describe('completion through kubectl, with the npm build on PATH', { skip: plugi
 
   before(async () => {
     // npm test builds first; rebuilding here would pull chunks from under tests running beside this one.
-    if (!existsSync(join(ROOT, 'dist/kubectl-promotion.mjs'))) await run(process.execPath, ['build/build.mjs'], { cwd: ROOT });
+    if (!existsSync(join(ROOT, 'dist/kubectl-promotion.mjs')))
+      await run(process.execPath, ['build/build.mjs'], { cwd: ROOT });
     work = mkdtempSync(join(tmpdir(), 'kp-completion-'));
     const bin = join(work, 'bin');
     mkdirSync(bin);
     // What npm's bin links amount to, with the Node.js that runs the tests.
     for (const name of ['kubectl-promotion', 'kubectl_complete-promotion']) {
-      writeFileSync(join(bin, name), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist', `${name}.mjs`)}" "$@"\n`);
+      writeFileSync(
+        join(bin, name),
+        `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist', `${name}.mjs`)}" "$@"\n`,
+      );
       chmodSync(join(bin, name), 0o755);
     }
     path = `${bin}:${kubectlOnlyFolder(work)}`;
     served = await serve();
-    putPromotion(served.store, promotionObject('checkout', [autoStage('staging', { env: 'staging' }, '5m'), manualStage('production', { env: 'production' })]));
-    putPromotion(served.store, promotionObject('payments', [autoStage('development', { env: 'dev' }), autoStage('uat', { env: 'uat' }), manualStage('production', { env: 'production' })]));
+    putPromotion(
+      served.store,
+      promotionObject('checkout', [
+        autoStage('staging', { env: 'staging' }, '5m'),
+        manualStage('production', { env: 'production' }),
+      ]),
+    );
+    putPromotion(
+      served.store,
+      promotionObject('payments', [
+        autoStage('development', { env: 'dev' }),
+        autoStage('uat', { env: 'uat' }),
+        manualStage('production', { env: 'production' }),
+      ]),
+    );
   });
 
   after(async () => {
@@ -66,8 +83,14 @@ describe('completion through kubectl, with the npm build on PATH', { skip: plugi
 
   it('offers every command, with its description, for `kubectl promotion <TAB>`', async () => {
     const r = await complete(['']);
-    assert.deepEqual(r.values, COMMANDS.map((c) => c.name));
-    assert.ok(r.lines.includes(`simulate\t${COMMANDS.find((c) => c.name === 'simulate')!.describe}`), r.lines.join('\n'));
+    assert.deepEqual(
+      r.values,
+      COMMANDS.map((c) => c.name),
+    );
+    assert.ok(
+      r.lines.includes(`simulate\t${COMMANDS.find((c) => c.name === 'simulate')!.describe}`),
+      r.lines.join('\n'),
+    );
     assert.equal(r.directive, NO_FILE_COMPLETION);
   });
 
@@ -84,11 +107,18 @@ describe('completion through kubectl, with the npm build on PATH', { skip: plugi
   });
 
   it('offers them from a --kubeconfig typed after the plugin name too (kubectl refuses it before)', async () => {
-    assert.deepEqual((await complete(['approve', '--kubeconfig', served.kubeconfig, ''])).values.sort(), ['checkout', 'payments']);
+    assert.deepEqual((await complete(['approve', '--kubeconfig', served.kubeconfig, ''])).values.sort(), [
+      'checkout',
+      'payments',
+    ]);
   });
 
   it('offers the stages of the promotion named before, for --stage', async () => {
-    assert.deepEqual((await complete(['approve', 'payments', '--stage', ''], served.kubeconfig)).values, ['development', 'uat', 'production']);
+    assert.deepEqual((await complete(['approve', 'payments', '--stage', ''], served.kubeconfig)).values, [
+      'development',
+      'uat',
+      'production',
+    ]);
   });
 
   it('offers no promotion, and no file names, when no API server can be reached', async () => {

@@ -19,9 +19,14 @@ export interface KubectlVersion {
 export function kubectlVersion(): KubectlVersion | undefined {
   const r = spawnSync(KUBECTL, ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return undefined;
-  const client = (JSON.parse(r.stdout) as { clientVersion: { major: string; minor: string; gitVersion: string } }).clientVersion;
+  const client = (JSON.parse(r.stdout) as { clientVersion: { major: string; minor: string; gitVersion: string } })
+    .clientVersion;
   // Vendors' builds write the minor as "26+".
-  return { major: Number.parseInt(client.major, 10), minor: Number.parseInt(client.minor, 10), gitVersion: client.gitVersion };
+  return {
+    major: Number.parseInt(client.major, 10),
+    minor: Number.parseInt(client.minor, 10),
+    gitVersion: client.gitVersion,
+  };
 }
 
 /** Why plugin completion cannot be tested through this kubectl, or false when it can. */
@@ -39,7 +44,9 @@ export function pluginCompletionSkip(version = kubectlVersion()): string | false
  * folder (/usr/bin has node) comes with it.
  */
 export function kubectlOnlyFolder(parent: string): string {
-  const found = KUBECTL.includes('/') ? KUBECTL : execFileSync('sh', ['-c', `command -v ${KUBECTL}`], { encoding: 'utf8' }).trim();
+  const found = KUBECTL.includes('/')
+    ? KUBECTL
+    : execFileSync('sh', ['-c', `command -v ${KUBECTL}`], { encoding: 'utf8' }).trim();
   const dir = join(parent, 'kubectl-only');
   mkdirSync(dir);
   symlinkSync(realpathSync(found), join(dir, 'kubectl'));

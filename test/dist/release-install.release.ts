@@ -3,7 +3,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,29 +34,46 @@ const TARGET = { os: 'linux', arch: 'amd64' };
 const ARCHIVE = 'kubectl-promotion-linux-amd64.tar.gz';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-describe('the linux/amd64 release installed as krew installs it', { skip: process.platform !== 'linux' || process.arch !== 'x64' }, () => {
+describe('the linux/amd64 release installed as krew installs it', {
+  skip: process.platform !== 'linux' || process.arch !== 'x64',
+}, () => {
   let work: string;
   let out: string;
   let manifestPath: string;
   let installed: Installed;
   let env: NodeJS.ProcessEnv;
 
-  before(() => {
-    work = mkdtempSync(join(tmpdir(), 'kp-release-'));
-    out = join(work, 'release');
-    manifestPath = join(out, 'krew-manifest.yaml');
-    execFileSync(process.execPath, ['build/release.ts', '--target', 'linux-amd64', '--out', out, '--manifest-out', join(work, 'written-manifest.yaml')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    installed = krewInstall(manifestPath, join(out, ARCHIVE), mkdirRoot(work), TARGET);
-    env = {
-      // kubectl alone in its folder, so that nothing else of /usr/bin (node among it) is on PATH.
-      PATH: `${installed.binDir}:${kubectlOnlyFolder(work)}`,
-      HOME: join(work, 'home'),
-      KUBECONFIG: join(work, 'no-kubeconfig'),
-    };
-  }, { timeout: 300_000 });
+  before(
+    () => {
+      work = mkdtempSync(join(tmpdir(), 'kp-release-'));
+      out = join(work, 'release');
+      manifestPath = join(out, 'krew-manifest.yaml');
+      execFileSync(
+        process.execPath,
+        [
+          'build/release.ts',
+          '--target',
+          'linux-amd64',
+          '--out',
+          out,
+          '--manifest-out',
+          join(work, 'written-manifest.yaml'),
+        ],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      installed = krewInstall(manifestPath, join(out, ARCHIVE), mkdirRoot(work), TARGET);
+      env = {
+        // kubectl alone in its folder, so that nothing else of /usr/bin (node among it) is on PATH.
+        PATH: `${installed.binDir}:${kubectlOnlyFolder(work)}`,
+        HOME: join(work, 'home'),
+        KUBECONFIG: join(work, 'no-kubeconfig'),
+      };
+    },
+    { timeout: 300_000 },
+  );
 
   after(() => {
     if (work) rmSync(work, { recursive: true, force: true });
@@ -64,7 +90,7 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
-  it('writes a manifest krew accepts, with the archive\'s sha256 and this version', () => {
+  it("writes a manifest krew accepts, with the archive's sha256 and this version", () => {
     const m = parse(readFileSync(manifestPath, 'utf8')) as KrewPlugin;
     assert.deepEqual(validateManifest(m, 'promotion'), []);
     assert.equal(m.spec.version, `v${pkg.version}`);
@@ -85,7 +111,12 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
   });
 
   it('installs the LICENSE, the completion helper and the executable, linked as kubectl-promotion', () => {
-    assert.deepEqual([...installed.files].sort(), ['LICENSE', 'README.md', 'kubectl-promotion', 'kubectl_complete-promotion']);
+    assert.deepEqual([...installed.files].sort(), [
+      'LICENSE',
+      'README.md',
+      'kubectl-promotion',
+      'kubectl_complete-promotion',
+    ]);
     assert.ok(existsSync(join(installed.binDir, 'kubectl-promotion')));
   });
 
@@ -126,7 +157,18 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
   }
 
   function simulate(promotion: string, fleet: string): SimulationReport {
-    const r = kubectl('promotion', 'simulate', '-f', promotion, '--fleet', fleet, '-o', 'json', '--start', '2026-01-01T00:00:00Z');
+    const r = kubectl(
+      'promotion',
+      'simulate',
+      '-f',
+      promotion,
+      '--fleet',
+      fleet,
+      '-o',
+      'json',
+      '--start',
+      '2026-01-01T00:00:00Z',
+    );
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as SimulationReport;
   }
@@ -190,26 +232,43 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
         stages: [stageEntry('staging', 'Window Closed: Waiting for Next Schedule (2099-01-01T02:00:00Z).')],
       });
       const run = async (...args: string[]) =>
-        (await promisify(execFile)('kubectl', ['promotion', ...args, '--kubeconfig', served.kubeconfig], { env, cwd: ROOT })).stdout;
+        (
+          await promisify(execFile)('kubectl', ['promotion', ...args, '--kubeconfig', served.kubeconfig], {
+            env,
+            cwd: ROOT,
+          })
+        ).stdout;
       const table = (await run('list')).split('\n');
       assert.match(table[0]!, /^NAME\s+STAGE\s+PHASE\s+CLUSTERS\s+WAITING-FOR\s+AGE$/);
       assert.match(table[1]!, /^checkout\s+1\/1 staging\s+AwaitingApproval\s+0\/0\s+approval/);
       assert.match(table[2]!, /^nightly\s+1\/1 staging\s+AwaitingWindow\s+0\/0\s+window \d/);
-      assert.match(await run('list', '-o', 'yaml'), /^apiVersion: v1\nitems:\n {2}- apiVersion: config\.projectsveltos\.io\/v1beta1\n/);
+      assert.match(
+        await run('list', '-o', 'yaml'),
+        /^apiVersion: v1\nitems:\n {2}- apiVersion: config\.projectsveltos\.io\/v1beta1\n/,
+      );
       assert.match(await run('get', 'checkout'), /staging .*AwaitingApproval/);
     } finally {
       await served.close();
     }
   });
 
-  it('runs the controller from the container image (deploy/Dockerfile): no Node.js, no shell, uid 65532', { skip: process.getuid?.() !== 0 ? 'chroot needs root' : false }, async () => {
+  it('runs the controller from the container image (deploy/Dockerfile): no Node.js, no shell, uid 65532', {
+    skip: process.getuid?.() !== 0 ? 'chroot needs root' : false,
+  }, async () => {
     const rootfs = join(work, 'image-rootfs');
     const files = buildImageRootfs(join(installed.installDir, 'kubectl-promotion'), rootfs);
     assert.ok(files.includes(IMAGE_EXECUTABLE));
-    assert.deepEqual(files.filter((f) => /(^|\/)(sh|bash|dash|node)$/.test(f)), [], 'no shell and no Node.js in the image');
+    assert.deepEqual(
+      files.filter((f) => /(^|\/)(sh|bash|dash|node)$/.test(f)),
+      [],
+      'no shell and no Node.js in the image',
+    );
     // The Dockerfile ships this directory as the whole image, with this entrypoint and user.
     const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
-    assert.match(dockerfile, /^FROM scratch\nCOPY --from=build \/rootfs\/ \/\nUSER 65532:65532\nENTRYPOINT \["\/kubectl-promotion"\]$/m);
+    assert.match(
+      dockerfile,
+      /^FROM scratch\nCOPY --from=build \/rootfs\/ \/\nUSER 65532:65532\nENTRYPOINT \["\/kubectl-promotion"\]$/m,
+    );
 
     const served = await startServedSimulation({
       promotions: [rolloutPromotion()],
@@ -243,7 +302,10 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
       const deadline = Date.now() + 60_000;
       const stage = () => served.store.find<ClusterPromotion>('clusterpromotions', 'rollout')?.status?.currentStageName;
       while (stage() !== 'staging') {
-        assert.ok(Date.now() < deadline && child.exitCode === null, `the controller in the image did not start the rollout:\n${log}`);
+        assert.ok(
+          Date.now() < deadline && child.exitCode === null,
+          `the controller in the image did not start the rollout:\n${log}`,
+        );
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.match(log, /"msg":"successfully acquired lease"/);
@@ -255,7 +317,9 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
     }
   });
 
-  it('completes through kubectl once kubectl_complete-promotion is put beside it, as the caveats say', { skip: pluginCompletionSkip() }, () => {
+  it('completes through kubectl once kubectl_complete-promotion is put beside it, as the caveats say', {
+    skip: pluginCompletionSkip(),
+  }, () => {
     // krew links only `bin`; the manifest's caveats have users copy the helper next to it.
     const helper = join(installed.binDir, 'kubectl_complete-promotion');
     copyFileSync(join(installed.installDir, 'kubectl_complete-promotion'), helper);
@@ -265,7 +329,10 @@ describe('the linux/amd64 release installed as krew installs it', { skip: proces
     assert.match(commands.stdout, /^simulate\tRehearse a promotion/m);
     assert.match(commands.stdout, /\n:4\n$/);
     const flags = kubectl('__complete', 'promotion', 'simulate', '--fl');
-    assert.equal(flags.stdout, `--fleet\tFleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)\n:4\n`);
+    assert.equal(
+      flags.stdout,
+      `--fleet\tFleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)\n:4\n`,
+    );
   });
 });
 
