@@ -469,9 +469,9 @@ function checkWindow(c: Checker, path: Path, v: unknown): void {
 }
 
 // A stage without `trigger` is allowed: the Go type makes it optional and v1.13.0 advances such a
-// stage as soon as it is deployed (promotion-semantics.md, "A stage with no trigger advances right
-// after it is deployed"). What the CRD rejects, through its rule has(self.manual) != has(self.auto),
-// is a trigger that is present but holds both or neither, so `trigger: {}` is an error.
+// stage as soon as it is deployed (docs/semantics.md, rule 3). What the CRD rejects, through its
+// rule has(self.manual) != has(self.auto), is a trigger that is present but holds both or neither,
+// so `trigger: {}` is an error.
 function checkTrigger(c: Checker, path: Path, v: unknown): void {
   // An empty `key:` is null, and the API server drops nulls: `trigger:` alone means no trigger,
   // and `auto:` alone means no auto.

@@ -1,4 +1,4 @@
-// The two hashes that decide whether the pipeline restarts (rule 1 of promotion-semantics.md).
+// The two hashes that decide whether the pipeline restarts (rule 1 of docs/semantics.md).
 // Triggers are left out on purpose: approving, or editing a delay or a window, acts on the
 // pipeline in flight and must not restart it.
 import type { ClusterPromotionSpec, ProfileSpec } from '../api/types.ts';

@@ -1,4 +1,4 @@
-// The ClusterPromotion state machine (promotion-semantics.md), as one pure function of the promotion,
+// The ClusterPromotion state machine (docs/semantics.md), as one pure function of the promotion,
 // the observed world and the time. Everything it must remember lives in the promotion's status and in
 // the profiles it writes, so a restarted engine resumes exactly where it stood.
 //

@@ -1,4 +1,4 @@
-// The engine, rule by rule, as promotion-semantics.md states them.
+// The engine, rule by rule, as docs/semantics.md states them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reconcile, reconcileDelete, worldOf, profileSpecHash } from '../../src/engine/index.ts';

@@ -1,5 +1,5 @@
 // The timeline of any promotion over any fleet, not just the examples: randomly generated rollouts
-// (seeded, so a failure reproduces) must show exactly the times promotion-semantics.md predicts.
+// (seeded, so a failure reproduces) must show exactly the times docs/semantics.md predicts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Stage, Trigger } from '../../src/api/types.ts';
