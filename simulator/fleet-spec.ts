@@ -23,7 +23,10 @@ export interface ObjectChange {
 /** An object whose presence or content changes over virtual time. */
 export interface DynamicObjectSpec {
   object: KubeObject;
-  /** It appears when a profile referencing this policyRef is deployed on the cluster; absent: present from the start. */
+  /**
+   * It appears when a profile referencing this policyRef is deployed on the cluster; absent: present
+   * from the start.
+   */
   createdBy?: PolicyRefKey;
   timeline: ObjectChange[];
 }
@@ -60,7 +63,10 @@ export interface FleetClusterSpec {
   /** Each deploy attempt also fails with this probability (0 <= p < 1), drawn from the seed. */
   failureRate?: number;
   failureMessage?: string;
-  /** Objects present from the start that never change (share one array between identical clusters: checks are evaluated once per array). */
+  /**
+   * Objects present from the start that never change (share one array between identical clusters:
+   * checks are evaluated once per array).
+   */
   objects: KubeObject[];
   /** Kinds the cluster serves besides the built-in ones and those of its objects (CRDs with no objects yet). */
   kinds: ApiKind[];

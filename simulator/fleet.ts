@@ -70,7 +70,10 @@ import { attemptUniform, STREAM } from './seeded-random.ts';
 
 // ---- health checks -----------------------------------------------------------------------------------
 
-/** Evaluates checks against one cluster's objects (src/health: Lua 5.1 in WebAssembly and CEL); injectable for tests. */
+/**
+ * Evaluates checks against one cluster's objects (src/health: Lua 5.1 in WebAssembly and CEL);
+ * injectable for tests.
+ */
 export type HealthEvaluator = (checks: readonly ValidateHealth[], cluster: ClusterObjects) => Promise<CheckOutcome[]>;
 
 // ---- what the fleet tells the world --------------------------------------------------------------

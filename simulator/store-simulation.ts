@@ -49,7 +49,8 @@ export class StoreSimulation {
     this.#now = options.start;
     this.store = new ObjectStore({
       now: () => new Date(this.#now),
-      // As a Sveltos management cluster: Sveltos and its controllers (their leader-election Leases) live in projectsveltos.
+      // As a Sveltos management cluster: Sveltos and its controllers (their leader-election Leases)
+      // live in projectsveltos.
       namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'projectsveltos'],
       ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
     });

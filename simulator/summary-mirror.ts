@@ -12,7 +12,10 @@ import type { Fleet } from './fleet.ts';
 
 const SUMMARIES = 'clustersummaries';
 
-/** What was last written for a summary: the fleet's spec and features objects (replaced on every change, never mutated). */
+/**
+ * What was last written for a summary: the fleet's spec and features objects (replaced on every
+ * change, never mutated).
+ */
 interface Written {
   spec: unknown;
   features: unknown;

@@ -11,7 +11,10 @@ export type FieldPath = readonly PathSegment[];
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** `['spec', 'stages', 1, 'trigger']` -> `spec.stages[1].trigger`; odd keys are quoted: `labels["app.kubernetes.io/name"]`. */
+/**
+ * `['spec', 'stages', 1, 'trigger']` -> `spec.stages[1].trigger`; odd keys are quoted:
+ * `labels["app.kubernetes.io/name"]`.
+ */
 export function formatPath(path: FieldPath): string {
   let out = '';
   for (const seg of path) {

@@ -129,11 +129,11 @@ export class KubeClient {
   }
 
   /**
-   * The API server's time at local time `localMs` (now, on the clock the client was given), from its last answer. Ages and waits are the
-   * server's (as kubectl's server-side tables show them): this matters on a machine whose clock is
-   * off, and in a rehearsal (`simulate --serve`), whose clock runs ahead of ours, and faster: the
-   * rehearsal says how fast (REHEARSAL_CLOCK_HEADER), so that countdowns run at its pace between
-   * answers, as a real cluster's run at ours.
+   * The API server's time at local time `localMs` (now, on the clock the client was given), from
+   * its last answer. Ages and waits are the server's (as kubectl's server-side tables show them):
+   * this matters on a machine whose clock is off, and in a rehearsal (`simulate --serve`), whose
+   * clock runs ahead of ours, and faster: the rehearsal says how fast (REHEARSAL_CLOCK_HEADER), so
+   * that countdowns run at its pace between answers, as a real cluster's run at ours.
    */
   serverNow(localMs: number = this.#now()): number {
     const s = this.#clock;
@@ -272,7 +272,10 @@ async function bodyText(res: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Equal jitter: half the exponential ceiling plus a random share of the other half, so that many clients never retry in step. */
+/**
+ * Equal jitter: half the exponential ceiling plus a random share of the other half, so that many
+ * clients never retry in step.
+ */
 export function backoffDelay(
   attempt: number,
   policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
