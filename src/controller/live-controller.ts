@@ -17,6 +17,7 @@ import {
   type ClusterPromotion,
   type KubeObject,
 } from '../api/types.ts';
+import { canonicalJson } from '../engine/canonical.ts';
 import type { JsonPatchOp, ReconcileResult, World } from '../engine/types.ts';
 import { KubeApiError, KubeUnreachableError, type KubeClient } from '../kube/client.ts';
 import type { Informer, InformerHealth } from '../kube/informer.ts';
@@ -74,6 +75,8 @@ export class LiveController {
   readonly #writtenProfiles = new Map<string, ClusterProfile | null>();
   /** resourceVersions of this controller's own promotion writes (to tell them from others'). */
   readonly #ownVersions = new Set<string>();
+  /** The last statuses this controller wrote (or is writing) per promotion, canonical JSON. */
+  readonly #ownStatuses = new Map<string, string[]>();
   readonly #foreignWrites = new Map<string, { at: number; by: string }>();
   readonly #shadowNoted = new Map<string, string>();
   readonly #shadowStage = new Map<string, { theirs: string | undefined; ours: string | undefined }>();
@@ -91,6 +94,8 @@ export class LiveController {
     this.core = new PromotionController({
       ports: this.#ports(),
       finalizer: true,
+      // Writes wait on the network: several promotions in flight at once (as MaxConcurrentReconciles).
+      concurrency: 8,
       leaveAlone: (p, now) => this.#leaveAlone(p, now),
     });
     this.core.observe({
@@ -291,6 +296,8 @@ export class LiveController {
     if (previous === undefined || !this.#canWrite() || this.#mode !== 'normal') return;
     const rv = object.metadata.resourceVersion ?? '';
     if (this.#ownVersions.has(rv)) return;
+    // Its watch event can arrive before the answer to the write that made it.
+    if (this.#ownStatuses.get(object.metadata.name)?.includes(canonicalJson(object.status ?? {}))) return;
     if (JSON.stringify(previous.status ?? {}) === JSON.stringify(object.status ?? {})) return;
     const by = statusManager(object)?.manager ?? 'another client';
     if (by === FIELD_MANAGER) return;
@@ -436,37 +443,23 @@ export class LiveController {
       world: () => world,
       applyProfile: (profile) => this.#applyProfile(profile),
       deleteProfile: (name) => this.#deleteProfile(name),
-      writeStatus: (read, status) =>
-        this.#writePromotion(
-          'status',
-          read,
-          'PUT',
-          resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name, subresource: 'status' }),
-          {
-            ...read,
-            status,
-          },
-        ),
-      patchSpec: (read, ops: JsonPatchOp[]) =>
-        this.#writePromotion(
-          'spec',
-          read,
-          'PATCH',
-          resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name }),
-          ops,
-          'application/json-patch+json',
-        ),
-      setFinalizers: (read, finalizers) =>
-        this.#writePromotion(
-          'finalizers',
-          read,
-          'PUT',
-          resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name }),
-          {
-            ...read,
-            metadata: { ...read.metadata, finalizers },
-          },
-        ),
+      writeStatus: (read, status) => {
+        const name = read.metadata.name;
+        this.#ownStatuses.set(name, [...(this.#ownStatuses.get(name) ?? []), canonicalJson(status)].slice(-4));
+        const path = resourcePath(CLUSTER_PROMOTIONS, { name, subresource: 'status' });
+        return this.#writePromotion('status', read, 'PUT', path, { ...read, status });
+      },
+      patchSpec: (read, ops: JsonPatchOp[]) => {
+        const path = resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name });
+        return this.#writePromotion('spec', read, 'PATCH', path, ops, 'application/json-patch+json');
+      },
+      setFinalizers: (read, finalizers) => {
+        const path = resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name });
+        return this.#writePromotion('finalizers', read, 'PUT', path, {
+          ...read,
+          metadata: { ...read.metadata, finalizers },
+        });
+      },
       profileExists: (name) => this.#profile(name) !== undefined,
     };
   }

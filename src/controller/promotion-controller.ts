@@ -79,6 +79,11 @@ export interface ControllerOptions {
    * it), or null. The reason is reported once per change of mind.
    */
   leaveAlone?: (promotion: ClusterPromotion, now: number) => string | null;
+  /**
+   * How many promotions a pass reconciles at once (default 1, in name order). Each promotion is
+   * still reconciled by one worker at a time; more helps when writes wait on a network.
+   */
+  concurrency?: number;
 }
 
 export interface ReconcileObserver {
@@ -100,11 +105,13 @@ export class PromotionController {
   readonly #observers = new Set<ReconcileObserver>();
   #reconciles = 0;
   #conflicts = 0;
+  readonly #concurrency: number;
 
   constructor(options: ControllerOptions) {
     this.#ports = options.ports;
     this.#finalizer = options.finalizer ?? true;
     this.#leaveAlone = options.leaveAlone;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   /** How many reconciles ran, and how many writes were refused by a concurrent change. */
@@ -174,7 +181,15 @@ export class PromotionController {
     }
     const names = [...this.#due].sort();
     this.#due.clear();
-    for (const name of names) await this.reconcileOne(name, now);
+    if (this.#concurrency === 1) {
+      for (const name of names) await this.reconcileOne(name, now);
+      return;
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) await this.reconcileOne(names[next++]!, now);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, names.length) }, worker));
   }
 
   /** One reconcile of one promotion. */

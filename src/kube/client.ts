@@ -64,6 +64,11 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   userAgent?: string;
+  /**
+   * Keep connections open between requests (a long-running controller): the library's agents open
+   * a new TLS connection for every request, which short commands do not mind.
+   */
+  keepAlive?: boolean;
   /** The local clock, for reading the server's (see serverNow). */
   now?: () => number;
 }
@@ -87,6 +92,8 @@ export class KubeClient {
   /** The server's time at a moment of ours, and how many of its milliseconds pass in one of ours. */
   #clock = { serverMs: 0, localMs: 0, speed: 1 };
   readonly #now: () => number;
+  readonly #keepAlive: boolean;
+  readonly #keepAliveAgents = new WeakMap<https.Agent, https.Agent>();
 
   constructor(
     readonly connection: ClusterConnection,
@@ -97,6 +104,7 @@ export class KubeClient {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#userAgent = options.userAgent ?? 'kubectl-promotion';
+    this.#keepAlive = options.keepAlive ?? false;
   }
 
   /** One request, decoded from JSON; retried with backoff and jitter while the server is unreachable. */
@@ -149,6 +157,17 @@ export class KubeClient {
     if (ahead <= 0) return 0;
     const speed = this.#clock.speed;
     return speed > 0 ? Math.ceil(ahead / speed) : null;
+  }
+
+  /** The library's agent, or (with keepAlive) a keep-alive twin of it with the same TLS options. */
+  #agent(agent: https.RequestOptions['agent']): https.RequestOptions['agent'] {
+    if (!this.#keepAlive || !(agent instanceof https.Agent) || agent.constructor !== https.Agent) return agent;
+    let twin = this.#keepAliveAgents.get(agent);
+    if (twin === undefined) {
+      twin = new https.Agent({ ...agent.options, keepAlive: true, maxSockets: 16 });
+      this.#keepAliveAgents.set(agent, twin);
+    }
+    return twin;
   }
 
   #noteServerClock(headers: http.IncomingHttpHeaders, localMs: number): void {
@@ -240,7 +259,7 @@ export class KubeClient {
       res = await new Promise<Answer>((resolve, reject) => {
         const req = send(
           url,
-          { method, headers, agent: prepared.agent, auth: prepared.auth, signal: abort.signal },
+          { method, headers, agent: this.#agent(prepared.agent), auth: prepared.auth, signal: abort.signal },
           (r) => resolve(r as Answer),
         );
         req.on('error', reject);

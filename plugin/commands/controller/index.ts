@@ -124,7 +124,7 @@ export function controllerCommand(deps: LiveDeps = realDeps) {
       const verbosity = Number(args.v);
       if (!Number.isInteger(verbosity) || verbosity < 0) throw new UsageError('-v: expected a level 0, 1 or 2');
       return live(async () => {
-        const client = connect(args, io, deps);
+        const client = connect(args, io, { ...deps, client: { keepAlive: true, ...deps.client } });
         const log = createLogger({
           format: format as LogFormat,
           verbosity,
