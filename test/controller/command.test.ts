@@ -126,6 +126,33 @@ describe('kubectl promotion controller', () => {
     }
   });
 
+  it('misses no step through dropped watches, a 410 Gone and an API server restart', async () => {
+    await rehearsal();
+    const c = start(kubeconfig, [...LOCAL, '--leader-elect=false']);
+    const stored = () => served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
+    try {
+      await eventually('the rollout started', () => stored().status?.currentStageName === 'staging');
+      served.api.faults.dropWatches();
+      served.api.faults.expireNextWatches(5);
+      await served.api.faults.restart();
+      // Staging deploys while the streams come back: the controller must see it and pause at the gate.
+      await served.advanceTo(T0 + 3 * 60_000);
+      await eventually(
+        'staging waits for approval',
+        () => /Awaiting Manual Approval/.test(stored().status?.stages?.[0]?.currentStatusDescription ?? ''),
+        20_000,
+      );
+      served.store.patch('clusterpromotions', 'rollout', 'json', [
+        { op: 'add', path: '/spec/stages/0/trigger/manual/approved', value: true },
+      ]);
+      await eventually('production started', () => stored().status?.currentStageName === 'production', 20_000);
+    } finally {
+      c.stop.abort();
+      assert.equal(await c.exited, 0);
+      await served.close();
+    }
+  });
+
   it('drives the rollout, serves /healthz, /readyz and /metrics, and leaves alone a promotion someone else advances', async () => {
     await rehearsal();
     const c = start(kubeconfig, [...LOCAL, '--leader-elect=false']);
