@@ -52,7 +52,9 @@ function smokeTest(target: ReleaseTarget, binary: string, host: boolean): void {
   const runner = host ? binary : which(command[0]!);
   if (!runner) {
     fail(
-      `${targetName(target)}: ${command[0]} is needed to check the binary (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross), or leave the target out with --target`,
+      `${targetName(target)}: ${command[0]} is needed to check the binary (apt-get install qemu-user ` +
+        `libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross), or leave the target out with ` +
+        `--target`,
     );
   }
   for (const args of SMOKE_TESTS) {
@@ -66,7 +68,8 @@ function smokeTest(target: ReleaseTarget, binary: string, host: boolean): void {
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       fail(
-        `${targetName(target)}: the built binary fails \`${args.join(' ')}\`: ${(e.stderr || e.message).trim().split('\n')[0]}`,
+        `${targetName(target)}: the built binary fails \`${args.join(' ')}\`: ` +
+          `${(e.stderr || e.message).trim().split('\n')[0]}`,
       );
     }
   }

@@ -14,7 +14,8 @@ const io = processIo();
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 22) {
   io.stderr.write(
-    `error: kubectl-promotion needs Node.js 22 or newer; this is ${process.version} (or install the standalone build with krew)\n`,
+    `error: kubectl-promotion needs Node.js 22 or newer; this is ${process.version} (or install the ` +
+      `standalone build with krew)\n`,
   );
   process.exit(1);
 }

@@ -60,7 +60,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'status',
     describe:
-      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
+      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code ' +
+      'says how it ended',
     load: () => import('./commands/status/index.ts'),
   },
   {
@@ -71,7 +72,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'watch',
     describe:
-      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal',
+      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per ' +
+      'transition when not on a terminal',
     load: () => import('./commands/watch/index.ts'),
   },
 ];

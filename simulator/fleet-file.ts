@@ -168,7 +168,8 @@ export function fleetFromObjects(docs: readonly LoadedObject[]): FleetSpec {
       fail(
         doc,
         ['kind'],
-        `a fleet file holds a Fleet (${FLEET_API_VERSION}) or SveltosCluster (${SVELTOS_LIB_GROUP}) and Cluster (${CAPI_GROUP}) objects, not ${String(v.apiVersion)} ${String(kind)}`,
+        `a fleet file holds a Fleet (${FLEET_API_VERSION}) or SveltosCluster (${SVELTOS_LIB_GROUP}) and ` +
+          `Cluster (${CAPI_GROUP}) objects, not ${String(v.apiVersion)} ${String(kind)}`,
       );
     }
   }

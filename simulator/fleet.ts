@@ -444,7 +444,8 @@ export class Fleet implements World {
           'HealthCheckIgnored',
           p,
           null,
-          `health check ${check.name} is for feature ${check.featureID}, which ${name} does not deploy: Sveltos never evaluates it`,
+          `health check ${check.name} is for feature ${check.featureID}, which ${name} does not deploy: ` +
+            `Sveltos never evaluates it`,
         );
       }
     }

@@ -86,7 +86,8 @@ export function formatSummary(r: SimulationResult): string {
   lines.push(`Promotion ${r.promotion}: ${r.outcome}${took}`);
   lines.push(`  ${r.reason}`);
   lines.push(
-    `  started ${rfc3339Millis(r.startedAt)}, ${r.completedAt === null ? `ended ${rfc3339Millis(r.endedAt)}` : `completed ${rfc3339Millis(r.completedAt)}`}`,
+    `  started ${rfc3339Millis(r.startedAt)}, ` +
+      `${r.completedAt === null ? `ended ${rfc3339Millis(r.endedAt)}` : `completed ${rfc3339Millis(r.completedAt)}`}`,
   );
   lines.push('');
 

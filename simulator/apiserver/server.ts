@@ -457,7 +457,8 @@ class ServedApi implements ApiServer {
         ? r.def.plural
         : `${r.def.group === '' ? r.def.plural : `${r.def.plural}.${r.def.group}`} "${r.name}"`;
     return forbidden(
-      `${subject} is forbidden: User "viewer" cannot ${verb} resource "${resource}" in API group "${r.def.group}" ${scope}`,
+      `${subject} is forbidden: User "viewer" cannot ${verb} resource "${resource}" in API group ` +
+        `"${r.def.group}" ${scope}`,
       { ...(r.name === undefined ? {} : { name: r.name }), group: r.def.group, kind: r.def.plural },
     );
   }

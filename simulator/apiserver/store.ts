@@ -307,7 +307,8 @@ export class ObjectStore {
       const token = decodeContinue(options.continue);
       if (token.rv < state.compactedThrough) {
         throw expired(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          'The provided continue parameter is too old to display a consistent list result. You can start ' +
+            'a new list without the continue parameter.',
         );
       }
       snapshotRv = token.rv;
@@ -490,7 +491,8 @@ export class ObjectStore {
       throw conflict(
         def,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in ` +
+          `object meta: ${existing.metadata.resourceVersion}`,
       );
     }
     if (options.dryRun) return existing as T;

@@ -56,13 +56,15 @@ export function explainFailure(
   if (e instanceof KubeUnreachableError) {
     if (e.problem === 'tls') {
       return new LiveError(
-        `cannot verify the API server at ${conn.server} (${where}): ${e.detail}; set the cluster's certificate-authority in the kubeconfig or pass --certificate-authority`,
+        `cannot verify the API server at ${conn.server} (${where}): ${e.detail}; set the cluster's ` +
+          `certificate-authority in the kubeconfig or pass --certificate-authority`,
         EXIT_API,
       );
     }
     const tries = e.attempts > 1 ? ` (tried ${e.attempts} times)` : '';
     return new LiveError(
-      `cannot reach the API server at ${conn.server} (${where}): ${e.detail}${tries}; is the cluster up and the address right?`,
+      `cannot reach the API server at ${conn.server} (${where}): ${e.detail}${tries}; is the cluster up ` +
+        `and the address right?`,
       EXIT_API,
     );
   }
@@ -71,7 +73,8 @@ export function explainFailure(
   }
   if (e.code === 401) {
     return new LiveError(
-      `unauthorized: the API server at ${conn.server} rejected the credentials of ${where}; log in again or check the token (--token, --user, the kubeconfig)`,
+      `unauthorized: the API server at ${conn.server} rejected the credentials of ${where}; log in again ` +
+        `or check the token (--token, --user, the kubeconfig)`,
       EXIT_API,
     );
   }
@@ -101,7 +104,8 @@ export function explainFailure(
     return new LiveError(`${kind} "${op.name}" not found in ${where}${names}`, EXIT_API);
   }
   return new LiveError(
-    `${op.verb} ${resource}${op.name ? `/${op.name}` : ''} in ${where}: ${e.message} (HTTP ${e.code}${e.reason ? ` ${e.reason}` : ''})`,
+    `${op.verb} ${resource}${op.name ? `/${op.name}` : ''} in ${where}: ${e.message} (HTTP ` +
+      `${e.code}${e.reason ? ` ${e.reason}` : ''})`,
     EXIT_API,
   );
 }

@@ -44,7 +44,8 @@ export interface Judgement {
 export function judge(view: PromotionView, target: UntilTarget): Judgement {
   if (target.kind === 'stage' && !view.stages.some((s) => s.name === target.stage)) {
     throw new UserError(
-      `--until stage:${target.stage}: ${view.name} has no such stage (stages: ${view.stages.map((s) => s.name).join(', ')})`,
+      `--until stage:${target.stage}: ${view.name} has no such stage (stages: ` +
+        `${view.stages.map((s) => s.name).join(', ')})`,
     );
   }
   const current = view.current === null ? null : view.stages[view.current]!;

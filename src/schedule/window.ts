@@ -113,7 +113,8 @@ export function parseCron(expression: string): CronSchedule {
     const parts = rest.split(/\s+/);
     if (parts.length !== 5) {
       throw new CronError(
-        `"${rest}" has ${parts.length} field${parts.length === 1 ? '' : 's'}; expected 5 (minute hour day-of-month month day-of-week)`,
+        `"${rest}" has ${parts.length} field${parts.length === 1 ? '' : 's'}; expected 5 (minute hour ` +
+          `day-of-month month day-of-week)`,
       );
     }
     parts.forEach((p, i) => {

@@ -45,7 +45,8 @@ export function asCrd(value: unknown, source: string): CustomResourceDefinition 
 
 /** The message the API server adds when type or enum errors keep it from running the CEL rules. */
 export const RULES_NOT_CHECKED =
-  'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+  'some validation rules were not checked because the object was invalid; correct the existing errors to ' +
+  'complete validation';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 

@@ -156,7 +156,8 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
           array: true,
           requiresArg: true,
           describe:
-            'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)',
+            'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at ' +
+            'that time (repeatable)',
         })
         .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
         .option('seed', {
@@ -186,7 +187,8 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
           'approve production an hour after it starts waiting',
         )
         .example(
-          '$0 simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h --deadline 2025-06-02T09:00:00Z',
+          '$0 simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h ' +
+            '--deadline 2025-06-02T09:00:00Z',
           'forecast: when production is done, and the chance of making Monday 09:00',
         )
         .example(
@@ -323,13 +325,15 @@ function pickPromotion(promotions: ClusterPromotion[], name: string | undefined,
     const p = promotions.find((x) => x.metadata.name === name);
     if (!p)
       throw new UsageError(
-        `--promotion ${name}: ${where} has no ClusterPromotion of that name (it has ${promotions.map((x) => x.metadata.name).join(', ')})`,
+        `--promotion ${name}: ${where} has no ClusterPromotion of that name (it has ` +
+          `${promotions.map((x) => x.metadata.name).join(', ')})`,
       );
     return p;
   }
   if (promotions.length > 1) {
     throw new UsageError(
-      `${where} holds ${promotions.length} ClusterPromotions (${promotions.map((x) => x.metadata.name).join(', ')}): pick one with --promotion NAME`,
+      `${where} holds ${promotions.length} ClusterPromotions ` +
+        `(${promotions.map((x) => x.metadata.name).join(', ')}): pick one with --promotion NAME`,
     );
   }
   return promotions[0]!;

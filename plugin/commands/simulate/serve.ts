@@ -43,7 +43,8 @@ export function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {
     .option('serve', {
       type: 'boolean',
       describe:
-        'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
+        'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion ' +
+        'watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
     })
     .option('address', {
       type: 'string',
@@ -67,7 +68,8 @@ export function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {
       type: 'boolean',
       default: true,
       describe:
-        'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; the fleet still follows every ClusterProfile)',
+        'With --serve: run the promotion controller (--no-controller leaves the promotions to another ' +
+        'one; the fleet still follows every ClusterProfile)',
     })
     .example(
       '$0 simulate -f promotion.yaml --fleet fleet.yaml --serve',
@@ -97,7 +99,8 @@ export async function runServe(
 ): Promise<number> {
   if (args.output !== undefined)
     throw new UsageError(
-      `-o ${args.output}: --serve prints no report; read the promotion with kubectl get clusterpromotions -o ${args.output === 'text' ? 'yaml' : args.output}`,
+      `-o ${args.output}: --serve prints no report; read the promotion with kubectl get clusterpromotions ` +
+        `-o ${args.output === 'text' ? 'yaml' : args.output}`,
     );
   if ((args.approve ?? []).length > 0)
     throw new UsageError(
@@ -166,8 +169,10 @@ function usage(
   const names = input.promotions.map((p) => p.metadata.name);
   const first = names[0] ?? 'NAME';
   return [
-    `Serving ${names.length === 0 ? 'no ClusterPromotion' : `ClusterPromotion ${names.join(', ')}`} and ${input.fleet.clusters.length} cluster(s) at ${served.api.url}`,
-    `Virtual time starts at ${rfc3339(input.start)} and runs ${speed}x real time; ${controller ? 'the promotion controller runs in the simulation' : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist'}.`,
+    `Serving ${names.length === 0 ? 'no ClusterPromotion' : `ClusterPromotion ${names.join(', ')}`} and ` +
+      `${input.fleet.clusters.length} cluster(s) at ${served.api.url}`,
+    `Virtual time starts at ${rfc3339(input.start)} and runs ${speed}x real time; ` +
+      `${controller ? 'the promotion controller runs in the simulation' : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist'}.`,
     `Kubeconfig (context promotion-sim): ${kubeconfig}`,
     '',
     `  export KUBECONFIG=${kubeconfig}`,
@@ -179,7 +184,8 @@ function usage(
     'Faults, for rehearsing bad days:',
     ...FAULTS.map(
       ([what, path]) =>
-        `  ${what.padEnd(27)}kubectl ${path === '/admin/faults' ? `get --raw ${path}` : `create --raw ${path} -f /dev/null`}`,
+        `  ${what.padEnd(27)}kubectl ` +
+        `${path === '/admin/faults' ? `get --raw ${path}` : `create --raw ${path} -f /dev/null`}`,
     ),
     '',
     'Ctrl-C stops it.',

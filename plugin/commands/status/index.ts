@@ -15,7 +15,8 @@ export function statusCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
     command: 'status <name>',
     describe:
-      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
+      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code ' +
+      'says how it ended',
     builder: (y) =>
       withClusterOptions(y)
         .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
@@ -23,7 +24,8 @@ export function statusCommand(deps: LiveDeps = realDeps) {
           type: 'string',
           default: 'done',
           describe:
-            'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that stage is deployed',
+            'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that ' +
+            'stage is deployed',
         })
         .option('timeout', {
           type: 'string',
