@@ -76,10 +76,12 @@ if (only) {
   const single = timeCommand(['simulate', ...KYVERNO, '-o', 'json']);
   const many = timeCommand(['simulate', ...KYVERNO, '--runs', '1000', '-o', 'json']);
   console.log(
-    `  kyverno example      1 run     wall ${seconds(single.wallMs)}  peak RSS ${mib(single.maxRss)}   (simulate, start-up included)`,
+    `  kyverno example      1 run     wall ${seconds(single.wallMs)}  peak RSS ${mib(single.maxRss)}` +
+      '   (simulate, start-up included)',
   );
   console.log(
-    `  kyverno example  1,000 runs    wall ${seconds(many.wallMs)}  peak RSS ${mib(many.maxRss)}   (simulate --runs 1000)`,
+    `  kyverno example  1,000 runs    wall ${seconds(many.wallMs)}  peak RSS ${mib(many.maxRss)}` +
+      '   (simulate --runs 1000)',
   );
   const one = inFreshProcess('fleet-single');
   const hundred = inFreshProcess('fleet-100');

@@ -56,7 +56,7 @@ function render(html: string, dir: string): { png: Buffer; console: string[] } {
 describe('the HTML forecast in a headless browser', {
   skip: chromium === null ? 'chromium is not installed (.ci/run installs it)' : false,
 }, () => {
-  it('renders with no console error, and the screenshot shows the Gantt bars, the completion and the deadline', async () => {
+  it('renders with no console error; the screenshot shows the Gantt bars, completion and deadline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'forecast-browser-'));
     try {
       const root = new URL('../../', import.meta.url).pathname;

@@ -89,7 +89,7 @@ describe('simulate --runs', () => {
     assert.deepEqual(JSON.parse(r.stdout).deadline, { at: '2025-06-06T15:14:00Z', probability: 0 });
   });
 
-  it('prints a table and a Gantt chart as text, plain ASCII without colour where the terminal allows neither', async () => {
+  it('prints a table and a Gantt chart, plain ASCII without colour where the terminal allows neither', async () => {
     const r = await run(['simulate', ...KYVERNO, '--runs', '5', '--deadline', '14m']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Forecast of test-kyverno-rollout: 5 runs, seed 1, from 2025-06-06T15:00:00Z$/m);

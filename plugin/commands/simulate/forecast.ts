@@ -23,7 +23,8 @@ export function parseRuns(value: unknown): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 2 || n > MAX_RUNS)
     throw new UsageError(
-      `--runs ${String(value)}: expected a whole number from 2 to ${MAX_RUNS} (without --runs, simulate rehearses once)`,
+      `--runs ${String(value)}: expected a whole number from 2 to ${MAX_RUNS} ` +
+        '(without --runs, simulate rehearses once)',
     );
   return n;
 }
@@ -35,7 +36,8 @@ export function parseDeadline(text: string, start: number): number {
     return start + parseLongDuration(text, '--deadline');
   } catch {
     throw new UsageError(
-      `--deadline ${text}: expected an RFC 3339 time such as 2025-06-02T09:00:00Z or a duration after the start such as 36h or 2d`,
+      `--deadline ${text}: expected an RFC 3339 time such as 2025-06-02T09:00:00Z ` +
+        'or a duration after the start such as 36h or 2d',
     );
   }
 }

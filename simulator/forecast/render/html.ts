@@ -33,10 +33,13 @@ th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid var(--
 th { font-weight: 600; color: var(--muted); }
 svg { width: 100%; height: auto; display: block; } svg text { fill: var(--fg); font-size: 12px; }
 svg .grid { stroke: var(--grid); } svg .axis { fill: var(--muted); }
-svg .range { fill: var(--range); } svg .likely { fill: var(--likely); } svg .median { stroke: var(--fg); stroke-width: 2; }
+svg .range { fill: var(--range); } svg .likely { fill: var(--likely); }
+svg .median { stroke: var(--fg); stroke-width: 2; }
 svg .done { fill: var(--done); } svg .curve { fill: none; stroke: var(--likely); stroke-width: 2; }
-svg .deadline { stroke: var(--deadline); stroke-width: 2; stroke-dasharray: 6 4; } svg .deadline-label { fill: var(--deadline); }
-.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .3em; vertical-align: -1px; }
+svg .deadline { stroke: var(--deadline); stroke-width: 2; stroke-dasharray: 6 4; }
+svg .deadline-label { fill: var(--deadline); }
+.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .3em;
+  vertical-align: -1px; }
 `;
 
 export function formatForecastHtml(f: Forecast): string {
@@ -67,7 +70,9 @@ export function formatForecastHtml(f: Forecast): string {
       (s) =>
         `<tr><td>${esc(s.name)}</td><td>${percent(f.runs === 0 ? 0 : s.reached / f.runs)}</td>` +
         `<td>${at(s.deployStarted.p50)}</td><td>${at(s.promoted.p10)}</td><td>${at(s.promoted.p50)}</td>` +
-        `<td>${at(s.promoted.p90)}</td>${GATE_KINDS.map((g) => `<td>${s.waiting[g] > 0 ? humanDuration(s.waiting[g]) : '–'}</td>`).join('')}</tr>`,
+        `<td>${at(s.promoted.p90)}</td>` +
+        GATE_KINDS.map((g) => `<td>${s.waiting[g] > 0 ? humanDuration(s.waiting[g]) : '–'}</td>`).join('') +
+        '</tr>',
     )
     .join('\n');
   const legend = GATE_KINDS.map(
@@ -83,18 +88,19 @@ export function formatForecastHtml(f: Forecast): string {
 </head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="muted">${f.runs} rehearsals (seed ${f.seed}) from ${rfc3339(f.startedAt)}. A forecast, not a promise: times are
-from the start, percentiles over the runs that reached each point.</p>
+<p class="muted">${f.runs} rehearsals (seed ${f.seed}) from ${rfc3339(f.startedAt)}. A forecast, not a promise:
+times are from the start, percentiles over the runs that reached each point.</p>
 <div class="cards">${cards.join('')}</div>
 <h2>Stages</h2>
 ${ganttSvg(f)}
-<p class="muted">Bars: light from the earliest start (P10) to the latest promotion (P90), dark from the median start to the
-median promotion (marked); the last row is completion.</p>
+<p class="muted">Bars: light from the earliest start (P10) to the latest promotion (P90), dark from the median
+start to the median promotion (marked); the last row is completion.</p>
 <h2>Where the time goes</h2>
 ${waitingSvg(f)}
 <p class="muted">${legend}: mean time a run spent in each kind of gate.</p>
 <table>
-<thead><tr><th>Stage</th><th>Reached</th><th>Starts P50</th><th>Promoted P10</th><th>P50</th><th>P90</th>${GATE_KINDS.map((g) => `<th>${g}</th>`).join('')}</tr></thead>
+<thead><tr><th>Stage</th><th>Reached</th><th>Starts P50</th><th>Promoted P10</th><th>P50</th><th>P90</th>
+${GATE_KINDS.map((g) => `<th>${g}</th>`).join('')}</tr></thead>
 <tbody>
 ${stageRows}
 </tbody>
@@ -192,7 +198,8 @@ function waitingSvg(f: Forecast): string {
       const w = (s.waiting[g] / max) * (PLOT - 80);
       if (w <= 0) continue;
       parts.push(
-        `<rect x="${r1(from)}" y="${y + 4}" width="${r1(w)}" height="${rowH - 8}" fill="${GATE_COLOUR[g]}"><title>${g}: ${humanDuration(s.waiting[g])}</title></rect>`,
+        `<rect x="${r1(from)}" y="${y + 4}" width="${r1(w)}" height="${rowH - 8}" fill="${GATE_COLOUR[g]}">` +
+          `<title>${g}: ${humanDuration(s.waiting[g])}</title></rect>`,
       );
       from += w;
     }
@@ -268,7 +275,8 @@ function cumulativeSvg(f: Forecast): string {
     // Beside the point, on whichever side has room.
     const right = x(axis.deadlineMs) < LEFT + PLOT * 0.7;
     parts.push(
-      `<text class="deadline-label" x="${x(axis.deadlineMs) + (right ? 8 : -8)}" y="${yy + 16}" text-anchor="${right ? 'start' : 'end'}">${percent(f.deadline.probability)} by the deadline</text>`,
+      `<text class="deadline-label" x="${x(axis.deadlineMs) + (right ? 8 : -8)}" y="${yy + 16}" ` +
+        `text-anchor="${right ? 'start' : 'end'}">${percent(f.deadline.probability)} by the deadline</text>`,
     );
   }
   return svg(h, parts);
@@ -292,7 +300,8 @@ function deadlineLine(f: Forecast, axis: TimeAxis, x: (ms: number) => number, to
   if (!f.deadline || axis.deadlineMs === null) return '';
   const dx = x(axis.deadlineMs);
   return (
-    `<line class="deadline" x1="${dx}" x2="${dx}" y1="${top - 4}" y2="${bottom}"><title>deadline ${fullTime(f.deadline.at)}</title></line>` +
+    `<line class="deadline" x1="${dx}" x2="${dx}" y1="${top - 4}" y2="${bottom}">` +
+    `<title>deadline ${fullTime(f.deadline.at)}</title></line>` +
     `<text class="deadline-label" x="${dx - 4}" y="${top + 8}" text-anchor="end">deadline</text>`
   );
 }
@@ -302,11 +311,15 @@ function svg(h: number, parts: string[]): string {
 }
 
 function rect(x: number, y: number, w: number, h: number, cls: string, title: string): string {
-  return `<rect class="${cls}" x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(w, 2))}" height="${r1(h)}" rx="3"><title>${esc(title)}</title></rect>`;
+  const box = `x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(w, 2))}" height="${r1(h)}"`;
+  return `<rect class="${cls}" ${box} rx="3"><title>${esc(title)}</title></rect>`;
 }
 
 function card(label: string, value: string, note: string): string {
-  return `<div class="card"><div class="muted">${esc(label)}</div><div class="big">${esc(value)}</div><div class="muted">${esc(note)}</div></div>`;
+  return (
+    `<div class="card"><div class="muted">${esc(label)}</div><div class="big">${esc(value)}</div>` +
+    `<div class="muted">${esc(note)}</div></div>`
+  );
 }
 
 function at(ms: number | null): string {

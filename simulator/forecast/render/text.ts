@@ -54,7 +54,8 @@ export function formatForecastText(f: Forecast, options: TextOptions): string {
   }
   if (f.deadline) {
     lines.push(
-      `  deadline    ${paint(SGR.red, rfc3339(f.deadline.at))}: ${percent(f.deadline.probability)} of runs complete by then`,
+      `  deadline    ${paint(SGR.red, rfc3339(f.deadline.at))}: ` +
+        `${percent(f.deadline.probability)} of runs complete by then`,
     );
   }
   lines.push('');
