@@ -4,6 +4,7 @@ import { SourceError, type Finding } from '../../src/api/findings.ts';
 import { parseYaml } from '../../src/api/yaml-source.ts';
 import { assertNoErrors, loadPromotions, validateObjects } from '../../src/api/validate.ts';
 import { UserError } from '../../src/user-error.ts';
+import { nestedAll } from '../health/checks.ts';
 
 async function lint(text: string, file = 'promo.yaml'): Promise<Finding[]> {
   const loaded = parseYaml(text, file);
@@ -423,9 +424,7 @@ describe('health checks', () => {
     );
   });
   it('warns about a CEL rule whose estimated cost is over the limit a rehearsal enforces', async () => {
-    const ten = '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]';
-    let rule = 'true';
-    for (let i = 6; i >= 1; i--) rule = `${ten}.all(x${i}, ${rule})`;
+    const rule = nestedAll(6);
     const text = check(`        - name: cel
           featureID: Helm
           version: v1

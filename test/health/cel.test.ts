@@ -7,6 +7,7 @@ import {
   estimateCelCost,
   evaluateCelRules,
 } from '../../src/health/cel.ts';
+import { nestedAll } from './checks.ts';
 import { deployment, job } from './objects.ts';
 
 describe('CEL health rules', () => {
@@ -88,14 +89,6 @@ describe('CEL compile errors for lint', () => {
     });
   });
 });
-
-// Eight nested loops over ten items: 10^8 iterations, which would run for minutes unbounded.
-function nestedAll(depth: number): string {
-  const ten = '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]';
-  let rule = 'true';
-  for (let i = depth; i >= 1; i--) rule = `${ten}.all(x${i}, ${rule})`;
-  return rule;
-}
 
 describe('CEL cost, bounded as Kubernetes bounds it', () => {
   it('stop an expensive rule at the cost limit with a failure naming the rule, and go on to the next', () => {

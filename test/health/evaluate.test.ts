@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ValidateHealth } from '../../src/api/types.ts';
 import { clusterObjects, evaluateHealthChecks, firstFailures } from '../../src/health/evaluate.ts';
+import { errorRateCheck } from './checks.ts';
 import { deployment, job, obj } from './objects.ts';
 
 // The shape of the Deployment check in the Sveltos health-check docs.
@@ -184,20 +185,7 @@ describe('health checks on a cluster', () => {
   });
 
   it('give the script the metric answers, and fail a query that answers no data before any script runs', async () => {
-    const errorRate: ValidateHealth = {
-      name: 'error-rate',
-      featureID: 'Resources',
-      version: '',
-      kind: '',
-      metricSource: { url: 'http://prometheus.monitoring:9090' },
-      metricQueries: [{ name: 'error_rate', query: 'sum(rate(http_requests_total{code=~"5.."}[5m]))' }],
-      script: `function evaluate()
-  if metrics.error_rate > 0.05 then
-    return { healthy = false, message = "error rate " .. metrics.error_rate .. " above 5%" }
-  end
-  return { healthy = true }
-end`,
-    };
+    const errorRate = errorRateCheck('Resources');
     const answering = (values: Record<string, number>) => ({
       ...clusterObjects([]),
       metric: (name: string) => values[name],
@@ -207,7 +195,7 @@ end`,
     const [rising] = await evaluateHealthChecks([errorRate], answering({ error_rate: 0.2 }));
     assert.equal(
       rising!.message,
-      "health check 'error-rate' for feature Resources failed: metric health check failed: error rate 0.2 above 5%",
+      "health check 'error-rate' for feature Resources failed: metric health check failed: error rate 0.2 is above 5%",
     );
     const [none] = await evaluateHealthChecks([errorRate], answering({}));
     assert.equal(

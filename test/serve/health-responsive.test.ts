@@ -2,23 +2,10 @@
 // are bounded and run one at a time between turns of the event loop.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterPromotion, ValidateHealth } from '../../src/api/types.ts';
+import type { ClusterPromotion } from '../../src/api/types.ts';
+import { expensiveCelCheck } from '../health/checks.ts';
 import { cluster, env, m } from '../simulator/helpers.ts';
 import { rolloutPromotion, serveRollout, T0 } from './helpers.ts';
-
-function expensiveCheck(): ValidateHealth {
-  const ten = '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]';
-  let rule = 'true';
-  for (let i = 8; i >= 1; i--) rule = `${ten}.all(x${i}, ${rule})`;
-  return {
-    name: 'expensive',
-    featureID: 'Helm',
-    group: 'apps',
-    version: 'v1',
-    kind: 'Deployment',
-    evaluateCEL: [{ name: 'nested', rule }],
-  };
-}
 
 describe('the served API while health checks run', () => {
   it('answers requests while an expensive CEL rule is evaluated on every cluster, and the rehearsal goes on', async () => {
@@ -37,7 +24,7 @@ describe('the served API while health checks run', () => {
       {
         name: 'staging',
         clusterSelector: env('staging'),
-        trigger: { auto: { delay: '1m', postDelayHealthChecks: [expensiveCheck()] } },
+        trigger: { auto: { delay: '1m', postDelayHealthChecks: [expensiveCelCheck()] } },
       },
       { name: 'production', clusterSelector: env('production') },
     ]);

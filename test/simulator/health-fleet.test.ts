@@ -5,23 +5,10 @@ import assert from 'node:assert/strict';
 import type { Stage, ValidateHealth } from '../../src/api/types.ts';
 import { Simulation } from '../../simulator/driver.ts';
 import type { FleetClusterSpec } from '../../simulator/fleet-spec.ts';
+import { errorRateCheck, expensiveCelCheck } from '../health/checks.ts';
 import { T0, cluster, env, iso, m, promotion, s } from './helpers.ts';
 
-// Sveltos's metrics example: a metrics-only check over the error rate of the rolled-out service.
-const errorRate: ValidateHealth = {
-  name: 'error-rate',
-  featureID: 'Helm',
-  version: '',
-  kind: '',
-  metricSource: { url: 'http://prometheus.monitoring:9090' },
-  metricQueries: [{ name: 'error_rate', query: 'sum(rate(http_requests_total{code=~"5.."}[5m]))' }],
-  script: `function evaluate()
-  if metrics.error_rate > 0.05 then
-    return { healthy = false, message = "error rate " .. metrics.error_rate .. " is above 5%" }
-  end
-  return { healthy = true, message = "error rate ok" }
-end`,
-};
+const errorRate = errorRateCheck();
 
 const stages = (check: ValidateHealth): Stage[] => [
   {
@@ -163,17 +150,7 @@ describe('jobCheck in the fleet', () => {
 
 describe('checks that cannot hang a rehearsal', () => {
   it('stop an expensive CEL rule at the cost limit, and the rehearsal goes on', async () => {
-    const ten = '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]';
-    let rule = 'true';
-    for (let i = 8; i >= 1; i--) rule = `${ten}.all(x${i}, ${rule})`;
-    const check: ValidateHealth = {
-      name: 'expensive',
-      featureID: 'Helm',
-      group: 'apps',
-      version: 'v1',
-      kind: 'Deployment',
-      evaluateCEL: [{ name: 'nested', rule }],
-    };
+    const check = expensiveCelCheck();
     const app = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'apps' } };
     const clusters = [
       cluster('canary-1', { env: 'canary' }, { objects: [app] }),
