@@ -55,8 +55,22 @@ export async function evaluateHealthChecks(
   options: EvaluateOptions = {},
 ): Promise<CheckOutcome[]> {
   const outcomes: CheckOutcome[] = [];
+  const failed = new Map<FeatureID, string>();
   for (const check of checks) {
+    // addon-controller returns at a feature's first failing check: the later ones do not run (a
+    // jobCheck after it starts no Job), so they cannot pass either.
+    const first = failed.get(check.featureID);
+    if (first !== undefined) {
+      outcomes.push({
+        check: check.name,
+        featureID: check.featureID,
+        healthy: false,
+        message: `not evaluated: health check '${first}' for feature ${check.featureID} failed first`,
+      });
+      continue;
+    }
     const failure = await firstProblem(check, cluster, options);
+    if (failure !== null && !failure.pass) failed.set(check.featureID, check.name);
     outcomes.push({
       check: check.name,
       featureID: check.featureID,

@@ -4,7 +4,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { SimulationReportJson } from '../../simulator/report.ts';
@@ -66,6 +66,13 @@ const validation: string[] = [
   'examples/validation-job/promotion.yaml',
   '--fleet',
   'examples/validation-job/fleet.yaml',
+];
+
+const metricsAndJobs: string[] = [
+  '-f',
+  'examples/metrics-and-jobs/promotion.yaml',
+  '--fleet',
+  'examples/metrics-and-jobs/fleet.yaml',
 ];
 
 describe('the examples, through the built command', () => {
@@ -218,6 +225,55 @@ describe('the examples, through the built command', () => {
       assert.equal(rep.outcome, 'Stalled');
       assert.equal(rep.stages[0]?.phase, 'CheckingHealth');
       assert.match(rep.stages[0]?.failureMessage ?? '', /validation-job-stage-staging is not healthy/);
+    });
+  });
+
+  describe('metrics and jobs, Sveltos health checks on PromQL answers and a smoke-test Job', () => {
+    it('stops at canary (exit 3) where the error rate rose after deploy, with the script message', async () => {
+      const rep = await report(metricsAndJobs, 3);
+      assert.equal(rep.outcome, 'Stalled');
+      assert.deepEqual(stageLines(rep), ['canary CheckingHealth 0 1 -', 'production Pending - - -']);
+      const failed = rep.events.filter((e) => e.type === 'HealthCheckFailed' && e.cluster === 'default/canary-2');
+      assert.deepEqual(
+        failed.map((e) => `${e.at} ${e.message}`),
+        [
+          "2025-01-01T00:06:00Z health check 'error-rate' for feature Helm failed: metric health check failed: error rate 4.0% is over the 1% budget",
+        ],
+      );
+      // canary-1's Job runs its 90s and the checks pass there; canary-2 never starts it (the error
+      // rate fails first, and Sveltos stops a feature at its first failing check).
+      assert.deepEqual(at(rep, 'ObjectCreated'), ['2025-01-01T00:06:00Z']);
+      assert.deepEqual(at(rep, 'HealthChecksPassed', 'default/canary-1'), ['2025-01-01T00:07:30Z']);
+    });
+
+    it('completes once canary-2 answers like canary-1', async () => {
+      const fleet = readFileSync(`${root}examples/metrics-and-jobs/fleet.yaml`, 'utf8');
+      const healthy = fleet.replace('[{after: 0s, value: 0.003}, {after: 3m, value: 0.04}]', '0.003');
+      const child = execFile(
+        process.execPath,
+        [
+          bin,
+          'simulate',
+          '--start',
+          START,
+          '-f',
+          'examples/metrics-and-jobs/promotion.yaml',
+          '--fleet',
+          '-',
+          '-o',
+          'json',
+        ],
+        { cwd: root },
+      );
+      child.stdin!.end(healthy);
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+      });
+      const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+      assert.equal(code, 0);
+      const rep = JSON.parse(out) as SimulationReportJson;
+      assert.deepEqual(stageLines(rep), ['canary Promoted 0 1 7.5', 'production Completed 7.5 8.5 8.5']);
     });
   });
 
