@@ -300,7 +300,8 @@ local function decoder(s)
       if c == '"' then i = a + 1 return table.concat(out) end
       if c ~= "\\\\" then i = a fail("in string literal") end
       local e = sub(s, a + 1, a + 1)
-      local simple = ({ ['"'] = '"', ["\\\\"] = "\\\\", ["/"] = "/", b = "\\b", f = "\\f", n = "\\n", r = "\\r", t = "\\t" })[e]
+      local simple = ({ ['"'] = '"', ["\\\\"] = "\\\\", ["/"] = "/",
+        b = "\\b", f = "\\f", n = "\\n", r = "\\r", t = "\\t" })[e]
       if simple then out[#out + 1] = simple i = a + 2
       elseif e == "u" then
         local code = tonumber(sub(s, a + 2, a + 5), 16)
@@ -419,7 +420,12 @@ function M.abbrev(width, s)
 end
 function M.base(p) if p == "" then return "." end p = gsub(p, "/+$", "") if p == "" then return "/" end
   return (string.match(p, "[^/]*$")) end
-function M.dir(p) local d = string.match(p, "^(.*)/[^/]*$") if d == nil then return "." end if d == "" then return "/" end return d end
+function M.dir(p)
+  local d = string.match(p, "^(.*)/[^/]*$")
+  if d == nil then return "." end
+  if d == "" then return "/" end
+  return d
+end
 function M.ext(p) return string.match(p, "(%.[^./]*)$") or "" end
 function M.clean(p) return p end
 function M.isAbs(p) return sub(p, 1, 1) == "/" end
@@ -445,7 +451,11 @@ function M.any(...)
   for i = 1, select("#", ...) do if not M.empty((select(i, ...))) then return true end end
   return false
 end
-function M.compact(t) local out = {} for _, v in ipairs(t) do if not M.empty(v) then out[#out + 1] = v end end return out end
+function M.compact(t)
+  local out = {}
+  for _, v in ipairs(t) do if not M.empty(v) then out[#out + 1] = v end end
+  return out
+end
 function M.uniq(t)
   local out, seen = {}, {}
   for _, v in ipairs(t) do if not seen[v] then seen[v] = true out[#out + 1] = v end end
@@ -483,7 +493,10 @@ function M.quote(...)
 end
 function M.squote(...)
   local out = {}
-  for i = 1, select("#", ...) do local v = select(i, ...) if v ~= nil then out[#out + 1] = "'" .. tostring(v) .. "'" end end
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if v ~= nil then out[#out + 1] = "'" .. tostring(v) .. "'" end
+  end
   return table.concat(out, " ")
 end
 function M.plural(one, many, n) if n == 1 then return one end return many end
