@@ -13,6 +13,7 @@ import { seedClusters } from './cluster-objects.ts';
 import { Fleet, type HealthEvaluator } from './fleet.ts';
 import type { FleetSpec } from './fleet-spec.ts';
 import { StoreController } from './store-controller.ts';
+import { recordEvents } from './store-events.ts';
 import { followProfiles, StoreProfileSink } from './store-profiles.ts';
 import { SummaryMirror } from './summary-mirror.ts';
 
@@ -28,6 +29,10 @@ export interface StoreSimulationOptions {
   controller?: boolean;
   /** Watch events the store keeps per resource (default 5,000, as the store's own default). */
   historyLimit?: number;
+  /** How long a Kubernetes Event lives after its last sighting (virtual time; default one hour, as --event-ttl). */
+  eventTtlMs?: number;
+  /** At most this many Events per reporting controller (default 1,000). */
+  maxEvents?: number;
 }
 
 /** At most this many controller passes at one instant: more means two writers undo each other. */
@@ -40,6 +45,7 @@ export class StoreSimulation {
   readonly controller: StoreController | null;
   readonly #mirror: SummaryMirror;
   readonly #stopFollowing: () => void;
+  readonly #events: { expire(): void; stop(): void };
   readonly #changeListeners = new Set<() => void>();
   #now: number;
   #busy = false;
@@ -65,6 +71,10 @@ export class StoreSimulation {
       options.controller === false
         ? null
         : new StoreController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
+    this.#events = recordEvents(this.store, this.fleet, this.controller, {
+      ...(options.eventTtlMs !== undefined ? { ttlMs: options.eventTtlMs } : {}),
+      ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+    });
     this.#stopFollowing = followProfiles(this.store, this.fleet, (name) => this.#mirror.profileChanged(name));
     for (const p of options.promotions) this.store.create('clusterpromotions', asNewObject(p));
     this.store.onChange(() => {
@@ -108,6 +118,7 @@ export class StoreSimulation {
 
   close(): void {
     this.controller?.stop();
+    this.#events.stop();
     this.#mirror.stop();
     this.#stopFollowing();
     this.#changeListeners.clear();
@@ -135,6 +146,7 @@ export class StoreSimulation {
       const dirty = this.fleet.takeDirtyProfiles();
       this.controller?.profilesChanged(dirty);
       this.#mirror.flush();
+      this.#events.expire();
       if (this.controller === null || !this.controller.hasDue(this.#now)) return;
       if (pass >= SETTLE_LIMIT) {
         throw new Error(

@@ -4,6 +4,7 @@
 // that kubectl resolves and prints them exactly as it would against a real management cluster.
 import type { KubeObject } from '../../src/api/types.ts';
 import { CAPI_GROUP, SVELTOS_CONFIG_GROUP, SVELTOS_LIB_GROUP, SVELTOS_VERSION } from '../../src/api/types.ts';
+import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './event-versions.ts';
 
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
 
@@ -56,6 +57,17 @@ export interface ResourceDef {
   validate?(obj: KubeObject): FieldError[];
   /** Drops what the structural schema does not declare, as the API server silently does. */
   prune?(obj: KubeObject): void;
+  /** Served from another resource's storage, converted both ways (events.k8s.io/v1 Events are core Events). */
+  storage?: StorageView;
+}
+
+export interface StorageView {
+  /** The resource whose objects these are, in another version's form. */
+  group: string;
+  version: string;
+  plural: string;
+  fromStorage(stored: KubeObject): KubeObject;
+  toStorage(view: KubeObject): KubeObject;
 }
 
 export function apiVersionOf(def: ResourceDef): string {
@@ -256,6 +268,91 @@ function eventFieldSelectors(): ResourceDef['extraFieldSelectors'] {
   return selectors;
 }
 
+/** The columns of `kubectl get events`, as the core printer fills them (a series' last sighting is LAST SEEN). */
+function coreEventColumns(): PrinterColumn[] {
+  return [
+    {
+      name: 'Last Seen',
+      type: 'date',
+      description: 'The time at which the most recent occurrence of this event was recorded',
+      priority: 0,
+      jsonPath: '.lastTimestamp',
+      value: (o) =>
+        field(o, 'series', 'lastObservedTime') ??
+        field(o, 'lastTimestamp') ??
+        field(o, 'eventTime') ??
+        o.metadata.creationTimestamp,
+    },
+    {
+      name: 'Type',
+      type: 'string',
+      description: 'Type of this event (Normal, Warning)',
+      priority: 0,
+      jsonPath: '.type',
+      value: (o) => field(o, 'type'),
+    },
+    {
+      name: 'Reason',
+      type: 'string',
+      description: 'Why the action was taken',
+      priority: 0,
+      jsonPath: '.reason',
+      value: (o) => field(o, 'reason'),
+    },
+    {
+      name: 'Object',
+      type: 'string',
+      description: 'The object that this event is about',
+      priority: 0,
+      jsonPath: '.involvedObject',
+      value: (o) => {
+        const kind = field(o, 'involvedObject', 'kind');
+        const name = field(o, 'involvedObject', 'name');
+        return typeof kind === 'string' && typeof name === 'string' ? `${kind.toLowerCase()}/${name}` : undefined;
+      },
+    },
+    {
+      name: 'Message',
+      type: 'string',
+      description: 'A human-readable description of the status of this operation',
+      priority: 0,
+      jsonPath: '.message',
+      value: (o) => field(o, 'message'),
+    },
+  ];
+}
+
+function eventsV1FieldSelectors(): ResourceDef['extraFieldSelectors'] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const selectors: ResourceDef['extraFieldSelectors'] = {
+    reason: (o) => text(o.reason),
+    type: (o) => text(o.type),
+    reportingController: (o) => text(o.reportingController),
+  };
+  for (const k of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) {
+    selectors[`regarding.${k}`] = (o) => text(field(o, 'regarding', k));
+  }
+  return selectors;
+}
+
+/** events.k8s.io/v1 Events: the core Events in the newer form, from the same storage. */
+const EVENTS_V1: ResourceDef = {
+  group: EVENTS_GROUP,
+  version: 'v1',
+  plural: 'events',
+  singular: 'event',
+  kind: 'Event',
+  listKind: 'EventList',
+  namespaced: true,
+  shortNames: [],
+  categories: [],
+  statusSubresource: false,
+  custom: false,
+  tracksGeneration: false,
+  extraFieldSelectors: eventsV1FieldSelectors(),
+  columns: coreEventColumns().map((c) => ({ ...c, value: (o: KubeObject) => c.value(fromEventsV1(o)) })),
+  storage: { group: '', version: 'v1', plural: 'events', fromStorage: toEventsV1, toStorage: fromEventsV1 },
+};
 export const RESOURCES: readonly ResourceDef[] = [
   crd({
     group: SVELTOS_CONFIG_GROUP,
@@ -436,53 +533,9 @@ export const RESOURCES: readonly ResourceDef[] = [
     tracksGeneration: false,
     // `kubectl describe` looks events up by the object they are about.
     extraFieldSelectors: eventFieldSelectors(),
-    columns: [
-      {
-        name: 'Last Seen',
-        type: 'date',
-        description: 'The time at which the most recent occurrence of this event was recorded',
-        priority: 0,
-        jsonPath: '.lastTimestamp',
-        value: (o) => field(o, 'lastTimestamp') ?? field(o, 'eventTime') ?? o.metadata.creationTimestamp,
-      },
-      {
-        name: 'Type',
-        type: 'string',
-        description: 'Type of this event (Normal, Warning)',
-        priority: 0,
-        jsonPath: '.type',
-        value: (o) => field(o, 'type'),
-      },
-      {
-        name: 'Reason',
-        type: 'string',
-        description: 'Why the action was taken',
-        priority: 0,
-        jsonPath: '.reason',
-        value: (o) => field(o, 'reason'),
-      },
-      {
-        name: 'Object',
-        type: 'string',
-        description: 'The object that this event is about',
-        priority: 0,
-        jsonPath: '.involvedObject',
-        value: (o) => {
-          const kind = field(o, 'involvedObject', 'kind');
-          const name = field(o, 'involvedObject', 'name');
-          return typeof kind === 'string' && typeof name === 'string' ? `${kind.toLowerCase()}/${name}` : undefined;
-        },
-      },
-      {
-        name: 'Message',
-        type: 'string',
-        description: 'A human-readable description of the status of this operation',
-        priority: 0,
-        jsonPath: '.message',
-        value: (o) => field(o, 'message'),
-      },
-    ],
+    columns: coreEventColumns(),
   },
+  EVENTS_V1,
 ];
 
 /** The resources served under one group/version, in table order. */

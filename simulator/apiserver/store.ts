@@ -28,7 +28,7 @@ import { mergePatch } from '../merge-patch.ts';
 import { applyJsonPatch, PATCH_CONTENT_TYPES, patchResultNotAnObject } from './patch.ts';
 import type { PatchType } from './patch.ts';
 import type { FieldError, ResourceDef } from './resources.ts';
-import { apiVersionOf, RESOURCES, resourceNamed } from './resources.ts';
+import { apiVersionOf, findResource, RESOURCES, resourceNamed } from './resources.ts';
 import type { LabelRequirement, Selector } from './selectors.ts';
 import { combine, labelMatcher, matchEverything, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { deepFreeze } from './wire.ts';
@@ -133,6 +133,8 @@ interface Watcher {
   namespace: string | undefined;
   selector: Selector;
   listener: WatchListener;
+  /** The watched resource's form of a stored object (another version's view, or itself). */
+  view: (obj: KubeObject) => KubeObject;
   /** Events at or below this resourceVersion were already delivered (initial state or replay). */
   seenUpTo: number;
   stopped: boolean;
@@ -216,6 +218,8 @@ export class ObjectStore {
   private readonly onListenerError: (err: unknown) => void;
   private readonly states = new Map<ResourceDef, ResourceState>();
   private readonly byName = new Map<string, ResourceDef>();
+  /** Stored object -> its form in a resource served from another's storage, made once per object. */
+  private readonly views = new Map<ResourceDef, WeakMap<KubeObject, KubeObject>>();
   /** uid -> where the object lives, for owner references. */
   private readonly uids = new Map<string, { def: ResourceDef; key: string }>();
   /** owner uid -> dependents' "plural|key". */
@@ -238,6 +242,7 @@ export class ObjectStore {
           throw err;
         }));
     for (const def of RESOURCES) {
+      if (def.storage !== undefined) continue;
       this.states.set(def, {
         def,
         objects: new Map(),
@@ -273,7 +278,8 @@ export class ObjectStore {
   /** The object, or undefined. */
   find<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, namespace?: string): T | undefined {
     const def = this.resource(ref);
-    return this.state(def).objects.get(keyOf(def.namespaced ? namespace : undefined, name)) as T | undefined;
+    const obj = this.state(def).objects.get(keyOf(def.namespaced ? namespace : undefined, name));
+    return (obj === undefined ? undefined : this.out(def, obj)) as T | undefined;
   }
 
   /** The object, or a 404 ApiError. */
@@ -290,7 +296,7 @@ export class ObjectStore {
     const state = this.state(def);
     const out: T[] = [];
     for (const key of this.sortedKeys(state)) {
-      const obj = state.objects.get(key)!;
+      const obj = this.out(def, state.objects.get(key)!);
       if (namespace === undefined || obj.metadata.namespace === namespace) out.push(obj as T);
     }
     return out;
@@ -331,7 +337,7 @@ export class ObjectStore {
     const items: T[] = [];
     let i = start === '' ? 0 : lowerBound(view.keys, start);
     for (; i < view.keys.length && items.length < limit; i++) {
-      const obj = view.get(view.keys[i]!);
+      const obj = this.outMaybe(def, view.get(view.keys[i]!));
       if (obj === undefined || (namespace !== undefined && obj.metadata.namespace !== namespace)) continue;
       if (selector(obj)) items.push(obj as T);
     }
@@ -339,7 +345,7 @@ export class ObjectStore {
     if (items.length === limit) {
       let remaining = 0;
       for (let j = i; j < view.keys.length; j++) {
-        const obj = view.get(view.keys[j]!);
+        const obj = this.outMaybe(def, view.get(view.keys[j]!));
         if (obj === undefined || (namespace !== undefined && obj.metadata.namespace !== namespace)) continue;
         if (selector(obj)) remaining++;
       }
@@ -361,6 +367,10 @@ export class ObjectStore {
 
   create<T extends KubeObject = KubeObject>(ref: ResourceRef, input: KubeObject, options: WriteOptions = {}): T {
     const def = this.resource(ref);
+    if (def.storage !== undefined) {
+      const stored = def.storage.toStorage(this.prepareInput(def, input));
+      return this.out(def, this.create(this.storageOf(def), stored, options)) as T;
+    }
     const obj = this.prepareInput(def, input);
     const meta = obj.metadata;
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
@@ -401,6 +411,10 @@ export class ObjectStore {
    */
   update<T extends KubeObject = KubeObject>(ref: ResourceRef, input: KubeObject, options: UpdateOptions = {}): T {
     const def = this.resource(ref);
+    if (def.storage !== undefined) {
+      const stored = def.storage.toStorage(this.prepareInput(def, input));
+      return this.out(def, this.update(this.storageOf(def), stored, options)) as T;
+    }
     const obj = this.prepareInput(def, input);
     this.placeInNamespace(def, obj, options.namespace);
     const rv = obj.metadata.resourceVersion;
@@ -465,6 +479,9 @@ export class ObjectStore {
       obj.metadata.resourceVersion = existing.metadata.resourceVersion;
     }
     this.placeInNamespace(def, obj, namespace);
+    if (def.storage !== undefined) {
+      return this.out(def, this.replace(this.storageOf(def), def.storage.toStorage(obj), options)) as T;
+    }
     return this.replace(def, obj, options) as T;
   }
 
@@ -474,6 +491,7 @@ export class ObjectStore {
    */
   delete<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, options: DeleteOptions = {}): T {
     const def = this.resource(ref);
+    if (def.storage !== undefined) return this.out(def, this.delete(this.storageOf(def), name, options)) as T;
     const state = this.state(def);
     const namespace = def.namespaced ? options.namespace : undefined;
     const key = keyOf(namespace, name);
@@ -522,6 +540,7 @@ export class ObjectStore {
       namespace: def.namespaced ? options.namespace : undefined,
       selector: this.selector(def, options.labelSelector, options.fieldSelector),
       listener,
+      view: (obj) => this.out(def, obj),
       seenUpTo: this.rv,
       stopped: false,
     };
@@ -529,7 +548,7 @@ export class ObjectStore {
     const backlog: WatchEvent[] = [];
     if (from === undefined || from === '' || from === '0') {
       for (const key of this.sortedKeys(state)) {
-        const obj = state.objects.get(key)!;
+        const obj = this.out(def, state.objects.get(key)!);
         if (this.inScope(watcher, obj) && watcher.selector(obj)) {
           backlog.push({ type: 'ADDED', object: obj, resourceVersion: Number(obj.metadata.resourceVersion) });
         }
@@ -584,8 +603,31 @@ export class ObjectStore {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** The resource whose storage holds `def`'s objects: itself, or the one it is a view of. */
+  private storageOf(def: ResourceDef): ResourceDef {
+    const s = def.storage;
+    if (s === undefined) return def;
+    const storage = findResource(s.group, s.version, s.plural);
+    if (storage === undefined) throw new Error(`resource ${def.plural}.${def.group} has no storage ${s.plural}`);
+    return storage;
+  }
+
+  /** A stored object as `def` serves it; the same frozen object each time for the same stored one. */
+  private out(def: ResourceDef, stored: KubeObject): KubeObject {
+    if (def.storage === undefined) return stored;
+    let cache = this.views.get(def);
+    if (cache === undefined) this.views.set(def, (cache = new WeakMap()));
+    let view = cache.get(stored);
+    if (view === undefined) cache.set(stored, (view = deepFreeze(def.storage.fromStorage(stored))));
+    return view;
+  }
+
+  private outMaybe(def: ResourceDef, stored: KubeObject | undefined): KubeObject | undefined {
+    return stored === undefined ? undefined : this.out(def, stored);
+  }
+
   private state(def: ResourceDef): ResourceState {
-    const state = this.states.get(def);
+    const state = this.states.get(this.storageOf(def));
     if (state === undefined) throw new Error(`resource ${def.plural} is not served by this store`);
     return state;
   }
@@ -960,10 +1002,11 @@ export class ObjectStore {
   /** The event as a watcher with a selector sees it: entering the selection is ADDED, leaving it DELETED. */
   private viewOf(watcher: Watcher, event: StoreEvent): WatchEvent | null {
     if (!this.inScope(watcher, event.object)) return null;
-    const now = watcher.selector(event.object);
-    const { resourceVersion, object } = event;
+    const object = watcher.view(event.object);
+    const now = watcher.selector(object);
+    const { resourceVersion } = event;
     if (event.type === 'MODIFIED' && watcher.selector !== matchEverything) {
-      const before = event.previous !== null && watcher.selector(event.previous);
+      const before = event.previous !== null && watcher.selector(watcher.view(event.previous));
       if (before && !now) return { type: 'DELETED', object, resourceVersion };
       if (!before && now) return { type: 'ADDED', object, resourceVersion };
     }

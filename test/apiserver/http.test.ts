@@ -50,6 +50,7 @@ describe('served API: discovery', () => {
         'cluster.x-k8s.io',
         'config.projectsveltos.io',
         'coordination.k8s.io',
+        'events.k8s.io',
         'lib.projectsveltos.io',
       ]);
       const config = (await s.request('GET', '/apis/config.projectsveltos.io/v1beta1')).json;

@@ -14,6 +14,7 @@ import type { LiveDeps } from '../../plugin/live.ts';
 import { approve } from '../../src/live/approve.ts';
 import { withSnapshot } from '../../src/live/snapshot.ts';
 import { worldOf } from '../../src/engine/world.ts';
+import { EventRecorder } from '../../simulator/event-recorder.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
 import {
   autoStage,
@@ -205,6 +206,53 @@ describe('get', () => {
     assert.match(r.stdout, /checkout\s+Paused/);
     assert.match(r.stdout, /staging .*Promoted/);
     assert.match(r.stdout, /production .*AwaitingApproval.*waiting for approval for 2m/);
+  });
+
+  it('ends with the promotion’s last five events, oldest first, as kubectl describe reads them', async () => {
+    const recorder = new EventRecorder({
+      store: served.store,
+      reportingController: 'example.com/c',
+      reportingInstance: 'c',
+    });
+    const regarding = (name: string) => {
+      const p = stored(name);
+      return { apiVersion: p.apiVersion, kind: p.kind, name, uid: p.metadata.uid! };
+    };
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      recorder.record({
+        regarding: regarding('checkout'),
+        type: 'Normal',
+        reason: `Step${n}`,
+        action: 'Reconcile',
+        note: `step ${n}`,
+      });
+    }
+    recorder.record({
+      regarding: regarding('payments'),
+      type: 'Warning',
+      reason: 'Other',
+      action: 'Reconcile',
+      note: 'x',
+    });
+    const r = await run(['get', 'checkout']);
+    assert.equal(r.code, 0, r.stderr);
+    const block = r.stdout
+      .slice(r.stdout.indexOf('\nEvents:\n') + 1)
+      .trimEnd()
+      .split('\n');
+    assert.equal(block.length, 6, r.stdout);
+    assert.deepEqual(
+      block.slice(1).map((l) =>
+        l
+          .trim()
+          .split(/\s{2,}/)
+          .slice(1),
+      ),
+      [2, 3, 4, 5, 6].map((n) => ['Normal', `Step${n}`, `step ${n}`]),
+    );
+    for (const e of served.store.all('events'))
+      served.store.delete('events', e.metadata.name, { namespace: 'default' });
+    assert.match((await run(['get', 'checkout'])).stdout, /\nEvents: <none>\n$/);
   });
 
   it('prints the object with -o yaml, and names the existing promotions when the name is wrong', async () => {

@@ -4,6 +4,7 @@ import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
 import { formatObjects, parseOutputFormat } from '../../../src/live/output.ts';
+import { formatPromotionEvents, readPromotionEvents } from '../../../src/live/events.ts';
 import { getPromotion, readSnapshot, viewOf, withSnapshot } from '../../../src/live/snapshot.ts';
 import { renderTree } from '../../../src/live/tree.tsx';
 import { supportsUnicode } from '../../../src/view/glyphs.ts';
@@ -20,7 +21,7 @@ export function getCommand(deps: LiveDeps = realDeps) {
           type: 'string',
           describe: 'Output format: json, yaml, name (the object, as kubectl prints it)',
         })
-        .example('$0 get checkout', 'stages, progress, what each waits for, failing clusters')
+        .example('$0 get checkout', 'stages, progress, what each waits for, failing clusters, the last events')
         .epilogue(exitCodes('shown')),
     async run(args, io) {
       const format = parseOutputFormat(args.output, ['json', 'yaml', 'name']);
@@ -31,16 +32,14 @@ export function getCommand(deps: LiveDeps = realDeps) {
           return EXIT_OK;
         }
         const [promotion, world] = await withSnapshot(getPromotion(client, args.name), readSnapshot(client, args.name));
+        const events = await readPromotionEvents(client, promotion);
         const now = client.serverNow(deps.timers.now());
         const columns = (io.stdout as { columns?: number }).columns ?? 100;
+        const unicode = supportsUnicode(io.env);
         io.stdout.write(
-          renderTree(viewOf(promotion, world, new Date(now)), {
-            columns,
-            color: args.color,
-            unicode: supportsUnicode(io.env),
-            receivedAt: now,
-          }),
+          renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode, receivedAt: now }),
         );
+        io.stdout.write(`\n${formatPromotionEvents(events, now, columns, unicode)}`);
         return EXIT_OK;
       });
     },
