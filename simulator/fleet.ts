@@ -490,6 +490,82 @@ export class Fleet implements World {
     c.extraFailures++;
   }
 
+  // ---- clusters changing (labels, readiness, joining, leaving), as the management cluster says -------------
+
+  /**
+   * A cluster's labels or readiness changed: every profile's matching clusters follow, as Sveltos
+   * re-evaluates selectors when a cluster changes. Returns whether anything changed.
+   */
+  updateCluster(key: string, change: { labels: Record<string, string>; ready: boolean }): boolean {
+    const c = this.#byKey.get(key);
+    if (!c) throw new Error(`no cluster ${key} in the fleet`);
+    if (c.ref.ready === change.ready && isDeepStrictEqual(c.ref.labels, change.labels)) return false;
+    const i = this.#refs.indexOf(c.ref);
+    c.ref = { ...c.ref, labels: { ...change.labels }, ready: change.ready };
+    this.#refs[i] = c.ref;
+    this.#rematchAll();
+    return true;
+  }
+
+  /** A cluster joins the fleet (registered through the API); profiles whose selector it matches reach it. */
+  addCluster(spec: FleetClusterSpec): void {
+    const key = clusterKey(spec);
+    if (this.#byKey.has(key)) throw new Error(`cluster ${key} is defined twice`);
+    const c: ClusterState = {
+      index: this.#clusters.length,
+      key,
+      spec,
+      ref: { namespace: spec.namespace, name: spec.name, type: spec.type, labels: spec.labels, ready: spec.ready },
+      objects: spec.objects,
+      failuresLeft: spec.failures,
+      extraFailures: 0,
+      summaries: undefined,
+      dynamic: undefined,
+      deployStarts: undefined,
+      jobRuns: undefined,
+    };
+    this.#byKey.set(key, c);
+    this.#clusters.push(c);
+    this.#refs.push(c.ref);
+    this.#rematchAll();
+  }
+
+  /** A cluster leaves the fleet: its summaries go, as when it stops matching. Returns whether it was there. */
+  removeCluster(key: string): boolean {
+    const c = this.#byKey.get(key);
+    if (!c) return false;
+    this.#byKey.delete(key);
+    this.#clusters.splice(this.#clusters.indexOf(c), 1);
+    this.#refs.splice(this.#refs.indexOf(c.ref), 1);
+    // Its own timeline stops with it.
+    for (const d of c.dynamic ?? []) d.gen++;
+    this.#rematchAll();
+    return true;
+  }
+
+  #rematchAll(): void {
+    for (const p of this.#profiles.values()) this.#rematch(p);
+  }
+
+  /** Recomputes which ready clusters the profile's selector matches; new ones queue, gone ones lose their summary. */
+  #rematch(p: ProfileState): void {
+    const matching = this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, p.spec.clusterSelector));
+    const before = new Set(p.matching);
+    if (matching.length === before.size && matching.every((c) => before.has(c))) return;
+    const still = new Set(matching);
+    for (const [c, s] of [...p.summaries]) if (!still.has(c)) this.#removeSummary(s);
+    p.waiting = p.waiting.slice(p.waitingHead).filter((c) => still.has(c));
+    p.waitingHead = 0;
+    for (const c of matching) if (!before.has(c)) p.waiting.push(c);
+    p.matching = matching;
+    p.maxUpdate = resolveMaxUpdate(p.spec.maxUpdate, matching.length);
+    p.object = { ...p.object, status: { ...p.object.status, matchingClusters: matching.map(clusterReference) } };
+    this.#fillWindow(p);
+    if (p.allProvisionedAt === null && p.everProvisioned === p.matching.length) p.allProvisionedAt = this.#now;
+    // Which clusters a stage covers is part of what the engine reads, deployed or not.
+    this.#dirty.add(p.name);
+  }
+
   /** Processes every task due at or before `t`, then sets the fleet's time to `t`. */
   async runUntil(t: number): Promise<void> {
     if (t < this.#now) throw new Error(`fleet cannot go back in time to ${new Date(t).toISOString()}`);

@@ -12,6 +12,7 @@ import { ObjectStore } from './apiserver/store.ts';
 import { seedClusters } from './cluster-objects.ts';
 import { Fleet, type HealthEvaluator } from './fleet.ts';
 import type { FleetSpec } from './fleet-spec.ts';
+import { followClusters } from './store-clusters.ts';
 import { StoreController } from './store-controller.ts';
 import { recordEvents } from './store-events.ts';
 import { followProfiles, StoreProfileSink } from './store-profiles.ts';
@@ -45,6 +46,7 @@ export class StoreSimulation {
   readonly controller: StoreController | null;
   readonly #mirror: SummaryMirror;
   readonly #stopFollowing: () => void;
+  readonly #stopFollowingClusters: () => void;
   readonly #events: { expire(): void; stop(): void };
   readonly #changeListeners = new Set<() => void>();
   #now: number;
@@ -67,6 +69,9 @@ export class StoreSimulation {
     });
     seedClusters(this.store, options.fleet.clusters);
     this.#mirror = new SummaryMirror(this.store, this.fleet);
+    this.#stopFollowingClusters = followClusters(this.store, this.fleet, () => {
+      for (const p of this.fleet.profiles()) this.#mirror.profileChanged(p.metadata.name);
+    });
     this.controller =
       options.controller === false
         ? null
@@ -119,6 +124,7 @@ export class StoreSimulation {
   close(): void {
     this.controller?.stop();
     this.#events.stop();
+    this.#stopFollowingClusters();
     this.#mirror.stop();
     this.#stopFollowing();
     this.#changeListeners.clear();

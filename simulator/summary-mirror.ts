@@ -4,7 +4,9 @@
 // through Provisioning, Provisioned and Failed, deleted when the profile stops matching it.
 //
 // Work is proportional to what changed: the fleet's events name the (profile, cluster) pairs that
-// moved, and only a profile that was applied or deleted is compared whole.
+// moved, and only a profile that was applied or deleted is compared whole. A summary someone else
+// deletes while its profile still reaches the cluster comes back at once, as addon-controller
+// recreates it.
 import type { ClusterProfile, ClusterSummary, KubeObject } from '../src/api/types.ts';
 import { LABEL_SUMMARY_PROFILE } from '../src/api/types.ts';
 import type { ObjectStore } from './apiserver/store.ts';
@@ -26,6 +28,9 @@ export class SummaryMirror {
   readonly #pairs = new Map<string, { profile: string; cluster: string }>();
   readonly #profiles = new Set<string>();
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeStore: () => void;
+  /** Set while the mirror deletes a summary itself. */
+  #deleting = false;
 
   constructor(
     private readonly store: ObjectStore,
@@ -34,6 +39,10 @@ export class SummaryMirror {
     this.#unsubscribe = fleet.onEvent((e) => {
       if (e.profile !== null && e.cluster !== null)
         this.#pairs.set(`${e.profile}\u0000${e.cluster}`, { profile: e.profile, cluster: e.cluster });
+    });
+    this.#unsubscribeStore = store.onChange((e) => {
+      if (e.type !== 'DELETED' || e.resource.plural !== SUMMARIES || this.#deleting) return;
+      this.#restore(e.object as ClusterSummary);
     });
   }
 
@@ -56,6 +65,17 @@ export class SummaryMirror {
 
   stop(): void {
     this.#unsubscribe();
+    this.#unsubscribeStore();
+  }
+
+  /** A summary deleted behind the mirror's back: written again if the fleet still has it. */
+  #restore(deleted: ClusterSummary): void {
+    const key = keyOf(deleted);
+    this.#written.delete(key);
+    const profile = deleted.metadata.labels?.[LABEL_SUMMARY_PROFILE];
+    const cluster = `${deleted.spec?.clusterNamespace ?? deleted.metadata.namespace}/${deleted.spec?.clusterName}`;
+    const live = profile === undefined ? undefined : this.fleet.summaryOf(profile, cluster);
+    if (live !== undefined && keyOf(live) === key) this.#sync(live);
   }
 
   #syncProfile(profile: string): void {
@@ -71,7 +91,12 @@ export class SummaryMirror {
       const key = keyOf(s);
       if (live.has(key)) continue;
       this.#written.delete(key);
-      this.store.delete(SUMMARIES, s.metadata.name, { namespace: s.metadata.namespace });
+      this.#deleting = true;
+      try {
+        this.store.delete(SUMMARIES, s.metadata.name, { namespace: s.metadata.namespace });
+      } finally {
+        this.#deleting = false;
+      }
     }
   }
 
