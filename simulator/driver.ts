@@ -29,10 +29,18 @@ import {
   type ControllerPorts,
 } from '../src/controller/promotion-controller.ts';
 import { mainProfileName } from '../src/engine/names.ts';
-import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../src/engine/types.ts';
+import {
+  ENGINE_EVENT_TYPES,
+  type EngineEventType,
+  type JsonPatchOp,
+  type ReconcileResult,
+  type StagePhase,
+  type World,
+} from '../src/engine/types.ts';
 import { UserError } from '../src/user-error.ts';
 import { VirtualClock } from './clock.ts';
 import { exponentialMs } from './forecast/distribution.ts';
+import { mergePatch } from './merge-patch.ts';
 import { Fleet, type FleetEvent, type FleetEventType, type HealthEvaluator, type ProfileStats } from './fleet.ts';
 import type { FleetSpec } from './fleet-spec.ts';
 import { namedUniform, STREAM } from './seeded-random.ts';
@@ -95,14 +103,40 @@ export interface ScheduledApproval {
   source: string;
 }
 
-export type Outcome = 'Completed' | 'Failed' | 'AwaitingApproval' | 'Stalled';
+export const OUTCOMES = ['Completed', 'Failed', 'AwaitingApproval', 'Stalled'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export type SimulationEventType =
   | EngineEventType
   | FleetEventType
   | 'Approved'
   | 'ApprovalNotApplied'
+  | 'Revoked'
+  | 'Scripted'
   | 'SimulationEnded';
+
+// Keyed by the union, so that a type added to any of its parts must be added here too.
+const EVENT_TYPES: Record<SimulationEventType, true> = {
+  ...(Object.fromEntries(ENGINE_EVENT_TYPES.map((t) => [t, true])) as Record<EngineEventType, true>),
+  Deploying: true,
+  Provisioned: true,
+  DeployFailed: true,
+  FailedNonRetriable: true,
+  HealthCheckFailed: true,
+  HealthChecksPassed: true,
+  HealthCheckIgnored: true,
+  ObjectCreated: true,
+  ObjectUpdated: true,
+  ObjectDeleted: true,
+  Approved: true,
+  ApprovalNotApplied: true,
+  Revoked: true,
+  Scripted: true,
+  SimulationEnded: true,
+};
+
+/** Every type of event a timeline can hold (engine, fleet, user and script). */
+export const SIMULATION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SimulationEventType[];
 
 export interface SimulationEvent {
   at: number;
@@ -174,10 +208,14 @@ export class Simulation {
   readonly #record: boolean;
   readonly #listeners = new Set<(e: SimulationEvent) => void>();
   readonly #changeListeners = new Set<() => void>();
+  readonly #phaseListeners = new Set<(at: number, phases: readonly { name: string; phase: StagePhase }[]) => void>();
+  /** Scripted actions (a RolloutTest's events), in the order they fall due. */
+  readonly #scheduled: { at: number; seq: number; run: () => void | Promise<void> }[] = [];
+  #scheduleSeq = 0;
   readonly #firstApplied = new Map<string, number>();
   readonly #promotedAt = new Map<string, number>();
   readonly #deployedAt = new Map<string, number>();
-  readonly #controller: PromotionController;
+  #controller: PromotionController;
   #phases: { name: string; phase: StagePhase }[];
   #completedAt: number | null = null;
   #ended: SimulationResult | null = null;
@@ -208,9 +246,15 @@ export class Simulation {
     for (const a of this.#pending) this.#checkApprovable(a.stage, a.source);
     this.#phases = (promotion.spec.stages ?? []).map((s) => ({ name: s.name, phase: 'Pending' as StagePhase }));
     this.fleet.onEvent((e) => this.#fleetEvent(e));
-    this.#controller = new PromotionController({ ports: this.#ports(), finalizer: false });
-    this.#controller.observe({ reconciled: (_p, r, now) => this.#reconciled(r, now) });
-    this.#controller.markDue(promotion.metadata.name);
+    this.#controller = this.#startController();
+  }
+
+  /** A controller as a process starts it: nothing in memory, every promotion due at once. */
+  #startController(): PromotionController {
+    const controller = new PromotionController({ ports: this.#ports(), finalizer: false });
+    controller.observe({ reconciled: (_p, r, now) => this.#reconciled(r, now) });
+    controller.markDue(this.#store.get().metadata.name);
+    return controller;
   }
 
   // ---- reading -----------------------------------------------------------------------------------------
@@ -293,7 +337,85 @@ export class Simulation {
     return () => this.#changeListeners.delete(listener);
   }
 
+  /**
+   * Every phase list the engine decides, as it decides it: several at one instant when the engine
+   * passes through a phase without stopping (a stage of no clusters is Deploying and Promoted at once).
+   */
+  onPhases(listener: (at: number, phases: readonly { name: string; phase: StagePhase }[]) => void): () => void {
+    this.#phaseListeners.add(listener);
+    return () => this.#phaseListeners.delete(listener);
+  }
+
   // ---- acting ------------------------------------------------------------------------------------------
+
+  /**
+   * Runs `action` when the clock reaches `at`, before the fleet's and the engine's reactions at that
+   * instant; actions due at the same instant run in the order they were scheduled.
+   */
+  schedule(at: number, action: () => void | Promise<void>): void {
+    if (at < this.nowMs()) throw new Error(`cannot schedule at ${new Date(at).toISOString()}: already past`);
+    this.#scheduled.push({ at, seq: this.#scheduleSeq++, run: action });
+    this.#scheduled.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  }
+
+  /** Approves the stage without settling: for scripted events, which run while the simulation settles. */
+  giveApproval(stage: string, why: string): void {
+    this.#applyApproval(stage, why);
+  }
+
+  /** Takes a stage's approval back, as `kubectl promotion revoke` would; false when it was not approved. */
+  revoke(stage: string, why = 'by the user'): boolean {
+    const promotion = this.#store.get();
+    const i = promotion.spec.stages.findIndex((s) => s.name === stage);
+    const ok =
+      i >= 0 &&
+      promotion.spec.stages[i]!.trigger?.manual?.approved !== undefined &&
+      this.#store.patch([
+        { op: 'test', path: `/spec/stages/${i}/name`, value: stage },
+        { op: 'remove', path: `/spec/stages/${i}/trigger/manual/approved` },
+      ]);
+    this.#emit({
+      at: this.nowMs(),
+      type: 'Revoked',
+      stage,
+      cluster: null,
+      message: ok
+        ? `stage ${stage}: approval revoked ${why}`
+        : `stage ${stage}: nothing to revoke ${why}, it was not approved`,
+    });
+    if (ok) this.#controller.markDue(promotion.metadata.name);
+    return ok;
+  }
+
+  /**
+   * Someone edits the promotion: an RFC 7386 merge patch of its spec, labels and annotations (as
+   * `kubectl patch --type merge` would send). The engine sees the edit at its next reconcile.
+   */
+  patchPromotion(patch: { spec?: unknown; metadata?: { labels?: unknown; annotations?: unknown } }): void {
+    const current = this.#store.get();
+    const ops: JsonPatchOp[] = [];
+    if (patch.spec !== undefined)
+      ops.push({ op: 'replace', path: '/spec', value: mergePatch(current.spec, patch.spec) });
+    for (const field of ['labels', 'annotations'] as const) {
+      const change = patch.metadata?.[field];
+      if (change !== undefined)
+        ops.push({ op: 'add', path: `/metadata/${field}`, value: mergePatch(current.metadata[field] ?? {}, change) });
+    }
+    if (ops.length > 0 && this.#store.patch(ops)) this.#controller.markDue(current.metadata.name);
+  }
+
+  /**
+   * The controller process restarts: whatever it held in memory (when to look again) is gone, and
+   * like any controller starting it reconciles every promotion from the stored objects at once.
+   */
+  restartController(): void {
+    this.#controller = this.#startController();
+  }
+
+  /** A scripted event happened: it goes on the timeline like any other. */
+  note(message: string, stage: string | null = null, cluster: string | null = null): void {
+    this.#emit({ at: this.nowMs(), type: 'Scripted', stage, cluster, message });
+  }
 
   /** Processes everything due up to and including `t` and leaves the clock at `t`. */
   async advanceTo(t: Date | number): Promise<void> {
@@ -334,7 +456,8 @@ export class Simulation {
     if (this.#ended) return this.#ended;
     await this.#settle();
     let horizonReached = false;
-    while (!this.completed) {
+    // Scripted events still to come can change a completed promotion (an edit restarts it).
+    while (!this.completed || this.#scheduled.length > 0) {
       const next = this.#nextAt();
       if (next === null) break;
       if (next > this.#horizonEnd) {
@@ -373,6 +496,13 @@ export class Simulation {
         throw new Error(`the simulation did not settle at ${new Date(now).toISOString()}: the engine keeps writing`);
       }
       await this.fleet.runUntil(now);
+      if (this.#scheduled.length > 0 && this.#scheduled[0]!.at <= now) {
+        while (this.#scheduled.length > 0 && this.#scheduled[0]!.at <= now) await this.#scheduled.shift()!.run();
+        // What the actions changed in the fleet may fall due at once (a check re-evaluated).
+        await this.fleet.runUntil(now);
+        this.#controller.markDue(promotionName);
+        this.#changedSinceNotice = true;
+      }
       for (const name of this.fleet.takeDirtyProfiles()) {
         const profile = this.fleet.profile(name);
         if (!profile || profile.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName)
@@ -427,6 +557,7 @@ export class Simulation {
       if (!this.#firstApplied.has(name)) this.#firstApplied.set(name, now);
     }
     this.#phases = r.phases;
+    for (const l of this.#phaseListeners) l(now, r.phases);
     for (const { name, phase } of r.phases) {
       if (phase === 'AwaitingApproval') {
         if (!this.#waitingSince.has(name)) this.#waitingSince.set(name, now);
@@ -443,6 +574,7 @@ export class Simulation {
       if (t !== null && t >= now && (next === null || t < next)) next = t;
     };
     consider(this.#controller.nextRequeueAfter(now));
+    if (this.#scheduled.length > 0) consider(this.#scheduled[0]!.at);
     for (const a of this.#pending) consider(this.#dueAt(a));
     return next;
   }

@@ -197,8 +197,8 @@ const FEATURE_ORDER: FeatureID[] = ['Resources', 'Helm', 'Kustomize'];
 const NO_KINDS: ApiKind[] = [];
 
 export class Fleet implements World {
-  readonly #clusters: ClusterState[];
-  readonly #refs: ClusterRef[];
+  readonly #clusters: ClusterState[] = [];
+  readonly #refs: ClusterRef[] = [];
   readonly #byKey = new Map<string, ClusterState>();
   readonly #profiles = new Map<string, ProfileState>();
   readonly #queue = new EventQueue<Task>();
@@ -215,29 +215,31 @@ export class Fleet implements World {
     this.#now = typeof options.start === 'number' ? options.start : options.start.getTime();
     this.#seed = (options.seed ?? 1) >>> 0;
     this.#health = options.health ?? evaluateHealthChecks;
-    this.#clusters = spec.clusters.map((cs, index) => {
-      const key = clusterKey(cs);
-      if (this.#byKey.has(key)) throw new Error(`cluster ${key} is defined twice`);
-      const c: ClusterState = {
-        index,
-        key,
-        spec: cs,
-        ref: { namespace: cs.namespace, name: cs.name, type: cs.type, labels: cs.labels, ready: cs.ready },
-        objects: cs.objects,
-        failuresLeft: cs.failures,
-        extraFailures: 0,
-        summaries: undefined,
-        dynamic: undefined,
-        deployStarts: undefined,
-        jobRuns: undefined,
-      };
-      this.#byKey.set(key, c);
-      return c;
-    });
-    this.#refs = this.#clusters.map((c) => c.ref);
-    for (const c of this.#clusters) {
-      if (c.spec.dynamicObjects.length === 0) continue;
-      c.dynamic = c.spec.dynamicObjects.map((d: DynamicObjectSpec): DynamicState => new TimedObject(d));
+    for (const cs of spec.clusters) this.#join(cs);
+  }
+
+  /** Adds a cluster at the end of the fleet, its objects that exist from the start included. */
+  #join(cs: FleetClusterSpec): ClusterState {
+    const key = clusterKey(cs);
+    if (this.#byKey.has(key)) throw new Error(`cluster ${key} is defined twice`);
+    const c: ClusterState = {
+      index: this.#clusters.length,
+      key,
+      spec: cs,
+      ref: { namespace: cs.namespace, name: cs.name, type: cs.type, labels: cs.labels, ready: cs.ready },
+      objects: cs.objects,
+      failuresLeft: cs.failures,
+      extraFailures: 0,
+      summaries: undefined,
+      dynamic: undefined,
+      deployStarts: undefined,
+      jobRuns: undefined,
+    };
+    this.#byKey.set(key, c);
+    this.#clusters.push(c);
+    this.#refs.push(c.ref);
+    if (cs.dynamicObjects.length > 0) {
+      c.dynamic = cs.dynamicObjects.map((d: DynamicObjectSpec): DynamicState => new TimedObject(d));
       let changed = false;
       for (const d of c.dynamic) {
         if (!d.spec.createdBy) {
@@ -247,6 +249,7 @@ export class Fleet implements World {
       }
       if (changed) this.#rebuildObjects(c);
     }
+    return c;
   }
 
   // ---- World ----------------------------------------------------------------------------------------

@@ -19,23 +19,25 @@ export type JsonPatchOp =
   | { op: 'remove'; path: string }
   | { op: 'add' | 'replace'; path: string; value: unknown };
 
-export type EngineEventType =
-  | 'PipelineStarted'
-  | 'PipelineRestarted'
-  | 'StageStarted'
-  | 'StageDeployed'
-  | 'StageFailing'
-  | 'StageRecovered'
-  | 'SoakStarted'
-  | 'VerificationDeployed'
-  | 'HealthChecksAdded'
-  | 'HealthChecksPassed'
-  | 'AwaitingWindow'
-  | 'AwaitingApproval'
-  | 'StagePromoted'
-  | 'ApprovalReset'
-  | 'PromotionCompleted'
-  | 'ProfileDeleted';
+export const ENGINE_EVENT_TYPES = [
+  'PipelineStarted',
+  'PipelineRestarted',
+  'StageStarted',
+  'StageDeployed',
+  'StageFailing',
+  'StageRecovered',
+  'SoakStarted',
+  'VerificationDeployed',
+  'HealthChecksAdded',
+  'HealthChecksPassed',
+  'AwaitingWindow',
+  'AwaitingApproval',
+  'StagePromoted',
+  'ApprovalReset',
+  'PromotionCompleted',
+  'ProfileDeleted',
+] as const;
+export type EngineEventType = (typeof ENGINE_EVENT_TYPES)[number];
 
 export interface EngineEvent {
   type: EngineEventType;
@@ -47,17 +49,19 @@ export interface EngineEvent {
  * Where a stage stands, as the engine decided it in this reconcile. The same names are used by the
  * view model and by `simulate -o json`.
  */
-export type StagePhase =
-  | 'Pending'
-  | 'Deploying'
-  | 'Soaking'
-  | 'Verifying'
-  | 'CheckingHealth'
-  | 'AwaitingWindow'
-  | 'AwaitingApproval'
-  | 'Promoted'
-  | 'Completed'
-  | 'Failed';
+export const STAGE_PHASES = [
+  'Pending',
+  'Deploying',
+  'Soaking',
+  'Verifying',
+  'CheckingHealth',
+  'AwaitingWindow',
+  'AwaitingApproval',
+  'Promoted',
+  'Completed',
+  'Failed',
+] as const;
+export type StagePhase = (typeof STAGE_PHASES)[number];
 
 export interface ReconcileResult {
   /** Profiles to create or replace (the whole desired object; the caller applies it). */
