@@ -65,6 +65,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/status/index.ts'),
   },
   {
+    name: 'test',
+    describe: 'Run RolloutTests: scripted events and expectations on the virtual clock (exit 0 all pass, 1 any fails)',
+    load: () => import('./commands/test/index.ts'),
+  },
+  {
     name: 'version',
     describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version',
     load: () => import('./commands/version/index.ts'),

@@ -1,0 +1,58 @@
+// `kubectl promotion test -f FILE|DIR... [-o text|json] [--junit FILE]`: runs every RolloutTest on
+// the virtual clock and judges its expectations. Exit 0 when all pass, 1 when any fails; bad input
+// (YAML, a field, a file that cannot be read) is one line naming the file and line, exit 1 too.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { formatFinding } from '../../../src/api/load.ts';
+import { SourceError } from '../../../src/api/load.ts';
+import { loadRolloutTests } from '../../../simulator/rollout-test/load.ts';
+import { runRolloutTest, type TestResult } from '../../../simulator/rollout-test/run.ts';
+import { UserError } from '../../../src/user-error.ts';
+import { defineCommand } from '../../command.ts';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../../errors.ts';
+import { formatText, toJson, toJunit } from './report.ts';
+
+export default defineCommand({
+  command: 'test',
+  describe: 'Run RolloutTests: scripted events and expectations on the virtual clock (exit 0 all pass, 1 any fails)',
+  builder: (y) =>
+    y
+      .option('filename', {
+        alias: 'f',
+        type: 'string',
+        array: true,
+        describe: 'File or directory with RolloutTests (repeatable; a directory: its *.yaml and *.yml files)',
+      })
+      .option('output', {
+        alias: 'o',
+        choices: ['text', 'json'] as const,
+        default: 'text' as const,
+        describe: 'Output format',
+      })
+      .option('junit', { type: 'string', requiresArg: true, describe: 'Also write the results as JUnit XML to FILE' })
+      .check((a) => (a.filename?.length ? true : 'give the tests to run with -f FILE or -f DIRECTORY'))
+      .example('$0 test -f examples/kyverno/', "run a directory's tests")
+      .example('$0 test -f rollout-tests/ --junit results.xml', 'in CI, with a report for the CI system'),
+  async run(args, io) {
+    const loaded = await loadRolloutTests((args.filename ?? []).map(String), { stdin: io.stdin });
+    const errors = loaded.findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0) {
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      throw new SourceError({ ...errors[0]!, message: `${errors[0]!.message}${more}` });
+    }
+    for (const w of loaded.findings) io.stderr.write(`warning: ${formatFinding(w)}\n`);
+    const results: TestResult[] = [];
+    for (const t of loaded.tests) results.push(await runRolloutTest(t));
+    if (args.junit !== undefined) {
+      try {
+        await mkdir(dirname(args.junit), { recursive: true });
+        await writeFile(args.junit, toJunit(results));
+      } catch (e) {
+        throw new UserError(`--junit ${args.junit}: cannot write it: ${(e as Error).message}`);
+      }
+    }
+    if (args.output === 'json') io.stdout.write(`${JSON.stringify(toJson(results), null, 2)}\n`);
+    else io.stdout.write(formatText(results, args.color));
+    return results.every((r) => r.passed) ? EXIT_OK : EXIT_BAD_INPUT;
+  },
+});
