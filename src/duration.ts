@@ -43,6 +43,22 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+/**
+ * A Go duration, plus whole days in front (`30d`, `1d12h`): rehearsals are naturally counted in
+ * days, which Go's syntax lacks.
+ */
+export function parseLongDuration(text: string): number {
+  const m = /^(\d+)d(.*)$/.exec(text.trim());
+  if (!m) return parseDuration(text);
+  try {
+    return Number(m[1]) * 86_400_000 + (m[2] ? parseDuration(m[2]) : 0);
+  } catch (e) {
+    throw new DurationError(
+      `invalid duration "${text}": ${(e as Error).message.replace(/^invalid duration "[^"]*": /, '')}`,
+    );
+  }
+}
+
 /** Formats milliseconds the way Go's Duration.String does (`1h30m0s`, `300ms`, `0s`). */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';

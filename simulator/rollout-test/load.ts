@@ -9,7 +9,7 @@ import { loadFiles, type ReadOptions } from '../../src/api/source-files.ts';
 import type { LoadedObject } from '../../src/api/yaml-source.ts';
 import type { ClusterPromotion } from '../../src/api/types.ts';
 import { Checker, loadPromotions, validateObjects } from '../../src/api/validate.ts';
-import { parseDuration } from '../../src/duration.ts';
+import { DurationError, parseLongDuration } from '../../src/duration.ts';
 import { STAGE_PHASES, type StagePhase } from '../../src/engine/types.ts';
 import { UserError } from '../../src/user-error.ts';
 import { OUTCOMES, SIMULATION_EVENT_TYPES } from '../driver.ts';
@@ -696,6 +696,12 @@ function duration(c: Checker, path: FieldPath, v: unknown): number | undefined {
     c.error(path, `a unit is missing: write ${v}s, ${v}m or ${v}h`);
     return undefined;
   }
-  if (!c.duration(path, v)) return undefined;
-  return parseDuration(v as string);
+  if (!c.string(path, v)) return undefined;
+  try {
+    return parseLongDuration(v);
+  } catch (e) {
+    if (!(e instanceof DurationError)) throw e;
+    c.error(path, `${e.message} (days are written 30d)`);
+    return undefined;
+  }
 }

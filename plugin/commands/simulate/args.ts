@@ -1,6 +1,6 @@
 // The simulate command's flag values: --approve, --horizon, --start and --seed, each checked with
 // a one-line message that says what was expected.
-import { parseDuration } from '../../../src/duration.ts';
+import { parseLongDuration as parseDays } from '../../../src/duration.ts';
 import type { ScheduledApproval } from '../../../simulator/driver.ts';
 import { UsageError } from '../../errors.ts';
 
@@ -13,15 +13,10 @@ export function parseTime(text: string, flag: string): number {
   return ms;
 }
 
-/**
- * A Go duration, plus whole days in front (`30d`, `1d12h`): a horizon is naturally counted in
- * days, which Go's syntax lacks.
- */
+/** A duration flag: a Go duration, or days in front (`30d`, `1d12h`). */
 export function parseLongDuration(text: string, flag: string): number {
-  const m = /^(\d+)d(.*)$/.exec(text.trim());
   try {
-    if (!m) return parseDuration(text);
-    return Number(m[1]) * 86_400_000 + (m[2] ? parseDuration(m[2]) : 0);
+    return parseDays(text);
   } catch (e) {
     throw new UsageError(
       `${flag} ${text}: ${(e as Error).message.replace(/^invalid duration "[^"]*": /, '')} (days are written 30d)`,
