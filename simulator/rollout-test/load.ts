@@ -70,13 +70,14 @@ export interface LoadTestsResult {
 
 /** Reads the files and directories; a path that cannot be read at all throws a UserError. */
 export async function loadRolloutTests(paths: readonly string[], opts: ReadOptions = {}): Promise<LoadTestsResult> {
-  const files: { file: string; fromDirectory: boolean }[] = [];
+  // `from`: the directory named on the command line that the file was found in.
+  const files: { file: string; from: string | null }[] = [];
   for (const p of paths) {
     if (p !== '-' && (await isDirectory(p))) {
       const names = (await readdir(p)).filter((n) => /\.ya?ml$/.test(n)).sort();
-      for (const n of names) files.push({ file: join(p, n), fromDirectory: true });
+      for (const n of names) files.push({ file: join(p, n), from: p });
       if (names.length === 0) throw new UserError(`${p}: the directory has no .yaml or .yml files`);
-    } else files.push({ file: p, fromDirectory: false });
+    } else files.push({ file: p, from: null });
   }
   const loaded = await loadFiles(
     files.map((f) => f.file),
@@ -89,7 +90,7 @@ export async function loadRolloutTests(paths: readonly string[], opts: ReadOptio
   for (const obj of loaded.objects) {
     const v = obj.value;
     if (v.kind !== ROLLOUT_TEST_KIND) {
-      if (typeof v.kind === 'string' && v.kind.toLowerCase().replace(/[^a-z]/g, '') === 'rollouttest')
+      if (typeof v.kind === 'string' && /^rollout-?tests?$/i.test(v.kind))
         findings.push(obj.finding('error', ['kind'], `unknown kind "${v.kind}"; did you mean "${ROLLOUT_TEST_KIND}"?`));
       continue;
     }
@@ -107,31 +108,24 @@ export async function loadRolloutTests(paths: readonly string[], opts: ReadOptio
     names.set(key, r.test.where);
     tests.push(r.test);
   }
-  const broken = new Set(loaded.findings.map((f) => f.file));
-  for (const { file, fromDirectory } of files) {
-    if (fromDirectory || broken.has(file)) continue;
-    if (!loaded.objects.some((o) => o.file === file && o.value.kind === ROLLOUT_TEST_KIND))
-      findings.push({
-        severity: 'error',
-        file,
-        path: '',
-        line: 1,
-        column: 1,
-        message: `no ${ROLLOUT_TEST_KIND} found`,
-      });
+  // A file (or a directory's files) with no test at all is a mistake worth a line, unless its
+  // problems were already reported.
+  const noTest = (file: string): Finding => ({
+    severity: 'error',
+    file,
+    path: '',
+    line: 1,
+    column: 1,
+    message: `no ${ROLLOUT_TEST_KIND} found`,
+  });
+  const hasTest = (file: string) => loaded.objects.some((o) => o.file === file && o.value.kind === ROLLOUT_TEST_KIND);
+  const reported = new Set(findings.map((f) => f.file));
+  for (const { file, from } of files) {
+    if (from === null && !hasTest(file) && !reported.has(file)) findings.push(noTest(file));
   }
-  for (const p of paths) {
-    if (!files.some((f) => f.fromDirectory && f.file.startsWith(p))) continue;
-    const found = loaded.objects.some((o) => o.file.startsWith(join(p, '/')) && o.value.kind === ROLLOUT_TEST_KIND);
-    if (!found && !findings.some((f) => f.file.startsWith(join(p, '/'))))
-      findings.push({
-        severity: 'error',
-        file: p,
-        path: '',
-        line: 1,
-        column: 1,
-        message: `no ${ROLLOUT_TEST_KIND} found`,
-      });
+  for (const dir of new Set(files.flatMap((f) => (f.from === null ? [] : [f.from])))) {
+    const inDir = files.filter((f) => f.from === dir).map((f) => f.file);
+    if (!inDir.some(hasTest) && !inDir.some((f) => reported.has(f))) findings.push(noTest(dir));
   }
   return { tests, findings: sortFindings(findings) };
 }
@@ -671,6 +665,7 @@ function stagesProblem(p: ClusterPromotion): string | undefined {
 /** A Go duration after `start`, or an RFC 3339 time (not before `start`). */
 function instant(c: Checker, path: FieldPath, v: unknown, start: number): number | undefined {
   if (v === 0) return start;
+  if (typeof v === 'number') return duration(c, path, v);
   if (typeof v !== 'string') {
     c.error(path, 'must be a duration after start (8m, 1h30m) or an RFC 3339 time');
     return undefined;
