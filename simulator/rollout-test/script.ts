@@ -1,6 +1,7 @@
 // A RolloutTest's events played on a simulation: each is scheduled at its virtual moment and, when
 // it happens, goes on the timeline (type Scripted) saying what it did and where it was written.
 // The same script drives `kubectl promotion test` and `simulate --events`.
+import { clusterKey } from '../../src/api/types.ts';
 import type { Simulation } from '../driver.ts';
 import { formatWhere, type TestAction, type TestEvent } from './model.ts';
 
@@ -10,6 +11,18 @@ export function scheduleEvents(sim: Simulation, events: readonly TestEvent[]): v
 
 function play(sim: Simulation, e: TestEvent): void {
   const from = `(${formatWhere(e.where)})`;
+  // The test was checked against its own fleet; `simulate --events --fleet` may bring another.
+  const key =
+    e.kind === 'cluster' || e.kind === 'removeCluster'
+      ? e.cluster
+      : e.kind === 'addCluster'
+        ? clusterKey(e.cluster)
+        : null;
+  if (key !== null && (sim.fleet.cluster(key) === undefined) !== (e.kind === 'addCluster')) {
+    const why = e.kind === 'addCluster' ? 'is already in this fleet' : 'is not in this fleet';
+    sim.note(`${describeAction(e)}: skipped, cluster ${key} ${why} ${from}`, null, key);
+    return;
+  }
   switch (e.kind) {
     case 'patch':
       sim.note(`${describeAction(e)} ${from}`);
@@ -25,12 +38,10 @@ function play(sim: Simulation, e: TestEvent): void {
       sim.note(`${describeAction(e)} ${from}`);
       sim.restartController();
       return;
-    case 'addCluster': {
-      const key = `${e.cluster.namespace}/${e.cluster.name}`;
+    case 'addCluster':
       sim.note(`${describeAction(e)} ${from}`, null, key);
       sim.fleet.addCluster(e.cluster);
       return;
-    }
     case 'removeCluster':
       sim.note(`${describeAction(e)} ${from}`, null, e.cluster);
       sim.fleet.removeCluster(e.cluster);
@@ -67,7 +78,7 @@ export function describeAction(a: TestAction): string {
     case 'restartController':
       return 'the controller restarts: it forgets everything but the stored objects';
     case 'addCluster':
-      return `cluster ${a.cluster.namespace}/${a.cluster.name} joins the fleet (labels ${JSON.stringify(a.cluster.labels)})`;
+      return `cluster ${clusterKey(a.cluster)} joins the fleet (labels ${JSON.stringify(a.cluster.labels)})`;
     case 'removeCluster':
       return `cluster ${a.cluster} leaves the fleet`;
     case 'cluster': {

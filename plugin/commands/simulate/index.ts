@@ -10,7 +10,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SourceError } from '../../../src/api/findings.ts';
 import { STDIN_NAME } from '../../../src/api/source-files.ts';
+import { loadRolloutTests } from '../../../simulator/rollout-test/load.ts';
+import type { RolloutTest } from '../../../simulator/rollout-test/model.ts';
+import { scheduleEvents } from '../../../simulator/rollout-test/script.ts';
 import { assertNoErrors, loadPromotions } from '../../../src/api/validate.ts';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { Simulation, type Outcome } from '../../../simulator/driver.ts';
@@ -61,6 +65,7 @@ export interface SimulateArgs extends ServeArgs {
   seed: string | number;
   speed?: string | number;
   tui: boolean;
+  events?: string;
 }
 
 export interface SimulateDeps {
@@ -172,6 +177,12 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
           describe:
             'Virtual seconds per real second: of the view in a terminal, of --serve, or pacing the lines of --no-tui',
         })
+        .option('events', {
+          type: 'string',
+          requiresArg: true,
+          describe:
+            'Play the events of a RolloutTest (FILE, or FILE#NAME when it holds several), on its promotion, fleet and start unless -f, --fleet or --start say otherwise',
+        })
         .option('tui', {
           type: 'boolean',
           default: true,
@@ -202,8 +213,16 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       const seed = parseSeed(args.seed);
       const speed = args.speed === undefined ? undefined : parseSpeed(args.speed, SPEED_MIN, SPEED_MAX);
       // Whole seconds: a timeline reads better without milliseconds nobody asked for.
+      let script = args.events === undefined ? undefined : await gameDay(String(args.events), io);
       const start =
-        args.start === undefined ? Math.floor(deps.now() / 1000) * 1000 : parseTime(String(args.start), '--start');
+        args.start !== undefined
+          ? parseTime(String(args.start), '--start')
+          : (script?.start ?? Math.floor(deps.now() / 1000) * 1000);
+      // Another start moves the test's events with it.
+      if (script && start !== script.start) {
+        const shift = start - script.start;
+        script = { ...script, start, events: script.events.map((e) => ({ ...e, at: e.at + shift })) };
+      }
 
       const runs = args.runs === undefined ? undefined : parseRuns(String(args.runs));
       if (runs === undefined) {
@@ -216,6 +235,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         }
       } else {
         if (args.serve) throw new UsageError('--runs forecasts headless: it cannot be combined with --serve');
+        if (script) throw new UsageError('--events plays one rehearsal: it cannot be combined with --runs');
         checkDestination(args.output ?? 'text', args.outputFile, io);
       }
       const deadlineMs = args.deadline === undefined ? undefined : parseDeadline(String(args.deadline), start);
@@ -229,7 +249,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         runs !== undefined
           ? 'forecast'
           : (args.output ?? (args.tui && keys && !inCi(io.env) && !args.serve ? 'tui' : 'lines'));
-      if (files.length === 0) {
+      if (files.length === 0 && !script) {
         if (fleetFiles.length > 0) throw new UsageError('--fleet needs the promotion too: give -f PROMOTION.yaml');
         const root = deps.examplesRoot ?? findExamplesRoot() ?? unpackEmbeddedExamples();
         if (!root)
@@ -241,24 +261,26 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         fleetFiles = [join(root, example.fleet)];
         io.stderr.write(`simulating the bundled example ${example.promotion} (give -f and --fleet for your own)\n`);
       }
-      if (fleetFiles.length === 0)
+      if (fleetFiles.length === 0 && !script)
         throw new UsageError('give the fleet to rehearse against with --fleet FLEET.yaml (see examples/)');
       if (fleetFiles.includes('-') && files.includes('-'))
         throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
 
-      const loaded = await loadPromotions(files, { stdin: io.stdin });
+      // With --events and no -f or --fleet: the test's own promotion and fleet.
+      const loaded =
+        files.length > 0
+          ? await loadPromotions(files, { stdin: io.stdin })
+          : { promotions: [script!.promotion], findings: [] };
       assertNoErrors(loaded.findings);
+      const fleet = fleetFiles.length > 0 ? await loadFleet(fleetFiles, { stdin: io.stdin }) : script!.fleet;
       if (args.serve) {
+        if (script)
+          throw new UsageError('--events runs in the terminal view, as lines or with -o; not with --serve yet');
         const promotions =
           args.promotion === undefined ? loaded.promotions : [pickPromotion(loaded.promotions, args.promotion, files)];
-        return runServe(
-          { promotions, fleet: await loadFleet(fleetFiles, { stdin: io.stdin }), start, seed, speed },
-          args,
-          io,
-        );
+        return runServe({ promotions, fleet, start, seed, speed }, args, io);
       }
       const promotion = pickPromotion(loaded.promotions, args.promotion, files);
-      const fleet = await loadFleet(fleetFiles, { stdin: io.stdin });
 
       if (runs !== undefined) {
         return runForecastCommand(
@@ -279,7 +301,16 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
           io,
         );
       }
-      const sim = new Simulation({ promotion, fleet, start, horizonMs, seed, approvals });
+      const sim = new Simulation({
+        promotion,
+        fleet,
+        start,
+        // Never stop before the test's last event.
+        horizonMs: Math.max(horizonMs, ...(script?.events ?? []).map((e) => e.at - start)),
+        seed: script && args.seed === '1' ? script.seed : seed,
+        approvals,
+      });
+      if (script) scheduleEvents(sim, script.events);
       if (mode === 'tui') {
         preferReactProduction();
         const { runInteractive } = await import('./interactive.tsx');
@@ -337,6 +368,30 @@ function pickPromotion(promotions: ClusterPromotion[], name: string | undefined,
     );
   }
   return promotions[0]!;
+}
+
+/** The RolloutTest whose events `--events FILE[#NAME]` plays. */
+async function gameDay(spec: string, io: Io): Promise<RolloutTest> {
+  const hash = spec.lastIndexOf('#');
+  const file = hash > 0 ? spec.slice(0, hash) : spec;
+  const name = hash > 0 ? spec.slice(hash + 1) : undefined;
+  const loaded = await loadRolloutTests([file], { stdin: io.stdin });
+  const errors = loaded.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    throw new SourceError({ ...errors[0]!, message: `${errors[0]!.message}${more}` });
+  }
+  const names = loaded.tests.map((t) => t.name).join(', ');
+  if (name !== undefined) {
+    const t = loaded.tests.find((x) => x.name === name);
+    if (!t) throw new UsageError(`--events ${spec}: ${file} has no RolloutTest named "${name}" (it has ${names})`);
+    return t;
+  }
+  if (loaded.tests.length > 1)
+    throw new UsageError(
+      `--events ${spec}: ${file} holds ${loaded.tests.length} RolloutTests (${names}): pick one with --events ${file}#NAME`,
+    );
+  return loaded.tests[0]!;
 }
 
 export default simulateCommand({ now: () => Date.now() });

@@ -17,6 +17,8 @@ export const TRANSITION_EVENTS: ReadonlySet<SimulationEventType> = new Set<Simul
   'Approved',
   'ApprovalNotApplied',
   'ApprovalReset',
+  'Revoked',
+  'Scripted',
   'PromotionCompleted',
 ]);
 
