@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { formatFinding } from '../../src/api/load.ts';
+import { formatFinding } from '../../src/api/findings.ts';
 import { loadRolloutTests } from '../../simulator/rollout-test/load.ts';
 import { directory, FLEET, PROMOTION, read, START, testYaml } from './helpers.ts';
 

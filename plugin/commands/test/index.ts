@@ -3,8 +3,7 @@
 // (YAML, a field, a file that cannot be read) is one line naming the file and line, exit 1 too.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatFinding } from '../../../src/api/load.ts';
-import { SourceError } from '../../../src/api/load.ts';
+import { formatFinding, SourceError } from '../../../src/api/findings.ts';
 import { loadRolloutTests } from '../../../simulator/rollout-test/load.ts';
 import { runRolloutTest, type TestResult } from '../../../simulator/rollout-test/run.ts';
 import { UserError } from '../../../src/user-error.ts';
