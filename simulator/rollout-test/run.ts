@@ -5,7 +5,7 @@ import { formatDuration } from '../../src/duration.ts';
 import type { StagePhase } from '../../src/engine/types.ts';
 import { Simulation, type SimulationEvent, type SimulationResult } from '../driver.ts';
 import type { HealthEvaluator } from '../fleet.ts';
-import { rfc3339 } from '../report.ts';
+import { rfc3339 } from '../../src/rfc3339.ts';
 import type { EventSeen, Expectation, OutcomeBy, PhaseAt, PhaseWithin, RolloutTest } from './model.ts';
 import { scheduleEvents } from './script.ts';
 

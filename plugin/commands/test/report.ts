@@ -1,6 +1,6 @@
 // What `kubectl promotion test` prints: a line per expectation for people (and CI logs), JSON for
 // tools, JUnit XML for CI systems that show test results. The JSON field names are a public interface.
-import { rfc3339 } from '../../../simulator/report.ts';
+import { rfc3339 } from '../../../src/rfc3339.ts';
 import { formatWhere } from '../../../simulator/rollout-test/model.ts';
 import { countResults, type TestResult } from '../../../simulator/rollout-test/run.ts';
 
