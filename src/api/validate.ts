@@ -1,41 +1,38 @@
 // Validation of ClusterPromotion objects as a user writes them, before anything runs. Every
-// problem becomes a Finding positioned at the field it is about. The rules are those of the
-// ClusterPromotion CRD (addon-controller api/v1beta1, libsveltos ValidateHealth) plus the ones
-// the pipeline needs (generated ClusterProfile names, Lua that loads, CEL that compiles).
+// problem becomes a Finding positioned at the field it is about.
 //
-// Unknown fields are errors where the CRD's schema is closed (kubectl apply validates strictly by
-// default, so a typo such as `dealy` is rejected there too), except inside `profileSpec`, which
-// passes through to ClusterProfiles untouched: newer Sveltos releases add fields there.
-import {
-  CONFIG_API_VERSION,
-  FEATURE_IDS,
-  LABEL_FILTER_OPERATIONS,
-  SELECTOR_OPERATORS,
-  SVELTOS_CONFIG_GROUP,
-  SYNC_MODES,
-  type ClusterPromotion,
-} from './types.ts';
+// The structure comes from the CRD (src/schema): unknown fields, types, enums, required fields,
+// patterns, defaults and the CEL rules are checked exactly as the API server checks them, in its
+// words, against the bundled CRD or the one `lint --crd`/`--context` names. Unknown fields are
+// errors everywhere, profileSpec included, since kubectl's strict field validation refuses them.
+// What follows the schema is what it cannot say: Go durations, cron windows, Lua and CEL that
+// compile, label syntax, ClusterProfile names the stages generate.
+import { SVELTOS_CONFIG_GROUP, type ClusterPromotion } from './types.ts';
+import { DNS1123_SUBDOMAIN_MAX, isDns1123Subdomain } from './dns1123.ts';
+import { mainProfileName, verificationProfileName } from '../engine/names.ts';
 import { formatPath, type FieldPath, type Finding, type Severity, SourceError, sortFindings } from './findings.ts';
 import type { LoadedObject, PointAt } from './yaml-source.ts';
 import { loadFiles, type ReadOptions, STDIN_NAME } from './source-files.ts';
-import { DNS1123_SUBDOMAIN_MAX, isDns1123Subdomain } from './dns1123.ts';
-import { mainProfileName, verificationProfileName } from '../engine/names.ts';
 import { DurationError, parseDuration } from '../duration.ts';
 import { neverCloses, parseWindow, WindowError } from '../schedule/window.ts';
 import { luaSyntaxError } from '../health/lua.ts';
 import { CEL_ASSUMED_LIST_SIZE, CEL_COST_LIMIT, celCompileError, estimateCelCost } from '../health/cel.ts';
-
-/** The kinds a PolicyRef may name, as the CRD's enum lists them. */
-export const POLICY_REF_KINDS = ['ConfigMap', 'Secret', 'GitRepository', 'OCIRepository', 'Bucket'] as const;
-export const DEPLOYMENT_TYPES = ['Local', 'Remote'] as const;
+import { bundledSchema } from '../schema/bundled.ts';
+import { lintMessage } from '../schema/messages.ts';
+import { RULES_NOT_CHECKED, type ResourceSchema } from '../schema/resource-schema.ts';
+import { isObject, propertySchema, type SchemaError } from '../schema/structural.ts';
+import type { Schema } from '../schema/types.ts';
 
 const PROMOTION_KIND = 'ClusterPromotion';
 const LABEL_VALUE_MAX = 63;
 const NAME_MAX = DNS1123_SUBDOMAIN_MAX;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-
-// ---- the checker ----------------------------------------------------------------------------------
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+/** Fields of type metav1.Duration in the Sveltos API: strings the schema cannot check. */
+const DURATION_FIELDS = new Set(['delay', 'timeout', 'interval']);
+/** ClusterProfile fields a ClusterPromotion's profileSpec does not have: each stage chooses. */
+const STAGE_CHOOSES = new Set(['clusterSelector', 'clusterRefs', 'setRefs']);
 
 type Path = readonly (string | number)[];
 
@@ -47,10 +44,6 @@ function describe(v: unknown): string {
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
   if (typeof v === 'boolean') return `the boolean ${v}`;
   return `the number ${String(v)}`;
-}
-
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function editDistance(a: string, b: string): number {
@@ -82,20 +75,19 @@ function suggestion(word: string, known: readonly string[]): string {
     : '';
 }
 
-function oneOfText(values: readonly string[]): string {
-  return values.length === 1 ? values[0]! : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+function valueAt(root: unknown, path: Path): unknown {
+  let at = root;
+  for (const seg of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string | number, unknown>)[seg];
+  }
+  return at;
 }
 
-/** Deferred checks that need the Lua VM; run together once the synchronous walk is done. */
-interface LuaCheck {
-  path: Path;
-  script: string;
-}
-
-/** Collects findings about one object; every helper returns whether the value was acceptable. */
-export class Checker {
+/** Collects findings about one object; Lua is checked after the walk (it needs the VM). */
+class Checker {
   readonly findings: Finding[] = [];
-  private readonly lua: LuaCheck[] = [];
+  private readonly lua: { path: Path; script: string }[] = [];
 
   constructor(readonly obj: LoadedObject) {}
 
@@ -107,73 +99,6 @@ export class Checker {
   }
   warn(path: Path, message: string, at?: PointAt): void {
     this.report('warning', path, message, at);
-  }
-
-  mapping(path: Path, v: unknown): v is Record<string, unknown> {
-    if (isMapping(v)) return true;
-    this.error(path, `must be a mapping, got ${describe(v)}`);
-    return false;
-  }
-  list(path: Path, v: unknown): v is unknown[] {
-    if (Array.isArray(v)) return true;
-    this.error(path, `must be a list, got ${describe(v)}`);
-    return false;
-  }
-  string(path: Path, v: unknown, opts: { nonEmpty?: boolean } = {}): v is string {
-    if (typeof v !== 'string') {
-      this.error(path, `must be a string, got ${describe(v)}`);
-      return false;
-    }
-    if (opts.nonEmpty && v.trim() === '') {
-      this.error(path, 'must not be empty');
-      return false;
-    }
-    return true;
-  }
-  boolean(path: Path, v: unknown): v is boolean {
-    if (typeof v === 'boolean') return true;
-    this.error(path, `must be true or false, got ${describe(v)}`);
-    return false;
-  }
-  integer(path: Path, v: unknown, min: number): v is number {
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.error(path, `must be a whole number, got ${describe(v)}`);
-      return false;
-    }
-    if (v < min) {
-      this.error(path, `must be at least ${min}, got ${v}`);
-      return false;
-    }
-    return true;
-  }
-  oneOf<T extends string>(path: Path, v: unknown, values: readonly T[]): v is T {
-    if (!this.string(path, v)) return false;
-    if ((values as readonly string[]).includes(v)) return true;
-    this.error(path, `unknown value "${v}": must be ${oneOfText(values)}${suggestion(v, values)}`);
-    return false;
-  }
-  /** Reports a required field that is absent (at its parent, since it has no position of its own). */
-  required(path: Path, parent: Record<string, unknown>, key: string): boolean {
-    if (parent[key] !== undefined && parent[key] !== null) return true;
-    this.error([...path, key], `is required`);
-    return false;
-  }
-  /** Reports the fields of a closed schema that it does not know. */
-  knownFields(path: Path, v: Record<string, unknown>, known: readonly string[]): void {
-    for (const k of Object.keys(v)) {
-      if (!known.includes(k)) this.error([...path, k], `unknown field "${k}"${suggestion(k, known)}`, 'key');
-    }
-  }
-  duration(path: Path, v: unknown): boolean {
-    if (!this.string(path, v)) return false;
-    try {
-      parseDuration(v);
-      return true;
-    } catch (e) {
-      if (!(e instanceof DurationError)) throw e;
-      this.error(path, e.message);
-      return false;
-    }
   }
   /** An error inside a string field's text, at `line:column` of that text when known. */
   errorInText(path: Path, message: string, where: readonly (string | null | undefined)[] | null): void {
@@ -187,7 +112,6 @@ export class Checker {
     this.lua.push({ path, script });
   }
 
-  /** Runs the deferred checks; call once, after the walk. */
   async finish(): Promise<Finding[]> {
     for (const { path, script } of this.lua) {
       const err = await luaSyntaxError(script);
@@ -208,47 +132,52 @@ export class Checker {
   }
 }
 
-// ---- reusable pieces ---------------------------------------------------------------------------------
+// ---- what the schema says -------------------------------------------------------------------------
 
-/** A Kubernetes label selector (`matchLabels`, `matchExpressions`). */
-export function checkSelector(c: Checker, path: Path, v: unknown): void {
-  if (!c.mapping(path, v)) return;
-  c.knownFields(path, v, ['matchLabels', 'matchExpressions']);
-  if (v.matchLabels !== undefined && v.matchLabels !== null && c.mapping([...path, 'matchLabels'], v.matchLabels)) {
-    for (const [k, value] of Object.entries(v.matchLabels)) {
-      const p = [...path, 'matchLabels', k];
-      checkLabelKey(c, p, k);
-      if (c.string(p, value) && !isLabelValue(value))
-        c.error(p, `"${value}" is not a valid label value${LABEL_VALUE_RULE}`);
-    }
-  }
-  if (
-    v.matchExpressions !== undefined &&
-    v.matchExpressions !== null &&
-    c.list([...path, 'matchExpressions'], v.matchExpressions)
-  ) {
-    v.matchExpressions.forEach((req, i) => {
-      const p = [...path, 'matchExpressions', i];
-      if (!c.mapping(p, req)) return;
-      c.knownFields(p, req, ['key', 'operator', 'values']);
-      if (c.required(p, req, 'key') && c.string([...p, 'key'], req.key, { nonEmpty: true }))
-        checkLabelKey(c, [...p, 'key'], req.key);
-      const op =
-        c.required(p, req, 'operator') && c.oneOf([...p, 'operator'], req.operator, SELECTOR_OPERATORS)
-          ? req.operator
-          : undefined;
-      const values = req.values;
-      if (values !== undefined && values !== null && c.list([...p, 'values'], values)) {
-        for (const [j, x] of values.entries()) c.string([...p, 'values', j], x);
-      }
-      const count = Array.isArray(values) ? values.length : 0;
-      if ((op === 'In' || op === 'NotIn') && count === 0)
-        c.error([...p, 'values'], `must list at least one value for operator ${op}`);
-      if ((op === 'Exists' || op === 'DoesNotExist') && count > 0)
-        c.error([...p, 'values'], `must be empty for operator ${op}`);
-    });
+function schemaFinding(c: Checker, e: SchemaError): void {
+  const actual = valueAt(c.obj.value, e.path);
+  if (e.type === 'NotSupported' && typeof actual === 'string') {
+    const known = (e.supported ?? []).filter((v): v is string => typeof v === 'string');
+    c.error(e.path, `${lintMessage(e)}${suggestion(actual, known)}`);
+  } else if (e.type === 'Duplicate' && typeof e.path.at(-1) === 'number') {
+    const list = valueAt(c.obj.value, e.path.slice(0, -1));
+    const first = Array.isArray(list) ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(actual)) : -1;
+    const firstKey = Array.isArray(list)
+      ? list.findIndex((x) => isObject(x) && isObject(e.value) && Object.entries(e.value).every(([k, v]) => x[k] === v))
+      : -1;
+    const also = firstKey >= 0 ? firstKey : first;
+    const name = isObject(e.value) && typeof e.value.name === 'string' ? [...e.path, 'name'] : e.path;
+    c.error(name, `${lintMessage(e)}${also >= 0 ? ` (also ${formatPath([...e.path.slice(0, -1), also])})` : ''}`);
+  } else if (e.rule !== undefined || isObject(actual) || Array.isArray(actual)) {
+    c.error(e.path, lintMessage(e, describeType(actual)), 'key');
+  } else {
+    c.error(e.path, lintMessage(e, actual));
   }
 }
+
+function describeType(v: unknown): string {
+  return Array.isArray(v) ? 'array' : isObject(v) ? 'object' : typeof v;
+}
+
+function checkSchema(c: Checker, schema: ResourceSchema, skipRulesAt: ReadonlySet<string>): void {
+  const value = c.obj.value;
+  for (const u of schema.unknownFields(value)) {
+    const key = String(u.path.at(-1));
+    const parent = formatPath(u.path.slice(0, -1));
+    const hint =
+      parent === 'spec.profileSpec' && STAGE_CHOOSES.has(key)
+        ? ": in a ClusterPromotion each stage's clusterSelector chooses the clusters"
+        : suggestion(key, u.known);
+    c.error(u.path, `unknown field "${u.field}"${hint}`, 'key');
+  }
+  for (const e of schema.admit(value).errors) {
+    if (e.detail === RULES_NOT_CHECKED) continue;
+    if (e.rule !== undefined && skipRulesAt.has(formatPath(e.path))) continue;
+    schemaFinding(c, e);
+  }
+}
+
+// ---- what the schema cannot say ------------------------------------------------------------------
 
 const LABEL_VALUE_RULE = ` (at most ${LABEL_VALUE_MAX} letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`;
 
@@ -269,190 +198,50 @@ function checkLabelKey(c: Checker, path: Path, key: string): void {
     );
 }
 
-export const VALIDATE_HEALTH_FIELDS = [
-  'name',
-  'featureID',
-  'group',
-  'version',
-  'kind',
-  'namespace',
-  'labelFilters',
-  'script',
-  'evaluateCEL',
-  'metricQueries',
-  'metricSource',
-  'jobCheck',
-] as const;
-
-/**
- * One libsveltos ValidateHealth. `strict` flags unknown fields (in a trigger); inside profileSpec
- * they pass through.
- */
-export function checkValidateHealth(c: Checker, path: Path, v: unknown, strict: boolean): void {
-  if (!c.mapping(path, v)) return;
-  if (strict) c.knownFields(path, v, VALIDATE_HEALTH_FIELDS);
-  if (c.required(path, v, 'name')) c.string([...path, 'name'], v.name, { nonEmpty: true });
-  if (c.required(path, v, 'featureID')) c.oneOf([...path, 'featureID'], v.featureID, FEATURE_IDS);
-  // The CRD requires only name and featureID, but a check that selects resources needs a kind to
-  // find them (only metric checks go without). Without a version the cluster's preferred version
-  // of the kind is used, as the REST mapper does: allowed, but worth saying.
-  const selectsResources = v.metricQueries === undefined && v.metricSource === undefined && v.jobCheck == null;
-  if (v.kind === undefined || v.kind === null) {
-    if (selectsResources) c.error([...path, 'kind'], 'is required (the kind of resources this check selects)');
-  } else c.string([...path, 'kind'], v.kind, { nonEmpty: true });
-  if (v.version === undefined || v.version === null) {
-    if (selectsResources)
-      c.warn([...path, 'version'], "is not set: the check reads the kind at the cluster's preferred version");
-  } else c.string([...path, 'version'], v.version, { nonEmpty: true });
-  for (const key of ['group', 'namespace'] as const)
-    if (v[key] !== undefined && v[key] !== null) c.string([...path, key], v[key]);
-  if (v.labelFilters !== undefined && v.labelFilters !== null && c.list([...path, 'labelFilters'], v.labelFilters)) {
-    v.labelFilters.forEach((lf, i) => {
-      const p = [...path, 'labelFilters', i];
-      if (!c.mapping(p, lf)) return;
-      c.knownFields(p, lf, ['key', 'operation', 'value']);
-      if (c.required(p, lf, 'key')) c.string([...p, 'key'], lf.key, { nonEmpty: true });
-      if (c.required(p, lf, 'operation')) c.oneOf([...p, 'operation'], lf.operation, LABEL_FILTER_OPERATIONS);
-      if (lf.value !== undefined && lf.value !== null) c.string([...p, 'value'], lf.value);
-    });
-  }
-  if (
-    v.script !== undefined &&
-    v.script !== null &&
-    c.string([...path, 'script'], v.script) &&
-    v.script.trim() !== ''
-  ) {
-    c.lazyLua([...path, 'script'], v.script);
-  }
-  checkJobCheck(c, path, v);
-  if (v.evaluateCEL !== undefined && v.evaluateCEL !== null && c.list([...path, 'evaluateCEL'], v.evaluateCEL)) {
-    v.evaluateCEL.forEach((r, i) => {
-      const p = [...path, 'evaluateCEL', i];
-      if (!c.mapping(p, r)) return;
-      c.knownFields(p, r, ['name', 'rule']);
-      if (c.required(p, r, 'name')) c.string([...p, 'name'], r.name, { nonEmpty: true });
-      if (c.required(p, r, 'rule') && c.string([...p, 'rule'], r.rule, { nonEmpty: true })) {
-        const err = celCompileError(r.rule);
-        if (err)
-          c.errorInText(
-            [...p, 'rule'],
-            `CEL does not compile: ${err.message}`,
-            /<input>:(\d+):(\d+)/.exec(err.message),
-          );
-        const cost = err ? null : estimateCelCost(r.rule);
-        if (cost !== null && cost > CEL_COST_LIMIT)
-          c.warn(
-            [...p, 'rule'],
-            `may cost up to ${cost} units (lists of the object taken as ${CEL_ASSUMED_LIST_SIZE} items), over the ` +
-              `rehearsal's limit of ${CEL_COST_LIMIT}: a simulation stops it there and the check fails; Sveltos ` +
-              'sets no limit and would run it to the end',
-          );
-      }
-    });
-  }
-}
-
-/** jobCheck: its reference and timeout, and the CRD's rule that it stands alone. */
-function checkJobCheck(c: Checker, path: Path, v: Record<string, unknown>): void {
-  const job = v.jobCheck;
-  if (job === undefined || job === null || !c.mapping([...path, 'jobCheck'], job)) return;
-  const p = [...path, 'jobCheck'];
-  c.knownFields(p, job, ['jobRef', 'timeout']);
-  if ((v.script !== undefined && v.script !== null) || (v.evaluateCEL !== undefined && v.evaluateCEL !== null)) {
-    c.error(p, 'cannot be set together with script or evaluateCEL (the CRD refuses it): the Job is the whole check');
-  }
-  if (c.required(p, job, 'jobRef') && c.mapping([...p, 'jobRef'], job.jobRef)) {
-    const ref = job.jobRef;
-    const rp = [...p, 'jobRef'];
-    c.knownFields(rp, ref, ['kind', 'namespace', 'name']);
-    if (c.required(rp, ref, 'kind')) c.oneOf([...rp, 'kind'], ref.kind, ['ConfigMap', 'Secret']);
-    if (c.required(rp, ref, 'name')) c.string([...rp, 'name'], ref.name, { nonEmpty: true });
-    if (c.required(rp, ref, 'namespace')) c.string([...rp, 'namespace'], ref.namespace);
-  }
-  if (job.timeout !== undefined && job.timeout !== null) c.duration([...p, 'timeout'], job.timeout);
-}
-
-export function checkValidateHealths(c: Checker, path: Path, v: unknown, strict: boolean): void {
-  if (v === undefined || v === null || !c.list(path, v)) return;
-  const seen = new Map<string, number>();
-  v.forEach((h, i) => {
-    checkValidateHealth(c, [...path, i], h, strict);
-    if (isMapping(h) && typeof h.name === 'string' && h.name !== '') {
-      const first = seen.get(h.name);
-      if (first !== undefined)
-        c.warn([...path, i, 'name'], `another check is also named "${h.name}" (${formatPath([...path, first])})`);
-      else seen.set(h.name, i);
+/** Label syntax and operators of a metav1.LabelSelector, which the CRD leaves to the API server's code. */
+function checkSelector(c: Checker, path: Path, v: Record<string, unknown>): void {
+  if (isObject(v.matchLabels)) {
+    for (const [k, value] of Object.entries(v.matchLabels)) {
+      const p = [...path, 'matchLabels', k];
+      checkLabelKey(c, p, k);
+      if (typeof value === 'string' && !isLabelValue(value))
+        c.error(p, `"${value}" is not a valid label value${LABEL_VALUE_RULE}`);
     }
+  }
+  if (!Array.isArray(v.matchExpressions)) return;
+  v.matchExpressions.forEach((req, i) => {
+    const p = [...path, 'matchExpressions', i];
+    if (!isObject(req)) return;
+    if (typeof req.key === 'string' && req.key !== '') checkLabelKey(c, [...p, 'key'], req.key);
+    const op = req.operator;
+    if (typeof op === 'string' && !SELECTOR_OPERATORS.includes(op)) {
+      const supported = SELECTOR_OPERATORS.map((o) => JSON.stringify(o)).join(', ');
+      c.error(
+        [...p, 'operator'],
+        `Unsupported value: "${op}": supported values: ${supported}${suggestion(op, SELECTOR_OPERATORS)}`,
+      );
+    }
+    const count = Array.isArray(req.values) ? req.values.length : 0;
+    if ((op === 'In' || op === 'NotIn') && count === 0)
+      c.error([...p, 'values'], `Required value: must be specified when \`operator\` is 'In' or 'NotIn'`);
+    if ((op === 'Exists' || op === 'DoesNotExist') && count > 0)
+      c.error([...p, 'values'], `Forbidden: may not be specified when \`operator\` is 'Exists' or 'DoesNotExist'`);
   });
 }
 
-/** One PolicyRef (profileSpec.policyRefs, a trigger's preHealthCheckDeployment). */
-export function checkPolicyRef(c: Checker, path: Path, v: unknown): void {
-  if (!c.mapping(path, v)) return;
-  const hasKind = v.kind !== undefined && v.kind !== null;
-  const hasRemote = v.remoteURL !== undefined && v.remoteURL !== null;
-  if (hasKind && hasRemote) c.error(path, 'has both kind and remoteURL; give one of them');
-  else if (!hasKind && !hasRemote) c.error([...path, 'kind'], `is required (${oneOfText(POLICY_REF_KINDS)})`);
-  if (hasKind) c.oneOf([...path, 'kind'], v.kind, POLICY_REF_KINDS);
-  if (!hasRemote && c.required(path, v, 'name')) c.string([...path, 'name'], v.name, { nonEmpty: true });
-  if (v.namespace !== undefined && v.namespace !== null) c.string([...path, 'namespace'], v.namespace);
-  if (v.deploymentType !== undefined && v.deploymentType !== null)
-    c.oneOf([...path, 'deploymentType'], v.deploymentType, DEPLOYMENT_TYPES);
-  for (const key of ['optional', 'skipNamespaceCreation'] as const) {
-    if (v[key] !== undefined && v[key] !== null) c.boolean([...path, key], v[key]);
-  }
-  if (v.tier !== undefined && v.tier !== null) c.integer([...path, 'tier'], v.tier, 1);
-}
-
-function checkPolicyRefs(c: Checker, path: Path, v: unknown): void {
-  if (v === undefined || v === null || !c.list(path, v)) return;
-  for (const [i, ref] of v.entries()) checkPolicyRef(c, [...path, i], ref);
-}
-
-const MAX_UPDATE = /^((100|[0-9]{1,2})%|[0-9]+)$/;
-
-/** The fields of profileSpec the promotion reads; everything else passes through unchecked. */
-export function checkProfileSpec(c: Checker, path: Path, v: unknown): void {
-  if (!c.mapping(path, v)) return;
-  const at = (k: string) => [...path, k];
-  const present = (k: string) => v[k] !== undefined && v[k] !== null;
-  if (present('syncMode')) c.oneOf(at('syncMode'), v.syncMode, SYNC_MODES);
-  if (present('tier')) c.integer(at('tier'), v.tier, 1);
-  for (const k of ['continueOnConflict', 'continueOnError', 'reloader']) if (present(k)) c.boolean(at(k), v[k]);
-  if (present('maxConsecutiveFailures')) c.integer(at('maxConsecutiveFailures'), v.maxConsecutiveFailures, 0);
-  if (present('maxUpdate')) {
-    const m = v.maxUpdate;
-    if (typeof m === 'number') c.integer(at('maxUpdate'), m, 0);
-    else if (typeof m !== 'string' || !MAX_UPDATE.test(m)) {
-      c.error(at('maxUpdate'), `must be a number of clusters or a percentage such as 25%, got ${describe(m)}`);
-    }
-  }
-  checkPolicyRefs(c, at('policyRefs'), v.policyRefs);
-  for (const k of ['helmCharts', 'kustomizationRefs'])
-    if (present(k) && c.list(at(k), v[k]))
-      for (const [i, x] of (v[k] as unknown[]).entries()) c.mapping([...path, k, i], x);
-  checkValidateHealths(c, at('validateHealths'), v.validateHealths, false);
-  for (const k of ['clusterSelector', 'clusterRefs', 'setRefs']) {
-    if (present(k))
-      c.warn(at(k), `is dropped: in a ClusterPromotion each stage's clusterSelector chooses the clusters`, 'key');
-  }
-}
-
-// ---- the ClusterPromotion -----------------------------------------------------------------------------
-
-const SPEC_FIELDS = ['profileSpec', 'stages', 'preserveClusterProfilesOnDelete'];
-const STAGE_FIELDS = ['name', 'clusterSelector', 'trigger'];
-const AUTO_FIELDS = ['delay', 'preHealthCheckDeployment', 'postDelayHealthChecks', 'promotionWindow'];
-const MANUAL_FIELDS = ['delay', 'preHealthCheckDeployment', 'postDelayHealthChecks', 'approved', 'automaticReset'];
-
-function checkWindow(c: Checker, path: Path, v: unknown): void {
-  if (!c.mapping(path, v)) return;
-  c.knownFields(path, v, ['from', 'to']);
-  const ok = c.required(path, v, 'from') && c.string([...path, 'from'], v.from, { nonEmpty: true });
-  const ok2 = c.required(path, v, 'to') && c.string([...path, 'to'], v.to, { nonEmpty: true });
-  if (!ok || !ok2) return;
+function checkDuration(c: Checker, path: Path, v: string): void {
   try {
-    const w = parseWindow({ from: v.from as string, to: v.to as string });
+    parseDuration(v);
+  } catch (e) {
+    if (!(e instanceof DurationError)) throw e;
+    c.error(path, e.message);
+  }
+}
+
+function checkWindow(c: Checker, path: Path, v: Record<string, unknown>): void {
+  if (typeof v.from !== 'string' || typeof v.to !== 'string' || v.from === '' || v.to === '') return;
+  try {
+    const w = parseWindow({ from: v.from, to: v.to });
     if (neverCloses(w)) c.warn(path, '`from` and `to` fire at the same instants, so the window never closes');
   } catch (e) {
     if (!(e instanceof WindowError)) throw e;
@@ -460,7 +249,7 @@ function checkWindow(c: Checker, path: Path, v: unknown): void {
     // Both ends may be wrong; report the other one too.
     if (e.field === 'from') {
       try {
-        parseWindow({ from: '@daily', to: v.to as string });
+        parseWindow({ from: '@daily', to: v.to });
       } catch (e2) {
         if (e2 instanceof WindowError) c.error([...path, 'to'], `bad cron: ${e2.reason}`);
       }
@@ -468,53 +257,77 @@ function checkWindow(c: Checker, path: Path, v: unknown): void {
   }
 }
 
-// A stage without `trigger` is allowed: the Go type makes it optional and v1.13.0 advances such a
-// stage as soon as it is deployed (docs/semantics.md, rule 3). What the CRD rejects, through its
-// rule has(self.manual) != has(self.auto), is a trigger that is present but holds both or neither,
-// so `trigger: {}` is an error.
-function checkTrigger(c: Checker, path: Path, v: unknown): void {
-  // An empty `key:` is null, and the API server drops nulls: `trigger:` alone means no trigger,
-  // and `auto:` alone means no auto.
-  if (v === null) {
-    c.warn(path, 'is empty (null), which Kubernetes drops: this stage advances right after deploy', 'key');
+function isHealthCheckSchema(s: Schema): boolean {
+  return s.properties?.featureID !== undefined && s.properties?.evaluateCEL !== undefined;
+}
+
+function isPolicyRefSchema(s: Schema): boolean {
+  return s.properties?.deploymentType !== undefined && s.properties?.remoteURL !== undefined;
+}
+
+function isSelectorSchema(s: Schema): boolean {
+  return s.properties?.matchLabels !== undefined && s.properties?.matchExpressions !== undefined;
+}
+
+/** One libsveltos ValidateHealth: Lua and CEL that compile, a version for what it selects. */
+function checkHealth(c: Checker, path: Path, v: Record<string, unknown>): void {
+  if (typeof v.kind === 'string' && v.kind !== '' && (v.version === undefined || v.version === null)) {
+    c.warn([...path, 'version'], "is not set: the check reads the kind at the cluster's preferred version");
+  }
+  if (typeof v.script === 'string' && v.script.trim() !== '') c.lazyLua([...path, 'script'], v.script);
+  if (!Array.isArray(v.evaluateCEL)) return;
+  v.evaluateCEL.forEach((r, i) => {
+    if (!isObject(r) || typeof r.rule !== 'string' || r.rule === '') return;
+    const err = celCompileError(r.rule);
+    const p = [...path, 'evaluateCEL', i, 'rule'];
+    if (err) c.errorInText(p, `CEL does not compile: ${err.message}`, /<input>:(\d+):(\d+)/.exec(err.message));
+    const cost = err ? null : estimateCelCost(r.rule);
+    if (cost !== null && cost > CEL_COST_LIMIT)
+      c.warn(
+        p,
+        `may cost up to ${cost} units (lists of the object taken as ${CEL_ASSUMED_LIST_SIZE} items), over the ` +
+          `rehearsal's limit of ${CEL_COST_LIMIT}: a simulation stops it there and the check fails; Sveltos ` +
+          'sets no limit and would run it to the end',
+      );
+  });
+}
+
+/** Walks the value beside its schema, running the checks the schema cannot express. */
+function checkSemantics(c: Checker, v: unknown, s: Schema | undefined, path: Path): void {
+  if (s === undefined) return;
+  if (Array.isArray(v)) {
+    if (s.items === undefined) return;
+    for (const [i, item] of v.entries()) checkSemantics(c, item, s.items, [...path, i]);
+    if (isHealthCheckSchema(s.items)) warnDuplicateNames(c, path, v);
     return;
   }
-  if (!c.mapping(path, v)) return;
-  c.knownFields(path, v, ['auto', 'manual']);
-  for (const k of ['auto', 'manual'] as const) {
-    if (v[k] === null)
-      c.error(
-        [...path, k],
-        `is empty (null), which Kubernetes drops: write "${k}: {}" for a ${k} trigger without options`,
-        'key',
-      );
+  if (!isObject(v)) return;
+  if (isHealthCheckSchema(s)) checkHealth(c, path, v);
+  if (isSelectorSchema(s)) checkSelector(c, path, v);
+  if (isPolicyRefSchema(s) && typeof v.kind === 'string' && (v.name === undefined || v.name === '')) {
+    c.warn([...path, 'name'], `is not set: Sveltos cannot fetch a ${v.kind} without a name`);
   }
-  const hasAuto = v.auto !== undefined && v.auto !== null;
-  const hasManual = v.manual !== undefined && v.manual !== null;
-  if (hasAuto && hasManual) c.error(path, 'has both manual and auto; a trigger holds exactly one of them', 'key');
-  else if (!hasAuto && !hasManual && v.auto === undefined && v.manual === undefined) {
-    c.error(
-      path,
-      'has neither auto nor manual: give it one, or leave trigger out to advance right after deploy',
-      'key',
-    );
-  }
-  for (const kind of ['auto', 'manual'] as const) {
-    const p = [...path, kind];
-    const gate = v[kind];
-    if (gate === undefined || gate === null || !c.mapping(p, gate)) continue;
-    c.knownFields(p, gate, kind === 'auto' ? AUTO_FIELDS : MANUAL_FIELDS);
-    if (gate.delay !== undefined && gate.delay !== null) c.duration([...p, 'delay'], gate.delay);
-    checkPolicyRefs(c, [...p, 'preHealthCheckDeployment'], gate.preHealthCheckDeployment);
-    checkValidateHealths(c, [...p, 'postDelayHealthChecks'], gate.postDelayHealthChecks, true);
-    if (kind === 'auto') {
-      if (gate.promotionWindow !== undefined && gate.promotionWindow !== null)
-        checkWindow(c, [...p, 'promotionWindow'], gate.promotionWindow);
-    } else {
-      for (const k of ['approved', 'automaticReset'])
-        if (gate[k] !== undefined && gate[k] !== null) c.boolean([...p, k], gate[k]);
+  for (const [key, child] of Object.entries(v)) {
+    const cs = propertySchema(s, key);
+    if (cs === undefined) continue;
+    if (DURATION_FIELDS.has(key) && cs.type === 'string' && typeof child === 'string') {
+      checkDuration(c, [...path, key], child);
+    } else if (key === 'promotionWindow' && isObject(child)) {
+      checkWindow(c, [...path, key], child);
     }
+    checkSemantics(c, child, cs, [...path, key]);
   }
+}
+
+function warnDuplicateNames(c: Checker, path: Path, checks: unknown[]): void {
+  const seen = new Map<string, number>();
+  checks.forEach((h, i) => {
+    if (!isObject(h) || typeof h.name !== 'string' || h.name === '') return;
+    const first = seen.get(h.name);
+    if (first !== undefined)
+      c.warn([...path, i, 'name'], `another check is also named "${h.name}" (${formatPath([...path, first])})`);
+    else seen.set(h.name, i);
+  });
 }
 
 function dnsNameProblem(name: string): string | null {
@@ -525,10 +338,19 @@ function dnsNameProblem(name: string): string | null {
 }
 
 function checkMetadata(c: Checker, v: Record<string, unknown>): string | undefined {
-  if (!c.required([], v, 'metadata') || !c.mapping(['metadata'], v.metadata)) return undefined;
   const md = v.metadata;
-  if (!c.required(['metadata'], md, 'name') || !c.string(['metadata', 'name'], md.name, { nonEmpty: true }))
+  if (md === undefined || md === null) {
+    c.error(['metadata'], 'Required value');
     return undefined;
+  }
+  if (!isObject(md)) {
+    c.error(['metadata'], `must be a mapping, got ${describe(md)}`);
+    return undefined;
+  }
+  if (typeof md.name !== 'string' || md.name === '') {
+    c.error(['metadata', 'name'], 'Required value: name or generateName is required');
+    return undefined;
+  }
   const name = md.name;
   const problem = dnsNameProblem(name);
   if (problem) {
@@ -538,8 +360,7 @@ function checkMetadata(c: Checker, v: Record<string, unknown>): string | undefin
   if (name.length > LABEL_VALUE_MAX) {
     c.error(
       ['metadata', 'name'],
-      `is ${name.length} characters long: the generated ClusterProfiles carry it in a label, which takes ` +
-        `at most ${LABEL_VALUE_MAX}`,
+      `is ${name.length} characters long: the generated ClusterProfiles carry it in a label, which takes at most ${LABEL_VALUE_MAX}`,
     );
   }
   if (md.namespace !== undefined)
@@ -547,78 +368,96 @@ function checkMetadata(c: Checker, v: Record<string, unknown>): string | undefin
   return name;
 }
 
-function checkStages(c: Checker, promotion: string | undefined, v: unknown): void {
-  const path = ['spec', 'stages'];
-  if (v === undefined || v === null) {
-    c.error(path, 'is required: list at least one stage');
-    return;
-  }
-  if (!c.list(path, v)) return;
-  if (v.length === 0) {
-    c.error(path, 'has no stages: list at least one');
-    return;
-  }
-  const seen = new Map<string, number>();
-  v.forEach((stage, i) => {
-    const p = [...path, i];
-    if (!c.mapping(p, stage)) return;
-    c.knownFields(p, stage, STAGE_FIELDS);
-    if (c.required(p, stage, 'name') && c.string([...p, 'name'], stage.name, { nonEmpty: true })) {
-      const name = stage.name;
-      const first = seen.get(name);
-      if (first !== undefined)
-        c.error([...p, 'name'], `duplicate stage name "${name}" (also ${formatPath([...path, first])})`);
-      else seen.set(name, i);
-      if (promotion !== undefined) {
-        const profile = mainProfileName(promotion, name);
-        const problem = dnsNameProblem(profile);
-        if (problem) c.error([...p, 'name'], `makes the ClusterProfile name "${profile}", which ${problem}`);
-        else if (hasPreDeployment(stage.trigger)) {
-          const verification = verificationProfileName(promotion, name);
-          if (verification.length > NAME_MAX) {
-            c.error(
-              [...p, 'name'],
-              `makes the verification ClusterProfile name "${verification}" longer than ${NAME_MAX} characters`,
-            );
-          }
-        }
-      }
+/**
+ * An empty `key:` is null, and the API server drops nulls: `trigger:` alone means no trigger, and
+ * `auto:` alone means no auto, which the CRD's rule then refuses with a message that does not
+ * say why. Returns the triggers whose rule error this explains better.
+ */
+function checkNullTriggers(c: Checker, stages: unknown[]): Set<string> {
+  const explained = new Set<string>();
+  stages.forEach((stage, i) => {
+    if (!isObject(stage) || !('trigger' in stage)) return;
+    const path = ['spec', 'stages', i, 'trigger'];
+    const trigger = stage.trigger;
+    if (trigger === null) {
+      c.warn(path, 'is empty (null), which Kubernetes drops: this stage advances right after deploy', 'key');
+      return;
     }
+    if (!isObject(trigger)) return;
+    for (const k of ['auto', 'manual'] as const) {
+      if (trigger[k] !== null) continue;
+      explained.add(formatPath(path));
+      c.error(
+        [...path, k],
+        `is empty (null), which Kubernetes drops: write "${k}: {}" for a ${k} trigger without options`,
+        'key',
+      );
+    }
+  });
+  return explained;
+}
+
+function checkStages(c: Checker, promotion: string | undefined, stages: unknown[]): void {
+  stages.forEach((stage, i) => {
+    const p = ['spec', 'stages', i];
+    if (!isObject(stage)) return;
     if (stage.clusterSelector === undefined || stage.clusterSelector === null) {
       c.warn(p, 'has no clusterSelector: give the stage matchLabels or matchExpressions to choose its clusters', 'key');
-    } else checkSelector(c, [...p, 'clusterSelector'], stage.clusterSelector);
-    if ('trigger' in stage) checkTrigger(c, [...p, 'trigger'], stage.trigger);
+    }
+    if (typeof stage.name !== 'string' || promotion === undefined) return;
+    if (stage.name === '') {
+      c.error([...p, 'name'], 'must not be empty');
+      return;
+    }
+    const profile = mainProfileName(promotion, stage.name);
+    const problem = dnsNameProblem(profile);
+    if (problem) c.error([...p, 'name'], `makes the ClusterProfile name "${profile}", which ${problem}`);
+    else if (hasPreDeployment(stage.trigger)) {
+      const verification = verificationProfileName(promotion, stage.name);
+      if (verification.length > NAME_MAX) {
+        c.error(
+          [...p, 'name'],
+          `makes the verification ClusterProfile name "${verification}" longer than ${NAME_MAX} characters`,
+        );
+      }
+    }
   });
 }
 
 function hasPreDeployment(trigger: unknown): boolean {
-  if (!isMapping(trigger)) return false;
+  if (!isObject(trigger)) return false;
   return [trigger.auto, trigger.manual].some(
-    (g) => isMapping(g) && Array.isArray(g.preHealthCheckDeployment) && g.preHealthCheckDeployment.length > 0,
+    (g) => isObject(g) && Array.isArray(g.preHealthCheckDeployment) && g.preHealthCheckDeployment.length > 0,
   );
 }
 
+export interface ValidateOptions {
+  /** The ClusterPromotion CRD to check against; the bundled one when not given. */
+  schema?: ResourceSchema;
+}
+
 /** Every problem of one ClusterPromotion object. */
-export async function validatePromotion(obj: LoadedObject): Promise<Finding[]> {
+export async function validatePromotion(obj: LoadedObject, options: ValidateOptions = {}): Promise<Finding[]> {
+  const schema = options.schema ?? bundledSchema(PROMOTION_KIND);
   const c = new Checker(obj);
   const v = obj.value;
-  if (v.apiVersion !== CONFIG_API_VERSION) {
-    if (v.apiVersion === undefined) c.error(['apiVersion'], `is required: ${CONFIG_API_VERSION}`);
-    else c.error(['apiVersion'], `must be ${CONFIG_API_VERSION} for a ClusterPromotion, got ${describe(v.apiVersion)}`);
+  const served = schema.crd.spec.versions.filter((ver) => ver.served).map((ver) => `${schema.group}/${ver.name}`);
+  if (v.apiVersion === undefined) c.error(['apiVersion'], `Required value: ${schema.apiVersion}`);
+  else if (typeof v.apiVersion !== 'string' || !served.includes(v.apiVersion)) {
+    c.error(['apiVersion'], `must be ${served.join(' or ')} for a ClusterPromotion, got ${describe(v.apiVersion)}`);
   }
   const name = checkMetadata(c, v);
-  if (c.required([], v, 'spec') && c.mapping(['spec'], v.spec)) {
-    const spec = v.spec;
-    c.knownFields(['spec'], spec, SPEC_FIELDS);
+  const spec = v.spec;
+  const stages = isObject(spec) && Array.isArray(spec.stages) ? spec.stages : [];
+  checkSchema(c, schema, checkNullTriggers(c, stages));
+  if (isObject(spec)) {
     if (spec.profileSpec === undefined || spec.profileSpec === null) {
       c.warn(['spec'], 'has no profileSpec: the stages would deploy nothing', 'key');
-    } else checkProfileSpec(c, ['spec', 'profileSpec'], spec.profileSpec);
-    checkStages(c, name, spec.stages);
-    if (spec.preserveClusterProfilesOnDelete !== undefined && spec.preserveClusterProfilesOnDelete !== null) {
-      c.boolean(['spec', 'preserveClusterProfilesOnDelete'], spec.preserveClusterProfilesOnDelete);
     }
+    checkStages(c, name, stages);
+    checkSemantics(c, spec, schema.at(['spec']), ['spec']);
   }
-  return c.finish();
+  return sortFindings(await c.finish());
 }
 
 function isPromotionKind(v: Record<string, unknown>): boolean {
@@ -648,6 +487,7 @@ export interface PromotionsResult {
 export async function validateObjects(
   objects: readonly LoadedObject[],
   files: readonly string[] = [],
+  options: ValidateOptions = {},
 ): Promise<PromotionsResult> {
   const result: PromotionsResult = { promotions: [], objects: [], findings: [] };
   const names = new Map<string, LoadedObject>();
@@ -663,7 +503,7 @@ export async function validateObjects(
       }
       continue;
     }
-    const findings = await validatePromotion(obj);
+    const findings = await validatePromotion(obj, options);
     const md = v.metadata as { name?: unknown } | undefined;
     if (typeof md?.name === 'string') {
       const other = names.get(md.name);
@@ -700,11 +540,14 @@ export async function validateObjects(
 }
 
 /** Reads, parses and validates the files (`-` is standard input); an unreadable file throws a UserError. */
-export async function loadPromotions(files: readonly string[], opts: ReadOptions = {}): Promise<PromotionsResult> {
+export async function loadPromotions(
+  files: readonly string[],
+  opts: ReadOptions & ValidateOptions = {},
+): Promise<PromotionsResult> {
   const loaded = await loadFiles(files, opts);
   const brokenFiles = new Set(loaded.findings.map((f) => f.file));
   const filesToFlag = [...new Set(files.map((f) => (f === '-' ? STDIN_NAME : f)))].filter((f) => !brokenFiles.has(f));
-  const result = await validateObjects(loaded.objects, filesToFlag);
+  const result = await validateObjects(loaded.objects, filesToFlag, opts);
   result.findings = sortFindings([...loaded.findings, ...result.findings]);
   return result;
 }

@@ -18,8 +18,10 @@ export {
   type ListInfo,
   type PathSegment,
   prune,
+  pruneFields,
   type SchemaError,
   schemaAt,
+  type UnknownField,
   unknownFields,
   validateValue,
 } from './structural.ts';

@@ -13,6 +13,7 @@ import {
   prune,
   type SchemaError,
   schemaAt,
+  type UnknownField,
   unknownFields,
   validateValue,
 } from './structural.ts';
@@ -147,7 +148,7 @@ export class ResourceSchema {
     return prune(obj, this.root, { root: true });
   }
 
-  unknownFields(obj: unknown): string[] {
+  unknownFields(obj: unknown): UnknownField[] {
     return unknownFields(obj, this.root, { root: true });
   }
 

@@ -96,21 +96,42 @@ export interface PruneOptions {
   root?: boolean;
 }
 
+/** A field the schema does not declare, with the names it does declare there (for did-you-mean). */
+export interface UnknownField {
+  path: PathSegment[];
+  /** As the API server names it in `unknown field "spec.stages[0].clusterSelctor"`. */
+  field: string;
+  known: string[];
+}
+
 /**
  * Drops every field the schema does not declare (unless it preserves unknown fields), in place,
  * and returns the paths dropped, as the API server names them in `unknown field "..."`.
  */
 export function prune(value: unknown, schema: Schema, options: PruneOptions = {}): string[] {
-  const dropped: string[] = [];
-  pruneAt(value, schema, '', options.root === true, dropped);
+  return pruneFields(value, schema, options).map((u) => u.field);
+}
+
+/** Like prune, with each dropped field's path and the names the schema knows beside it. */
+export function pruneFields(value: unknown, schema: Schema, options: PruneOptions = {}): UnknownField[] {
+  const dropped: UnknownField[] = [];
+  pruneAt(value, schema, [], '', options.root === true, dropped);
   return dropped;
 }
 
-function pruneAt(value: unknown, schema: Schema | undefined, field: string, root: boolean, out: string[]): void {
+function pruneAt(
+  value: unknown,
+  schema: Schema | undefined,
+  path: PathSegment[],
+  field: string,
+  root: boolean,
+  out: UnknownField[],
+): void {
   if (schema === undefined) return;
   if (Array.isArray(value)) {
     if (schema.items === undefined) return;
-    for (const [i, item] of value.entries()) pruneAt(item, schema.items, childField(field, i), false, out);
+    for (const [i, item] of value.entries())
+      pruneAt(item, schema.items, [...path, i], childField(field, i), false, out);
     return;
   }
   if (!isObject(value)) return;
@@ -121,18 +142,19 @@ function pruneAt(value: unknown, schema: Schema | undefined, field: string, root
     // ObjectMeta has rules of its own (the store's); the schema only says `type: object`.
     if ((root || embedded) && ROOT_FIELDS.has(key)) continue;
     const declared = schema.properties?.[key];
-    if (declared !== undefined) pruneAt(value[key], declared, childField(field, key), false, out);
-    else if (additional !== undefined) pruneAt(value[key], additional, childField(field, key, true), false, out);
+    const at = [...path, key];
+    if (declared !== undefined) pruneAt(value[key], declared, at, childField(field, key), false, out);
+    else if (additional !== undefined) pruneAt(value[key], additional, at, childField(field, key, true), false, out);
     else if (!preserve && schema.additionalProperties !== true) {
-      out.push(childField(field, key));
+      out.push({ path: at, field: childField(field, key), known: Object.keys(schema.properties ?? {}) });
       delete value[key];
     }
   }
 }
 
 /** Every field the schema does not declare, without changing the value (what Strict refuses). */
-export function unknownFields(value: unknown, schema: Schema, options: PruneOptions = {}): string[] {
-  return prune(structuredClone(value), schema, options);
+export function unknownFields(value: unknown, schema: Schema, options: PruneOptions = {}): UnknownField[] {
+  return pruneFields(structuredClone(value), schema, options);
 }
 
 // ---- defaulting -----------------------------------------------------------------------------------

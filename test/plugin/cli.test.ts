@@ -8,14 +8,71 @@ import { UserError } from '../../src/user-error.ts';
 
 const ESC = '\u001b[';
 
+const BUNDLED = {
+  name: 'clusterpromotions.config.projectsveltos.io',
+  version: 'v1beta1',
+  from: 'bundled',
+  source: 'projectsveltos/addon-controller after v1.14.0 (60c63580)',
+};
+const V1_13_CRD = new URL('../fixtures/crds/clusterpromotions-v1.13.0.yaml', import.meta.url).pathname;
+const JOB_CHECK = GOOD.replace(
+  '      auto: {delay: 5m}\n',
+  '      auto:\n        delay: 5m\n        postDelayHealthChecks:\n        - name: smoke\n          featureID: Resources\n' +
+    '          jobCheck: {jobRef: {kind: ConfigMap, namespace: default, name: smoke}}\n',
+);
+
+describe('lint --crd', () => {
+  it('checks against another CRD version and names it: a Job check is new since v1.13.0', async () => {
+    const f = await files({ 'promo.yaml': JOB_CHECK });
+    assert.ok(JOB_CHECK.includes('jobCheck'));
+    assert.equal((await run(['lint', '-f', f['promo.yaml']!])).code, EXIT_OK);
+    const r = await run(['lint', '-f', f['promo.yaml']!, '--crd', V1_13_CRD, '-o', 'json']);
+    assert.equal(r.code, EXIT_BAD_INPUT, r.stderr);
+    const doc = JSON.parse(r.stdout) as { crd: Record<string, unknown>; findings: { path: string; message: string }[] };
+    assert.deepEqual(doc.crd, { ...BUNDLED, from: 'file', source: V1_13_CRD });
+    assert.deepEqual(
+      doc.findings.map((x) => [x.path, x.message]),
+      [
+        [
+          'spec.stages[0].trigger.auto.postDelayHealthChecks[0].jobCheck',
+          'unknown field "spec.stages[0].trigger.auto.postDelayHealthChecks[0].jobCheck"',
+        ],
+      ],
+    );
+    const text = await run(['lint', '-f', f['promo.yaml']!, '--crd', V1_13_CRD]);
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `1 error \\(1 file checked against clusterpromotions\\.config\\.projectsveltos\\.io v1beta1 from ${V1_13_CRD}\\)`,
+      ),
+    );
+  });
+
+  it('says in one line that a file is not a CRD, or the CRD of another kind', async () => {
+    const f = await files({ 'promo.yaml': GOOD, 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' });
+    const notCrd = await run(['lint', '-f', f['promo.yaml']!, '--crd', f['cm.yaml']!]);
+    assert.deepEqual([notCrd.code, notCrd.stdout], [EXIT_BAD_INPUT, '']);
+    assert.equal(notCrd.stderr, `error: ${f['cm.yaml']} is a ConfigMap, not a CustomResourceDefinition\n`);
+    const missing = await run(['lint', '-f', f['promo.yaml']!, '--crd', 'no-such-crd.yaml']);
+    assert.equal(missing.stderr, 'error: --crd no-such-crd.yaml: no such file\n');
+  });
+
+  it('refuses --crd together with a connection flag', async () => {
+    const r = await run(['lint', '-f', 'x.yaml', '--crd', 'c.yaml', '--context', 'prod']);
+    assert.equal(r.code, EXIT_BAD_INPUT);
+    assert.match(r.stderr, /--crd and the connection flags .* both name a CRD/);
+  });
+});
+
 describe('lint -o json', () => {
-  it('prints exactly {"findings":[...]} with 1-based lines and columns, and exits 1 on errors', async () => {
+  it('prints {"crd":...,"findings":[...]} with 1-based lines and columns, and exits 1 on errors', async () => {
     const f = await files({ 'promo.yaml': BAD });
     const r = await run(['lint', '-f', f['promo.yaml']!, '-o', 'json']);
     assert.equal(r.code, EXIT_BAD_INPUT);
     assert.equal(r.stderr, '');
-    const doc = JSON.parse(r.stdout) as { findings: Record<string, unknown>[] };
-    assert.deepEqual(Object.keys(doc), ['findings']);
+    const doc = JSON.parse(r.stdout) as { crd: Record<string, unknown>; findings: Record<string, unknown>[] };
+    assert.deepEqual(Object.keys(doc), ['crd', 'findings']);
+    assert.deepEqual(doc.crd, BUNDLED);
     assert.deepEqual(doc.findings, [
       {
         severity: 'error',
@@ -23,7 +80,7 @@ describe('lint -o json', () => {
         path: 'spec.stages[1].trigger',
         line: 15,
         column: 5,
-        message: 'has both manual and auto; a trigger holds exactly one of them',
+        message: "A trigger must have either a 'manual' or 'auto' field, but not both.",
       },
       {
         severity: 'error',
@@ -39,7 +96,7 @@ describe('lint -o json', () => {
   it('prints an empty list and exits 0 for a clean file', async () => {
     const f = await files({ 'promo.yaml': GOOD });
     const r = await run(['lint', '-f', f['promo.yaml']!, '-o', 'json']);
-    assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n']);
+    assert.deepEqual([r.code, JSON.parse(r.stdout)], [EXIT_OK, { crd: BUNDLED, findings: [] }]);
   });
 });
 
@@ -51,7 +108,7 @@ describe('lint text output', () => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(
       lines[0],
-      `${f['promo.yaml']}:15:5 spec.stages[1].trigger: has both manual and auto; a trigger holds exactly one of them`,
+      `${f['promo.yaml']}:15:5 spec.stages[1].trigger: A trigger must have either a 'manual' or 'auto' field, but not both.`,
     );
     assert.match(lines[1]!, /:16:21 spec\.stages\[1\]\.trigger\.auto\.delay: invalid duration/);
     assert.equal(lines[2], '2 errors (1 file checked)');

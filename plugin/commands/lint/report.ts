@@ -1,8 +1,11 @@
 // How lint shows its findings: JSON for tools, one line per finding for people.
 import { formatFinding, type Finding } from '../../../src/api/findings.ts';
+import type { CrdUsed } from '../../../src/schema/crd-source.ts';
 
 /** The JSON document `lint -o json` prints; a public interface, keep the names. */
 export interface LintJson {
+  /** The CRD the files were checked against: bundled, from --crd, or read from the cluster. */
+  crd: CrdUsed;
   findings: {
     severity: 'error' | 'warning';
     file: string;
@@ -13,8 +16,9 @@ export interface LintJson {
   }[];
 }
 
-export function toJson(findings: readonly Finding[]): LintJson {
+export function toJson(findings: readonly Finding[], crd: CrdUsed): LintJson {
   return {
+    crd,
     findings: findings.map((f) => ({
       severity: f.severity,
       file: f.file,
@@ -36,7 +40,7 @@ function plural(n: number, word: string): string {
  * `promo.yaml:14:9 spec.stages[1].trigger: has both manual and auto` per finding (warnings say
  * so after the path), then a summary line.
  */
-export function formatText(findings: readonly Finding[], fileCount: number, color: boolean): string {
+export function formatText(findings: readonly Finding[], fileCount: number, color: boolean, crd?: CrdUsed): string {
   const red = paint(color, '31');
   const yellow = paint(color, '33');
   const green = paint(color, '32');
@@ -46,7 +50,10 @@ export function formatText(findings: readonly Finding[], fileCount: number, colo
   });
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
-  const checked = `(${plural(fileCount, 'file')} checked)`;
+  // The bundled CRD goes without saying; another one is named, so that a clean result is read right.
+  const against =
+    crd === undefined || crd.from === 'bundled' ? '' : ` against ${crd.name} ${crd.version} from ${crd.source}`;
+  const checked = `(${plural(fileCount, 'file')} checked${against})`;
   let summary: string;
   if (errors > 0)
     summary = red(`${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''} ${checked}`);
