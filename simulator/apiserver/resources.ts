@@ -5,6 +5,8 @@
 import type { KubeObject } from '../../src/api/types.ts';
 import { CAPI_GROUP, SVELTOS_CONFIG_GROUP, SVELTOS_LIB_GROUP, SVELTOS_VERSION } from '../../src/api/types.ts';
 import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './event-versions.ts';
+import { bundledSchema, type ResourceSchema } from '../../src/schema/index.ts';
+import { printerColumns } from './columns.ts';
 
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
 
@@ -53,10 +55,10 @@ export interface ResourceDef {
   extraFieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
   /** Columns after NAME (and NAMESPACE, which kubectl adds itself for `-A`). */
   columns: PrinterColumn[];
-  /** Schema rules a client can break; the structural schema itself is not modelled. */
+  /** Rules of a built-in resource (a Lease); custom resources have their schema instead. */
   validate?(obj: KubeObject): FieldError[];
-  /** Drops what the structural schema does not declare, as the API server silently does. */
-  prune?(obj: KubeObject): void;
+  /** The CRD's schema: writes are pruned, defaulted and validated with it (admission.ts). */
+  schema?: ResourceSchema;
   /** Served from another resource's storage, converted both ways (events.k8s.io/v1 Events are core Events). */
   storage?: StorageView;
 }
@@ -102,114 +104,33 @@ function ageColumn(): PrinterColumn {
   };
 }
 
-function featureStatusColumn(name: string, featureID: string, description: string): PrinterColumn {
-  return {
-    name,
-    type: 'string',
-    description,
-    priority: 2,
-    jsonPath: `.status.featureSummaries[?(@.featureID=="${featureID}")].status`,
-    value: (o) => {
-      const summaries = field(o, 'status', 'featureSummaries');
-      if (!Array.isArray(summaries)) return undefined;
-      const found = summaries.filter((s) => field(s, 'featureID') === featureID).map((s) => field(s, 'status'));
-      return found.length === 0 ? undefined : found.join(',');
-    },
-  };
-}
-
-/** The CRD's rules for ClusterPromotion: required stages, unique stage names, exactly one trigger. */
-function validateClusterPromotion(obj: KubeObject): FieldError[] {
-  const errors: FieldError[] = [];
-  const spec = obj.spec;
-  if (spec === undefined || spec === null) return [{ type: 'Required', field: 'spec' }];
-  const stages = field(spec, 'stages');
-  if (stages === undefined || stages === null) return [{ type: 'Required', field: 'spec.stages' }];
-  if (!Array.isArray(stages)) {
-    return [
-      { type: 'Invalid', field: 'spec.stages', value: stages, detail: 'spec.stages in body must be of type array' },
-    ];
-  }
-  if (stages.length === 0) {
-    errors.push({
-      type: 'Invalid',
-      field: 'spec.stages',
-      value: 0,
-      detail: 'spec.stages in body should have at least 1 items',
-    });
-  }
-  const seen = new Set<string>();
-  stages.forEach((stage: unknown, i) => {
-    const name = field(stage, 'name');
-    if (typeof name !== 'string') {
-      errors.push({ type: 'Required', field: `spec.stages[${i}].name` });
-    } else if (seen.has(name)) {
-      errors.push({ type: 'Duplicate', field: `spec.stages[${i}]`, value: { name } });
-    } else {
-      seen.add(name);
-    }
-    const trigger = field(stage, 'trigger');
-    if (trigger !== undefined && trigger !== null) {
-      const hasManual = field(trigger, 'manual') !== undefined;
-      const hasAuto = field(trigger, 'auto') !== undefined;
-      if (hasManual === hasAuto) {
-        errors.push({
-          type: 'Invalid',
-          field: `spec.stages[${i}].trigger`,
-          value: 'object',
-          detail: "A trigger must have either a 'manual' or 'auto' field, but not both.",
-        });
-      }
-    }
-  });
-  return errors;
-}
-
-const STATUS_FIELDS = new Set(['currentStageName', 'lastPromotionTime', 'profileSpecHash', 'stages', 'stagesHash']);
-const STAGE_STATUS_FIELDS = new Set([
-  'name',
-  'currentStatusDescription',
-  'failureMessage',
-  'lastStatusCheckTime',
-  'lastSuccessfulAppliedTime',
-  'lastUpdateReconciledTime',
-]);
-
-function keepOnly(obj: unknown, allowed: Set<string>): void {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return;
-  for (const key of Object.keys(obj)) if (!allowed.has(key)) delete (obj as Record<string, unknown>)[key];
-}
+const noFieldSelectors = {};
 
 /**
- * The CRD's status schema: anything else a controller writes is lost, so a controller that keeps
- * state in an undeclared status field finds it gone, here as against a real cluster.
+ * A resource served from a vendored Sveltos CRD: names, scope, status subresource and printer
+ * columns are the CRD's, and its schema admits every write.
  */
-function pruneClusterPromotionStatus(obj: KubeObject): void {
-  keepOnly(obj.status, STATUS_FIELDS);
-  const stages = field(obj, 'status', 'stages');
-  if (Array.isArray(stages)) for (const stage of stages) keepOnly(stage, STAGE_STATUS_FIELDS);
+function fromCrd(kind: string): ResourceDef {
+  const schema = bundledSchema(kind);
+  const names = schema.crd.spec.names;
+  return {
+    group: schema.group,
+    version: schema.version.name,
+    plural: names.plural,
+    singular: names.singular ?? names.kind.toLowerCase(),
+    kind: names.kind,
+    listKind: names.listKind ?? `${names.kind}List`,
+    namespaced: schema.namespaced,
+    shortNames: names.shortNames ?? [],
+    categories: names.categories ?? [],
+    statusSubresource: schema.statusSubresource,
+    custom: true,
+    tracksGeneration: true,
+    extraFieldSelectors: noFieldSelectors,
+    columns: printerColumns(schema.printerColumns),
+    schema,
+  };
 }
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** The hashes are `[]byte` in Go: the API server refuses anything but base64. */
-function validateClusterPromotionStatus(obj: KubeObject): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const hash of ['profileSpecHash', 'stagesHash']) {
-    const value = field(obj, 'status', hash);
-    if (value !== undefined && (typeof value !== 'string' || !BASE64.test(value))) {
-      errors.push({
-        type: 'Invalid',
-        field: `status.${hash}`,
-        value,
-        detail: `status.${hash} in body must be of type byte: ${JSON.stringify(value)}`,
-      });
-    }
-  }
-  return errors;
-}
-
-const noFieldSelectors = {};
 
 /** kube-apiserver's validation of a Lease spec (pkg/apis/coordination/validation). */
 function validateLease(obj: KubeObject): FieldError[] {
@@ -236,10 +157,10 @@ function validateLease(obj: KubeObject): FieldError[] {
   return errors;
 }
 
-/** A CRD-served resource: status subresource, generation, no shortNames unless given. */
+/** A CRD-served resource whose CRD is not vendored (Cluster API): status subresource, generation. */
 function crd(
   names: Pick<ResourceDef, 'group' | 'version' | 'plural' | 'singular' | 'kind' | 'namespaced' | 'columns'> &
-    Partial<Pick<ResourceDef, 'shortNames' | 'categories' | 'validate' | 'prune'>>,
+    Partial<Pick<ResourceDef, 'shortNames' | 'categories'>>,
 ): ResourceDef {
   return {
     listKind: `${names.kind}List`,
@@ -354,79 +275,10 @@ const EVENTS_V1: ResourceDef = {
   storage: { group: '', version: 'v1', plural: 'events', fromStorage: toEventsV1, toStorage: fromEventsV1 },
 };
 export const RESOURCES: readonly ResourceDef[] = [
-  crd({
-    group: SVELTOS_CONFIG_GROUP,
-    version: SVELTOS_VERSION,
-    plural: 'clusterpromotions',
-    singular: 'clusterpromotion',
-    kind: 'ClusterPromotion',
-    namespaced: false,
-    // The upstream CRD declares no printer columns; the current stage is the one thing a rehearsal
-    // wants to see at a glance, so this server adds it before AGE.
-    columns: [
-      {
-        name: 'Current-Stage',
-        type: 'string',
-        description: 'The stage the pipeline is at',
-        priority: 0,
-        jsonPath: '.status.currentStageName',
-        value: (o) => field(o, 'status', 'currentStageName'),
-      },
-      ageColumn(),
-    ],
-    validate: (o) => [...validateClusterPromotion(o), ...validateClusterPromotionStatus(o)],
-    prune: pruneClusterPromotionStatus,
-  }),
-  crd({
-    group: SVELTOS_CONFIG_GROUP,
-    version: SVELTOS_VERSION,
-    plural: 'clusterprofiles',
-    singular: 'clusterprofile',
-    kind: 'ClusterProfile',
-    namespaced: false,
-    columns: [ageColumn()],
-  }),
-  crd({
-    group: SVELTOS_CONFIG_GROUP,
-    version: SVELTOS_VERSION,
-    plural: 'clustersummaries',
-    singular: 'clustersummary',
-    kind: 'ClusterSummary',
-    namespaced: true,
-    columns: [
-      ageColumn(),
-      featureStatusColumn('HelmCharts', 'Helm', 'Indicates whether HelmCharts are all provisioned'),
-      featureStatusColumn('KustomizeRefs', 'Kustomize', 'Indicates whether KustomizeRefs are all provisioned'),
-      featureStatusColumn('PolicyRefs', 'Resources', 'Indicates whether PolicyRefs are all provisioned'),
-    ],
-  }),
-  crd({
-    group: SVELTOS_LIB_GROUP,
-    version: SVELTOS_VERSION,
-    plural: 'sveltosclusters',
-    singular: 'sveltoscluster',
-    kind: 'SveltosCluster',
-    namespaced: true,
-    columns: [
-      {
-        name: 'Ready',
-        type: 'boolean',
-        description: 'Indicates whether cluster is ready to be managed by sveltos',
-        priority: 0,
-        jsonPath: '.status.ready',
-        value: (o) => field(o, 'status', 'ready'),
-      },
-      {
-        name: 'Version',
-        type: 'string',
-        description: 'Kubernetes version associated with this Cluster',
-        priority: 0,
-        jsonPath: '.status.version',
-        value: (o) => field(o, 'status', 'version'),
-      },
-      ageColumn(),
-    ],
-  }),
+  fromCrd('ClusterPromotion'),
+  fromCrd('ClusterProfile'),
+  fromCrd('ClusterSummary'),
+  fromCrd('SveltosCluster'),
   crd({
     group: CAPI_GROUP,
     version: 'v1beta1',
@@ -464,6 +316,34 @@ export const RESOURCES: readonly ResourceDef[] = [
       },
     ],
   }),
+  {
+    // The CRDs of the resources above, readable (`kubectl get crd`) and writable as on a real
+    // cluster; the store holds the vendored ones from the start.
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    singular: 'customresourcedefinition',
+    kind: 'CustomResourceDefinition',
+    listKind: 'CustomResourceDefinitionList',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    statusSubresource: true,
+    custom: false,
+    tracksGeneration: true,
+    extraFieldSelectors: noFieldSelectors,
+    columns: [
+      {
+        name: 'Created At',
+        type: 'string',
+        format: 'date-time',
+        description: DATE_COLUMN_DESCRIPTION,
+        priority: 0,
+        jsonPath: '.metadata.creationTimestamp',
+        value: (o) => o.metadata.creationTimestamp,
+      },
+    ],
+  },
   {
     group: '',
     version: 'v1',

@@ -32,6 +32,8 @@ import {
 import { Faults } from './faults.ts';
 import { negotiate, parseAccept } from './media.ts';
 import { deleteOptionsOf, dryRunOf, queryFlag } from './options.ts';
+import { fieldValidationOf, warningHeaders } from './admission.ts';
+import { openApiV3Index, openApiV3Json } from './openapi-v3.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi.ts';
 import type { Rendering } from './media.ts';
 import { PATCH_CONTENT_TYPES, patchTypeOf } from './patch.ts';
@@ -290,6 +292,19 @@ class ServedApi implements ApiServer {
       else this.send(res, 200, openApiV2Json());
       return true;
     }
+    if (path === 'openapi/v3') {
+      if (method !== 'GET') throw methodNotAllowed();
+      this.send(res, 200, JSON.stringify(openApiV3Index()));
+      return true;
+    }
+    if (segments[0] === 'openapi' && segments[1] === 'v3' && segments.length >= 4) {
+      if (method !== 'GET') throw methodNotAllowed();
+      const [group, version] = segments[2] === 'api' ? ['', segments[3]!] : [segments[3]!, segments[4] ?? ''];
+      const doc = openApiV3Json(group, version);
+      if (doc === undefined) throw pathNotFound();
+      this.send(res, 200, doc.text);
+      return true;
+    }
     if (path === 'api') return body(coreVersions(`${formatHost(this.address)}:${this.port}`), 'discovery', true);
     if (path === 'api/v1') return body(resourceList('', 'v1'), 'none');
     if (path === 'apis') return body(groupList(), 'discovery');
@@ -354,8 +369,11 @@ class ServedApi implements ApiServer {
         case 'POST': {
           if (def.namespaced && namespace === undefined) throw methodNotAllowed();
           const dryRun = dryRunOf(query.getAll('dryRun'), 'CreateOptions');
+          const fieldValidation = fieldValidationOf(query, 'CreateOptions');
           const input = await readObject(req);
-          const created = this.store.create(def, input, { namespace, dryRun });
+          const warnings: string[] = [];
+          const created = this.store.create(def, input, { namespace, dryRun, fieldValidation, warnings });
+          if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
           return this.sendObject(req, res, def, 201, created);
         }
         case 'DELETE': {
@@ -396,6 +414,8 @@ class ServedApi implements ApiServer {
         return this.sendObject(req, res, def, 200, this.store.get(def, name, namespace));
       case 'PUT': {
         const dryRun = dryRunOf(query.getAll('dryRun'), 'UpdateOptions');
+        const fieldValidation = fieldValidationOf(query, 'UpdateOptions');
+        const warnings: string[] = [];
         const input = await readObject(req);
         if (input.metadata?.name !== undefined && input.metadata.name !== name) {
           throw badRequest(
@@ -405,8 +425,9 @@ class ServedApi implements ApiServer {
         const updated = this.store.update(
           def,
           { ...input, metadata: { ...input.metadata, name } },
-          { namespace, subresource, dryRun },
+          { namespace, subresource, dryRun, fieldValidation, warnings },
         );
+        if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, 200, updated);
       }
       case 'PATCH': {
@@ -420,6 +441,8 @@ class ServedApi implements ApiServer {
           );
         }
         const dryRun = dryRunOf(query.getAll('dryRun'), 'PatchOptions');
+        const fieldValidation = fieldValidationOf(query, 'PatchOptions');
+        const warnings: string[] = [];
         const raw = (await readBody(req)).toString('utf8');
         let patch: unknown;
         try {
@@ -432,8 +455,11 @@ class ServedApi implements ApiServer {
           namespace,
           subresource,
           dryRun,
+          fieldValidation,
+          warnings,
           fieldManager: query.get('fieldManager') ?? undefined,
         });
+        if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, existed ? 200 : 201, patched);
       }
       case 'DELETE': {

@@ -26,6 +26,8 @@ import { isDns1123Label, isDns1123Subdomain } from '../../src/api/dns1123.ts';
 import { rfc3339 } from '../../src/rfc3339.ts';
 import { mergePatch } from '../merge-patch.ts';
 import { applyJsonPatch, PATCH_CONTENT_TYPES, patchResultNotAnObject } from './patch.ts';
+import { type AdmissionOptions, admit } from './admission.ts';
+import { bundledCrds, type CustomResourceDefinition } from '../../src/schema/index.ts';
 import type { PatchType } from './patch.ts';
 import type { FieldError, ResourceDef } from './resources.ts';
 import { apiVersionOf, findResource, RESOURCES, resourceNamed } from './resources.ts';
@@ -67,7 +69,7 @@ export interface StoreOptions {
   onListenerError?: (err: unknown) => void;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends AdmissionOptions {
   /** For namespaced resources when the object does not say it (or to check that it agrees). */
   namespace?: string;
   /** Validate and compute the result without storing it (`dryRun=All`). */
@@ -256,6 +258,29 @@ export class ObjectStore {
     for (const ns of options.namespaces ?? ['default', 'kube-system', 'kube-public']) {
       this.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
+    for (const crd of bundledCrds()) this.installCrd(crd);
+  }
+
+  /** A CRD as the API server holds it once established: its names accepted, its version stored. */
+  private installCrd(crd: CustomResourceDefinition): void {
+    const created = this.create('customresourcedefinitions', structuredClone(crd) as unknown as KubeObject);
+    const at = created.metadata.creationTimestamp;
+    const condition = (type: string, reason: string, message: string) => ({
+      type,
+      status: 'True',
+      lastTransitionTime: at,
+      reason,
+      message,
+    });
+    const status = {
+      acceptedNames: crd.spec.names,
+      conditions: [
+        condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+        condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+      ],
+      storedVersions: crd.spec.versions.filter((v) => v.storage).map((v) => v.name),
+    };
+    this.patch('customresourcedefinitions', crd.metadata.name, 'merge', { status }, { subresource: 'status' });
   }
 
   /** The resourceVersion of the latest write. */
@@ -399,7 +424,7 @@ export class ObjectStore {
       obj.spec = { finalizers: ['kubernetes'] };
       obj.status = { phase: 'Active' };
     }
-    this.validate(def, obj);
+    admit(def, obj, options);
     if (options.dryRun) return deepFreeze(obj) as T;
     return this.commit(state, key, obj, null) as T;
   }
@@ -742,11 +767,6 @@ export class ObjectStore {
     }
   }
 
-  private validate(def: ResourceDef, obj: KubeObject): void {
-    const errors: FieldError[] = def.validate?.(obj) ?? [];
-    if (errors.length > 0) throw invalid(def, obj.metadata.name, errors);
-  }
-
   /** The shared tail of update and patch: preconditions, subresource rules, generation, finalizers. */
   private replace(def: ResourceDef, obj: KubeObject, options: UpdateOptions): KubeObject {
     const state = this.state(def);
@@ -774,8 +794,7 @@ export class ObjectStore {
       next = structuredClone(existing) as KubeObject;
       if (obj.status === undefined) delete next.status;
       else next.status = obj.status;
-      def.prune?.(next);
-      this.validate(def, next);
+      admit(def, next, options, existing);
     } else {
       next = obj;
       const meta = next.metadata;
@@ -801,10 +820,11 @@ export class ObjectStore {
           ]);
         }
       }
+      // Pruned and defaulted before comparing: an apply without the defaults changes nothing.
+      admit(def, next, options, existing);
       if (def.tracksGeneration && !isDeepStrictEqual(specPart(next), specPart(existing))) {
         meta.generation = (existing.metadata.generation ?? 0) + 1;
       }
-      this.validate(def, next);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion;
     if (isDeepStrictEqual(withoutResourceVersion(next), withoutResourceVersion(existing))) return existing;

@@ -128,7 +128,9 @@ export class ResourceSchema {
 
   /** Schema and CEL errors of an object as stored (already pruned and defaulted). */
   validate(obj: unknown, old?: unknown): SchemaError[] {
-    const errors = validateValue(obj, this.root);
+    // kube-apiserver checks list-map keys and sets after the rest of the schema, then the rules.
+    const all = validateValue(obj, this.root);
+    const errors = [...all.filter((e) => e.type !== 'Duplicate'), ...all.filter((e) => e.type === 'Duplicate')];
     if (errors.some(isBlocking)) {
       return [...errors, { type: 'Invalid', path: [], field: '', value: null, detail: RULES_NOT_CHECKED }];
     }

@@ -39,7 +39,7 @@ describe('served API with @kubernetes/client-node', () => {
       const { api } = client(s.kubeconfig());
       const options = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
       const body = [
-        { op: 'test', path: '/spec/stages/1/trigger/manual', value: {} },
+        { op: 'test', path: '/spec/stages/1/trigger/manual', value: { automaticReset: true } },
         { op: 'add', path: '/spec/stages/1/trigger/manual/approved', value: true },
       ];
       const patched = (await api.patchClusterCustomObject({ ...GROUP, name: 'rollout', body }, options)) as {

@@ -21,15 +21,34 @@ function setStage(
 }
 
 describe('served API with the real kubectl', { skip }, () => {
-  it('get lists clusterpromotions and clusterprofiles with the printer columns', () =>
+  it("get lists clusterpromotions and sveltosclusters with the CRDs' printer columns", () =>
     withServer(async (s) => {
       s.store.create('clusterpromotions', promotion('rollout'));
       setStage(s, 'rollout', 'qa');
-      const res = await kubectl(s, ['get', 'clusterpromotions,clusterprofiles']);
+      const res = await kubectl(s, ['get', 'clusterpromotions']);
       assert.equal(res.code, 0, res.stderr);
       const lines = res.stdout.trim().split('\n');
-      assert.match(lines[0]!, /^NAME\s+CURRENT-STAGE\s+AGE$/);
-      assert.match(lines[1]!, /^clusterpromotion\.config\.projectsveltos\.io\/rollout\s+qa\s+\d+s$/);
+      // The CRD declares no columns: the API server's default, AGE.
+      assert.match(lines[0]!, /^NAME\s+AGE$/);
+      assert.match(lines[1]!, /^rollout\s+\d+s$/);
+      s.store.create('sveltosclusters', {
+        apiVersion: 'lib.projectsveltos.io/v1beta1',
+        kind: 'SveltosCluster',
+        metadata: { name: 'c1', namespace: 'default' },
+        spec: {},
+      });
+      s.store.patch(
+        'sveltosclusters',
+        'c1',
+        'merge',
+        { status: { ready: true, version: 'v1.31.2' } },
+        { namespace: 'default', subresource: 'status' },
+      );
+      const clusters = await kubectl(s, ['get', 'sveltosclusters', '-n', 'default', '-o', 'wide']);
+      assert.equal(clusters.code, 0, clusters.stderr);
+      const [head, row] = clusters.stdout.trim().split('\n');
+      assert.match(head!, /^NAME\s+READY\s+CONNECTIONSTATUS\s+VERSION\s+AGE\s+SHARD$/);
+      assert.match(row!, /^c1\s+true\s+v1\.31\.2\s+\d+s\s*$/);
     }));
 
   it('get -o yaml prints the stored object', () =>
@@ -47,11 +66,12 @@ describe('served API with the real kubectl', { skip }, () => {
     withServer(async (s) => {
       s.store.create('clusterpromotions', promotion('rollout'));
       setStage(s, 'rollout', 'qa');
-      const watch = new KubectlStream(s, ['get', 'clusterpromotions', '-w']);
+      const columns = 'custom-columns=NAME:.metadata.name,STAGE:.status.currentStageName';
+      const watch = new KubectlStream(s, ['get', 'clusterpromotions', '-w', '-o', columns]);
       try {
-        await watch.waitForLine((l) => /^rollout\s+qa\s/.test(l));
+        await watch.waitForLine((l) => /^rollout\s+qa\s*$/.test(l));
         setStage(s, 'rollout', 'prod');
-        await watch.waitForLine((l) => /^rollout\s+prod\s/.test(l));
+        await watch.waitForLine((l) => /^rollout\s+prod\s*$/.test(l));
       } finally {
         await watch.stop();
       }
@@ -61,16 +81,14 @@ describe('served API with the real kubectl', { skip }, () => {
     withServer(async (s) => {
       s.store.create('clusterpromotions', promotion('rollout'));
       const approve = JSON.stringify([
-        { op: 'test', path: '/spec/stages/1/trigger/manual', value: {} },
+        { op: 'test', path: '/spec/stages/1/trigger/manual', value: { automaticReset: true } },
         { op: 'add', path: '/spec/stages/1/trigger/manual/approved', value: true },
       ]);
       const ok = await kubectl(s, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', approve]);
       assert.equal(ok.code, 0, ok.stderr);
       assert.deepEqual(
         (s.store.get('clusterpromotions', 'rollout').spec as { stages: { trigger: unknown }[] }).stages[1]!.trigger,
-        {
-          manual: { approved: true },
-        },
+        { manual: { approved: true, automaticReset: true } },
       );
       const again = await kubectl(s, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', approve]);
       assert.notEqual(again.code, 0);
@@ -123,14 +141,35 @@ describe('served API with the real kubectl', { skip }, () => {
 
   it('apply creates from a manifest and reports a second apply unchanged', () =>
     withServer(async (s) => {
+      // The stages carry the CRD's defaults: a list is replaced whole by kubectl's merge patch, so
+      // a manifest without them differs from the stored (defaulted) list on every apply.
+      const defaulted = promotion('rollout', [
+        { name: 'qa' },
+        { name: 'prod', trigger: { manual: { automaticReset: true } } },
+      ]);
       const file = join(s.scratch, 'p.json');
-      writeFileSync(file, JSON.stringify(promotion('rollout')));
+      writeFileSync(file, JSON.stringify(defaulted));
       const first = await kubectl(s, ['apply', '-f', file]);
       assert.equal(first.code, 0, first.stderr);
       assert.match(first.stdout, /created/);
       const second = await kubectl(s, ['apply', '-f', file]);
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /unchanged/);
+    }));
+
+  it('apply of a manifest without the defaults says configured and changes nothing, as against kube-apiserver', () =>
+    withServer(async (s) => {
+      const file = join(s.scratch, 'p.json');
+      writeFileSync(file, JSON.stringify(promotion('rollout')));
+      assert.equal((await kubectl(s, ['apply', '-f', file])).code, 0);
+      const stored = s.store.get('clusterpromotions', 'rollout');
+      const again = await kubectl(s, ['apply', '-f', file]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /configured/);
+      assert.equal(
+        s.store.get('clusterpromotions', 'rollout').metadata.resourceVersion,
+        stored.metadata.resourceVersion,
+      );
     }));
 
   it('answers without the token in the kubeconfig with Unauthorized', () =>

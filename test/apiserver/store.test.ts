@@ -70,11 +70,12 @@ describe('ObjectStore: create', () => {
     assert.equal(err.reason, 'Invalid');
     assert.deepEqual(
       err.status.details?.causes?.map((c) => c.field),
-      ['spec.stages[0].trigger', 'spec.stages[1]'],
+      ['spec.stages[1]', 'spec.stages[0].trigger'],
     );
-    assert.match(
+    assert.equal(
       err.message,
-      /^ClusterPromotion.config.projectsveltos.io "p" is invalid: \[spec.stages\[0\].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both./,
+      'ClusterPromotion.config.projectsveltos.io "p" is invalid: [spec.stages[1]: Duplicate value: {"name":"a"}, ' +
+        `spec.stages[0].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both.]`,
     );
     const noStages = apiError(() => store.create('clusterpromotions', promotion('q', [])));
     assert.match(noStages.message, /spec.stages in body should have at least 1 items/);
@@ -223,11 +224,12 @@ describe('ObjectStore: patch', () => {
     const { store } = newStore();
     store.create('clusterpromotions', promotion('p'));
     const approved = store.patch('clusterpromotions', 'p', 'json', [
-      { op: 'test', path: '/spec/stages/1/trigger/manual', value: {} },
+      // The CRD's default is stored with the object: a test must expect it.
+      { op: 'test', path: '/spec/stages/1/trigger/manual', value: { automaticReset: true } },
       { op: 'add', path: '/spec/stages/1/trigger/manual/approved', value: true },
     ]);
     assert.deepEqual((approved.spec as { stages: { trigger?: unknown }[] }).stages[1]!.trigger, {
-      manual: { approved: true },
+      manual: { approved: true, automaticReset: true },
     });
     const err = apiError(() =>
       store.patch('clusterpromotions', 'p', 'json', [
