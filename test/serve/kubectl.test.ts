@@ -27,7 +27,16 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
       const res = await kubectl(server, ['get', 'clusterpromotions,clusterprofiles']);
       assert.equal(res.code, 0, res.stderr);
       const lines = res.stdout.split('\n');
-      assert.match(lines[1]!, /^clusterpromotion\.config\.projectsveltos\.io\/rollout\s+staging\s+0s$/);
+      // The CRD's printer columns: NAME and AGE; the stage is in the status.
+      assert.match(lines[1]!, /^clusterpromotion\.config\.projectsveltos\.io\/rollout\s+0s$/);
+      const stage = await kubectl(server, [
+        'get',
+        'clusterpromotion',
+        'rollout',
+        '-o',
+        'jsonpath={.status.currentStageName}',
+      ]);
+      assert.equal(stage.stdout, 'staging');
       assert.match(lines[4]!, /^clusterprofile\.config\.projectsveltos\.io\/rollout-staging\s+0s$/);
       assert.equal(lines.filter((l) => l.startsWith('clusterprofile.')).length, 1, 'production is not reached yet');
     }));
@@ -64,10 +73,11 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
 
   it('patch --type=json with a test op approves the manual gate, the promotion moves on and completes', () =>
     withServed(async ({ served, server, events }) => {
-      const watch = new KubectlStream(server, ['get', 'clusterpromotions', '-w']);
+      const columns = 'custom-columns=NAME:.metadata.name,STAGE:.status.currentStageName';
+      const watch = new KubectlStream(server, ['get', 'clusterpromotions', '-w', '-o', columns]);
       try {
         await served.advanceTo(T0 + s(60));
-        await watch.waitForLine((l) => /^rollout\s+staging\s/.test(l));
+        await watch.waitForLine((l) => /^rollout\s+staging\s*$/.test(l));
         const res = await kubectl(server, [
           'patch',
           'clusterpromotion',
@@ -78,10 +88,10 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
         ]);
         assert.equal(res.code, 0, res.stderr);
         await served.settle();
-        await watch.waitForLine((l) => /^rollout\s+production\s/.test(l));
-        // Sveltos consumes the approval (automaticReset defaults to true).
+        await watch.waitForLine((l) => /^rollout\s+production\s*$/.test(l));
+        // Sveltos consumes the approval (automaticReset, the CRD's default, is stored with it).
         assert.deepEqual(served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').spec.stages[0]!.trigger, {
-          manual: {},
+          manual: { automaticReset: true },
         });
         await served.advanceTo(T0 + s(180));
         assert.equal(events.at(-1)?.type, 'PromotionCompleted');
