@@ -22,6 +22,7 @@ import {
   type WriteResult,
 } from '../../src/controller/promotion-controller.ts';
 import { worldOf, type EngineEvent, type ReconcileResult } from '../../src/engine/index.ts';
+import { bundledSchema } from '../../src/schema/index.ts';
 
 export const T0 = new Date('2026-03-02T09:00:00Z');
 export const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
@@ -197,27 +198,12 @@ export class FakeSveltos {
   }
 }
 
-// The ClusterPromotion CRD's status schema is structural: a real API server drops anything else.
-const STATUS_FIELDS = ['stages', 'profileSpecHash', 'stagesHash', 'currentStageName', 'lastPromotionTime'];
-const STAGE_FIELDS = [
-  'name',
-  'lastUpdateReconciledTime',
-  'lastSuccessfulAppliedTime',
-  'lastStatusCheckTime',
-  'failureMessage',
-  'currentStatusDescription',
-];
-
+/**
+ * What a restarted engine reads back: the object as the API server stores it, pruned to the
+ * vendored CRD's structural schema (status included: anything else the engine wrote is gone).
+ */
 export function pruneToSchema(p: ClusterPromotion): ClusterPromotion {
   const json = JSON.parse(JSON.stringify(p)) as ClusterPromotion;
-  if (!json.status) return json;
-  const status: Record<string, unknown> = {};
-  for (const f of STATUS_FIELDS) if (f in json.status) status[f] = (json.status as Record<string, unknown>)[f];
-  if (Array.isArray(status.stages)) {
-    status.stages = (status.stages as Record<string, unknown>[]).map((s) =>
-      Object.fromEntries(STAGE_FIELDS.filter((f) => f in s).map((f) => [f, s[f]])),
-    );
-  }
-  json.status = status;
+  bundledSchema('ClusterPromotion').prune(json);
   return json;
 }
