@@ -1,8 +1,11 @@
-// A deliberately empty OpenAPI v2 document. kubectl validates manifests on the client against
-// /openapi/v2 before create, replace and apply, fails when the endpoint is missing, and skips the
-// check for kinds the document does not define. Older kubectl (the 1.20 CI installs) reads it
-// only as protobuf, so the same document is served in both encodings.
+// The OpenAPI v2 document. As JSON it carries the definitions of the CRD-served kinds, from their
+// schemas (openapi-v3.ts builds the v3 documents kubectl explain reads). As protobuf, which kubectl
+// reads for client-side validation only when the server does not validate fields itself, it stays
+// without definitions: kubectl then skips the check, and this server's strict field validation
+// (which kubectl learns of from the v3 documents) answers instead.
 import { SERVER_VERSION } from './discovery.ts';
+import { definitionName, publishedSchema } from './openapi-v3.ts';
+import { RESOURCES } from './resources.ts';
 
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
@@ -13,8 +16,21 @@ const DOCUMENT = {
   definitions: {},
 };
 
+let json: string | undefined;
+
 export function openApiV2Json(): string {
-  return JSON.stringify(DOCUMENT);
+  if (json === undefined) {
+    const ref = (name: string) => `#/definitions/${name}`;
+    const definitions: Record<string, object> = {};
+    for (const def of RESOURCES) {
+      if (def.schema !== undefined)
+        definitions[definitionName(def.group, def.version, def.kind)] = publishedSchema(def, ref);
+    }
+    const objectMeta = { type: 'object', description: 'Standard object metadata.' };
+    definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'] = objectMeta;
+    json = JSON.stringify({ ...DOCUMENT, definitions });
+  }
+  return json;
 }
 
 /** Length-delimited protobuf field: tag (field number, wire type 2), varint length, bytes. */

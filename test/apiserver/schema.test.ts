@@ -192,3 +192,27 @@ out(json.dumps(created["spec"]["stages"][1]))
       ]);
     }));
 });
+
+describe('the OpenAPI documents', () => {
+  it('publish the CRD schemas: v3 per group/version, marked by kind, with fieldValidation on PATCH; v2 as JSON', () =>
+    withServer(async (s) => {
+      const index = await s.request('GET', '/openapi/v3');
+      assert.equal(index.status, 200);
+      const url = index.json.paths['apis/config.projectsveltos.io/v1beta1'].serverRelativeURL as string;
+      assert.match(url, /^\/openapi\/v3\/apis\/config\.projectsveltos\.io\/v1beta1\?hash=[0-9A-F]+$/);
+      assert.ok(index.json.paths['apis/lib.projectsveltos.io/v1beta1']);
+      const doc = (await s.request('GET', url)).json;
+      const schema = doc.components.schemas['io.projectsveltos.config.v1beta1.ClusterPromotion'];
+      assert.deepEqual(schema['x-kubernetes-group-version-kind'], [
+        { group: 'config.projectsveltos.io', kind: 'ClusterPromotion', version: 'v1beta1' },
+      ]);
+      assert.ok(schema.properties.spec.properties.stages.items.properties.trigger.description);
+      const patch = doc.paths['/apis/config.projectsveltos.io/v1beta1/clusterpromotions/{name}'].patch;
+      assert.ok(
+        patch.parameters.some((p: { name: string; in: string }) => p.name === 'fieldValidation' && p.in === 'query'),
+      );
+      const v2 = (await s.request('GET', '/openapi/v2')).json;
+      assert.ok(v2.definitions['io.projectsveltos.lib.v1beta1.SveltosCluster'].properties.spec);
+      assert.equal((await s.request('GET', '/openapi/v3/apis/nowhere/v1')).status, 404);
+    }));
+});
