@@ -2,7 +2,7 @@
 // Refreshes the vendored Sveltos CRDs from checkouts of projectsveltos/addon-controller and
 // projectsveltos/libsveltos:
 //
-//   node src/schema/crds/refresh.mjs ../addon-controller ../libsveltos
+//   node src/schema/crds/refresh.mjs ../addon-controller ../libsveltos [OUT_DIR]
 //
 // Each CRD is stored as the JSON of the upstream YAML (the program parses JSON in a millisecond,
 // the YAML in half a second) and sources.json records the commit it came from. Nothing else in
@@ -19,13 +19,13 @@ const FILES = [
   { repo: 'libsveltos', path: 'config/crd/bases/lib.projectsveltos.io_sveltosclusters.yaml' },
 ];
 
-const [addonController, libsveltos] = process.argv.slice(2);
+const [addonController, libsveltos, outDir] = process.argv.slice(2);
 if (!addonController || !libsveltos) {
-  console.error('usage: node src/schema/crds/refresh.mjs ADDON_CONTROLLER_CHECKOUT LIBSVELTOS_CHECKOUT');
+  console.error('usage: node src/schema/crds/refresh.mjs ADDON_CONTROLLER_CHECKOUT LIBSVELTOS_CHECKOUT [OUT_DIR]');
   process.exit(2);
 }
 const checkouts = { 'addon-controller': addonController, libsveltos };
-const here = import.meta.dirname;
+const here = outDir ?? import.meta.dirname;
 
 function describe(dir) {
   const git = (...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
