@@ -47,6 +47,7 @@ describe('served API: discovery', () => {
       assert.deepEqual((await s.request('GET', '/api')).json.versions, ['v1']);
       const groups = (await s.request('GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
       assert.deepEqual(groups.sort(), [
+        'apiextensions.k8s.io',
         'cluster.x-k8s.io',
         'config.projectsveltos.io',
         'coordination.k8s.io',
