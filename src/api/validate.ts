@@ -519,7 +519,10 @@ export async function validateObjects(
     }
     result.findings.push(...findings);
     if (!findings.some((f) => f.severity === 'error')) {
-      result.promotions.push(v as unknown as ClusterPromotion);
+      // As the API server would store it: pruned and defaulted, so that what runs (and the hash of
+      // its profileSpec) is what a cluster's controller would see.
+      const schema = options.schema ?? bundledSchema(PROMOTION_KIND);
+      result.promotions.push(schema.admit(v).object as unknown as ClusterPromotion);
       result.objects.push(obj);
     }
   }

@@ -16,8 +16,9 @@ import { Simulation } from '../../simulator/driver.ts';
 import { startServedSimulation, type ServedSimulation } from '../../simulator/serve.ts';
 import { chart, cluster, env, m, T0 } from '../simulator/helpers.ts';
 import { ControllerProcess, ensureBuilt, FAST_LEASE, LEASE_MS, RETRY_MS } from './processes.ts';
+import { bundledSchema } from '../../src/schema/index.ts';
 
-const promotion: ClusterPromotion = {
+const written: ClusterPromotion = {
   apiVersion: 'config.projectsveltos.io/v1beta1',
   kind: 'ClusterPromotion',
   metadata: { name: 'checkout' },
@@ -29,6 +30,9 @@ const promotion: ClusterPromotion = {
     ],
   },
 };
+// The promotion as the served API stores it (pruned and defaulted by the CRD), which is what the
+// controllers read and hash: headless simulate gets the same object.
+const promotion = bundledSchema('ClusterPromotion').admit(written).object as unknown as ClusterPromotion;
 const fleet = {
   clusters: [
     cluster('staging-1', { env: 'staging' }, { deployTimeMs: m(2) }),
