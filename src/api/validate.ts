@@ -84,8 +84,16 @@ function valueAt(root: unknown, path: Path): unknown {
   return at;
 }
 
-/** Collects findings about one object; Lua is checked after the walk (it needs the VM). */
-class Checker {
+function oneOfText(values: readonly string[]): string {
+  return values.length === 1 ? values[0]! : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+/**
+ * Collects findings about one object; every type helper returns whether the value was acceptable
+ * (other documents, such as rollout tests, check their own fields with it). Lua is checked after
+ * the walk (it needs the VM).
+ */
+export class Checker {
   readonly findings: Finding[] = [];
   private readonly lua: { path: Path; script: string }[] = [];
 
@@ -99,6 +107,72 @@ class Checker {
   }
   warn(path: Path, message: string, at?: PointAt): void {
     this.report('warning', path, message, at);
+  }
+  mapping(path: Path, v: unknown): v is Record<string, unknown> {
+    if (isObject(v)) return true;
+    this.error(path, `must be a mapping, got ${describe(v)}`);
+    return false;
+  }
+  list(path: Path, v: unknown): v is unknown[] {
+    if (Array.isArray(v)) return true;
+    this.error(path, `must be a list, got ${describe(v)}`);
+    return false;
+  }
+  string(path: Path, v: unknown, opts: { nonEmpty?: boolean } = {}): v is string {
+    if (typeof v !== 'string') {
+      this.error(path, `must be a string, got ${describe(v)}`);
+      return false;
+    }
+    if (opts.nonEmpty && v.trim() === '') {
+      this.error(path, 'must not be empty');
+      return false;
+    }
+    return true;
+  }
+  boolean(path: Path, v: unknown): v is boolean {
+    if (typeof v === 'boolean') return true;
+    this.error(path, `must be true or false, got ${describe(v)}`);
+    return false;
+  }
+  integer(path: Path, v: unknown, min: number): v is number {
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.error(path, `must be a whole number, got ${describe(v)}`);
+      return false;
+    }
+    if (v < min) {
+      this.error(path, `must be at least ${min}, got ${v}`);
+      return false;
+    }
+    return true;
+  }
+  oneOf<T extends string>(path: Path, v: unknown, values: readonly T[]): v is T {
+    if (!this.string(path, v)) return false;
+    if ((values as readonly string[]).includes(v)) return true;
+    this.error(path, `unknown value "${v}": must be ${oneOfText(values)}${suggestion(v, values)}`);
+    return false;
+  }
+  /** Reports a required field that is absent (at its parent, since it has no position of its own). */
+  required(path: Path, parent: Record<string, unknown>, key: string): boolean {
+    if (parent[key] !== undefined && parent[key] !== null) return true;
+    this.error([...path, key], 'is required');
+    return false;
+  }
+  /** Reports the fields of a closed mapping that it does not know. */
+  knownFields(path: Path, v: Record<string, unknown>, known: readonly string[]): void {
+    for (const k of Object.keys(v)) {
+      if (!known.includes(k)) this.error([...path, k], `unknown field "${k}"${suggestion(k, known)}`, 'key');
+    }
+  }
+  duration(path: Path, v: unknown): boolean {
+    if (!this.string(path, v)) return false;
+    try {
+      parseDuration(v);
+      return true;
+    } catch (e) {
+      if (!(e instanceof DurationError)) throw e;
+      this.error(path, e.message);
+      return false;
+    }
   }
   /** An error inside a string field's text, at `line:column` of that text when known. */
   errorInText(path: Path, message: string, where: readonly (string | null | undefined)[] | null): void {
