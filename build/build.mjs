@@ -28,7 +28,7 @@ rmSync('dist/chunks', { recursive: true, force: true });
 // Dependencies stay external (installed beside the package), except the Kubernetes client: loading
 // it whole costs a live command 0.3 s and 80 MB, of which bundling keeps only what we use.
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const BUNDLED = new Set(['@kubernetes/client-node', 'yargs']);
+const BUNDLED = new Set(['@kubernetes/client-node']);
 const external = Object.keys(pkg.dependencies ?? {})
   .filter((d) => !BUNDLED.has(d))
   .flatMap((d) => [d, `${d}/*`]);
@@ -39,39 +39,27 @@ const entries = {
   'kubectl_complete-promotion': 'plugin/complete-main.ts',
 };
 
-async function bundle(help) {
-  await build({
-    entryPoints: entries,
-    outdir: 'dist',
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    splitting: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    external,
-    banner: { js: `#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}\n${COMMONJS_SHIM}` },
-    logLevel: 'warning',
-    plugins: [lazyDependencies({ installed: Object.keys(pkg.dependencies ?? {}) })],
-    define: {
-      ...COMMONJS_DEFINES,
-      ...embeddedExamplesDefine(),
-      __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(gitCommit()),
-      // React's production build: the development one is several times slower per frame.
-      'process.env.NODE_ENV': '"production"',
-      __KUBECTL_PROMOTION_HELP__: JSON.stringify(help),
-    },
-  });
-}
-
-// Two passes: the top-level help is rendered by the first build's own yargs (not a terminal, so
-// wrapped at 100 columns) and embedded in the second, which prints it without loading yargs.
-await bundle('');
-const help = execFileSync(process.execPath, ['dist/kubectl-promotion.mjs', '--help'], {
-  encoding: 'utf8',
-  env: { ...process.env, NO_COLOR: '1' },
+await build({
+  entryPoints: entries,
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  external,
+  banner: { js: `#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}\n${COMMONJS_SHIM}` },
+  logLevel: 'warning',
+  plugins: [lazyDependencies({ installed: Object.keys(pkg.dependencies ?? {}) })],
+  define: {
+    ...COMMONJS_DEFINES,
+    ...embeddedExamplesDefine(),
+    __KUBECTL_PROMOTION_COMMIT__: JSON.stringify(gitCommit()),
+    // React's production build: the development one is several times slower per frame.
+    'process.env.NODE_ENV': '"production"',
+  },
 });
-await bundle(help);
 
 for (const name of Object.keys(entries)) chmodSync(`dist/${name}.mjs`, 0o755);

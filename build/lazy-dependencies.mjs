@@ -7,8 +7,8 @@
 //   the module that holds KubeConfig. Its modules do nothing at load, so marking them free of side
 //   effects lets the bundler keep only what is used: KubeConfig and the authenticators.
 // - Some imports are needed only on some paths: the library's undici (its fetch-based client, which
-//   we do not use), its SOCKS and HTTP proxy agents, cron-parser (only for a promotionWindow), yaml
-//   for -o yaml, and string-width, which yargs and cliui load to lay out --help. Each such import
+//   we do not use), its SOCKS and HTTP proxy agents, cron-parser (only for a promotionWindow), and
+//   yaml for -o yaml. Each such import
 //   gets a stand-in that loads the package the first time something of it is used: from where
 //   it is installed (the npm build), or from a file of its own inside the standalone executable,
 //   whose Node.js can require() an ES module. Bundled into the chunk that uses it, a package would
@@ -37,14 +37,6 @@ const DEFERRED = [
   },
   { importer: /[\\/]src[\\/]schedule[\\/]window\.ts$/, pkg: 'cron-parser', names: ['CronExpressionParser'] },
   { importer: /[\\/]src[\\/]live[\\/]output\.ts$/, pkg: 'yaml', names: ['stringify'] },
-  // Bundled in both builds: installed, it is an ES module, which require() loads only from Node.js 22.12.
-  {
-    importer: /[\\/]node_modules[\\/](yargs|cliui|wrap-ansi)[\\/]/,
-    pkg: 'string-width',
-    names: ['default'],
-    asciiWidth: true,
-    bundled: true,
-  },
 ];
 
 const NAMESPACE = 'kubectl-promotion-deferred';
@@ -59,17 +51,6 @@ const entryName = (row) => `chunks/deferred-${row.pkg}`;
  */
 function standIn(row, load) {
   const lines = ['let real;', `const load = () => (real ??= ${load});`];
-  if (row.asciiWidth) {
-    // --help is ASCII but for our own words: measure that here, anything else as string-width does.
-    lines.push(
-      'const ANSI = /\\u001b\\[[0-9;]*m/g;',
-      'export default function stringWidth(text) {',
-      "  const plain = String(text).replace(ANSI, '');",
-      '  return /^[\\x20-\\x7e]*$/.test(plain) ? plain.length : load().default(text);',
-      '}',
-    );
-    return lines.join('\n');
-  }
   // Constructing the stand-in, calling it or reading a static member of it loads the package and
   // hands the operation to the real export.
   lines.push(
@@ -107,7 +88,7 @@ export function lazyDependencies(options = {}) {
       // Stand-ins are bundled into chunks/ (checked after the build), beside the deferred files.
       return `__kpCreateRequire(import.meta.url)(${JSON.stringify(`./deferred-${row.pkg}.mjs`)}).default`;
     }
-    if (row.bundled || !installed.has(row.from ?? row.pkg)) return `require(${pkg})`;
+    if (!installed.has(row.from ?? row.pkg)) return `require(${pkg})`;
     // Installed beside the program: required at run time from where its importer would find it
     // (the banner of every chunk provides __kpCreateRequire: commonjs-shim.mjs).
     return `__kpCreateRequire(${row.from ? `import.meta.resolve(${JSON.stringify(row.from)})` : 'import.meta.url'})(${pkg})`;

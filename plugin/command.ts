@@ -1,7 +1,10 @@
-// What a command of the command line is: its yargs definition and a run function that writes
-// to the given streams and returns the exit code. Commands never call process.exit and never
-// read process.env or process.stdout themselves, so that tests run them in-process.
-import type { Argv } from 'yargs';
+// What a command of the command line is: its option table (plugin/options.ts), its help text, and
+// a run function that writes to the given streams and returns the exit code. Commands never call
+// process.exit and never read process.env or process.stdout themselves, so that tests run them
+// in-process.
+import type { GlobalArgs, OptionValues, Options, PositionalSpec, PositionalValues } from './options.ts';
+
+export type { GlobalArgs } from './options.ts';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -15,19 +18,26 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** Options every command has. */
-export interface GlobalArgs {
-  /** Whether to color the output: off with --no-color, NO_COLOR or output that is not a terminal. */
-  color: boolean;
+export interface CommandSpec<A> {
+  name: string;
+  /** One line, for the command list and completion. */
+  describe: string;
+  /** In order; a required one may not follow an optional one. */
+  positionals: readonly PositionalSpec[];
+  options: Options;
+  /** Talks to a cluster: its --help lists the connection flags. */
+  cluster?: boolean;
+  /** [command line, what it does]; the line starts with the command's name. */
+  examples?: readonly (readonly [string, string])[];
+  /** Printed last in --help (exit codes, keys). */
+  epilogue?: string;
+  run(args: A, io: Io): Promise<number>;
 }
 
-export interface CommandSpec<A> {
-  /** yargs command string, e.g. `lint`. */
-  command: string;
-  describe: string;
-  builder(y: Argv<GlobalArgs>): Argv<A>;
-  run(args: A & GlobalArgs, io: Io): Promise<number>;
-}
+/** The arguments a command with these options and positionals is handed. */
+export type ArgsOf<O extends Options, P extends readonly PositionalSpec[]> = OptionValues<O> &
+  PositionalValues<P> &
+  GlobalArgs;
 
 // How users type it: kubectl finds the kubectl-promotion executable and runs it as a plugin.
 export const SCRIPT_NAME = 'kubectl promotion';
@@ -37,23 +47,14 @@ export function defaultColor(io: Io): boolean {
   return !io.env.NO_COLOR && io.stdout.isTTY === true;
 }
 
-/**
- * yargs takes a lone `-` for a positional argument, never for an option's value; `-f -` (read
- * standard input) is written `-f=-` for it.
- */
-export function joinStdinValues(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const a of args) {
-    const prev = out[out.length - 1];
-    if (a === '-' && prev !== undefined && /^--?[A-Za-z][\w-]*$/.test(prev)) out[out.length - 1] = `${prev}=-`;
-    else out.push(a);
-  }
-  return out;
-}
-
-/** Declares a command (the identity, for type inference of its arguments). */
-export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
-  return spec;
+/** Declares a command; its `run` is handed arguments typed after its option table. */
+export function defineCommand<
+  const O extends Options = Record<never, never>,
+  const P extends readonly PositionalSpec[] = readonly [],
+>(
+  spec: Omit<CommandSpec<ArgsOf<O, P>>, 'options' | 'positionals'> & { options?: O; positionals?: P },
+): CommandSpec<ArgsOf<O, P>> {
+  return { ...spec, options: spec.options ?? {}, positionals: spec.positionals ?? [] };
 }
 
 // The standalone executable's launcher (build/release/launcher.ts) and the command line it hands

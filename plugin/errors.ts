@@ -16,8 +16,6 @@
 //
 // KUBECTL_PROMOTION_DEBUG=1 adds the stack trace to any error.
 import { UserError } from '../src/user-error.ts';
-import { DurationError } from '../src/duration.ts';
-import { CronError, WindowError } from '../src/schedule/window.ts';
 
 export { EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_WAITING, EXIT_INTERNAL } from './exit-codes.ts';
 import { EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exit-codes.ts';
@@ -40,9 +38,9 @@ export class ExitError extends UserError {
   }
 }
 
-/** Errors whose message is meant for the user as it is. */
+/** Errors whose message is meant for the user as it is (bad durations and cron expressions among them). */
 function isUserFacing(e: unknown): e is Error {
-  return e instanceof UserError || e instanceof DurationError || e instanceof CronError || e instanceof WindowError;
+  return e instanceof UserError;
 }
 
 function oneLine(text: string): string {

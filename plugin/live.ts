@@ -1,14 +1,14 @@
 // What every live command (list, get, watch, approve, revoke, status, gates) shares on the command
-// line: kubectl's connection flags, the client they make, the exit codes in --help, and the clock
+// line: the promotion argument, the client kubectl's connection flags make, the exit codes in --help, and the clock
 // and timers, which tests replace so that nothing waits on the wall clock.
 import { homedir } from 'node:os';
-import type { Argv } from 'yargs';
 import { KubeClient, type ClientOptions } from '../src/kube/client.ts';
 import { EXIT_API, LiveError } from '../src/kube/errors.ts';
-import { clusterFlagsOf, clusterOptions } from '../src/kube/flags.ts';
+import { clusterFlagsOf } from '../src/kube/flags.ts';
 import { realTimers, type Timers } from '../src/kube/informer.ts';
 import { resolveConnection } from '../src/kube/kubeconfig.ts';
 import type { Io } from './command.ts';
+import type { PositionalSpec } from './options.ts';
 import { ExitError } from './errors.ts';
 
 /** What a live command needs from the world besides the cluster; tests pass their own. */
@@ -31,10 +31,13 @@ export const realDeps: LiveDeps = {
   },
 };
 
-/** kubectl's connection flags, for a command's builder. */
-export function withClusterOptions<T>(y: Argv<T>) {
-  return y.options(clusterOptions);
-}
+/** The NAME of the ClusterPromotion a command acts on. */
+export const PROMOTION_ARGUMENT = {
+  name: 'name',
+  required: true,
+  complete: { kind: 'promotion' },
+  describe: 'The ClusterPromotion',
+} as const satisfies PositionalSpec;
 
 /** The client for the cluster the flags (and KUBECONFIG, ~/.kube/config) point at. */
 export function connect(args: object, io: Io, deps: LiveDeps = realDeps): KubeClient {

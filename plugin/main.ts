@@ -1,8 +1,9 @@
 // The `kubectl-promotion` program (kubectl runs it as `kubectl promotion`): the commands are listed
 // in plugin/registry.ts, the command line around them is plugin/cli.ts.
 import * as nodeModule from 'node:module';
+import { runLine } from './cli.ts';
 import { processIo } from './command.ts';
-import { fastPath } from './fast-path.ts';
+import { COMMANDS, loadAll, loadCommand } from './registry.ts';
 
 // V8 keeps the compiled code of our chunks on disk between runs (in the OS temp folder): a kubectl
 // plugin is started over and over, and compiling the Kubernetes client each time costs more than
@@ -21,22 +22,12 @@ if (nodeMajor < 22) {
 }
 if (args[0] === '__complete') {
   // kubectl_complete-promotion and the completion scripts ask here for the words that may follow.
-  const [{ runComplete }, { livePromotions }, { loadAll }] = await Promise.all([
+  const [{ runComplete }, { livePromotions }] = await Promise.all([
     import('./completion/run.ts'),
     import('./completion/promotions.ts'),
-    import('./registry.ts'),
   ]);
   process.exitCode = await runComplete(args.slice(1), await loadAll(), io, livePromotions(io.env));
   // A connection to the cluster may still be open; the shell must not wait for it.
   process.exit();
 }
-const answered = await fastPath(args, io);
-if (answered !== null) {
-  process.exitCode = answered;
-} else {
-  const [{ commandsFor }, { runQuick }] = await Promise.all([import('./registry.ts'), import('./quick-parse.ts')]);
-  const commands = await commandsFor(args);
-  // A plainly valid line runs without loading yargs; yargs reads (and explains) everything else.
-  process.exitCode =
-    (await runQuick(args, commands, io)) ?? (await (await import('./cli.ts')).runCli(args, commands, io));
-}
+process.exitCode = await runLine(args, COMMANDS, loadCommand, io);

@@ -1,7 +1,7 @@
 // Every command of `kubectl promotion`. A kubectl plugin must start as fast as kubectl, so a
 // command's module (and with it Ink, the Kubernetes client, the Lua VM...) is loaded only when that
 // command runs: the others are known here by name and description alone, enough for `--help` and
-// for yargs to reject a typo. To add a command, add a line to COMMANDS.
+// to point out a typo. To add a command, add a line to COMMANDS.
 import type { AnyCommand } from './cli.ts';
 
 export interface CommandEntry {
@@ -83,25 +83,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-/** Stands in for a command that is not running: listed in help, never built or run. */
-function listedOnly(entry: CommandEntry): AnyCommand {
-  return {
-    command: entry.name,
-    describe: entry.describe,
-    builder: (y) => y,
-    run: () => Promise.reject(new Error(`command ${entry.name} was not loaded`)),
-  };
-}
-
-/** The commands for this command line: the one being run loaded, the others listed only. */
-export async function commandsFor(
-  args: readonly string[],
-  entries: readonly CommandEntry[] = COMMANDS,
-): Promise<AnyCommand[]> {
-  // The only global option is the boolean --color/--no-color, so the first word that is not an
-  // option names the command.
-  const name = args.find((a) => !a.startsWith('-'));
-  return Promise.all(entries.map(async (e) => (e.name === name ? (await e.load()).default : listedOnly(e))));
+/** The command of that name, loaded. */
+export async function loadCommand(name: string, entries: readonly CommandEntry[] = COMMANDS): Promise<AnyCommand> {
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) throw new Error(`no command ${name}`);
+  return (await entry.load()).default;
 }
 
 export async function loadAll(entries: readonly CommandEntry[] = COMMANDS): Promise<AnyCommand[]> {

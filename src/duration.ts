@@ -1,5 +1,6 @@
 // Go's time.Duration string syntax, as metav1.Duration (and so the ClusterPromotion CRD) accepts it:
 // a sequence of decimal numbers with units ns, us (or µs), ms, s, m, h, e.g. `300ms`, `1.5h`, `1h30m`.
+import { UserError } from './user-error.ts';
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -14,7 +15,9 @@ const UNIT_MS: Record<string, number> = {
 
 const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
-export class DurationError extends Error {}
+export class DurationError extends UserError {
+  override name = 'DurationError';
+}
 
 /** Parses a Go duration into milliseconds; throws DurationError with a message a user can act on. */
 export function parseDuration(text: string): number {

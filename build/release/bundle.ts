@@ -1,11 +1,10 @@
 // The standalone bundle a single executable runs: the command line with every dependency inlined,
 // split so that each command's code (and Ink, the Kubernetes client, the Lua VM) is read only when
-// that command runs, and in front of it a one-module launcher that answers `version` and `--help`
-// alone. The executable mounts these files as its virtual file system.
+// that command runs, and in front of it a one-module launcher that imports the program. The
+// executable mounts these files as its virtual file system.
 import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { COMMONJS_DEFINES, COMMONJS_SHIM } from '../commonjs-shim.mjs';
@@ -35,25 +34,6 @@ const noDevtools: Plugin = {
       contents: 'throw new Error("react-devtools-core is not part of the standalone build");',
       loader: 'js',
     }));
-  },
-};
-
-// yargs finds its translations three directories above its own file, which inside a bundle is
-// outside the executable's file system, where the lookup fails with ENOTDIR instead of the
-// ENOENT y18n tolerates. Point it at a locales/ directory beside the module that holds it.
-const YARGS_LOCALES_FROM = "resolve(__dirname, '../../../locales')";
-const yargsLocales: Plugin = {
-  name: 'yargs-locales',
-  setup(b) {
-    b.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes(YARGS_LOCALES_FROM)) {
-        throw new Error(
-          `${args.path}: no longer reads its locales as the release build expects; update build/release/bundle.ts`,
-        );
-      }
-      return { contents: source.replace(YARGS_LOCALES_FROM, "resolve(import.meta.dirname, 'locales')"), loader: 'js' };
-    });
   },
 };
 
@@ -88,7 +68,7 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
       ...options.define,
     },
     // Nothing is installed beside the executable: each deferred package gets a file of its own in it.
-    plugins: [noDevtools, yargsLocales, lazyDependencies({ separateFiles: true })],
+    plugins: [noDevtools, lazyDependencies({ separateFiles: true })],
     metafile: true,
     logLevel: 'warning',
   });
@@ -101,7 +81,6 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
       from: require.resolve('lua-wasm-bindings/dist/glue/glue-lua-5.1.5.wasm'),
       to: 'glue-lua-5.1.5.wasm',
     },
-    { pkg: 'node_modules/yargs/', from: join(dirname(require.resolve('yargs')), 'locales'), to: 'locales' },
   ];
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     for (const asset of besideModule) {
@@ -110,24 +89,11 @@ export async function bundleStandalone(options: BundleOptions): Promise<Bundle> 
       }
     }
   }
-  await buildLauncher(options, renderHelp(join(options.outDir, `${PROGRAM}.mjs`)));
+  await buildLauncher(options);
   return { main: `${LAUNCHER}.mjs`, files: listFiles(options.outDir) };
 }
 
-// The top-level help as the program's own yargs prints it off a terminal (wrapped at 100 columns,
-// which plugin/fast-path.ts checks before printing it). The bundle is plain JavaScript for every
-// target, so the build machine's Node.js can run it.
-function renderHelp(program: string): string {
-  const help = execFileSync(process.execPath, [program, '--help'], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (!help.includes('Usage: ')) throw new Error(`${program} --help printed no usage; the launcher cannot embed it`);
-  return help;
-}
-
-async function buildLauncher(options: BundleOptions, help: string): Promise<void> {
+async function buildLauncher(options: BundleOptions): Promise<void> {
   const result = await build({
     entryPoints: { [LAUNCHER]: join(import.meta.dirname, 'launcher.ts') },
     outdir: options.outDir,
@@ -139,7 +105,6 @@ async function buildLauncher(options: BundleOptions, help: string): Promise<void
     define: {
       'process.env.NODE_ENV': '"production"',
       ...options.define,
-      __KUBECTL_PROMOTION_HELP__: JSON.stringify(help),
     },
     metafile: true,
     logLevel: 'warning',
@@ -147,8 +112,6 @@ async function buildLauncher(options: BundleOptions, help: string): Promise<void
   // The launcher is worth having only while it stays one small module of our own code.
   const dependencies = Object.keys(result.metafile.inputs).filter((i) => i.includes('node_modules/'));
   if (dependencies.length > 0) {
-    throw new Error(
-      `the launcher now bundles ${dependencies.join(', ')}; keep plugin/fast-path.ts free of dependencies`,
-    );
+    throw new Error(`the launcher now bundles ${dependencies.join(', ')}; it should only import the program`);
   }
 }

@@ -1,124 +1,68 @@
 // What completion knows about the command line: each command's name, positionals and flags, read
-// from the same yargs builders the commands are parsed with, so completion never drifts from them.
-import yargs from 'yargs';
-import type { Argv } from 'yargs';
+// from the option tables the line is parsed with (plugin/options.ts), so completion never drifts
+// from the parser.
 import type { AnyCommand } from '../cli.ts';
+import { CLUSTER_OPTIONS, PROGRAM_OPTIONS, type Completer, type OptionSpec, type Options } from '../options.ts';
 
 export interface FlagInfo {
   /** Long name, without dashes. */
   name: string;
-  /** One-letter and other aliases, without dashes. */
-  aliases: string[];
+  /** The one-letter spelling, without the dash. */
+  short?: string;
   description: string;
-  /** False for a boolean (or count) flag, which never takes the next word. */
+  /** False for a boolean flag, which never takes the next word. */
   takesValue: boolean;
-  choices: string[];
-  /** yargs' normalize: the value is a path. */
-  isPath: boolean;
+  choices: readonly string[];
+  complete?: Completer;
+  /** One of kubectl's connection flags. */
+  cluster?: boolean;
+}
+
+export interface PositionalInfo {
+  name: string;
+  choices: readonly string[];
+  complete?: Completer;
 }
 
 export interface CommandInfo {
   name: string;
   description: string;
-  /** Positional names in order; the last may be variadic. */
-  positionals: string[];
-  variadic: boolean;
-  /** Positionals that take one of a fixed list of values. */
-  positionalChoices: Record<string, string[]>;
+  /** Talks to a cluster (the connection flags are offered). */
+  cluster: boolean;
+  positionals: PositionalInfo[];
   flags: FlagInfo[];
 }
 
-// yargs marks its own built-in descriptions this way.
-const YARGS_STRING = '__yargsString__:';
-
-// yargs' getOptions(), which its type definitions leave out.
-interface YargsOptions {
-  key: Record<string, unknown>;
-  alias: Record<string, string[]>;
-  boolean: string[];
-  count?: string[];
-  normalize: string[];
-  choices: Record<string, unknown[]>;
-  hiddenOptions?: string[];
+function flagInfo(name: string, spec: OptionSpec): FlagInfo {
+  return {
+    name,
+    ...(spec.short ? { short: spec.short } : {}),
+    description: spec.describe,
+    takesValue: spec.type === 'string',
+    choices: spec.choices ?? [],
+    ...(spec.complete ? { complete: spec.complete } : {}),
+  };
 }
 
-function optionsOf(y: Argv): YargsOptions {
-  return (y as unknown as { getOptions(): YargsOptions }).getOptions();
+function flagsOf(options: Options): FlagInfo[] {
+  return Object.entries(options).map(([name, spec]) => flagInfo(name, spec));
 }
 
-function flagsOf(y: Argv, exclude: ReadonlySet<string>): FlagInfo[] {
-  const o = optionsOf(y);
-  const descriptions = (
-    y as unknown as {
-      getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
-    }
-  )
-    .getInternalMethods()
-    .getUsageInstance()
-    .getDescriptions();
-  const noValue = new Set([...o.boolean, ...(o.count ?? [])]);
-  // yargs records aliases in whichever direction they were declared (alias('h', 'help') files
-  // 'help' under 'h'), and lists an option once per name: group the names, keep the first seen.
-  const groups = new Map<string, Set<string>>();
-  for (const [k, vs] of Object.entries(o.alias)) {
-    const group = new Set([k, ...vs]);
-    for (const m of [...group]) for (const x of groups.get(m) ?? []) group.add(x);
-    for (const m of group) groups.set(m, group);
-  }
-  const aliasesOf = (k: string) => [...(groups.get(k) ?? [])].filter((a) => a !== k);
-  const seen = new Set<string>();
-  const canonical = Object.keys(o.key).filter((k) => {
-    if (seen.has(k)) return false;
-    seen.add(k);
-    for (const a of aliasesOf(k)) seen.add(a);
-    return true;
-  });
-  return canonical
-    .filter((k) => !exclude.has(k) && k !== 'version' && !(o.hiddenOptions ?? []).includes(k))
-    .map((name) => ({
-      name,
-      aliases: aliasesOf(name),
-      description: (descriptions[name] ?? '').replace(YARGS_STRING, ''),
-      takesValue: !noValue.has(name),
-      choices: (o.choices[name] ?? []).map(String),
-      isPath: o.normalize.includes(name),
-    }));
-}
-
-function positionalsOf(command: string): { names: string[]; variadic: boolean } {
-  const names: string[] = [];
-  let variadic = false;
-  for (const m of command.matchAll(/[<[]([^\]>]+)[\]>]/g)) {
-    const raw = m[1]!;
-    if (raw.endsWith('..')) variadic = true;
-    names.push(raw.replace(/\.\.$/, '').split('|')[0]!);
-  }
-  return { names, variadic };
-}
-
-/** The flags every command has (cli.ts's global options and help). */
+/** The flags every command takes, in any position. */
 export function globalFlags(): FlagInfo[] {
-  const y = yargs([])
-    .option('color', { type: 'boolean', describe: 'Color the output (--no-color turns it off)' })
-    .help()
-    .alias('h', 'help');
-  return flagsOf(y, new Set());
+  return [...flagsOf(PROGRAM_OPTIONS), ...flagsOf(CLUSTER_OPTIONS).map((f) => ({ ...f, cluster: true }))];
 }
 
 export function describeCommands(commands: readonly AnyCommand[]): CommandInfo[] {
-  const globals = new Set(globalFlags().map((f) => f.name));
-  return commands.map((c) => {
-    const { names, variadic } = positionalsOf(c.command);
-    const y = yargs([]);
-    c.builder(y as never);
-    const choices = optionsOf(y).choices;
-    return {
-      name: c.command.split(' ')[0]!,
-      description: c.describe,
-      positionals: names,
-      variadic,
-      positionalChoices: Object.fromEntries(names.filter((n) => choices[n]).map((n) => [n, choices[n]!.map(String)])),
-      flags: flagsOf(y, new Set([...names, ...globals, 'help'])),
-    };
-  });
+  return commands.map((c) => ({
+    name: c.name,
+    description: c.describe,
+    cluster: c.cluster === true,
+    positionals: c.positionals.map((p) => ({
+      name: p.name,
+      choices: p.choices ?? [],
+      ...(p.complete ? { complete: p.complete } : {}),
+    })),
+    flags: flagsOf(c.options),
+  }));
 }

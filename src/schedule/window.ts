@@ -14,13 +14,14 @@
 // Everything here is pure: the time is always passed in.
 import { CronExpressionParser } from 'cron-parser';
 import type { TimeWindow } from '../api/types.ts';
+import { UserError } from '../user-error.ts';
 
-export class CronError extends Error {
+export class CronError extends UserError {
   override name = 'CronError';
 }
 
 /** A bad `from` or `to`; `reason` is the message without the field name. */
-export class WindowError extends Error {
+export class WindowError extends UserError {
   override name = 'WindowError';
   constructor(
     readonly field: 'from' | 'to',

@@ -7,33 +7,41 @@ import { describeCommands, globalFlags } from '../../plugin/completion/commands.
 import { complete, Directive, formatCompletion } from '../../plugin/completion/complete.ts';
 import type { PromotionSource } from '../../plugin/completion/complete.ts';
 import { runComplete } from '../../plugin/completion/run.ts';
+import { loadAll } from '../../plugin/registry.ts';
 
 // A command shaped like the live ones: a promotion positional and a stage.
 const approve = defineCommand({
-  command: 'approve <promotion> [stage]',
+  name: 'approve',
   describe: 'Approve a manual stage',
-  builder: (y) =>
-    y
-      .positional('promotion', { type: 'string', demandOption: true })
-      .positional('stage', { type: 'string' })
-      .option('kubeconfig', { type: 'string', normalize: true, describe: 'Path to the kubeconfig file' })
-      .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'Output format' })
-      .option('yes', { alias: 'y', type: 'boolean', describe: 'Do not ask' }),
+  cluster: true,
+  positionals: [
+    { name: 'promotion', required: true, complete: { kind: 'promotion' }, describe: 'The promotion' },
+    { name: 'stage', complete: { kind: 'stage' }, describe: 'The stage' },
+  ],
+  options: {
+    output: { type: 'string', short: 'o', choices: ['text', 'json'], describe: 'Output format' },
+    yes: { type: 'boolean', short: 'y', describe: 'Do not ask' },
+  },
   async run() {
     return 0;
   },
 });
 const watch = defineCommand({
-  command: 'watch [promotion]',
+  name: 'watch',
   describe: 'Watch a promotion',
-  builder: (y) =>
-    y.option('promotion', { type: 'string', describe: 'Which promotion' }).option('stage', { type: 'string' }),
+  cluster: true,
+  options: {
+    promotion: { type: 'string', complete: { kind: 'promotion' }, describe: 'Which promotion' },
+    stage: { type: 'string', complete: { kind: 'stage' }, describe: 'Which stage' },
+  },
   async run() {
     return 0;
   },
 });
 
 const COMMANDS = describeCommands([approve, completionCommand, version, watch]);
+// The program's own commands, as the registry loads them.
+const REAL = describeCommands(await loadAll());
 const GLOBALS = globalFlags();
 const promotions: PromotionSource = async () => [
   { name: 'kyverno', stages: ['staging', 'production'] },
@@ -55,18 +63,30 @@ describe('completion', () => {
   });
 
   it("offers a command's flags and the global ones, long and short, after a dash", async () => {
-    assert.deepEqual(await values('approve', '--'), ['--kubeconfig', '--output', '--yes', '--color', '--help']);
-    assert.deepEqual(await values('approve', '-'), [
-      '--kubeconfig',
+    const cluster = ['--kubeconfig', '--context', '--cluster', '--user', '--server', '--token', '--as', '--as-group'];
+    const all = await values('approve', '--');
+    assert.deepEqual(all.slice(0, 5), ['--output', '--yes', '--color', '--help', '--version']);
+    assert.deepEqual(all.slice(5, 13), cluster);
+    assert.deepEqual((await values('approve', '-')).slice(0, 6), [
       '--output',
       '-o',
       '--yes',
       '-y',
       '--color',
       '--help',
-      '-h',
     ]);
     assert.deepEqual(await values('version', '--o'), ['--output']);
+    // The connection flags where they matter: for the commands that talk to a cluster, and before any command.
+    assert.deepEqual(await values('version', '--kube'), []);
+    assert.deepEqual(await values('--kube'), ['--kubeconfig']);
+  });
+
+  it('reads flags before the command and glued short flags as the parser does', async () => {
+    assert.deepEqual(await values('--kubeconfig', '/tmp/kc', 'approve', ''), ['kyverno', 'payments']);
+    assert.deepEqual(await values('-n', 'default', 'approve', '-ojson', 'payments', 'u'), ['uat']);
+    assert.deepEqual(await values('approve', '-yo', ''), ['text', 'json']);
+    assert.deepEqual(await values('approve', '-oj'), ['-ojson']);
+    assert.deepEqual(await values('approve', '-o=t'), ['-o=text']);
   });
 
   it("offers a flag's choices, after the flag or after --flag=", async () => {
@@ -84,6 +104,7 @@ describe('completion', () => {
   it('offers the stages of the promotion named before', async () => {
     assert.deepEqual(await values('approve', 'payments', ''), ['development', 'uat', 'production']);
     assert.deepEqual(await values('approve', '-o', 'json', 'kyverno', 's'), ['staging']);
+    assert.deepEqual(await values('approve', '--kubeconfig', 'kc', 'kyverno', ''), ['staging', 'production']);
     assert.deepEqual(await values('watch', '--promotion', 'kyverno', '--stage', ''), ['staging', 'production']);
   });
 
@@ -102,6 +123,10 @@ describe('completion', () => {
   });
 
   it('lets the shell complete file names for a path flag', async () => {
+    assert.deepEqual(await complete(['lint', '-f', ''], REAL, GLOBALS, promotions), {
+      candidates: [],
+      directive: Directive.Default,
+    });
     const r = await complete(['approve', 'kyverno', '--kubeconfig', ''], COMMANDS, GLOBALS, promotions);
     assert.deepEqual(r, { candidates: [], directive: Directive.Default });
   });
@@ -124,6 +149,27 @@ describe('completion', () => {
       (await complete(['ver'], COMMANDS, GLOBALS, none)).candidates.map((c) => c.value),
       ['version'],
     );
+  });
+
+  it("offers -o's formats for list and get, and done, gate and stage:NAME for status --until", async () => {
+    const real = async (...words: string[]) =>
+      (await complete(words, REAL, GLOBALS, promotions)).candidates.map((c) => c.value);
+    assert.deepEqual(await real('list', '-o', ''), ['json', 'yaml', 'name', 'wide']);
+    assert.deepEqual(await real('list', '-o'), ['-o']);
+    assert.deepEqual(await real('list', '--output=y'), ['--output=yaml']);
+    assert.deepEqual(await real('get', 'kyverno', '-o', ''), ['json', 'yaml', 'name']);
+    assert.deepEqual(await real('get', ''), ['kyverno', 'payments']);
+    assert.deepEqual(await real('status', 'payments', '--until', ''), [
+      'done',
+      'gate',
+      'stage:development',
+      'stage:uat',
+      'stage:production',
+    ]);
+    assert.deepEqual(await real('status', 'kyverno', '--until=stage:p'), ['--until=stage:production']);
+    assert.deepEqual(await real('revoke', 'kyverno', '--stage', ''), ['staging', 'production']);
+    assert.deepEqual(await real('simulate', '--no-'), []);
+    assert.deepEqual(await real('simulate', '-o', ''), ['text', 'json']);
   });
 
   it("answers in kubectl's plugin completion format: value, tab, description, then :directive", async () => {

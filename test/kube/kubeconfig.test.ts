@@ -174,7 +174,7 @@ describe('kubeconfig resolution follows kubectl', () => {
     assert.throws(() => parseRequestTimeout('soon'), /--request-timeout: invalid duration/);
   });
 
-  it('takes the flags from a yargs argv, kebab-case as kubectl spells them', () => {
+  it('takes the flags from a parsed command line, kebab-case as kubectl spells them', () => {
     const flags = clusterFlagsOf({
       kubeconfig: 'k',
       'as-group': ['a'],

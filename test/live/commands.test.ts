@@ -45,7 +45,12 @@ function commands(): AnyCommand[] {
 }
 
 /** Runs the command line in-process; `onOutput` sees stdout as it grows (to act mid-command). */
-async function run(args: string[], onOutput?: (stdout: string) => void) {
+function run(args: string[], onOutput?: (stdout: string) => void) {
+  return runAsTyped([...args, '--kubeconfig', served.kubeconfig, '--no-color'], onOutput);
+}
+
+/** Runs exactly the line given. */
+async function runAsTyped(args: string[], onOutput?: (stdout: string) => void) {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -60,7 +65,7 @@ async function run(args: string[], onOutput?: (stdout: string) => void) {
     stdin: Readable.from(['']),
     env: {},
   };
-  const code = await runCli([...args, '--kubeconfig', served.kubeconfig, '--no-color'], commands(), io);
+  const code = await runCli(args, commands(), io);
   return { code, stdout, stderr };
 }
 
@@ -497,5 +502,53 @@ describe('status', () => {
     const r = await run(['status', 'payments', '--until', 'stage:prod']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--until stage:prod: payments has no such stage \(stages: staging, production\)/);
+  });
+});
+
+describe('kubectl habits: the connection flags in any position, for every command', () => {
+  const kc = () => served.kubeconfig;
+  it('reads --kubeconfig, --context and -n before the command as after it', async () => {
+    const after = await run(['list']);
+    for (const line of [
+      ['--kubeconfig', kc(), 'list'],
+      [`--kubeconfig=${kc()}`, '--context', 'promotion-sim', 'list'],
+      ['-n', 'default', '--kubeconfig', kc(), 'list', '-A'],
+      ['--request-timeout', '30s', 'list', '--kubeconfig', kc()],
+    ]) {
+      const r = await runAsTyped(line);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, after.stdout, ''], line.join(' '));
+    }
+  });
+
+  it('takes them before every live command', async () => {
+    const before = (...line: string[]) => runAsTyped(['--kubeconfig', kc(), '-n', 'default', ...line]);
+    assert.match((await before('get', 'checkout')).stdout, /checkout/);
+    assert.match((await before('gates')).stdout, /^PROMOTION\s+STAGE/);
+    assert.equal(JSON.parse((await before('get', 'checkout', '-ojson')).stdout).metadata.name, 'checkout');
+    assert.match((await before('status', 'checkout', '--until', 'stage:production')).stdout, /is deployed/);
+    assert.match((await before('approve', 'checkout', '-y')).stdout, /^approved stage production of checkout/);
+    assert.match((await before('revoke', 'checkout', '--stage', 'production')).stdout, /production/);
+  });
+
+  it("reads -ojson glued, as kubectl does, for list's and get's output", async () => {
+    const glued = await run(['list', '-ojson']);
+    assert.equal(glued.code, 0, glued.stderr);
+    assert.deepEqual(glued.stdout, (await run(['list', '-o', 'json'])).stdout);
+    assert.deepEqual(
+      JSON.parse(glued.stdout).items.map((p: ClusterPromotion) => p.metadata.name),
+      ['checkout', 'payments'],
+    );
+    assert.equal((await run(['list', '-o=name'])).stdout, (await run(['list', '--output', 'name'])).stdout);
+  });
+
+  it('refuses an unknown output format in one line naming the formats', async () => {
+    const r = await run(['list', '-oxml']);
+    assert.deepEqual(
+      [r.code, r.stderr],
+      [
+        1,
+        'error: invalid argument "xml" for "-o, --output" flag: must be one of json, yaml, name, wide (see kubectl promotion list --help)\n',
+      ],
+    );
   });
 });

@@ -62,11 +62,14 @@ describe('the built kubectl-promotion', () => {
   });
 
   it('rejects an unknown flag in one line', async () => {
-    assertCleanError(await cli(['lint', '-f', 'x.yaml', '--bogus']), /^error: Unknown argument: bogus/);
+    assertCleanError(
+      await cli(['lint', '-f', 'x.yaml', '--bogus']),
+      /^error: unknown flag: --bogus \(see kubectl promotion lint --help\)\n$/,
+    );
   });
 
   it('rejects an unknown command in one line', async () => {
-    assertCleanError(await cli(['promote']), /^error: Unknown argument: promote/);
+    assertCleanError(await cli(['promote']), /^error: unknown command "promote" for "kubectl promotion"/);
   });
 
   it('lints: exit 1 and the JSON findings for errors, exit 0 for a clean file', async () => {

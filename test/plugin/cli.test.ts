@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pkg from '../../package.json' with { type: 'json' };
 import { BAD, FLEET, GOOD, files, run } from './helpers.ts';
-import { joinStdinValues } from '../../plugin/cli.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, ExitError, reportError } from '../../plugin/errors.ts';
 import { UserError } from '../../src/user-error.ts';
 
@@ -175,34 +176,210 @@ describe('lint --fleet', () => {
   });
 });
 
-describe('command-line mistakes: one line on stderr, exit 1', () => {
-  const oneLine = (r: { code: number; stderr: string; stdout: string }, pattern: RegExp) => {
+describe("command-line mistakes: one line on stderr in kubectl's words, exit 1", () => {
+  const oneLine = (r: { code: number; stderr: string; stdout: string }, expected: string | RegExp) => {
     assert.equal(r.code, EXIT_BAD_INPUT);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, pattern);
+    if (typeof expected === 'string') assert.equal(r.stderr, `error: ${expected}\n`);
+    else assert.match(r.stderr, expected);
     assert.equal(r.stderr.split('\n').length, 2, r.stderr);
   };
   it('a missing file is named', async () => {
     oneLine(await run(['lint', '-f', 'no-such.yaml']), /^error: cannot read no-such\.yaml: no such file\n$/);
   });
-  it('an unknown command', async () => oneLine(await run(['deploy']), /^error: Unknown argument: deploy/));
+  it('an unknown command', async () =>
+    oneLine(await run(['deploy']), 'unknown command "deploy" for "kubectl promotion" (see kubectl promotion --help)'));
   it('a misspelt command gets a suggestion', async () =>
-    oneLine(await run(['lnt']), /unknown command "lnt"\. Did you mean lint\?/));
-  it('an unknown flag', async () =>
-    oneLine(await run(['lint', '-f', 'x.yaml', '--frobnicate']), /Unknown argument: frobnicate/));
-  it('a bad output format', async () =>
-    oneLine(await run(['version', '-o', 'yaml']), /Invalid values: Argument: output, Given: "yaml"/));
-  it('lint without files', async () => oneLine(await run(['lint']), /give the files to check with -f FILE/));
-  it('-f without a value', async () => oneLine(await run(['lint', '-f']), /give the files to check with -f FILE/));
-  it('no command', async () => oneLine(await run([]), /give a command \(lint, version\)/));
+    oneLine(
+      await run(['lnt']),
+      'unknown command "lnt" for "kubectl promotion"; did you mean "lint"? (see kubectl promotion --help)',
+    ));
+  it('an unknown flag, and a misspelt one with a suggestion', async () => {
+    oneLine(
+      await run(['lint', '-f', 'x.yaml', '--frobnicate']),
+      'unknown flag: --frobnicate (see kubectl promotion lint --help)',
+    );
+    oneLine(
+      await run(['lint', '-f', 'x.yaml', '--flet', 'f.yaml']),
+      'unknown flag: --flet; did you mean --fleet? (see kubectl promotion lint --help)',
+    );
+    oneLine(await run(['lint', '-x']), "unknown shorthand flag: 'x' in -x (see kubectl promotion lint --help)");
+  });
+  it("a command's own flag before the command", async () =>
+    oneLine(
+      await run(['-o', 'json', 'version']),
+      "unknown flag: -o (a command's own flags go after its name: kubectl promotion COMMAND -o ...)",
+    ));
+  it('a bad choice', async () =>
+    oneLine(
+      await run(['version', '-o', 'yaml']),
+      'invalid argument "yaml" for "-o, --output" flag: must be one of text, json (see kubectl promotion version --help)',
+    ));
+  it('a bad boolean', async () =>
+    oneLine(
+      await run(['version', '--color=maybe']),
+      'invalid argument "maybe" for "--color" flag: must be true or false (see kubectl promotion version --help)',
+    ));
+  it('lint without files', async () =>
+    oneLine(
+      await run(['lint']),
+      'lint needs the files to check: -f FILE, or -f - for standard input (see kubectl promotion lint --help)',
+    ));
+  it('-f without a value', async () => {
+    oneLine(await run(['lint', '-f']), 'flag needs an argument: -f (see kubectl promotion lint --help)');
+    oneLine(
+      await run(['lint', '-f', '--fleet', 'x']),
+      'flag needs an argument: -f (see kubectl promotion lint --help)',
+    );
+  });
+  it('words a command does not take', async () =>
+    oneLine(
+      await run(['version', 'extra']),
+      'unexpected argument "extra": version takes no arguments (see kubectl promotion version --help)',
+    ));
+  it("never in yargs's words", async () => {
+    for (const args of [[], ['deploy'], ['lint'], ['lint', '-f'], ['version', '-o', 'yaml'], ['version', 'x', 'y']]) {
+      const r = await run(args);
+      assert.doesNotMatch(r.stderr, /Unknown argument|non-option arguments|Missing required argument|Invalid values/);
+    }
+  });
+});
+
+describe('flags as kubectl takes them', () => {
+  it('global flags before the command as well as after it', async () => {
+    const f = await files({ 'promo.yaml': GOOD });
+    for (const args of [
+      ['--no-color', 'lint', '-f', f['promo.yaml']!],
+      ['--kubeconfig', '/nowhere', 'lint', '-f', f['promo.yaml']!],
+      ['-n', 'default', 'lint', '-f', f['promo.yaml']!],
+      ['lint', '--context', 'other', '-f', f['promo.yaml']!],
+      ['lint', '-f', f['promo.yaml']!, '--as', 'jane', '--as-group', 'a', '--as-group', 'b', '-A'],
+    ]) {
+      const r = await run(args, { tty: true });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout.includes('no problems (1 file checked)'), true, args.join(' '));
+    }
+  });
+  it('short flags glued to their value or to each other: -ojson, -o=json, -Rf', async () => {
+    const f = await files({ 'promo.yaml': GOOD });
+    for (const o of [['-ojson'], ['-o=json'], ['--output=json'], ['--output', 'json']]) {
+      const r = await run(['lint', '-f', f['promo.yaml']!, ...o]);
+      assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n'], o.join(' '));
+    }
+    const r = await run(['lint', `-Rf${f['promo.yaml']!}`, '-ojson']);
+    assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n']);
+  });
+  it('a value that looks like a flag is still the value: -f -, --fleet -', async () => {
+    const r = await run(['lint', '-f', '-', '-o', 'json'], { stdin: GOOD });
+    assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n']);
+  });
+  it('booleans: --color=false, --no-color, --color', async () => {
+    const f = await files({ 'promo.yaml': GOOD });
+    const colored = async (...flags: string[]) =>
+      (await run(['lint', '-f', f['promo.yaml']!, ...flags], { tty: true })).stdout.includes(ESC);
+    assert.deepEqual(
+      [await colored(), await colored('--color=false'), await colored('--no-color'), await colored('--color=true')],
+      [true, false, false, true],
+    );
+    assert.equal((await run(['lint', '-f', f['promo.yaml']!, '--color'])).stdout.includes(ESC), true);
+  });
+  it('-- ends the flags', async () => {
+    const r = await run(['version', '--', '-o']);
+    assert.equal(
+      r.stderr,
+      'error: unexpected argument "-o": version takes no arguments (see kubectl promotion version --help)\n',
+    );
+  });
+});
+
+describe('-f as kubectl takes it', () => {
+  it('several files separated by commas, or -f repeated', async () => {
+    const f = await files({ 'a.yaml': GOOD, 'b.yaml': GOOD.replace('name: demo', 'name: other') });
+    for (const args of [
+      ['-f', `${f['a.yaml']},${f['b.yaml']}`],
+      ['-f', f['a.yaml']!, '-f', f['b.yaml']!],
+      [`--filename=${f['a.yaml']},${f['b.yaml']}`],
+    ]) {
+      const r = await run(['lint', ...args]);
+      assert.deepEqual([r.code, r.stdout], [EXIT_OK, 'no problems (2 files checked)\n'], args.join(' '));
+    }
+  });
+  it("a folder: its .yaml, .yml and .json files in name order; -R: its folders' too", async () => {
+    const f = await files({ 'a.yaml': GOOD, 'notes.txt': 'not YAML: [' });
+    const dir = dirname(f['a.yaml']!);
+    await mkdir(join(dir, 'more'));
+    await writeFile(join(dir, 'b.yml'), BAD.replace('name: demo', 'name: broken'));
+    await writeFile(join(dir, 'more', 'c.json'), JSON.stringify({ kind: 'ClusterPromotion' }));
+    const flat = await run(['lint', '-f', `${dir}/`, '-o', 'json']);
+    const filesOf = (r: { stdout: string }) => [
+      ...new Set((JSON.parse(r.stdout) as { findings: { file: string }[] }).findings.map((x) => x.file)),
+    ];
+    assert.deepEqual(filesOf(flat), [join(dir, 'b.yml')]);
+    const text = await run(['lint', '-f', dir]);
+    assert.match(text.stdout, /2 errors \(2 files checked\)\n$/);
+    const deep = await run(['lint', '-R', '-f', dir, '-o', 'json']);
+    assert.deepEqual(filesOf(deep), [join(dir, 'b.yml'), join(dir, 'more', 'c.json')]);
+  });
+  it('a folder with no manifest says so, and that -R reads the folders inside', async () => {
+    const f = await files({ 'notes.txt': 'x' });
+    const dir = dirname(f['notes.txt']!);
+    await mkdir(join(dir, 'inner'));
+    const r = await run(['lint', '-f', dir]);
+    assert.equal(r.code, EXIT_BAD_INPUT);
+    assert.equal(
+      r.stderr,
+      `error: ${dir}: no .yaml, .yml or .json file in this folder (-R reads the folders inside it)\n`,
+    );
+  });
 });
 
 describe('help', () => {
   it('lists the commands on stdout and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, EXIT_OK);
-    assert.match(r.stdout, /kubectl promotion lint/);
-    assert.match(r.stdout, /kubectl promotion version/);
+    assert.match(r.stdout, /^Watch, approve and rehearse Sveltos ClusterPromotion rollouts\.\n\nUsage:\n/);
+    assert.match(r.stdout, /\n {2}lint {2,}Check ClusterPromotion files/);
+    assert.match(r.stdout, /\n {2}version {2,}Print the version/);
+    assert.match(r.stdout, /\n {6}--kubeconfig FILE {2,}Path to the kubeconfig file/);
+  });
+  it('a bare command line prints the help once, and so do -h and help', async () => {
+    const bare = await run([]);
+    assert.equal(bare.code, EXIT_OK);
+    assert.equal(bare.stdout.split('Usage:').length, 2);
+    assert.equal(bare.stderr, '');
+    assert.equal((await run(['-h'])).stdout, bare.stdout);
+    assert.equal((await run(['help'])).stdout, bare.stdout);
+  });
+  it("a command's help: usage, examples, its flags and the global ones, wherever --help is", async () => {
+    const r = await run(['lint', '--help']);
+    assert.equal(r.code, EXIT_OK);
+    assert.match(
+      r.stdout,
+      /^Check ClusterPromotion files: errors exit 1, warnings alone exit 0\n\nUsage:\n {2}kubectl promotion lint \[flags\]\n/,
+    );
+    assert.match(r.stdout, /\nExamples:\n {2}# check a file\n {2}kubectl promotion lint -f promotion\.yaml\n/);
+    assert.match(r.stdout, /\n {2}-f, --filename FILE {2,}Files with ClusterPromotions/);
+    assert.match(r.stdout, /\n {2}-o, --output text\|json {2,}Output format \(default "text"\)\n/);
+    assert.match(r.stdout, /\nGlobal flags:\n/);
+    for (const args of [
+      ['--help', 'lint'],
+      ['help', 'lint'],
+      ['lint', '-f', 'x', '-h'],
+      ['lint', '--bogus', '--help'],
+    ])
+      assert.equal((await run(args)).stdout, r.stdout, args.join(' '));
+  });
+  it('is laid out for the terminal, up to 100 columns (example command lines are never broken)', async () => {
+    const widest = (text: string) =>
+      Math.max(
+        ...text
+          .split('\n')
+          .filter((l) => !l.startsWith('  kubectl promotion '))
+          .map((l) => l.length),
+      );
+    const narrow = await run(['lint', '--help'], { tty: true, columns: 60 });
+    assert.ok(widest(narrow.stdout) <= 60, narrow.stdout);
+    assert.ok(widest((await run(['lint', '--help'], { tty: true, columns: 200 })).stdout) <= 100);
   });
 });
 
@@ -214,6 +391,11 @@ describe('version', () => {
   it('-o json', async () => {
     const r = await run(['version', '-o', 'json']);
     assert.deepEqual(JSON.parse(r.stdout), { version: pkg.version, commit: null, node: process.version });
+  });
+  it('--version, anywhere on the line, as the version command', async () => {
+    const r = await run(['--version']);
+    assert.equal(r.stdout, (await run(['version'])).stdout);
+    assert.equal((await run(['--no-color', '--version'])).stdout, r.stdout);
   });
 });
 
@@ -267,17 +449,5 @@ describe('the error handler', () => {
     const c = capture();
     assert.equal(reportError(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }), c.sink, {}), EXIT_OK);
     assert.equal(c.text(), '');
-  });
-});
-
-describe('joinStdinValues', () => {
-  it('keeps "-" as the value of the option before it', () => {
-    assert.deepEqual(joinStdinValues(['lint', '-f', '-', '--fleet', '-', '-o', 'json']), [
-      'lint',
-      '-f=-',
-      '--fleet=-',
-      '-o',
-      'json',
-    ]);
   });
 });

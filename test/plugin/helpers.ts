@@ -18,12 +18,15 @@ export interface RunResult {
 
 export async function run(
   args: string[],
-  opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {},
+  opts: { stdin?: string; env?: Record<string, string>; tty?: boolean; columns?: number } = {},
 ): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
-    stdout: { write: (t: string) => (stdout += t), isTTY: opts.tty ?? false },
+    stdout: Object.assign(
+      { write: (t: string) => (stdout += t), isTTY: opts.tty ?? false },
+      opts.columns ? { columns: opts.columns } : {},
+    ),
     stderr: { write: (t: string) => (stderr += t) },
     stdin: Readable.from([opts.stdin ?? '']),
     env: opts.env ?? {},

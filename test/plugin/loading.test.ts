@@ -108,8 +108,8 @@ describe('what the built command loads', () => {
     assert.deepEqual(loadedOf(packages, DEFERRED), []);
   });
 
-  it('list -o json loads none of them either', async () => {
-    const { stdout, packages } = await loads(['list', '-o', 'json']);
+  it('list -ojson, its connection flags before it, loads none of them either', async () => {
+    const { stdout, packages } = await loads(['--kubeconfig', served.kubeconfig, 'list', '-ojson']);
     assert.equal(JSON.parse(stdout).items.length, 1);
     assert.deepEqual(loadedOf(packages, DEFERRED), []);
   });

@@ -173,7 +173,7 @@ for s in root:
   it('asks for -f', async () => {
     const r = await run(['test']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /give the tests to run with -f FILE or -f DIRECTORY/);
+    assert.match(r.stderr, /test needs the tests to run: -f FILE or -f DIRECTORY/);
   });
 
   it('runs the bundled examples, and they pass', async () => {

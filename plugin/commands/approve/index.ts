@@ -9,8 +9,8 @@ import {
   exitCodes,
   interactive,
   live,
+  PROMOTION_ARGUMENT,
   realDeps,
-  withClusterOptions,
   type LiveDeps,
 } from '../../live.ts';
 import { DurationError, parseDuration } from '../../../src/duration.ts';
@@ -21,37 +21,39 @@ import { STATUS_EXIT } from '../../../src/live/until.ts';
 
 export function approveCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'approve <name>',
+    name: 'approve',
     describe: 'Approve the stage of a ClusterPromotion that waits for approval (or --stage S, even ahead of its gate)',
-    builder: (y) =>
-      withClusterOptions(y)
-        .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
-        .option('stage', { type: 'string', describe: 'The stage to approve; by default the one waiting for approval' })
-        .option('yes', {
-          alias: 'y',
-          type: 'boolean',
-          default: false,
-          describe: 'Do not ask for confirmation in a terminal',
-        })
-        .option('output', { alias: 'o', type: 'string', describe: 'Output format: json (the promotion as written)' })
-        .option('wait', {
-          type: 'boolean',
-          default: false,
-          describe: 'Wait until the controller has let the stage through',
-        })
-        .option('timeout', { type: 'string', describe: 'With --wait: give up after this long (Go duration)' })
-        .example('$0 approve checkout', 'approve the stage waiting for it, after a y/n question')
-        .example(
-          '$0 approve checkout --stage production --yes',
-          'approve production now, even before it reaches its gate',
-        )
-        .epilogue(
-          exitCodes(
-            'approved (or it already was)',
-            ['  4  --wait: --timeout passed before the controller acted'],
-            'bad input, nothing waits for approval, or the answer to the question was no',
-          ),
-        ),
+    cluster: true,
+    positionals: [PROMOTION_ARGUMENT],
+    options: {
+      stage: {
+        type: 'string',
+        complete: { kind: 'stage' },
+        describe: 'The stage to approve; by default the one waiting for approval',
+      },
+      yes: { type: 'boolean', short: 'y', describe: 'Do not ask for confirmation in a terminal' },
+      output: {
+        type: 'string',
+        short: 'o',
+        choices: ['json'],
+        describe: 'Output format: json (the promotion as written)',
+      },
+      wait: { type: 'boolean', describe: 'Wait until the controller has let the stage through' },
+      timeout: {
+        type: 'string',
+        value: 'DURATION',
+        describe: 'With --wait: give up after this long (Go duration)',
+      },
+    },
+    examples: [
+      ['approve checkout', 'approve the stage waiting for it, after a y/n question'],
+      ['approve checkout --stage production --yes', 'approve production now, even before it reaches its gate'],
+    ],
+    epilogue: exitCodes(
+      'approved (or it already was)',
+      ['  4  --wait: --timeout passed before the controller acted'],
+      'bad input, nothing waits for approval, or the answer to the question was no',
+    ),
     async run(args, io) {
       const format = parseOutputFormat(args.output, ['json']);
       const timeoutMs = parseTimeout(args.timeout);

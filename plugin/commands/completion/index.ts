@@ -6,23 +6,19 @@ import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 
 export default defineCommand({
-  command: 'completion <shell>',
+  name: 'completion',
   describe: 'Print a shell completion script for kubectl-promotion',
-  builder: (y) =>
-    y
-      .positional('shell', { choices: SHELLS, describe: 'The shell to complete in', demandOption: true })
-      .epilog(
-        [
-          "For `kubectl promotion ...` (kubectl 1.26+), kubectl's own completion is enough once",
-          'kubectl_complete-promotion is on your PATH: krew installs it beside the plugin, npm as a bin.',
-          '',
-          'For kubectl-promotion typed on its own:',
-          '  bash:       source <(kubectl-promotion completion bash)        # in ~/.bashrc',
-          '  zsh:        source <(kubectl-promotion completion zsh)         # in ~/.zshrc, after compinit',
-          '  fish:       kubectl-promotion completion fish > ~/.config/fish/completions/kubectl-promotion.fish',
-          '  PowerShell: kubectl-promotion completion powershell | Out-String | Invoke-Expression',
-        ].join('\n'),
-      ),
+  positionals: [{ name: 'shell', required: true, choices: SHELLS, describe: 'The shell to complete in' }],
+  epilogue: [
+    "For `kubectl promotion ...` (kubectl 1.26+), kubectl's own completion is enough once",
+    'kubectl_complete-promotion is on your PATH: krew installs it beside the plugin, npm as a bin.',
+    '',
+    'For kubectl-promotion typed on its own:',
+    '  bash:       source <(kubectl-promotion completion bash)        # in ~/.bashrc',
+    '  zsh:        source <(kubectl-promotion completion zsh)         # in ~/.zshrc, after compinit',
+    '  fish:       kubectl-promotion completion fish > ~/.config/fish/completions/kubectl-promotion.fish',
+    '  PowerShell: kubectl-promotion completion powershell | Out-String | Invoke-Expression',
+  ].join('\n'),
   async run(args, io) {
     io.stdout.write(completionScript(args.shell));
     return EXIT_OK;

@@ -1,7 +1,7 @@
 // `kubectl promotion gates`: which rollouts wait for a person, for how long, and how to let them on.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
-import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { connect, exitCodes, live, realDeps, type LiveDeps } from '../../live.ts';
 import { humanDuration } from '../../../src/duration.ts';
 import { gatesOf } from '../../../src/live/gates.ts';
 import { parseOutputFormat } from '../../../src/live/output.ts';
@@ -11,13 +11,12 @@ import { fullTime } from '../../../src/view/format.ts';
 
 export function gatesCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'gates',
+    name: 'gates',
     describe: 'Every stage waiting for manual approval, across all ClusterPromotions, longest wait first',
-    builder: (y) =>
-      withClusterOptions(y)
-        .option('output', { alias: 'o', type: 'string', describe: 'Output format: json' })
-        .example('$0 gates', 'what waits for a person, and the command that approves it')
-        .epilogue(exitCodes('listed (also when nothing waits)')),
+    cluster: true,
+    options: { output: { type: 'string', short: 'o', choices: ['json'], describe: 'Output format: json' } },
+    examples: [['gates', 'what waits for a person, and the command that approves it']],
+    epilogue: exitCodes('listed (also when nothing waits)'),
     async run(args, io) {
       const format = parseOutputFormat(args.output, ['json']);
       return live(async () => {

@@ -2,7 +2,7 @@
 // once; or the object itself in kubectl's formats.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
-import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { connect, exitCodes, live, PROMOTION_ARGUMENT, realDeps, type LiveDeps } from '../../live.ts';
 import { formatObjects, parseOutputFormat } from '../../../src/live/output.ts';
 import { formatPromotionEvents, readPromotionEvents } from '../../../src/live/events.ts';
 import { getPromotion, readSnapshot, viewOf, withSnapshot } from '../../../src/live/snapshot.ts';
@@ -11,18 +11,20 @@ import { supportsUnicode } from '../../../src/view/glyphs.ts';
 
 export function getCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'get <name>',
+    name: 'get',
     describe: 'Show one ClusterPromotion as a tree of its stages (what watch shows, printed once)',
-    builder: (y) =>
-      withClusterOptions(y)
-        .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
-        .option('output', {
-          alias: 'o',
-          type: 'string',
-          describe: 'Output format: json, yaml, name (the object, as kubectl prints it)',
-        })
-        .example('$0 get checkout', 'stages, progress, what each waits for, failing clusters, the last events')
-        .epilogue(exitCodes('shown')),
+    cluster: true,
+    positionals: [PROMOTION_ARGUMENT],
+    options: {
+      output: {
+        type: 'string',
+        short: 'o',
+        choices: ['json', 'yaml', 'name'],
+        describe: 'Output format: json, yaml, name (the object, as kubectl prints it)',
+      },
+    },
+    examples: [['get checkout', 'stages, progress, what each waits for, failing clusters, the last events']],
+    epilogue: exitCodes('shown'),
     async run(args, io) {
       const format = parseOutputFormat(args.output, ['json', 'yaml', 'name']);
       return live(async () => {

@@ -4,59 +4,59 @@
 // connection flags name.
 import { defineCommand } from '../../command.ts';
 import { EXIT_BAD_INPUT, EXIT_OK, ExitError, UsageError } from '../../errors.ts';
-import { clusterOptions } from '../../../src/kube/flags.ts';
 import { sortFindings, type Finding } from '../../../src/api/findings.ts';
 import { STDIN_NAME } from '../../../src/api/source-files.ts';
 import { loadPromotions } from '../../../src/api/validate.ts';
 import { coverageFindings } from '../../../src/api/coverage.ts';
 import { bundledChoice, crdFromFile, type SchemaChoice } from '../../../src/schema/crd-source.ts';
 import { loadFleet } from '../../../simulator/fleet-file.ts';
+import { expandFilenames, FILENAME_OPTION, RECURSIVE_OPTION } from '../../filenames.ts';
 import { formatText, toJson } from './report.ts';
 
 /** The connection flags that mean "check against this cluster's CRD". */
 const CLUSTER_FLAGS = ['context', 'kubeconfig', 'cluster', 'user', 'server', 'token'] as const;
 
 export default defineCommand({
-  command: 'lint',
+  name: 'lint',
   describe: 'Check ClusterPromotion files: errors exit 1, warnings alone exit 0',
-  builder: (y) =>
-    y
-      .options(clusterOptions)
-      .option('filename', {
-        alias: 'f',
-        type: 'string',
-        array: true,
-        describe: 'File with ClusterPromotions (repeatable; - reads standard input)',
-      })
-      .option('fleet', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'Fleet file: also warn about stages that match no cluster, overlap, or leave clusters out',
-      })
-      .option('crd', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'Check against the ClusterPromotion CRD in this file instead of the bundled one',
-      })
-      .option('output', {
-        alias: 'o',
-        choices: ['text', 'json'] as const,
-        default: 'text' as const,
-        describe: 'Output format',
-      })
-      .check((a) => (a.filename?.length ? true : 'give the files to check with -f FILE (- reads standard input)'))
-      .example('$0 lint -f promotion.yaml', 'check a file against the bundled CRD')
-      .example(
-        '$0 lint -f promotion.yaml --context prod',
-        "check it against the CRD installed in context prod's cluster",
-      )
-      .example('$0 lint -f promotion.yaml --crd crd.yaml', 'check it against another CRD version')
-      .example('$0 lint -f promotion.yaml --fleet fleet.yaml -o json', 'check it against a fleet, as JSON'),
+  cluster: true,
+  options: {
+    filename: {
+      ...FILENAME_OPTION,
+      required: 'lint needs the files to check: -f FILE, or -f - for standard input',
+      describe:
+        'Files with ClusterPromotions: repeatable, or separated by commas; a folder: its .yaml, .yml and .json files; - reads standard input',
+    },
+    recursive: RECURSIVE_OPTION,
+    fleet: {
+      type: 'string',
+      value: 'FILE',
+      complete: { kind: 'file' },
+      describe: 'Fleet file: also warn about stages that match no cluster, overlap, or leave clusters out',
+    },
+    crd: {
+      type: 'string',
+      value: 'FILE',
+      complete: { kind: 'file' },
+      describe: 'Check against the ClusterPromotion CRD in this file instead of the bundled one',
+    },
+    output: { type: 'string', short: 'o', choices: ['text', 'json'], default: 'text', describe: 'Output format' },
+  },
+  examples: [
+    ['lint -f promotion.yaml', 'check a file against the bundled CRD'],
+    ['lint -f promotion.yaml --context prod', "check it against the CRD installed in context prod's cluster"],
+    ['lint -f promotion.yaml --crd crd.yaml', 'check it against another CRD version'],
+    ['lint -f promotions/ -R', 'check every .yaml, .yml and .json file under a folder'],
+    ['lint -f promotion.yaml --fleet fleet.yaml -o json', 'check it against a fleet, as JSON'],
+  ],
   async run(args, io) {
-    const files = (args.filename ?? []).map(String);
+    const files = await expandFilenames(args.filename, args.recursive);
     if (args.fleet === '-' && files.includes('-'))
       throw new UsageError('standard input (-) can feed either -f or --fleet, not both');
-    const fromCluster = CLUSTER_FLAGS.some((k) => (args as unknown as Record<string, unknown>)[k] !== undefined);
+    const fromCluster = CLUSTER_FLAGS.some((k) => {
+      const v = (args as unknown as Record<string, unknown>)[k];
+      return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+    });
     if (args.crd !== undefined && fromCluster) {
       throw new UsageError(
         '--crd and the connection flags (--context, --kubeconfig, -s, ...) both name a CRD: give one',
@@ -81,7 +81,7 @@ export default defineCommand({
     const result = await loadPromotions(files, { stdin: io.stdin, schema: choice.schema });
     let findings: Finding[] = result.findings;
     if (args.fleet !== undefined) {
-      const fleet = await loadFleet([args.fleet], { stdin: io.stdin });
+      const fleet = await loadFleet(await expandFilenames([args.fleet], args.recursive), { stdin: io.stdin });
       const fleetName = args.fleet === '-' ? STDIN_NAME : args.fleet;
       result.promotions.forEach((p, i) => {
         findings.push(...coverageFindings(p, result.objects[i]!, fleet.clusters, fleetName));

@@ -2,7 +2,7 @@
 // and what it waits for; with -w, a line more whenever a row changes, as `kubectl get -w` does.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
-import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { connect, exitCodes, live, realDeps, type LiveDeps } from '../../live.ts';
 import { LiveFleet } from '../../../src/live/fleet.ts';
 import { formatObjects, OUTPUT_FORMATS, parseOutputFormat } from '../../../src/live/output.ts';
 import { formatTable } from '../../../src/text-table.ts';
@@ -12,21 +12,24 @@ import { watchFleet } from '../../../src/live/follow.ts';
 
 export function listCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'list',
+    name: 'list',
     describe: 'List ClusterPromotions: current stage, phase, clusters deployed, what each waits for',
-    builder: (y) =>
-      withClusterOptions(y)
-        .option('output', { alias: 'o', type: 'string', describe: `Output format: ${OUTPUT_FORMATS.join(', ')}` })
-        .option('watch', {
-          alias: 'w',
-          type: 'boolean',
-          default: false,
-          describe: 'After the list, print a row again whenever it changes',
-        })
-        .example('$0 list', 'every promotion, one line each')
-        .example('$0 list -w', 'and keep printing rows as they change')
-        .example('$0 list -o yaml', 'the objects themselves, as kubectl prints them')
-        .epilogue(exitCodes('listed (also when there are none)')),
+    cluster: true,
+    options: {
+      output: {
+        type: 'string',
+        short: 'o',
+        choices: OUTPUT_FORMATS,
+        describe: 'Output format: the objects as kubectl prints them (json, yaml, name), or a wider table',
+      },
+      watch: { type: 'boolean', short: 'w', describe: 'After the list, print a row again whenever it changes' },
+    },
+    examples: [
+      ['list', 'every promotion, one line each'],
+      ['list -w', 'and keep printing rows as they change'],
+      ['list -o yaml', 'the objects themselves, as kubectl prints them'],
+    ],
+    epilogue: exitCodes('listed (also when there are none)'),
     async run(args, io) {
       const format = parseOutputFormat(args.output);
       return live(async () => {

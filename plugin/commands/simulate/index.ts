@@ -23,13 +23,15 @@ import { formatText, toReportJson } from '../../../simulator/report.ts';
 import { ScaledClock } from '../../../simulator/clock.ts';
 import { supportsUnicode } from '../../../src/view/glyphs.ts';
 import { preferReactProduction } from '../../../src/view/react-production.ts';
-import { defineCommand, type CommandSpec, type GlobalArgs, type Io } from '../../command.ts';
+import { defineCommand, type Io } from '../../command.ts';
+import { expandFilenames, FILENAME_OPTION, RECURSIVE_OPTION } from '../../filenames.ts';
+import type { Options } from '../../options.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_WAITING, UsageError } from '../../errors.ts';
 import { parseApproval, parseLongDuration, parseSeed, parseSpeed, parseTime } from './args.ts';
 import { checkDestination, parseDeadline, parseRuns, runForecastCommand } from './forecast.ts';
 import { runWithLines } from './lines.ts';
 import { SPEED_MAX, SPEED_MIN } from './rehearsal.ts';
-import { runServe, serveOptions, type ServeArgs } from './serve.ts';
+import { runServe, SERVE_OPTIONS } from './serve.ts';
 
 export const EXIT_BY_OUTCOME: Record<Outcome, number> = {
   Completed: EXIT_OK,
@@ -50,23 +52,6 @@ export const DEFAULT_SPEED = 60;
 
 /** The exit code of a rehearsal interrupted with Ctrl-C (128 + SIGINT, as shells report it). */
 export const EXIT_INTERRUPTED = 130;
-
-export interface SimulateArgs extends ServeArgs {
-  filename?: string[];
-  fleet?: string[];
-  promotion?: string;
-  output?: 'json' | 'text' | 'html';
-  runs?: string | number;
-  deadline?: string;
-  outputFile?: string;
-  start?: string;
-  approve?: string[];
-  horizon: string;
-  seed: string | number;
-  speed?: string | number;
-  tui: boolean;
-  events?: string;
-}
 
 export interface SimulateDeps {
   /** The default virtual start: the time now. */
@@ -107,116 +92,117 @@ function findExamplesRoot(): string | undefined {
   }
 }
 
-export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
-  return defineCommand<SimulateArgs>({
-    command: 'simulate',
+const SIMULATE_OPTIONS = {
+  filename: {
+    ...FILENAME_OPTION,
+    describe:
+      'Files with the ClusterPromotion: repeatable, or separated by commas; a folder: its .yaml, .yml and .json files; - reads standard input; none: the bundled kyverno example',
+  },
+  recursive: RECURSIVE_OPTION,
+  fleet: {
+    type: 'string',
+    multiple: true,
+    split: true,
+    value: 'FILE',
+    complete: { kind: 'file' },
+    describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)',
+  },
+  promotion: {
+    type: 'string',
+    value: 'NAME',
+    describe: 'Which ClusterPromotion, when the files hold several',
+  },
+  output: {
+    type: 'string',
+    short: 'o',
+    choices: ['text', 'json', 'html'],
+    describe: 'Output format (html: a forecast report, with --runs)',
+  },
+  runs: {
+    type: 'string',
+    value: 'N',
+    describe: 'Forecast: rehearse N times with independent draws from --seed and report the distribution',
+  },
+  deadline: {
+    type: 'string',
+    value: 'TIME|DURATION',
+    describe: 'With --runs: the chance of completing by this RFC 3339 time or duration after the start',
+  },
+  'output-file': {
+    type: 'string',
+    value: 'FILE',
+    complete: { kind: 'file' },
+    describe: 'With --runs: write the forecast to this file instead of standard output',
+  },
+  start: { type: 'string', value: 'TIME', describe: 'Virtual start time, RFC 3339', defaultText: 'now' },
+  approve: {
+    type: 'string',
+    multiple: true,
+    value: 'STAGE[@WHEN]',
+    describe:
+      'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)',
+  },
+  horizon: { type: 'string', default: '30d', value: 'DURATION', describe: 'Give up after this much virtual time' },
+  seed: {
+    type: 'string',
+    default: '1',
+    value: 'N',
+    describe: 'Seed of the random draws (jitter, deploy-time distributions, failureRate, @~ approvals)',
+  },
+  speed: {
+    type: 'string',
+    value: 'N',
+    defaultText: `${DEFAULT_SPEED}; lines: as fast as possible`,
+    describe: 'Virtual seconds per real second: of the view in a terminal, of --serve, or pacing the lines of --no-tui',
+  },
+  events: {
+    type: 'string',
+    value: 'FILE[#NAME]',
+    complete: { kind: 'file' },
+    describe:
+      'Play the events of a RolloutTest (FILE, or FILE#NAME when it holds several), on its promotion, fleet and start unless -f, --fleet or --start say otherwise',
+  },
+  tui: {
+    type: 'boolean',
+    default: true,
+    describe: 'On a terminal, the interactive view (--no-tui: a line per transition)',
+  },
+  ...SERVE_OPTIONS,
+} as const satisfies Options;
+
+export function simulateCommand(deps: SimulateDeps) {
+  return defineCommand({
+    name: 'simulate',
     describe: 'Rehearse a promotion against a fake fleet on a virtual clock (exit 0 completed, 2 failed, 3 waiting)',
-    builder: (y) =>
-      serveOptions(y)
-        .option('filename', {
-          alias: 'f',
-          type: 'string',
-          array: true,
-          describe: 'File with the ClusterPromotion (- reads standard input); none: the bundled kyverno example',
-        })
-        .option('fleet', {
-          type: 'string',
-          array: true,
-          requiresArg: true,
-          describe: 'Fleet file: a Fleet, or SveltosCluster and Cluster objects (repeatable; see examples/)',
-        })
-        .option('promotion', {
-          type: 'string',
-          requiresArg: true,
-          describe: 'Which ClusterPromotion, when the files hold several',
-        })
-        .option('output', {
-          alias: 'o',
-          choices: ['text', 'json', 'html'] as const,
-          describe: 'Output format (html: a forecast report, with --runs)',
-        })
-        .option('runs', {
-          type: 'string',
-          requiresArg: true,
-          describe: 'Forecast: rehearse N times with independent draws from --seed and report the distribution',
-        })
-        .option('deadline', {
-          type: 'string',
-          requiresArg: true,
-          describe: 'With --runs: the chance of completing by this RFC 3339 time or duration after the start',
-        })
-        .option('output-file', {
-          type: 'string',
-          requiresArg: true,
-          describe: 'With --runs: write the forecast to this file instead of standard output',
-        })
-        .option('start', {
-          type: 'string',
-          requiresArg: true,
-          describe: 'Virtual start time, RFC 3339',
-          defaultDescription: 'now',
-        })
-        .option('approve', {
-          type: 'string',
-          array: true,
-          requiresArg: true,
-          describe:
-            'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at ' +
-            'that time (repeatable)',
-        })
-        .option('horizon', { type: 'string', default: '30d', describe: 'Give up after this much virtual time' })
-        .option('seed', {
-          type: 'string',
-          default: '1',
-          describe: 'Seed of the random draws (jitter, deploy-time distributions, failureRate, @~ approvals)',
-        })
-        .option('speed', {
-          type: 'string',
-          requiresArg: true,
-          defaultDescription: `${DEFAULT_SPEED}; lines: as fast as possible`,
-          describe:
-            'Virtual seconds per real second: of the view in a terminal, of --serve, or pacing the lines of --no-tui',
-        })
-        .option('events', {
-          type: 'string',
-          requiresArg: true,
-          describe:
-            'Play the events of a RolloutTest (FILE, or FILE#NAME when it holds several), on its promotion, fleet and start unless -f, --fleet or --start say otherwise',
-        })
-        .option('tui', {
-          type: 'boolean',
-          default: true,
-          describe: 'On a terminal, the interactive view (--no-tui: a line per transition)',
-        })
-        .example(
-          '$0 simulate',
-          'rehearse the bundled kyverno example (in a terminal: interactively, with a manual gate)',
-        )
-        .example('$0 simulate -f promotion.yaml --fleet fleet.yaml -o json', 'rehearse your own, as JSON')
-        .example(
-          '$0 simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h',
-          'approve production an hour after it starts waiting',
-        )
-        .example(
-          '$0 simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h ' +
-            '--deadline 2025-06-02T09:00:00Z',
-          'forecast: when production is done, and the chance of making Monday 09:00',
-        )
-        .example(
-          '$0 simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 -o html --output-file forecast.html',
-          'the forecast as a report for a browser',
-        ),
-    async run(args: SimulateArgs & GlobalArgs, io) {
-      const approvals = (args.approve ?? []).map(String).map(parseApproval);
-      const horizonMs = parseLongDuration(String(args.horizon), '--horizon');
+    options: SIMULATE_OPTIONS,
+    examples: [
+      ['simulate', 'rehearse the bundled kyverno example (in a terminal: interactively, with a manual gate)'],
+      ['simulate -f promotion.yaml --fleet fleet.yaml -o json', 'rehearse your own, as JSON'],
+      [
+        'simulate -f promotion.yaml --fleet fleet.yaml --approve production@1h',
+        'approve production an hour after it starts waiting',
+      ],
+      [
+        'simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h --deadline 2025-06-02T09:00:00Z',
+        'forecast: when production is done, and the chance of making Monday 09:00',
+      ],
+      [
+        'simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 -o html --output-file forecast.html',
+        'the forecast as a report for a browser',
+      ],
+      ['simulate -f promotion.yaml --fleet fleet.yaml --serve', 'rehearse with kubectl against a served API'],
+    ],
+    async run(args, io) {
+      const approvals = args.approve.map(parseApproval);
+      const horizonMs = parseLongDuration(args.horizon, '--horizon');
       if (horizonMs <= 0) throw new UsageError(`--horizon ${args.horizon}: must be longer than 0s`);
       const seed = parseSeed(args.seed);
       const speed = args.speed === undefined ? undefined : parseSpeed(args.speed, SPEED_MIN, SPEED_MAX);
       // Whole seconds: a timeline reads better without milliseconds nobody asked for.
-      let script = args.events === undefined ? undefined : await gameDay(String(args.events), io);
+      let script = args.events === undefined ? undefined : await gameDay(args.events, io);
       const start =
         args.start !== undefined
-          ? parseTime(String(args.start), '--start')
+          ? parseTime(args.start, '--start')
           : (script?.start ?? Math.floor(deps.now() / 1000) * 1000);
       // Another start moves the test's events with it.
       if (script && start !== script.start) {
@@ -224,11 +210,11 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
         script = { ...script, start, events: script.events.map((e) => ({ ...e, at: e.at + shift })) };
       }
 
-      const runs = args.runs === undefined ? undefined : parseRuns(String(args.runs));
+      const runs = args.runs === undefined ? undefined : parseRuns(args.runs);
       if (runs === undefined) {
         for (const [flag, given] of [
           ['--deadline', args.deadline],
-          ['--output-file', args.outputFile],
+          ['--output-file', args['output-file']],
           ['-o html', args.output === 'html' ? true : undefined],
         ] as const) {
           if (given !== undefined) throw new UsageError(`${flag} is for a forecast: add --runs N (e.g. --runs 1000)`);
@@ -236,12 +222,12 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
       } else {
         if (args.serve) throw new UsageError('--runs forecasts headless: it cannot be combined with --serve');
         if (script) throw new UsageError('--events plays one rehearsal: it cannot be combined with --runs');
-        checkDestination(args.output ?? 'text', args.outputFile, io);
+        checkDestination(args.output ?? 'text', args['output-file'], io);
       }
-      const deadlineMs = args.deadline === undefined ? undefined : parseDeadline(String(args.deadline), start);
+      const deadlineMs = args.deadline === undefined ? undefined : parseDeadline(args.deadline, start);
 
-      let files = (args.filename ?? []).map(String);
-      let fleetFiles = (args.fleet ?? []).map(String);
+      let files = await expandFilenames(args.filename, args.recursive);
+      let fleetFiles = await expandFilenames(args.fleet, args.recursive);
       // Keys need a terminal on both ends, and standard input free of a file being read.
       const tty = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
       const keys = tty(io.stdout) && tty(io.stdin) && !files.includes('-') && !fleetFiles.includes('-');
@@ -294,7 +280,7 @@ export function simulateCommand(deps: SimulateDeps): CommandSpec<SimulateArgs> {
             runs,
             ...(deadlineMs === undefined ? {} : { deadlineMs }),
             format: args.output ?? 'text',
-            ...(args.outputFile === undefined ? {} : { outputFile: String(args.outputFile) }),
+            ...(args['output-file'] === undefined ? {} : { outputFile: args['output-file'] }),
             color: args.color,
             ...(deps.forecastThreads === undefined ? {} : { threads: deps.forecastThreads }),
           },

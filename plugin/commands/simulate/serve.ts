@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Argv } from 'yargs';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { rfc3339 } from '../../../src/rfc3339.ts';
 import { UserError } from '../../../src/user-error.ts';
@@ -13,15 +12,8 @@ import type { FleetSpec } from '../../../simulator/fleet-spec.ts';
 import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
 import type { ControllerEvent } from '../../../simulator/store-controller.ts';
 import type { Io } from '../../command.ts';
+import type { Options, OptionValues } from '../../options.ts';
 import { EXIT_OK, UsageError } from '../../errors.ts';
-
-export interface ServeArgs {
-  serve?: boolean;
-  address: string;
-  port: string | number;
-  'kubeconfig-out'?: string;
-  controller: boolean;
-}
 
 export interface ServeInput {
   promotions: ClusterPromotion[];
@@ -37,45 +29,36 @@ export interface ServeDeps {
   stopRequested?: () => Promise<string>;
 }
 
-/** The --serve options, added to the simulate command's (whose --speed, --start and --seed apply). */
-export function serveOptions<T>(y: Argv<T>): Argv<T & ServeArgs> {
-  return y
-    .option('serve', {
-      type: 'boolean',
-      describe:
-        'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion ' +
-        'watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
-    })
-    .option('address', {
-      type: 'string',
-      default: '127.0.0.1',
-      requiresArg: true,
-      describe: 'With --serve: the address to listen on',
-    })
-    .option('port', {
-      type: 'string',
-      default: '0',
-      requiresArg: true,
-      describe: 'With --serve: the port (0: any free one)',
-    })
-    .option('kubeconfig-out', {
-      type: 'string',
-      requiresArg: true,
-      describe: 'With --serve: where to write the kubeconfig',
-      defaultDescription: 'a temporary file, removed on exit',
-    })
-    .option('controller', {
-      type: 'boolean',
-      default: true,
-      describe:
-        'With --serve: run the promotion controller (--no-controller leaves the promotions to another ' +
-        'one; the fleet still follows every ClusterProfile)',
-    })
-    .example(
-      '$0 simulate -f promotion.yaml --fleet fleet.yaml --serve',
-      'rehearse with kubectl against a served API',
-    ) as unknown as Argv<T & ServeArgs>;
-}
+/** The --serve options, among the simulate command's (whose --speed, --start and --seed apply). */
+export const SERVE_OPTIONS = {
+  serve: {
+    type: 'boolean',
+    describe:
+      'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
+  },
+  address: {
+    type: 'string',
+    default: '127.0.0.1',
+    value: 'ADDRESS',
+    describe: 'With --serve: the address to listen on',
+  },
+  port: { type: 'string', default: '0', value: 'PORT', describe: 'With --serve: the port (0: any free one)' },
+  'kubeconfig-out': {
+    type: 'string',
+    value: 'FILE',
+    complete: { kind: 'file' },
+    describe: 'With --serve: where to write the kubeconfig',
+    defaultText: 'a temporary file, removed on exit',
+  },
+  controller: {
+    type: 'boolean',
+    default: true,
+    describe:
+      'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; the fleet still follows every ClusterProfile)',
+  },
+} as const satisfies Options;
+
+export type ServeArgs = OptionValues<typeof SERVE_OPTIONS>;
 
 export function parsePort(value: unknown): number {
   const n =

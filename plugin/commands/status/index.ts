@@ -2,7 +2,7 @@
 // the rollout gets there, printing a line per transition, and says with its exit code how it ended.
 import { defineCommand } from '../../command.ts';
 import { UsageError } from '../../errors.ts';
-import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { connect, exitCodes, live, PROMOTION_ARGUMENT, realDeps, type LiveDeps } from '../../live.ts';
 import { DurationError, parseDuration } from '../../../src/duration.ts';
 import { LiveFleet } from '../../../src/live/fleet.ts';
 import { printTransitions } from '../../../src/live/follow.ts';
@@ -13,36 +13,35 @@ const EXIT_INTERRUPTED = 130;
 
 export function statusCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'status <name>',
+    name: 'status',
     describe:
-      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code ' +
-      'says how it ended',
-    builder: (y) =>
-      withClusterOptions(y)
-        .positional('name', { type: 'string', demandOption: true, describe: 'The ClusterPromotion' })
-        .option('until', {
-          type: 'string',
-          default: 'done',
-          describe:
-            'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that ' +
-            'stage is deployed',
-        })
-        .option('timeout', {
-          type: 'string',
-          describe: 'Give up after this long (Go duration: 90s, 30m, 2h); no limit by default',
-        })
-        .example(
-          '$0 status checkout --until stage:production --timeout 2h',
-          'in CI: wait for production to be deployed',
-        )
-        .example('$0 status checkout --until gate', 'wait until someone must approve')
-        .epilogue(
-          exitCodes('reached what --until asks for', [
-            '  2  the rollout failed',
-            '  3  a stage waits for approval, so --until cannot be reached without a person',
-            '  4  --timeout passed first',
-          ]),
-        ),
+      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
+    cluster: true,
+    positionals: [PROMOTION_ARGUMENT],
+    options: {
+      until: {
+        type: 'string',
+        default: 'done',
+        value: 'done|gate|stage:NAME',
+        complete: { kind: 'stage', prefix: 'stage:', words: ['done', 'gate'] },
+        describe:
+          'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that stage is deployed',
+      },
+      timeout: {
+        type: 'string',
+        value: 'DURATION',
+        describe: 'Give up after this long (Go duration: 90s, 30m, 2h); no limit by default',
+      },
+    },
+    examples: [
+      ['status checkout --until stage:production --timeout 2h', 'in CI: wait for production to be deployed'],
+      ['status checkout --until gate', 'wait until someone must approve'],
+    ],
+    epilogue: exitCodes('reached what --until asks for', [
+      '  2  the rollout failed',
+      '  3  a stage waits for approval, so --until cannot be reached without a person',
+      '  4  --timeout passed first',
+    ]),
     async run(args, io) {
       const target = parseUntil(args.until);
       let timeoutMs: number | null = null;

@@ -12,28 +12,33 @@ import { EXIT_BAD_INPUT, EXIT_OK } from '../../errors.ts';
 import { formatText, toJson, toJunit } from './report.ts';
 
 export default defineCommand({
-  command: 'test',
+  name: 'test',
   describe: 'Run RolloutTests: scripted events and expectations on the virtual clock (exit 0 all pass, 1 any fails)',
-  builder: (y) =>
-    y
-      .option('filename', {
-        alias: 'f',
-        type: 'string',
-        array: true,
-        describe: 'File or directory with RolloutTests (repeatable; a directory: its *.yaml and *.yml files)',
-      })
-      .option('output', {
-        alias: 'o',
-        choices: ['text', 'json'] as const,
-        default: 'text' as const,
-        describe: 'Output format',
-      })
-      .option('junit', { type: 'string', requiresArg: true, describe: 'Also write the results as JUnit XML to FILE' })
-      .check((a) => (a.filename?.length ? true : 'give the tests to run with -f FILE or -f DIRECTORY'))
-      .example('$0 test -f examples/kyverno/', "run a directory's tests")
-      .example('$0 test -f rollout-tests/ --junit results.xml', 'in CI, with a report for the CI system'),
+  options: {
+    filename: {
+      type: 'string',
+      short: 'f',
+      multiple: true,
+      split: true,
+      value: 'FILE',
+      complete: { kind: 'file' },
+      required: 'test needs the tests to run: -f FILE or -f DIRECTORY',
+      describe: 'File or directory with RolloutTests (repeatable; a directory: its *.yaml and *.yml files)',
+    },
+    output: { type: 'string', short: 'o', choices: ['text', 'json'], default: 'text', describe: 'Output format' },
+    junit: {
+      type: 'string',
+      value: 'FILE',
+      complete: { kind: 'file' },
+      describe: 'Also write the results as JUnit XML to FILE',
+    },
+  },
+  examples: [
+    ['test -f examples/kyverno/', "run a directory's tests"],
+    ['test -f rollout-tests/ --junit results.xml', 'in CI, with a report for the CI system'],
+  ],
   async run(args, io) {
-    const loaded = await loadRolloutTests((args.filename ?? []).map(String), { stdin: io.stdin });
+    const loaded = await loadRolloutTests(args.filename, { stdin: io.stdin });
     const errors = loaded.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0) {
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';

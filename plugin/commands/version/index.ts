@@ -5,15 +5,11 @@ import { printVersion } from './print.ts';
 export { versionInfo, type VersionInfo } from './print.ts';
 
 export default defineCommand({
-  command: 'version',
+  name: 'version',
   describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version',
-  builder: (y) =>
-    y.option('output', {
-      alias: 'o',
-      choices: ['text', 'json'] as const,
-      default: 'text' as const,
-      describe: 'Output format',
-    }),
+  options: {
+    output: { type: 'string', short: 'o', choices: ['text', 'json'], default: 'text', describe: 'Output format' },
+  },
   async run(args, io) {
     return printVersion(args.output, io);
   },

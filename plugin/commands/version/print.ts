@@ -1,5 +1,4 @@
-// What `kubectl promotion version` prints; shared by the command and the fast path that answers
-// it before the command line is parsed (plugin/fast-path.ts).
+// What `kubectl promotion version` prints; shared by the command and `--version` (plugin/cli.ts).
 import pkg from '../../../package.json' with { type: 'json' };
 import type { Io } from '../../command.ts';
 import { EXIT_OK } from '../../exit-codes.ts';

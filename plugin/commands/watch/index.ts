@@ -5,7 +5,7 @@
 // waiting for a person first. Without a terminal it prints one line per stage transition instead.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
-import { connect, exitCodes, interactive, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { connect, exitCodes, interactive, live, realDeps, type LiveDeps } from '../../live.ts';
 import { approve } from '../../../src/live/approve.ts';
 import { LiveFleet } from '../../../src/live/fleet.ts';
 import { printTransitions } from '../../../src/live/follow.ts';
@@ -20,27 +20,28 @@ export const EXIT_INTERRUPTED = 130;
 
 export function watchCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'watch [name]',
+    name: 'watch',
     describe:
-      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per ' +
-      'transition when not on a terminal',
-    builder: (y) =>
-      withClusterOptions(y)
-        .positional('name', {
-          type: 'string',
-          describe: 'The ClusterPromotion; without it, all of them (those waiting for a person first)',
-        })
-        .example('$0 watch checkout', 'follow one rollout; a approves its manual gate, q quits')
-        .example('$0 watch', 'every rollout, one tab each (left/right switch)')
-        .example('$0 watch checkout | tee rollout.log', 'no terminal: one timestamped line per stage transition')
-        .epilogue(
-          [
-            'Keys: up/down select a stage, enter expands it, j/k move through its clusters, a approves the',
-            'selected manual stage (after y/n), left/right switch promotions, ? help, q quit.',
-            '',
-            exitCodes('quit with q (or the output ended)', [`  ${EXIT_INTERRUPTED}  interrupted (Ctrl-C)`]),
-          ].join('\n'),
-        ),
+      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal',
+    cluster: true,
+    positionals: [
+      {
+        name: 'name',
+        complete: { kind: 'promotion' },
+        describe: 'The ClusterPromotion; without it, all of them (those waiting for a person first)',
+      },
+    ],
+    examples: [
+      ['watch checkout', 'follow one rollout; a approves its manual gate, q quits'],
+      ['watch', 'every rollout, one tab each (left/right switch)'],
+      ['watch checkout | tee rollout.log', 'no terminal: one timestamped line per stage transition'],
+    ],
+    epilogue: [
+      'Keys: up/down select a stage, enter expands it, j/k move through its clusters, a approves the',
+      'selected manual stage (after y/n), left/right switch promotions, ? help, q quit.',
+      '',
+      exitCodes('quit with q (or the output ended)', [`  ${EXIT_INTERRUPTED}  interrupted (Ctrl-C)`]),
+    ].join('\n'),
     async run(args, io) {
       const name = args.name;
       return live(async () => {
