@@ -98,7 +98,8 @@ describe('kubectl promotion controller', () => {
         ['--metrics-bind-address=localhost'],
         /--metrics-bind-address: bind address "localhost": expected \[host\]:port/,
       ],
-      [['--log-format=xml'], /--log-format: "xml" is not a format; use json or text/],
+      [['--log-format=xml'], /invalid argument "xml" for "--log-format" flag: must be one of json, text/],
+      [['-v', 'loud'], /-v loud: expected a level 0, 1 or 2/],
       [['--dry-run', '--shadow'], /--dry-run and --shadow cannot be used together/],
     ];
     for (const [args, message] of cases) {

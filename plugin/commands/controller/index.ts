@@ -3,92 +3,99 @@
 // are spelled as controller-runtime's and kube-controller-manager's, which operators already know.
 import { defineCommand } from '../../command.ts';
 import { UsageError } from '../../errors.ts';
-import { connect, exitCodes, live, realDeps, withClusterOptions, type LiveDeps } from '../../live.ts';
+import { connect, exitCodes, live, realDeps, type LiveDeps } from '../../live.ts';
 import { DurationError, parseDuration } from '../../../src/duration.ts';
 import { checkLeaseTiming } from '../../../src/controller/leader-election.ts';
-import { createLogger, type LogFormat } from '../../../src/controller/log.ts';
+import { createLogger } from '../../../src/controller/log.ts';
 import { parseBindAddress, runController } from '../../../src/controller/run.ts';
 
 export function controllerCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
-    command: 'controller',
+    name: 'controller',
     describe: 'Run the ClusterPromotion controller: advance every promotion for real (HA with a Lease)',
-    builder: (y) =>
-      withClusterOptions(y)
-        .option('leader-elect', {
-          type: 'boolean',
-          default: true,
-          describe: 'Elect a leader with a Lease so that only one replica writes (--leader-elect=false: always lead)',
-        })
-        .option('leader-election-namespace', {
-          type: 'string',
-          default: 'projectsveltos',
-          describe: 'Namespace of the leader-election Lease',
-        })
-        .option('leader-election-id', {
-          type: 'string',
-          default: 'kubectl-promotion-controller',
-          describe: 'Name of the leader-election Lease',
-        })
-        .option('leader-elect-lease-duration', {
-          type: 'string',
-          default: '15s',
-          describe: 'How long non-leaders wait after the last renewal before taking over',
-        })
-        .option('leader-elect-renew-deadline', {
-          type: 'string',
-          default: '10s',
-          describe: 'How long the leader tries to renew before it stops leading (and writing)',
-        })
-        .option('leader-elect-retry-period', {
-          type: 'string',
-          default: '2s',
-          describe: 'Between attempts to acquire or renew the Lease',
-        })
-        .option('metrics-bind-address', {
-          type: 'string',
-          default: ':8080',
-          describe: 'Where /metrics is served (Prometheus text); 0 disables it',
-        })
-        .option('health-probe-bind-address', {
-          type: 'string',
-          default: ':8081',
-          describe: 'Where /healthz and /readyz are served; 0 disables them',
-        })
-        .option('dry-run', {
-          type: 'boolean',
-          default: false,
-          describe: 'Compute and log every write (checked by the server with dryRun=All); write nothing',
-        })
-        .option('shadow', {
-          type: 'boolean',
-          default: false,
-          describe: 'Run beside another controller and log where the open engine would act differently; write nothing',
-        })
-        .option('force', {
-          type: 'boolean',
-          default: false,
-          describe: 'Drive promotions whose status another controller (Sveltos Enterprise) writes',
-        })
-        .option('log-format', { type: 'string', default: 'json', describe: 'json or text' })
-        .option('v', {
-          alias: 'verbosity',
-          type: 'number',
-          default: 0,
-          describe: 'Log verbosity: 1 every write, 2 every reconcile',
-        })
-        .example('$0 controller', 'in a Pod: in-cluster config, leader election in projectsveltos')
-        .example(
-          '$0 controller --kubeconfig ~/.kube/promotion-sim --leader-elect=false --log-format text',
-          'against a rehearsal (simulate --serve --no-controller)',
-        )
-        .epilogue(
-          exitCodes(
-            'shut down on SIGTERM or Ctrl-C (the Lease released)',
-            ['  1  leadership lost (the Pod restarts and campaigns again), or bad flags'],
-            'bad input: an unknown flag, a bad duration or address',
-          ),
-        ),
+    cluster: true,
+    options: {
+      'leader-elect': {
+        type: 'boolean',
+        default: true,
+        describe: 'Elect a leader with a Lease so that only one replica writes (--leader-elect=false: always lead)',
+      },
+      'leader-election-namespace': {
+        type: 'string',
+        default: 'projectsveltos',
+        value: 'NAMESPACE',
+        describe: 'Namespace of the leader-election Lease',
+      },
+      'leader-election-id': {
+        type: 'string',
+        default: 'kubectl-promotion-controller',
+        value: 'NAME',
+        describe: 'Name of the leader-election Lease',
+      },
+      'leader-elect-lease-duration': {
+        type: 'string',
+        default: '15s',
+        value: 'DURATION',
+        describe: 'How long non-leaders wait after the last renewal before taking over',
+      },
+      'leader-elect-renew-deadline': {
+        type: 'string',
+        default: '10s',
+        value: 'DURATION',
+        describe: 'How long the leader tries to renew before it stops leading (and writing)',
+      },
+      'leader-elect-retry-period': {
+        type: 'string',
+        default: '2s',
+        value: 'DURATION',
+        describe: 'Between attempts to acquire or renew the Lease',
+      },
+      'metrics-bind-address': {
+        type: 'string',
+        default: ':8080',
+        value: 'ADDRESS',
+        describe: 'Where /metrics is served (Prometheus text); 0 disables it',
+      },
+      'health-probe-bind-address': {
+        type: 'string',
+        default: ':8081',
+        value: 'ADDRESS',
+        describe: 'Where /healthz and /readyz are served; 0 disables them',
+      },
+      'dry-run': {
+        type: 'boolean',
+        describe: 'Compute and log every write (checked by the server with dryRun=All); write nothing',
+      },
+      shadow: {
+        type: 'boolean',
+        describe: 'Run beside another controller and log where the open engine would act differently; write nothing',
+      },
+      force: {
+        type: 'boolean',
+        describe: 'Drive promotions whose status another controller (Sveltos Enterprise) writes',
+      },
+      'log-format': { type: 'string', default: 'json', choices: ['json', 'text'], describe: 'Log format' },
+      // klog's spelling, as Kubernetes components take it: -v 2, -v=2, --v=2.
+      v: {
+        type: 'string',
+        short: 'v',
+        default: '0',
+        value: 'LEVEL',
+        describe: 'Log verbosity: 1 every write, 2 every reconcile',
+      },
+    },
+    examples: [
+      ['controller', 'in a Pod: in-cluster config, leader election in projectsveltos'],
+      [
+        'controller --kubeconfig ~/.kube/promotion-sim --leader-elect=false --log-format text',
+        'against a rehearsal (simulate --serve --no-controller)',
+      ],
+    ],
+    epilogue: exitCodes(
+      'shut down on SIGTERM or Ctrl-C (the Lease released)',
+      ['  1  leadership lost (the Pod restarts and campaigns again), or bad flags'],
+      'bad input: an unknown flag, a bad duration or address',
+    ),
     async run(args, io) {
       const duration = (flag: string, value: string): number => {
         try {
@@ -117,16 +124,14 @@ export function controllerCommand(deps: LiveDeps = realDeps) {
       const metricsAddress = address('metrics-bind-address', args['metrics-bind-address']);
       const healthAddress = address('health-probe-bind-address', args['health-probe-bind-address']);
       const format = args['log-format'];
-      if (format !== 'json' && format !== 'text')
-        throw new UsageError(`--log-format: "${format}" is not a format; use json or text`);
       if (args['dry-run'] && args.shadow)
         throw new UsageError('--dry-run and --shadow cannot be used together: pick one');
-      const verbosity = Number(args.v);
-      if (!Number.isInteger(verbosity) || verbosity < 0) throw new UsageError('-v: expected a level 0, 1 or 2');
+      const verbosity = /^\d+$/.test(args.v) ? Number(args.v) : Number.NaN;
+      if (!Number.isInteger(verbosity)) throw new UsageError(`-v ${args.v}: expected a level 0, 1 or 2`);
       return live(async () => {
         const client = connect(args, io, { ...deps, client: { keepAlive: true, ...deps.client } });
         const log = createLogger({
-          format: format as LogFormat,
+          format,
           verbosity,
           write: (line) => io.stderr.write(line),
           now: () => deps.timers.now(),
