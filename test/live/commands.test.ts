@@ -260,6 +260,12 @@ describe('get', () => {
     assert.match((await run(['get', 'checkout'])).stdout, /\nEvents: <none>\n$/);
   });
 
+  it('offers no key and draws no cursor: printed once, nothing can be pressed', async () => {
+    const r = await run(['get', 'checkout']);
+    assert.match(r.stdout, /\n {2}\S+ production /);
+    assert.doesNotMatch(r.stdout, /a to approve|›|>/);
+  });
+
   it('prints the object with -o yaml, and names the existing promotions when the name is wrong', async () => {
     assert.match(
       (await run(['get', 'checkout', '-o', 'yaml'])).stdout,

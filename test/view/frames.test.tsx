@@ -57,6 +57,19 @@ describe('the view, frame by frame (golden files)', () => {
     r.unmount();
   });
 
+  it("help overlay of a live watch: only the keys it has, no f (a rehearsal's)", () => {
+    const model = awaitingApproval();
+    const r = renderApp(model, {
+      clock: { mode: 'live', receivedAt: model.now },
+      simulation: undefined,
+      initialUi: { help: true },
+    });
+    assert.match(r.frame(), /\n {2}a {10}approve the selected manual stage/);
+    assert.doesNotMatch(r.frame(), /\bf\b|space|speed/);
+    assert.match(r.frame(), /the list under a stage shows failing clusters first/i);
+    r.unmount();
+  });
+
   it('2,000 clusters in one stage: the list scrolls within the terminal, failing clusters first', () => {
     const r = renderApp(bigStage(2000), { rows: 24, columns: 100 });
     const lines = r.frame().split('\n');

@@ -45,7 +45,16 @@ export function HelpOverlay({ rows, simulated }: { rows: number; simulated: bool
   const lines: Seg[][] = [
     [{ text: 'Keys', bold: true }],
     ...keyBindings(glyphs, simulated).map(([k, what]): Seg[] => [{ text: `  ${k.padEnd(10)} ${what}` }]),
-    [{ text: 'The cluster cursor (j/k) picks the cluster for f; the list shows failing clusters first.', dim: true }],
+    ...(simulated
+      ? [
+          [
+            {
+              text: 'The cluster cursor (j/k) picks the cluster for f; the list shows failing clusters first.',
+              dim: true,
+            },
+          ],
+        ]
+      : [[{ text: 'The list under a stage shows failing clusters first.', dim: true }]]),
     [{ text: 'Glyphs', bold: true }],
     [
       { text: '  ' },
