@@ -1,10 +1,9 @@
 // Parsing Kubernetes YAML while keeping track of where every field came from, so that every
 // message a user sees can name the file, line, column and field path of the problem.
 //
-// YAML is read with YAML 1.1 scalars (yes/no/on/off are booleans, 0755 is octal) because that is
-// what kubectl's decoder (sigs.k8s.io/yaml on go-yaml v2) does: `approved: yes` reaches the API
-// server as `true`, so lint must read it the same way. Timestamps and sexagesimal numbers are left
-// as strings, as they are in Kubernetes (`delay: 1:30` is a bad duration, not the number 90).
+// Plain scalars are read as kubectl's decoder (sigs.k8s.io/yaml on go-yaml v2) reads them
+// (yaml-scalars.ts): `approved: yes` reaches the API server as `true`, `env: e1` as the string
+// "e1", `delay: 1:30` as a string (a bad duration, not the number 90), so lint reads them the same.
 import {
   type Document,
   LineCounter,
@@ -23,6 +22,7 @@ import {
 } from 'yaml';
 import { firstLine } from '../user-error.ts';
 import { type FieldPath, type Finding, formatPath, parsePath, type Position, type Severity } from './findings.ts';
+import { kubernetesScalars, nonFiniteScalars } from './yaml-scalars.ts';
 
 /** Where to point for a field: its value (the default for scalars) or its key (the default for maps and lists). */
 export type PointAt = 'auto' | 'key' | 'value';
@@ -59,8 +59,7 @@ const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.1',
   prettyErrors: false,
   uniqueKeys: true,
-  customTags: (tags) =>
-    tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+  customTags: kubernetesScalars,
 };
 
 function toPath(path: FieldPath | string): FieldPath {
@@ -193,6 +192,19 @@ export function parseYaml(text: string, file: string): LoadResult {
     }
     const root = doc.contents as ParsedNode | null;
     if (root === null || (isScalar(root) && root.value === null)) return;
+    const nonFinite = nonFiniteScalars(doc);
+    if (nonFinite.length > 0) {
+      // Kubernetes cannot turn the document into JSON, and refuses all of it.
+      for (const n of nonFinite)
+        result.findings.push(
+          at(
+            n.offset,
+            `${n.text} is not a number JSON can hold, and Kubernetes refuses it (quote it for a string)`,
+            formatPath(n.path),
+          ),
+        );
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });

@@ -85,6 +85,79 @@ describe('parseYaml', () => {
     assert.deepEqual(o.value, { kind: 'X', a: true, b: false, c: '2024-01-01', d: '1:30' });
   });
 
+  // Each plain scalar as sigs.k8s.io/yaml (go-yaml v2 underneath) hands it to the API server.
+  const AS_KUBERNETES: [string, unknown][] = [
+    ['e1', 'e1'],
+    ['E5', 'E5'],
+    ['-e5', '-e5'],
+    ['.', '.'],
+    ['1e3', 1000],
+    ['1E3', 1000],
+    ['1.5e-3', 0.0015],
+    ['1e1_0', 1e10],
+    ['.5', 0.5],
+    ['+.5', 0.5],
+    ['1.', 1],
+    ['0x1F', 31],
+    ['0X1F', 31],
+    ['-0x1F', -31],
+    ['0o12', 10],
+    ['012', 10],
+    ['09', 9],
+    ['0b101', 5],
+    ['1_000', 1000],
+    ['+12', 12],
+    ['yes', true],
+    ['Yes', true],
+    ['y', true],
+    ['on', true],
+    ['ON', true],
+    ['no', false],
+    ['n', false],
+    ['off', false],
+    ['~', null],
+    ['null', null],
+    ['', null],
+    ['2024-01-01', '2024-01-01'],
+    ['2024-01-01T10:00:00Z', '2024-01-01T10:00:00Z'],
+    ['1:30', '1:30'],
+    ['"e1"', 'e1'],
+    ["'yes'", 'yes'],
+    ['"0x1F"', '0x1F'],
+  ];
+  it('reads plain scalars as Kubernetes does (sigs.k8s.io/yaml: YAML 1.1 scalars, Go number syntax)', () => {
+    for (const [text, expected] of AS_KUBERNETES) {
+      const r = parseYaml(`kind: X\nv: ${text}\n`, 'x.yaml');
+      assert.deepEqual(r.findings, [], text);
+      assert.deepEqual(r.objects[0]!.value['v'], expected, `v: ${text}`);
+    }
+  });
+
+  it('reads keys the same way: {e1: a} has the key "e1"', () => {
+    const o = parseYaml('kind: X\nlabels: {e1: a, 0x1F: b, yes: c}\n', 'x.yaml').objects[0]!;
+    assert.deepEqual(o.value['labels'], { e1: 'a', '31': 'b', true: 'c' });
+  });
+
+  it('refuses .inf and .nan, which JSON cannot hold, at their field, as Kubernetes refuses the document', () => {
+    for (const text of ['.inf', '-.Inf', '.nan']) {
+      const r = parseYaml(`kind: X\nspec:\n  items:\n  - a: 1\n  - a: ${text}\n---\nkind: Other\n`, 'x.yaml');
+      assert.deepEqual(
+        r.objects.map((o) => o.value.kind),
+        ['Other'],
+      );
+      assert.deepEqual(r.findings, [
+        {
+          severity: 'error',
+          file: 'x.yaml',
+          path: 'spec.items[1].a',
+          line: 5,
+          column: 8,
+          message: `${text} is not a number JSON can hold, and Kubernetes refuses it (quote it for a string)`,
+        },
+      ]);
+    }
+  });
+
   it('reads every document of a multi-document file and skips empty ones', () => {
     const r = parseYaml('kind: A\n---\n# only a comment\n---\nkind: B\n', 'm.yaml');
     assert.deepEqual(

@@ -451,3 +451,26 @@ describe('the error handler', () => {
     assert.equal(c.text(), '');
   });
 });
+
+describe('YAML as Kubernetes reads it', () => {
+  it('an unquoted e1 is a string, in a selector and as a fleet cluster name', async () => {
+    const f = await files({
+      'promo.yaml': GOOD.replace('{env: staging}', '{env: e1}'),
+      'fleet.yaml': FLEET.replace('name: staging-1\n  labels: {env: staging}', 'name: e1\n  labels: {env: e1}'),
+    });
+    const r = await run(['lint', '-f', f['promo.yaml']!, '--fleet', f['fleet.yaml']!, '-o', 'json']);
+    assert.equal(r.stderr, '');
+    const messages = (JSON.parse(r.stdout) as { findings: { message: string }[] }).findings.map((x) => x.message);
+    // e1 is selected by the first stage: only the cluster no stage selects is left over.
+    assert.deepEqual(messages, [`no stage reaches 1 cluster of ${f['fleet.yaml']}: default/forgotten`]);
+  });
+  it('.inf is refused at its line', async () => {
+    const f = await files({ 'promo.yaml': GOOD.replace('delay: 5m', 'delay: .inf') });
+    const r = await run(['lint', '-f', f['promo.yaml']!]);
+    assert.equal(r.code, EXIT_BAD_INPUT);
+    assert.match(
+      r.stdout,
+      /:13:21 spec\.stages\[0\]\.trigger\.auto\.delay: \.inf is not a number JSON can hold, and Kubernetes refuses it/,
+    );
+  });
+});
