@@ -15,6 +15,13 @@ const UNIT_MS: Record<string, number> = {
 
 const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
+/**
+ * The longest duration Go holds (int64 nanoseconds, 2562047h47m16.854775807s, some 292 years), in
+ * milliseconds: Kubernetes refuses anything longer, so lint does, and what lint accepts simulates.
+ */
+export const MAX_DURATION_MS = 9_223_372_036_854.776;
+const MAX_DURATION_TEXT = '2562047h47m16.854775807s';
+
 export class DurationError extends UserError {
   override name = 'DurationError';
 }
@@ -43,6 +50,10 @@ export function parseDuration(text: string): number {
     i = TERM.lastIndex;
   }
   if (sign < 0) throw new DurationError(`invalid duration "${text}": must not be negative`);
+  if (total > MAX_DURATION_MS)
+    throw new DurationError(
+      `invalid duration "${text}": out of range; the longest is ${MAX_DURATION_TEXT} (about 292 years)`,
+    );
   return total;
 }
 

@@ -23,6 +23,17 @@ describe('Go durations', () => {
     assert.throws(() => parseDuration(''), DurationError);
     assert.throws(() => parseDuration('-5m'), /negative/);
   });
+  it("hold what Go's time.Duration holds, and name the range beyond it", () => {
+    assert.ok(Math.abs(parseDuration('2562047h47m16.854775807s') - 9_223_372_036_854.775) < 0.01);
+    for (const text of ['2562048h', '2562047h48m', '99999999999999h'])
+      assert.throws(
+        () => parseDuration(text),
+        (e: unknown) =>
+          e instanceof DurationError &&
+          e.message ===
+            `invalid duration "${text}": out of range; the longest is 2562047h47m16.854775807s (about 292 years)`,
+      );
+  });
   it('format like Go and for people', () => {
     assert.equal(formatDuration(5_400_000), '1h30m0s');
     assert.equal(formatDuration(300), '300ms');

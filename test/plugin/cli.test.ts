@@ -142,6 +142,18 @@ describe('lint text output', () => {
   });
 });
 
+describe('lint: what it accepts simulates', () => {
+  it('refuses a duration longer than Go holds, naming the range', async () => {
+    const f = await files({ 'promo.yaml': GOOD.replace('delay: 5m', 'delay: 99999999999999h') });
+    const r = await run(['lint', '-f', f['promo.yaml']!]);
+    assert.equal(r.code, EXIT_BAD_INPUT);
+    assert.match(
+      r.stdout,
+      /:13:21 spec\.stages\[0\]\.trigger\.auto\.delay: invalid duration "99999999999999h": out of range; the longest is 2562047h47m16\.854775807s \(about 292 years\)\n/,
+    );
+  });
+});
+
 describe('lint --fleet', () => {
   it('adds warnings about coverage and still exits 0 without errors', async () => {
     const f = await files({ 'promo.yaml': GOOD.replace('{env: production}', '{env: nowhere}'), 'fleet.yaml': FLEET });

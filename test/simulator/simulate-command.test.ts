@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../plugin/cli.ts';
@@ -36,6 +39,22 @@ describe('simulate flags', () => {
     });
     assert.throws(() => parseApproval('@10m'), /give the stage name/);
     assert.throws(() => parseApproval('prod@2025-13-01T00:00:00Z'), /expected an RFC 3339 time/);
+  });
+
+  it('simulates the longest delay lint accepts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'longest-'));
+    const promotion = (await readFile(`${root}examples/kyverno/promotion.yaml`, 'utf8')).replace(
+      /delay: \S+/,
+      'delay: 2562047h47m16s',
+    );
+    assert.match(promotion, /delay: 2562047h47m16s/);
+    await writeFile(join(dir, 'p.yaml'), promotion);
+    const r = await run(
+      ['simulate', '-f', join(dir, 'p.yaml'), '--fleet', `${root}examples/kyverno/fleet.yaml`, '-o', 'json'],
+      Date.parse('2030-01-01T00:00:00Z'),
+    );
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(JSON.parse(r.stdout).outcome, 'Stalled');
   });
 
   it('reads a horizon in days as well as Go durations', () => {
