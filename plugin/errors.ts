@@ -15,6 +15,7 @@
 //      the stack trace for a report.
 //
 // KUBECTL_PROMOTION_DEBUG=1 adds the stack trace to any error.
+import { printable } from '../src/printable.ts';
 import { UserError } from '../src/user-error.ts';
 
 export { EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_WAITING, EXIT_INTERNAL } from './exit-codes.ts';
@@ -65,7 +66,7 @@ export function reportError(e: unknown, stderr: ErrorSink, env: Readonly<Record<
   if ((e as NodeJS.ErrnoException | null)?.code === 'EPIPE') return EXIT_OK;
   let code: number;
   if (isUserFacing(e)) {
-    stderr.write(`error: ${oneLine(e.message)}\n`);
+    stderr.write(`error: ${printable(oneLine(e.message))}\n`);
     code = e instanceof ExitError ? e.exitCode : EXIT_BAD_INPUT;
   } else {
     const message = e instanceof Error ? e.message : String(e);

@@ -1,5 +1,6 @@
 // What `simulate` prints: the public JSON report (its field names are a public interface) and a
 // readable timeline for people.
+import { printable } from '../src/printable.ts';
 import { formatDuration } from '../src/duration.ts';
 import { rfc3339Millis } from '../src/rfc3339.ts';
 import { formatTable } from '../src/text-table.ts';
@@ -76,7 +77,10 @@ export function formatText(r: SimulationResult): string {
     eventText(f),
   ]);
   const lines = timeline.length === 0 ? '' : formatTable(timeline[0]!, timeline.slice(1), 2);
-  return `${formatSummary(r)}\nTIMELINE\n${lines}`;
+  // Names and messages come from the files: no raw escape sequence reaches the terminal.
+  return printable(`${formatSummary(r)}
+TIMELINE
+${lines}`);
 }
 
 /** The head of the timeline: outcome, reason, times, and a row per stage. */

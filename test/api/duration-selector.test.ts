@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDuration, formatDuration, humanDuration, DurationError } from '../../src/duration.ts';
 import { matchesSelector } from '../../src/api/selector.ts';
+import { printable } from '../../src/printable.ts';
 
 describe('Go durations', () => {
   it('accept the forms metav1.Duration accepts', () => {
@@ -56,5 +57,13 @@ describe('label selectors', () => {
     assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold'] }] }));
     assert.ok(matchesSelector(labels, { matchExpressions: [{ key: 'env', operator: 'Exists' }] }));
     assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }));
+  });
+});
+
+describe('printable: text from files and clusters on a terminal', () => {
+  it('shows ESC as ^[ and CR as \\r as kubectl does, other controls in caret notation, C1 as \\u escapes', () => {
+    assert.equal(printable('plain text, tabs\tand\nnewlines'), 'plain text, tabs\tand\nnewlines');
+    assert.equal(printable('\u001b[31mred\u001b[0m'), '^[[31mred^[[0m');
+    assert.equal(printable('a\rb\u0007c\u0000d\u007fe\u009bf'), 'a\\rb^Gc^@d^?e\\u009bf');
   });
 });

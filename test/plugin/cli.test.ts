@@ -154,6 +154,16 @@ describe('lint: what it accepts simulates', () => {
   });
 });
 
+describe('text from the files on a terminal', () => {
+  it("lint shows a name's escape sequences instead of obeying them, as kubectl does", async () => {
+    const f = await files({ 'promo.yaml': GOOD.replace('name: staging', 'name: "st\\e[2J\\e]0;x\\aging"') });
+    const r = await run(['lint', '-f', f['promo.yaml']!], { tty: true, env: { NO_COLOR: '1' } });
+    assert.equal(r.code, EXIT_BAD_INPUT);
+    assert.match(r.stdout, /st\^\[\[2J\^\[\]0;x\^Gging/);
+    assert.doesNotMatch(r.stdout, /\u001b|\u0007/);
+  });
+});
+
 describe('lint --fleet', () => {
   it('adds warnings about coverage and still exits 0 without errors', async () => {
     const f = await files({ 'promo.yaml': GOOD.replace('{env: production}', '{env: nowhere}'), 'fleet.yaml': FLEET });

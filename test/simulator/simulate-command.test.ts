@@ -57,6 +57,21 @@ describe('simulate flags', () => {
     assert.equal(JSON.parse(r.stdout).outcome, 'Stalled');
   });
 
+  it('-o text shows escape sequences from the files instead of obeying them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'escapes-'));
+    const fleet = (await readFile(`${root}examples/kyverno/fleet.yaml`, 'utf8'))
+      .replace('failures: 1', 'failures: permanent')
+      .replace(/failureMessage: ".*"/, 'failureMessage: "helm \\e[2J\\e]0;owned\\a failed\\r"');
+    await writeFile(join(dir, 'fleet.yaml'), fleet);
+    const r = await run(
+      ['simulate', '-f', `${root}examples/kyverno/promotion.yaml`, '--fleet', join(dir, 'fleet.yaml'), '-o', 'text'],
+      Date.parse('2030-01-01T00:00:00Z'),
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stdout, /helm \^\[\[2J\^\[\]0;owned\^G failed\\r/);
+    assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it('reads a horizon in days as well as Go durations', () => {
     assert.equal(parseLongDuration('30d', '--horizon'), 30 * 86_400_000);
     assert.equal(parseLongDuration('1d12h', '--horizon'), 36 * 3_600_000);

@@ -20,6 +20,13 @@ describe('the view, frame by frame (golden files)', () => {
     r.unmount();
   });
 
+  it("shows a message's escape sequences instead of obeying them", () => {
+    const r = renderApp(deployingWithFailure('\u001b[2J\u001b]0;owned\u0007chart failed\r'));
+    assert.match(r.frame(), /default\/staging-2\s+Failed\s+Helm: \^\[\[2J\^\[\]0;owned\^Gchart failed\\r/);
+    assert.doesNotMatch(r.frame(), /\u001b\[2J|\u0007/);
+    r.unmount();
+  });
+
   it('the same in ASCII, for terminals that are not UTF-8', () => {
     const r = renderApp(deployingWithFailure(), { unicode: false });
     assert.doesNotMatch(r.frame(), /[^\x20-\x7E\n]/, 'nothing but printable ASCII');

@@ -31,7 +31,7 @@ export function soaking(): PromotionView {
   return buildViewModel(input(p, provisioned('canary'), at(MIN + 108_000)));
 }
 
-export function deployingWithFailure(): PromotionView {
+export function deployingWithFailure(message = 'chart kyverno: timed out waiting for condition'): PromotionView {
   const p = promotion({
     currentStageName: 'staging',
     stages: [
@@ -47,7 +47,7 @@ export function deployingWithFailure(): PromotionView {
   const summaries = [
     ...provisioned('canary'),
     summary('staging', 'staging-1', 'Provisioned'),
-    summary('staging', 'staging-2', 'Failed', { message: 'chart kyverno: timed out waiting for condition' }),
+    summary('staging', 'staging-2', 'Failed', { message }),
   ];
   return buildViewModel(input(p, summaries, at(9 * MIN)));
 }

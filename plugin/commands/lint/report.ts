@@ -1,6 +1,7 @@
 // How lint shows its findings: JSON for tools, one line per finding for people.
 import { formatFinding, type Finding } from '../../../src/api/findings.ts';
 import type { CrdUsed } from '../../../src/schema/crd-source.ts';
+import { printable } from '../../../src/printable.ts';
 
 /** The JSON document `lint -o json` prints; a public interface, keep the names. */
 export interface LintJson {
@@ -44,9 +45,13 @@ export function formatText(findings: readonly Finding[], fileCount: number, colo
   const red = paint(color, '31');
   const yellow = paint(color, '33');
   const green = paint(color, '32');
-  const lines = findings.map((f) => {
-    if (f.severity === 'error') return formatFinding(f);
-    return formatFinding({ ...f, message: `${yellow('warning:')} ${f.message}` });
+  const lines = findings.map((finding) => {
+    // Names and messages from the files, shown on a terminal: no raw escape sequence gets through.
+    const f = { ...finding, file: printable(finding.file), path: printable(finding.path) };
+    const message = printable(finding.message);
+    return formatFinding(
+      f.severity === 'error' ? { ...f, message } : { ...f, message: `${yellow('warning:')} ${message}` },
+    );
   });
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;

@@ -5,6 +5,7 @@
 import type { ScaledClock } from '../../../simulator/clock.ts';
 import type { Simulation, SimulationEvent, SimulationEventType, SimulationResult } from '../../../simulator/driver.ts';
 import { eventText, foldEvents, formatSummary, offset } from '../../../simulator/report.ts';
+import { printable } from '../../../src/printable.ts';
 import { rfc3339Millis } from '../../../src/rfc3339.ts';
 
 /** The events worth a line of their own; phase changes are read from the simulation. */
@@ -62,7 +63,7 @@ export class TransitionLines {
       this.#phases.set(name, phase);
       lines.push(this.#line(now, name, phase, was === undefined ? 'new stage' : `from ${was}`));
     }
-    if (lines.length > 0) this.#write(lines.join(''));
+    if (lines.length > 0) this.#write(printable(lines.join('')));
   }
 
   stop(): void {
@@ -108,7 +109,7 @@ export async function runWithLines(
     // What is left (all of it, unpaced) goes as fast as the headless report.
     const result = await sim.run();
     lines.flush();
-    write(`\n${formatSummary(result)}`);
+    write(printable(`\n${formatSummary(result)}`));
     return result;
   } finally {
     lines.stop();

@@ -2,6 +2,7 @@
 // the terminal (a wrapped row would make the frame taller than planned) and colour is all or
 // nothing: with colour off a frame is plain text.
 import { createContext, memo, useContext } from 'react';
+import { printable } from '../../printable.ts';
 import { Text, Transform, useIsScreenReaderEnabled } from 'ink';
 import stringWidth from 'string-width';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, type Glyphs, type Tone } from '../glyphs.ts';
@@ -83,11 +84,13 @@ function cutToCells(text: string, room: number): { text: string; cells: number }
   return { text: text.slice(0, end), cells };
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Control characters (a multi-line message, a tab) as spaces: a row is one line, whatever it shows. */
+/**
+ * A row is one line, whatever it shows: tabs and newlines (a multi-line message) as spaces, other
+ * control characters made visible (printable.ts), so that no escape sequence from a name or a
+ * message reaches the terminal.
+ */
 function oneLine(seg: Seg): Seg {
-  return oneCellEach(seg.text) ? seg : { ...seg, text: seg.text.replace(CONTROL, ' ') };
+  return oneCellEach(seg.text) ? seg : { ...seg, text: printable(seg.text.replace(/[\t\n]|\r(?=\n)/g, ' ')) };
 }
 
 // SGR codes for the tones (the 16 basic colours every terminal has) and the attributes. Each row
