@@ -17,9 +17,10 @@ const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /**
  * The longest duration Go holds (int64 nanoseconds, 2562047h47m16.854775807s, some 292 years), in
- * milliseconds: Kubernetes refuses anything longer, so lint does, and what lint accepts simulates.
+ * milliseconds (rounded up to one JavaScript holds): Kubernetes refuses anything longer, so lint does,
+ * and what lint accepts simulates.
  */
-export const MAX_DURATION_MS = 9_223_372_036_854.776;
+export const MAX_DURATION_MS = 9_223_372_036_855;
 const MAX_DURATION_TEXT = '2562047h47m16.854775807s';
 
 export class DurationError extends UserError {
