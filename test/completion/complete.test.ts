@@ -169,7 +169,7 @@ describe('completion', () => {
     assert.deepEqual(await real('status', 'kyverno', '--until=stage:p'), ['--until=stage:production']);
     assert.deepEqual(await real('revoke', 'kyverno', '--stage', ''), ['staging', 'production']);
     assert.deepEqual(await real('simulate', '--no-'), []);
-    assert.deepEqual(await real('simulate', '-o', ''), ['text', 'json']);
+    assert.deepEqual(await real('simulate', '-o', ''), ['text', 'json', 'html']);
   });
 
   it("answers in kubectl's plugin completion format: value, tab, description, then :directive", async () => {
