@@ -263,7 +263,7 @@ describe('get', () => {
   it('offers no key and draws no cursor: printed once, nothing can be pressed', async () => {
     const r = await run(['get', 'checkout']);
     assert.match(r.stdout, /\n {2}\S+ production /);
-    assert.doesNotMatch(r.stdout, /a to approve|›|>/);
+    assert.doesNotMatch(r.stdout, /a to approve|›|^ *> /m);
   });
 
   it('prints the object with -o yaml, and names the existing promotions when the name is wrong', async () => {
