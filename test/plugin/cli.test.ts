@@ -272,9 +272,7 @@ describe('flags as kubectl takes them', () => {
     const f = await files({ 'promo.yaml': GOOD });
     for (const args of [
       ['--no-color', 'lint', '-f', f['promo.yaml']!],
-      ['--kubeconfig', '/nowhere', 'lint', '-f', f['promo.yaml']!],
       ['-n', 'default', 'lint', '-f', f['promo.yaml']!],
-      ['lint', '--context', 'other', '-f', f['promo.yaml']!],
       ['lint', '-f', f['promo.yaml']!, '--as', 'jane', '--as-group', 'a', '--as-group', 'b', '-A'],
     ]) {
       const r = await run(args, { tty: true });
@@ -286,14 +284,14 @@ describe('flags as kubectl takes them', () => {
     const f = await files({ 'promo.yaml': GOOD });
     for (const o of [['-ojson'], ['-o=json'], ['--output=json'], ['--output', 'json']]) {
       const r = await run(['lint', '-f', f['promo.yaml']!, ...o]);
-      assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n'], o.join(' '));
+      assert.deepEqual([r.code, JSON.parse(r.stdout).findings], [EXIT_OK, []], o.join(' '));
     }
     const r = await run(['lint', `-Rf${f['promo.yaml']!}`, '-ojson']);
-    assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n']);
+    assert.deepEqual([r.code, JSON.parse(r.stdout).findings], [EXIT_OK, []]);
   });
   it('a value that looks like a flag is still the value: -f -, --fleet -', async () => {
     const r = await run(['lint', '-f', '-', '-o', 'json'], { stdin: GOOD });
-    assert.deepEqual([r.code, r.stdout], [EXIT_OK, '{"findings":[]}\n']);
+    assert.deepEqual([r.code, JSON.parse(r.stdout).findings], [EXIT_OK, []]);
   });
   it('booleans: --color=false, --no-color, --color', async () => {
     const f = await files({ 'promo.yaml': GOOD });
@@ -379,7 +377,10 @@ describe('help', () => {
       r.stdout,
       /^Check ClusterPromotion files: errors exit 1, warnings alone exit 0\n\nUsage:\n {2}kubectl promotion lint \[flags\]\n/,
     );
-    assert.match(r.stdout, /\nExamples:\n {2}# check a file\n {2}kubectl promotion lint -f promotion\.yaml\n/);
+    assert.match(
+      r.stdout,
+      /\nExamples:\n {2}# check a file against the bundled CRD\n {2}kubectl promotion lint -f promotion\.yaml\n/,
+    );
     assert.match(r.stdout, /\n {2}-f, --filename FILE {2,}Files with ClusterPromotions/);
     assert.match(r.stdout, /\n {2}-o, --output text\|json {2,}Output format \(default "text"\)\n/);
     assert.match(r.stdout, /\nGlobal flags:\n/);
