@@ -40,7 +40,8 @@ export async function expandFilenames(paths: readonly string[], recursive: boole
     const found = await manifestsIn(path, recursive);
     if (found.files.length === 0)
       throw new UsageError(
-        `${path}: no .yaml, .yml or .json file in this folder${found.folders && !recursive ? ' (-R reads the folders inside it)' : ''}`,
+        `${path}: no .yaml, .yml or .json file in this ` +
+          `folder${found.folders && !recursive ? ' (-R reads the folders inside it)' : ''}`,
       );
     out.push(...found.files);
   }

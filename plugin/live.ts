@@ -59,7 +59,9 @@ export async function live(body: () => Promise<number>): Promise<number> {
   }
 }
 
-export const API_EXIT_LINE = `  ${EXIT_API}  API error: server unreachable, credentials refused, forbidden (RBAC), or no ClusterPromotion API`;
+export const API_EXIT_LINE =
+  `  ${EXIT_API}  API error: server unreachable, credentials refused, forbidden ` +
+  `(RBAC), or no ClusterPromotion API`;
 
 /** The `Exit codes:` paragraph of a live command's --help, in the order of the codes. */
 export function exitCodes(

@@ -182,7 +182,8 @@ export function parseCommandLine(words: readonly string[], commandIndex: number,
     for (const part of parts) {
       if (spec.choices && !spec.choices.includes(part))
         throw new UsageError(
-          `invalid argument "${part}" for "${flagLabel(name, spec)}" flag: must be one of ${spec.choices.join(', ')}${see}`,
+          `invalid argument "${part}" for "${flagLabel(name, spec)}" flag: must be one of ` +
+            `${spec.choices.join(', ')}${see}`,
         );
     }
     if (spec.multiple) values.set(name, [...((values.get(name) as string[] | undefined) ?? []), ...parts]);
@@ -283,7 +284,8 @@ export function parseCommandLine(words: readonly string[], commandIndex: number,
     if (value === undefined) {
       if (p.required)
         throw new UsageError(
-          `${command.name} needs ${p.name.toUpperCase()}: ${lowerFirst(p.describe)} (${SCRIPT_NAME} ${command.name} ${usageOfPositionals(command)})`,
+          `${command.name} needs ${p.name.toUpperCase()}: ${lowerFirst(p.describe)} (${SCRIPT_NAME} ` +
+            `${command.name} ${usageOfPositionals(command)})`,
         );
       return;
     }

@@ -684,7 +684,9 @@ export class Simulation {
       reason = `promotion completed after ${formatDuration(this.#completedAt! - this.#startMs)}`;
     } else if (current?.phase === 'Failed') {
       outcome = 'Failed';
-      reason = `stage ${current.name} failed for good: ${entry?.failureMessage ?? 'a cluster failed and will not be retried'}`;
+      reason =
+        `stage ${current.name} failed for good: ` +
+        `${entry?.failureMessage ?? 'a cluster failed and will not be retried'}`;
     } else if (current?.phase === 'AwaitingApproval') {
       outcome = 'AwaitingApproval';
       reason = stoppedBy

@@ -53,7 +53,9 @@ function listSchema(def: ResourceDef, ref: (name: string) => string): object {
       apiVersion: { type: 'string', description: API_VERSION_DESCRIPTION },
       items: {
         type: 'array',
-        description: `List of ${def.plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
+        description:
+          `List of ${def.plural}. More info: ` +
+          `https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
         items: { $ref: ref(definitionName(def.group, def.version, def.kind)) },
       },
       kind: { type: 'string', description: KIND_DESCRIPTION },

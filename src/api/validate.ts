@@ -434,7 +434,8 @@ function checkMetadata(c: Checker, v: Record<string, unknown>): string | undefin
   if (name.length > LABEL_VALUE_MAX) {
     c.error(
       ['metadata', 'name'],
-      `is ${name.length} characters long: the generated ClusterProfiles carry it in a label, which takes at most ${LABEL_VALUE_MAX}`,
+      `is ${name.length} characters long: the generated ClusterProfiles carry it in a label, which takes at ` +
+        `most ${LABEL_VALUE_MAX}`,
     );
   }
   if (md.namespace !== undefined)

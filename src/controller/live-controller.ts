@@ -309,11 +309,17 @@ export class LiveController {
     const window = this.#o.foreignWriterWindowMs ?? DEFAULT_FOREIGN_WINDOW_MS;
     const seen = this.#foreignWrites.get(p.metadata.name);
     if (seen && now - seen.at < window) {
-      return `another controller (${seen.by}) wrote this promotion's status at ${iso(seen.at)}: left alone (--force to take over, --shadow to compare)`;
+      return (
+        `another controller (${seen.by}) wrote this promotion's status at ${iso(seen.at)}: left alone ` +
+        `(--force to take over, --shadow to compare)`
+      );
     }
     const m = statusManager(p);
     if (m && m.manager !== FIELD_MANAGER && m.time !== undefined && now - Date.parse(m.time) < window) {
-      return `its status is managed by ${m.manager} (last written ${m.time}), which looks like Sveltos Enterprise or addon-controller before v1.14 driving it: left alone (--force to take over, --shadow to compare)`;
+      return (
+        `its status is managed by ${m.manager} (last written ${m.time}), which looks like Sveltos ` +
+        `Enterprise or addon-controller before v1.14 driving it: left alone (--force to take over, --shadow to compare)`
+      );
     }
     return null;
   }

@@ -51,7 +51,10 @@ function labelKeyProblem(key: string): string | null {
     return `key ${JSON.stringify(key)} has an invalid prefix: it must be a lowercase DNS subdomain such as example.com`;
   }
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
-    return `key ${JSON.stringify(key)} is not a valid label key: at most 63 characters, alphanumeric, '-', '_' or '.', starting and ending with an alphanumeric character`;
+    return (
+      `key ${JSON.stringify(key)} is not a valid label key: at most 63 characters, alphanumeric, '-', ` +
+      `'_' or '.', starting and ending with an alphanumeric character`
+    );
   }
   return null;
 }
@@ -59,7 +62,10 @@ function labelKeyProblem(key: string): string | null {
 function labelValueProblem(value: string): string | null {
   if (value === '') return null;
   if (value.length > 63 || !LABEL_NAME.test(value)) {
-    return `value ${JSON.stringify(value)} is not a valid label value: at most 63 characters, alphanumeric, '-', '_' or '.', starting and ending with an alphanumeric character`;
+    return (
+      `value ${JSON.stringify(value)} is not a valid label value: at most 63 characters, alphanumeric, ` +
+      `'-', '_' or '.', starting and ending with an alphanumeric character`
+    );
   }
   return null;
 }

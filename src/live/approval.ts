@@ -37,7 +37,9 @@ function findStage(promotion: ClusterPromotion, name: string): { index: number }
   const index = stages.findIndex((s) => s.name === name);
   if (index >= 0) return { index };
   return {
-    error: `promotion ${promotion.metadata.name} has no stage "${name}" (stages: ${stages.map((s) => s.name).join(', ') || 'none'})`,
+    error:
+      `promotion ${promotion.metadata.name} has no stage "${name}" (stages: ` +
+      `${stages.map((s) => s.name).join(', ') || 'none'})`,
   };
 }
 
@@ -63,7 +65,9 @@ export function decideApproval(promotion: ClusterPromotion, view: PromotionView,
         : 'the controller has not started it';
       return {
         kind: 'refuse',
-        message: `no stage of ${name} is waiting for approval (${where}); to approve a later stage ahead of its gate, name it with --stage`,
+        message:
+          `no stage of ${name} is waiting for approval (${where}); to approve a later stage ahead of ` +
+          `its gate, name it with --stage`,
       };
     }
     index = waiting.index;

@@ -106,7 +106,8 @@ async function write(
 
 function approveQuestion(name: string, d: Extract<ApprovalDecision, { kind: 'approve' }>): string {
   return d.ahead
-    ? `Stage ${d.stage} of ${name} has not reached its gate yet. Approve it now, so it passes the gate when it gets there?`
+    ? `Stage ${d.stage} of ${name} has not reached its gate yet. Approve it now, so it passes the gate when ` +
+        `it gets there?`
     : `Approve stage ${d.stage} of ${name}?`;
 }
 
@@ -127,11 +128,13 @@ function doneMessage(name: string, d: Writable, written: ClusterPromotion): Writ
   if (d.kind === 'approve') {
     ahead = d.ahead;
     message = d.ahead
-      ? `approved stage ${d.stage} of ${name} ahead of its gate: it passes the gate as soon as it reaches it and is deployed`
+      ? `approved stage ${d.stage} of ${name} ahead of its gate: it passes the gate as soon as it reaches ` +
+        `it and is deployed`
       : `approved stage ${d.stage} of ${name}`;
   } else {
     message = d.passed
-      ? `revoked the approval of stage ${d.stage} of ${name} (it had already passed its gate: this only matters if the pipeline restarts)`
+      ? `revoked the approval of stage ${d.stage} of ${name} (it had already passed its gate: this only ` +
+        `matters if the pipeline restarts)`
       : `revoked the approval of stage ${d.stage} of ${name}`;
   }
   return { message, promotion: written, written: true, stage: d.stage, index: d.index, ahead };

@@ -72,7 +72,9 @@ export function judge(view: PromotionView, target: UntilTarget): Judgement {
   if (current?.phase === 'AwaitingApproval') {
     return {
       verdict: 'needs-approval',
-      reason: `stage ${current.name} waits for approval, so ${describeTarget(target)} cannot happen without a person: kubectl promotion approve ${view.name} --stage ${current.name}`,
+      reason:
+        `stage ${current.name} waits for approval, so ${describeTarget(target)} cannot happen without ` +
+        `a person: kubectl promotion approve ${view.name} --stage ${current.name}`,
     };
   }
   return {

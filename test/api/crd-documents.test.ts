@@ -152,12 +152,14 @@ const REFUSED_PROFILES: Record<string, [string, string, RegExp]> = {
     /^Unsupported value: "Sometimes": supported values: "OneTime", "Continuous", "ContinuousWithDriftDetection", "DryRun"$/,
   ],
   'a Job check with a script too': [
-    '    validateHealths:\n    - name: x\n      featureID: Helm\n      script: "function evaluate() end"\n      jobCheck: {jobRef: {kind: Secret, namespace: a, name: b}}\n',
+    '    validateHealths:\n    - name: x\n      featureID: Helm\n      script: "function evaluate() end"\n  ' +
+      '    jobCheck: {jobRef: {kind: Secret, namespace: a, name: b}}\n',
     'spec.profileSpec.validateHealths[0]',
     /^jobCheck cannot be set together with script or evaluateCEL$/,
   ],
   'a Job check naming a Deployment': [
-    '    validateHealths:\n    - name: x\n      featureID: Helm\n      jobCheck: {jobRef: {kind: Deployment, namespace: a, name: b}}\n',
+    '    validateHealths:\n    - name: x\n      featureID: Helm\n      jobCheck: {jobRef: {kind: ' +
+      'Deployment, namespace: a, name: b}}\n',
     'spec.profileSpec.validateHealths[0].jobCheck.jobRef.kind',
     /^Unsupported value: "Deployment": supported values: "Secret", "ConfigMap"$/,
   ],

@@ -191,12 +191,14 @@ describe('stages', () => {
   });
   it('rejects a missing stage list', async () => {
     const text =
-      'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: demo}\nspec:\n  profileSpec: {}\n';
+      'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: ' +
+      'demo}\nspec:\n  profileSpec: {}\n';
     expectFinding(await lint(text), 'spec.stages', posOf(text, 'spec:'), /^Required value$/);
   });
   it('rejects a duplicate stage name at the second one', async () => {
     const text = promotion(
-      '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n  - name: a\n    clusterSelector: {matchLabels: {env: b}}\n',
+      '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n  - name: a\n    clusterSelector: ' +
+        '{matchLabels: {env: b}}\n',
     );
     expectFinding(
       await lint(text),
@@ -387,7 +389,8 @@ describe('selectors', () => {
 describe('health checks', () => {
   const check = (body: string) =>
     promotion(
-      `  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      auto:\n        postDelayHealthChecks:\n${body}`,
+      `  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      auto:\n        ` +
+        `postDelayHealthChecks:\n${body}`,
     );
 
   it('reports Lua that does not parse at its line in the YAML file', async () => {
@@ -507,7 +510,8 @@ describe('health checks', () => {
   });
   it('rejects an unknown featureID and label-filter operation', async () => {
     const text = check(
-      '        - name: x\n          featureID: Resource\n          version: v1\n          kind: Pod\n          labelFilters:\n          - {key: a, operation: NotEqual, value: b}\n',
+      '        - name: x\n          featureID: Resource\n          version: v1\n          kind: Pod\n       ' +
+        '   labelFilters:\n          - {key: a, operation: NotEqual, value: b}\n',
     );
     const f = await lint(text);
     expectFinding(
@@ -526,7 +530,8 @@ describe('health checks', () => {
   it('checks the health checks of profileSpec too, unknown fields included', async () => {
     const text = promotion(
       '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n',
-      '    validateHealths:\n    - name: x\n      featureID: Resources\n      version: v1\n      kind: Pod\n      futureField: 1\n      evaluateCEL:\n      - {name: r, rule: "resource.("}\n',
+      '    validateHealths:\n    - name: x\n      featureID: Resources\n      version: v1\n      kind: ' +
+        'Pod\n      futureField: 1\n      evaluateCEL:\n      - {name: r, rule: "resource.("}\n',
     );
     const f = await lint(text);
     assert.deepEqual(
@@ -564,7 +569,8 @@ describe('profileSpec and policy references', () => {
   });
   it('requires a PolicyRef kind from the enum, and warns without a name', async () => {
     const text = promotion(
-      '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      manual:\n        preHealthCheckDeployment:\n        - {kind: ConfigMp, name: x}\n        - {kind: Secret}\n',
+      '  - name: a\n    clusterSelector: {matchLabels: {env: a}}\n    trigger:\n      manual:\n        ' +
+        'preHealthCheckDeployment:\n        - {kind: ConfigMp, name: x}\n        - {kind: Secret}\n',
     );
     const f = await lint(text);
     expectFinding(

@@ -66,7 +66,8 @@ describe('dry run over HTTP', () => {
         metadata: {},
         status: 'Failure',
         message:
-          'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported values: "All"',
+          'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported ' +
+          'values: "All"',
         reason: 'Invalid',
         details: {
           group: 'meta.k8s.io',

@@ -20,7 +20,9 @@ describe('a JSON Patch sent as a merge patch', () => {
         body: ADD_LABEL,
         contentType: 'application/merge-patch+json',
       });
-      const cause = `Invalid value: ${JSON.stringify('[{"op":"add","path":"/metadata/labels","value":{"team":"payments"}}]')}: ${DECODE_ERROR}`;
+      const cause =
+        `Invalid value: ` +
+        `${JSON.stringify('[{"op":"add","path":"/metadata/labels","value":{"team":"payments"}}]')}: ${DECODE_ERROR}`;
       assert.equal(res.status, 422);
       assert.deepEqual(res.json, {
         kind: 'Status',

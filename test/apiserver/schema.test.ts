@@ -186,7 +186,8 @@ out(json.dumps(created["spec"]["stages"][1]))
       const result = await run.result();
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(result.stdout.trim().split('\n'), [
-        '422 Invalid [["FieldValueTypeInvalid", "spec.stages[0].trigger.manual.approved"], ["FieldValueInvalid", "<nil>"]]',
+        '422 Invalid [["FieldValueTypeInvalid", "spec.stages[0].trigger.manual.approved"], ' +
+          '["FieldValueInvalid", "<nil>"]]',
         '400 strict decoding error: unknown field "spec.stages[0].clusterSelctor"',
         '{"name": "prod", "trigger": {"manual": {"automaticReset": true}}}',
       ]);

@@ -75,7 +75,8 @@ describe('ObjectStore: create', () => {
     assert.equal(
       err.message,
       'ClusterPromotion.config.projectsveltos.io "p" is invalid: [spec.stages[1]: Duplicate value: {"name":"a"}, ' +
-        `spec.stages[0].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both.]`,
+        `spec.stages[0].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' ` +
+        `field, but not both.]`,
     );
     const noStages = apiError(() => store.create('clusterpromotions', promotion('q', [])));
     assert.match(noStages.message, /spec.stages in body should have at least 1 items/);

@@ -178,10 +178,14 @@ try {
   latencies.sort((a, b) => a - b);
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
   console.log(
-    `controller: ${PROMOTIONS} promotions over ${CLUSTERS} clusters at ${SPEED}x: caches synced after ${(syncMs / 1000).toFixed(2)} s, every promotion started after ${(startMs / 1000).toFixed(2)} s, all in their last soak after ${(rolloutMs / 1000).toFixed(1)} s`,
+    `controller: ${PROMOTIONS} promotions over ${CLUSTERS} clusters at ${SPEED}x: caches synced after ` +
+      `${(syncMs / 1000).toFixed(2)} s, every promotion started after ${(startMs / 1000).toFixed(2)} s, all ` +
+      `in their last soak after ${(rolloutMs / 1000).toFixed(1)} s`,
   );
   console.log(
-    `  summary change -> status write: ${latencies.length} stage completions, median ${f(percentile(latencies, 50))}, p99 ${f(percentile(latencies, 99))}, max ${f(latencies.at(-1)!)}  (target p99 < 100 ms)`,
+    `  summary change -> status write: ${latencies.length} stage completions, median ` +
+      `${f(percentile(latencies, 50))}, p99 ${f(percentile(latencies, 99))}, max ${f(latencies.at(-1)!)}  ` +
+      `(target p99 < 100 ms)`,
   );
   console.log(`  memory: peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB  (target < 400 MB)`);
   console.log(`  idle CPU while every promotion soaks: ${(idleCpu * 100).toFixed(2)} % of a core  (target < 2 %)`);

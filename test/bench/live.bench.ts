@@ -114,7 +114,8 @@ async function series(label: string, cmd: string, args: string[]): Promise<numbe
   for (let i = 0; i < RUNS; i++) times.push((await timed(cmd, args)).ms);
   const sorted = [...times].sort((a, b) => a - b);
   console.log(
-    `  ${label.padEnd(52)} median ${fmt(median(times))}  min ${fmt(sorted[0]!)}  max ${fmt(sorted.at(-1)!)}  (${RUNS} runs)`,
+    `  ${label.padEnd(52)} median ${fmt(median(times))}  min ${fmt(sorted[0]!)}  max ${fmt(sorted.at(-1)!)} ` +
+      ` (${RUNS} runs)`,
   );
   return median(times);
 }
@@ -125,7 +126,8 @@ async function measureList(): Promise<void> {
     const { sim, kubeconfig, dir } = await served(size, ['checkout', 'payments', 'search'], 20 * MIN);
     const promotions = sim.store.all('clusterpromotions').length;
     console.log(
-      `list: ${promotions} ClusterPromotions over ${size} clusters (${sim.store.all('clustersummaries').length} ClusterSummaries)`,
+      `list: ${promotions} ClusterPromotions over ${size} clusters ` +
+        `(${sim.store.all('clustersummaries').length} ClusterSummaries)`,
     );
     const kubectl = await series('kubectl get clusterpromotions -o json', 'kubectl', [
       'get',
@@ -173,12 +175,14 @@ async function measureList(): Promise<void> {
       'version',
     ]);
     console.log(
-      `  ratio to kubectl get clusterpromotions: list -o json ${(json / kubectl).toFixed(2)}x, list ${(table / kubectl).toFixed(2)}x (target 2x); ` +
+      `  ratio to kubectl get clusterpromotions: list -o json ${(json / kubectl).toFixed(2)}x, list ` +
+        `${(table / kubectl).toFixed(2)}x (target 2x); ` +
         `list to kubectl reading the same objects: ${(table / same).toFixed(2)}x; ` +
         (seaTable !== null && seaJson !== null
           ? `standalone: list -o json ${(seaJson / kubectl).toFixed(2)}x, list ${(seaTable / kubectl).toFixed(2)}x; `
           : 'standalone: none in dist/release (npm run release); ') +
-        `of list -o json's ${fmt(json)}: node ${fmt(node)}, the program's start ${fmt(version - node)}, the command and its request ${fmt(json - version)}`,
+        `of list -o json's ${fmt(json)}: node ${fmt(node)}, the program's start ${fmt(version - node)}, the ` +
+        `command and its request ${fmt(json - version)}`,
     );
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
@@ -219,10 +223,13 @@ async function measureWatch(): Promise<void> {
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args]).then((r) => r.stdout);
   const p = sim.store.get<ClusterPromotion>('clusterpromotions', 'bench');
   console.log(
-    `watch: ${SIZE} clusters, ${sim.store.all('clustersummaries').length} ClusterSummaries, bench at stage ${p.status?.currentStageName}; terminal 160x50 (tmux)`,
+    `watch: ${SIZE} clusters, ${sim.store.all('clustersummaries').length} ClusterSummaries, bench at stage ` +
+      `${p.status?.currentStageName}; terminal 160x50 (tmux)`,
   );
   const t0 = performance.now();
-  const cmd = `exec env LANG=C.UTF-8 ${[process.execPath, ...shebangFlags(BIN), BIN].join(' ')} watch bench --kubeconfig ${kubeconfig}`;
+  const cmd =
+    `exec env LANG=C.UTF-8 ${[process.execPath, ...shebangFlags(BIN), BIN].join(' ')} watch bench ` +
+    `--kubeconfig ${kubeconfig}`;
   await tmux('new-session', '-d', '-s', 'watch', '-x', '160', '-y', '50', cmd);
   try {
     const pid = Number((await tmux('display-message', '-p', '-t', 'watch', '#{pane_pid}')).trim());
@@ -243,10 +250,12 @@ async function measureWatch(): Promise<void> {
     const wall = performance.now() - idleStart;
     const cpu = ((after.cpuMs - before.cpuMs) / wall) * 100;
     console.log(
-      `  first frame after ${fmt(firstFrame)} (start, list of every kind, first draw); CPU to then ${fmt(loaded.cpuMs)}`,
+      `  first frame after ${fmt(firstFrame)} (start, list of every kind, first draw); CPU to then ` +
+        `${fmt(loaded.cpuMs)}`,
     );
     console.log(
-      `  idle ${(wall / 1000).toFixed(1)} s: CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms = ${cpu.toFixed(2)}% of a core (target < 2%)`,
+      `  idle ${(wall / 1000).toFixed(1)} s: CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms = ` +
+        `${cpu.toFixed(2)}% of a core (target < 2%)`,
     );
     console.log(
       `  memory: RSS ${after.rssMiB.toFixed(0)} MiB, peak RSS ${after.peakMiB.toFixed(0)} MiB (target < 200 MB)`,

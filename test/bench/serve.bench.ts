@@ -94,7 +94,8 @@ async function measureList(): Promise<void> {
   const setup = performance.now() - t0;
   const count = served.store.all('clustersummaries').length;
   console.log(
-    `list: ${count} ClusterSummaries in the store after ${(setup / 1000).toFixed(2)} s (seeding ${SIZE} clusters, engine, fleet, mirror)  ${memory()}`,
+    `list: ${count} ClusterSummaries in the store after ${(setup / 1000).toFixed(2)} s (seeding ${SIZE} ` +
+      `clusters, engine, fleet, mirror)  ${memory()}`,
   );
 
   const timed = async (label: string, runs: number, request: () => Promise<{ bytes: number; items: number }>) => {
@@ -107,7 +108,9 @@ async function measureList(): Promise<void> {
     }
     times.sort((a, b) => a - b);
     console.log(
-      `  ${label.padEnd(34)} ${String(last.items).padStart(6)} items  ${(last.bytes / 1024 / 1024).toFixed(1)} MiB  median ${ms(percentile(times, 50))}  max ${ms(times.at(-1)!)}  (${runs} runs)`,
+      `  ${label.padEnd(34)} ${String(last.items).padStart(6)} items  ` +
+        `${(last.bytes / 1024 / 1024).toFixed(1)} MiB  median ${ms(percentile(times, 50))}  max ` +
+        `${ms(times.at(-1)!)}  (${runs} runs)`,
     );
   };
   await timed('GET clustersummaries (JSON)', 10, async () => {
@@ -209,12 +212,14 @@ async function measureWatch(): Promise<void> {
   const report = JSON.parse(await nextLine()) as WatchersReport;
   const l = report.latencies;
   console.log(
-    `watch: ${WATCHERS} watchers of every ClusterSummary (another process), rollout over ${SIZE} clusters (2 stages) at ${SPEED}x: ` +
+    `watch: ${WATCHERS} watchers of every ClusterSummary (another process), rollout over ${SIZE} clusters ` +
+      `(2 stages) at ${SPEED}x: ` +
       `virtual ${((virtualEnd - START) / 60_000).toFixed(1)} min in ${(wall / 1000).toFixed(2)} s real`,
   );
   console.log(
     `  ${commits.length} changes, ${report.perWatcherMin}..${report.perWatcherMax} received per watcher; ` +
-      `commit-to-arrival latency over ${l.count} deliveries: median ${ms(l.median)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  mean ${ms(l.mean)}`,
+      `commit-to-arrival latency over ${l.count} deliveries: median ${ms(l.median)}  p99 ${ms(l.p99)}  max ` +
+      `${ms(l.max)}  mean ${ms(l.mean)}`,
   );
   console.log(`  server process: ${serverMemory}; watchers' process: ${report.memory}`);
   await served.close();

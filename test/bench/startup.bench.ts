@@ -64,7 +64,8 @@ if (standalone) {
     { label: 'standalone: --help', argv: [sea, '--help'] },
   );
   sizes.push(
-    `standalone executable ${mb(statSync(sea).size)}, archive ${mb(statSync(standalone.archive).size)} (${standalone.target})`,
+    `standalone executable ${mb(statSync(sea).size)}, archive ${mb(statSync(standalone.archive).size)} ` +
+      `(${standalone.target})`,
   );
 } else {
   sizes.push('standalone: no archive for this machine in dist/release (npm run release builds it)');
@@ -79,7 +80,8 @@ for (const c of cases) {
   const t = times.get(c)!;
   const m = median(t);
   process.stdout.write(
-    `  ${c.label.padEnd(22)} ${m.toFixed(1).padStart(6)} ms (${Math.min(...t).toFixed(1)})  ${(m / base).toFixed(2)}x\n`,
+    `  ${c.label.padEnd(22)} ${m.toFixed(1).padStart(6)} ms (${Math.min(...t).toFixed(1)})  ` +
+      `${(m / base).toFixed(2)}x\n`,
   );
 }
 for (const line of sizes) process.stdout.write(`${line}\n`);

@@ -127,10 +127,12 @@ console.log(`view with ${CLUSTERS.toLocaleString('en-US')} clusters in one stage
 console.log(`  view model: ${stat(modelMs)}`);
 console.log(`  whole frame (model + render): ${stat(frameMs)}   target < 20 ms`);
 console.log(
-  `  memory (peak while drawing): heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MB   target < 200 MB`,
+  `  memory (peak while drawing): heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB, rss ` +
+    `${(mem.rss / 2 ** 20).toFixed(0)} MB   target < 200 MB`,
 );
 console.log(
-  `  memory kept (after the last frame and a full GC): heap used ${(kept.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(kept.rss / 2 ** 20).toFixed(0)} MB`,
+  `  memory kept (after the last frame and a full GC): heap used ${(kept.heapUsed / 2 ** 20).toFixed(0)} ` +
+    `MB, rss ${(kept.rss / 2 ** 20).toFixed(0)} MB`,
 );
 console.log(
   `  (rss of node with tsx, React and Ink loaded and nothing rendered: about 110 MB on the reference machine)`,

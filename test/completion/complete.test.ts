@@ -108,19 +108,22 @@ describe('completion', () => {
     assert.deepEqual(await values('watch', '--promotion', 'kyverno', '--stage', ''), ['staging', 'production']);
   });
 
-  it('lists promotions with the connection flags typed on the line, as kubectl passes its own to no plugin', async () => {
-    const asked: unknown[] = [];
-    const recording: PromotionSource = async (flags) => {
-      asked.push(flags);
-      return [{ name: 'kyverno', stages: ['staging'] }];
-    };
-    const names = async (...words: string[]) =>
-      (await complete(words, COMMANDS, GLOBALS, recording)).candidates.map((c) => c.value);
-    assert.deepEqual(await names('approve', '--kubeconfig', '/tmp/other', ''), ['kyverno']);
-    assert.deepEqual(await names('approve', '--kubeconfig=/tmp/other', 'kyverno', ''), ['staging']);
-    assert.deepEqual(await names('approve', ''), ['kyverno']);
-    assert.deepEqual(asked, [{ kubeconfig: '/tmp/other' }, { kubeconfig: '/tmp/other' }, {}]);
-  });
+  it(
+    'lists promotions with the connection flags typed on the line, as kubectl passes its own to no ' + 'plugin',
+    async () => {
+      const asked: unknown[] = [];
+      const recording: PromotionSource = async (flags) => {
+        asked.push(flags);
+        return [{ name: 'kyverno', stages: ['staging'] }];
+      };
+      const names = async (...words: string[]) =>
+        (await complete(words, COMMANDS, GLOBALS, recording)).candidates.map((c) => c.value);
+      assert.deepEqual(await names('approve', '--kubeconfig', '/tmp/other', ''), ['kyverno']);
+      assert.deepEqual(await names('approve', '--kubeconfig=/tmp/other', 'kyverno', ''), ['staging']);
+      assert.deepEqual(await names('approve', ''), ['kyverno']);
+      assert.deepEqual(asked, [{ kubeconfig: '/tmp/other' }, { kubeconfig: '/tmp/other' }, {}]);
+    },
+  );
 
   it('lets the shell complete file names for a path flag', async () => {
     assert.deepEqual(await complete(['lint', '-f', ''], REAL, GLOBALS, promotions), {

@@ -154,52 +154,56 @@ describe('kubectl promotion controller', () => {
     }
   });
 
-  it('drives the rollout, serves /healthz, /readyz and /metrics, and leaves alone a promotion someone else advances', async () => {
-    await rehearsal();
-    const c = start(kubeconfig, [...LOCAL, '--leader-elect=false']);
-    try {
-      await c.logged(/"msg":"stage staging: ClusterProfile rollout-staging applied"/);
-      const metricsPort = Number(
-        /"serving \/metrics","address":"[^"]*:(\d+)"/.exec(await c.logged(/serving \/metrics/))![1],
-      );
-      const healthPort = Number(/"address":"[^"]*:(\d+)"/.exec(await c.logged(/serving \/healthz and \/readyz/))![1]);
-      assert.equal((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status, 200);
-      assert.equal((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status, 200);
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      assert.match(metrics, /^kubectl_promotion_leader 1$/m);
-      assert.match(metrics, /^kubectl_promotion_promotions\{phase="Deploying"\} 1$/m);
-      assert.match(metrics, /^kubectl_promotion_stage_transitions_total\{transition="StageStarted"\} 1$/m);
-      assert.match(metrics, /^kubectl_promotion_reconcile_duration_seconds_count \d+$/m);
-      assert.match(metrics, /^process_resident_memory_bytes \d+/m);
-      const stored = () => served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
-      await eventually('the status written', () => stored().status?.currentStageName === 'staging');
-      const p = stored();
-      assert.deepEqual(p.metadata.finalizers, ['config.projectsveltos.io/clusterpromotion']);
-      assert.equal(p.status?.currentStageName, 'staging');
-
-      // Another controller writes the status: this one stands back, says why, and records an Event.
-      served.store.updateStatus('clusterpromotions', {
-        ...p,
-        status: { ...p.status, currentStageName: 'production' },
-      });
-      await c.logged(/"event":"LeftAlone"/);
-      assert.match(
-        c.stderr(),
-        /another controller \(another client\) wrote this promotion's status at .*--force to take over/,
-      );
-      const leftAlone = () =>
-        (served.store.all('events') as unknown as { reason: string; type: string }[]).some(
-          (e) => e.reason === 'LeftAlone' && e.type === 'Warning',
+  it(
+    'drives the rollout, serves /healthz, /readyz and /metrics, and leaves alone a promotion someone else ' +
+      'advances',
+    async () => {
+      await rehearsal();
+      const c = start(kubeconfig, [...LOCAL, '--leader-elect=false']);
+      try {
+        await c.logged(/"msg":"stage staging: ClusterProfile rollout-staging applied"/);
+        const metricsPort = Number(
+          /"serving \/metrics","address":"[^"]*:(\d+)"/.exec(await c.logged(/serving \/metrics/))![1],
         );
-      await eventually('a Warning Event LeftAlone', leftAlone);
-      assert.equal(
-        served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.currentStageName,
-        'production',
-      );
-    } finally {
-      c.stop.abort();
-      assert.equal(await c.exited, 0);
-      await served.close();
-    }
-  });
+        const healthPort = Number(/"address":"[^"]*:(\d+)"/.exec(await c.logged(/serving \/healthz and \/readyz/))![1]);
+        assert.equal((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status, 200);
+        assert.equal((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status, 200);
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        assert.match(metrics, /^kubectl_promotion_leader 1$/m);
+        assert.match(metrics, /^kubectl_promotion_promotions\{phase="Deploying"\} 1$/m);
+        assert.match(metrics, /^kubectl_promotion_stage_transitions_total\{transition="StageStarted"\} 1$/m);
+        assert.match(metrics, /^kubectl_promotion_reconcile_duration_seconds_count \d+$/m);
+        assert.match(metrics, /^process_resident_memory_bytes \d+/m);
+        const stored = () => served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
+        await eventually('the status written', () => stored().status?.currentStageName === 'staging');
+        const p = stored();
+        assert.deepEqual(p.metadata.finalizers, ['config.projectsveltos.io/clusterpromotion']);
+        assert.equal(p.status?.currentStageName, 'staging');
+
+        // Another controller writes the status: this one stands back, says why, and records an Event.
+        served.store.updateStatus('clusterpromotions', {
+          ...p,
+          status: { ...p.status, currentStageName: 'production' },
+        });
+        await c.logged(/"event":"LeftAlone"/);
+        assert.match(
+          c.stderr(),
+          /another controller \(another client\) wrote this promotion's status at .*--force to take over/,
+        );
+        const leftAlone = () =>
+          (served.store.all('events') as unknown as { reason: string; type: string }[]).some(
+            (e) => e.reason === 'LeftAlone' && e.type === 'Warning',
+          );
+        await eventually('a Warning Event LeftAlone', leftAlone);
+        assert.equal(
+          served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.currentStageName,
+          'production',
+        );
+      } finally {
+        c.stop.abort();
+        assert.equal(await c.exited, 0);
+        await served.close();
+      }
+    },
+  );
 });

@@ -32,58 +32,65 @@ const jobCheck: ValidateHealth = {
 };
 
 describe('rule 1: start and restart', () => {
-  it('applies stage 1 profile named P-S with label, annotation, owner and profileSpec + selector on the first reconcile', async () => {
-    const p = twoStages();
-    p.spec.profileSpec.someFutureField = { keep: ['me'] };
-    const r = reconcile(p, worldOf({ clusters: fleet() }), T0);
-    assert.equal(r.apply.length, 1);
-    const prof = r.apply[0]!;
-    assert.equal(prof.metadata.name, 'rollout-staging');
-    assert.equal(prof.metadata.labels?.['config.projectsveltos.io/promotionname'], 'rollout');
-    assert.equal(prof.metadata.annotations?.['config.projectsveltos.io/stagename'], 'staging');
-    assert.deepEqual(prof.metadata.ownerReferences, [
-      { apiVersion: 'config.projectsveltos.io/v1beta1', kind: 'ClusterPromotion', name: 'rollout', uid: 'uid-1' },
-    ]);
-    assert.deepEqual(prof.spec.clusterSelector, env('staging'));
-    assert.deepEqual(prof.spec.helmCharts, p.spec.profileSpec.helmCharts);
-    assert.deepEqual(prof.spec.someFutureField, { keep: ['me'] }, 'unknown profileSpec fields pass through');
-    assert.equal(r.status?.currentStageName, 'staging');
-    assert.deepEqual(
-      r.status?.stages?.map((s) => s.name),
-      ['staging'],
-    );
-    assert.equal(
-      r.status?.stages?.[0]?.currentStatusDescription,
-      'Clusters are being provisioned (2026-03-02T09:00:00Z)',
-    );
-    assert.equal(r.status?.profileSpecHash, profileSpecHash(p.spec.profileSpec));
-    assert.match(r.status!.stagesHash!, /^[A-Za-z0-9+/]{43}=$/, 'SHA-256 in base64 as Kubernetes encodes []byte');
-    assert.deepEqual(r.phases, [
-      { name: 'staging', phase: 'Deploying' },
-      { name: 'production', phase: 'Pending' },
-    ]);
-    assert.equal(r.events[0]?.type, 'PipelineStarted');
-  });
+  it(
+    'applies stage 1 profile named P-S with label, annotation, owner and profileSpec + selector on the ' +
+      'first reconcile',
+    async () => {
+      const p = twoStages();
+      p.spec.profileSpec.someFutureField = { keep: ['me'] };
+      const r = reconcile(p, worldOf({ clusters: fleet() }), T0);
+      assert.equal(r.apply.length, 1);
+      const prof = r.apply[0]!;
+      assert.equal(prof.metadata.name, 'rollout-staging');
+      assert.equal(prof.metadata.labels?.['config.projectsveltos.io/promotionname'], 'rollout');
+      assert.equal(prof.metadata.annotations?.['config.projectsveltos.io/stagename'], 'staging');
+      assert.deepEqual(prof.metadata.ownerReferences, [
+        { apiVersion: 'config.projectsveltos.io/v1beta1', kind: 'ClusterPromotion', name: 'rollout', uid: 'uid-1' },
+      ]);
+      assert.deepEqual(prof.spec.clusterSelector, env('staging'));
+      assert.deepEqual(prof.spec.helmCharts, p.spec.profileSpec.helmCharts);
+      assert.deepEqual(prof.spec.someFutureField, { keep: ['me'] }, 'unknown profileSpec fields pass through');
+      assert.equal(r.status?.currentStageName, 'staging');
+      assert.deepEqual(
+        r.status?.stages?.map((s) => s.name),
+        ['staging'],
+      );
+      assert.equal(
+        r.status?.stages?.[0]?.currentStatusDescription,
+        'Clusters are being provisioned (2026-03-02T09:00:00Z)',
+      );
+      assert.equal(r.status?.profileSpecHash, profileSpecHash(p.spec.profileSpec));
+      assert.match(r.status!.stagesHash!, /^[A-Za-z0-9+/]{43}=$/, 'SHA-256 in base64 as Kubernetes encodes []byte');
+      assert.deepEqual(r.phases, [
+        { name: 'staging', phase: 'Deploying' },
+        { name: 'production', phase: 'Pending' },
+      ]);
+      assert.equal(r.events[0]?.type, 'PipelineStarted');
+    },
+  );
 
-  it('restarts from stage 1 when profileSpec changes, leaving later stages on the spec they were promoted with', async () => {
-    const s = new FakeSveltos(twoStages({ auto: {} }, { manual: {} }), fleet());
-    await s.settle(T0);
-    assert.equal(s.promotion.status?.currentStageName, 'production');
-    const oldProd = s.profiles.get('rollout-production')!;
-    s.promotion = structuredClone(s.promotion);
-    s.promotion.spec.profileSpec.helmCharts![0]!.chartVersion = '3.6.0';
-    s.autoProvision = false;
-    const r = await s.settle(at(MIN));
-    assert.ok(s.events.some((e) => e.type === 'PipelineRestarted' && /profileSpec changed/.test(e.message)));
-    assert.equal(s.promotion.status?.currentStageName, 'staging');
-    assert.deepEqual(
-      s.promotion.status?.stages?.map((x) => x.name),
-      ['staging'],
-    );
-    assert.equal(s.profiles.get('rollout-staging')!.spec.helmCharts![0]!.chartVersion, '3.6.0');
-    assert.deepEqual(s.profiles.get('rollout-production'), oldProd);
-    assert.equal(r.phases[0]!.phase, 'Deploying');
-  });
+  it(
+    'restarts from stage 1 when profileSpec changes, leaving later stages on the spec they were promoted ' + 'with',
+    async () => {
+      const s = new FakeSveltos(twoStages({ auto: {} }, { manual: {} }), fleet());
+      await s.settle(T0);
+      assert.equal(s.promotion.status?.currentStageName, 'production');
+      const oldProd = s.profiles.get('rollout-production')!;
+      s.promotion = structuredClone(s.promotion);
+      s.promotion.spec.profileSpec.helmCharts![0]!.chartVersion = '3.6.0';
+      s.autoProvision = false;
+      const r = await s.settle(at(MIN));
+      assert.ok(s.events.some((e) => e.type === 'PipelineRestarted' && /profileSpec changed/.test(e.message)));
+      assert.equal(s.promotion.status?.currentStageName, 'staging');
+      assert.deepEqual(
+        s.promotion.status?.stages?.map((x) => x.name),
+        ['staging'],
+      );
+      assert.equal(s.profiles.get('rollout-staging')!.spec.helmCharts![0]!.chartVersion, '3.6.0');
+      assert.deepEqual(s.profiles.get('rollout-production'), oldProd);
+      assert.equal(r.phases[0]!.phase, 'Deploying');
+    },
+  );
 
   it('does not restart when only a trigger changes (approving, editing a delay)', async () => {
     const s = new FakeSveltos(twoStages({ auto: { delay: '5m' } }), fleet());
@@ -148,14 +155,17 @@ describe('rule 2: deployed', () => {
     assert.ok(s.events.some((e) => e.type === 'StageDeployed' && e.stage === 'staging'));
   });
 
-  it('ignores clusters that are not ready, and counts a stage that matches no cluster as deployed at once', async () => {
-    const clusters = [cluster('staging-1', { env: 'staging' }, false)];
-    const s = new FakeSveltos(twoStages({ auto: {} }), clusters);
-    s.autoProvision = false;
-    await s.settle(T0);
-    assert.equal(s.promotion.status?.currentStageName, 'production');
-    assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:00:00Z');
-  });
+  it(
+    'ignores clusters that are not ready, and counts a stage that matches no cluster as deployed at ' + 'once',
+    async () => {
+      const clusters = [cluster('staging-1', { env: 'staging' }, false)];
+      const s = new FakeSveltos(twoStages({ auto: {} }), clusters);
+      s.autoProvision = false;
+      await s.settle(T0);
+      assert.equal(s.promotion.status?.currentStageName, 'production');
+      assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:00:00Z');
+    },
+  );
 
   it('holds the stage on a Failed feature, naming the cluster and message, and goes on when it recovers', async () => {
     const s = new FakeSveltos(twoStages(), fleet());
@@ -198,69 +208,76 @@ describe('rule 3: gates in order', () => {
     assert.equal(s.promotion.status?.currentStageName, 'production');
   });
 
-  it('applies the verification profile after the delay, then the health checks, and deletes it on advance', async () => {
-    const refs = [{ kind: 'ConfigMap', namespace: 'default', name: 'validation-job' }];
-    const p = twoStages({ auto: { delay: '2m', preHealthCheckDeployment: refs, postDelayHealthChecks: [jobCheck] } });
-    p.spec.profileSpec.tier = 50;
-    const s = new FakeSveltos(p, fleet());
-    s.autoProvision = false;
-    await s.settle(T0);
-    s.provisionAll();
-    await s.settle(T0);
-    assert.equal(s.phase('staging'), 'Soaking');
-    assert.ok(!s.profiles.has('preverification-rollout-staging'), 'nothing is verified before the soak ends');
+  it(
+    'applies the verification profile after the delay, then the health checks, and deletes it on ' + 'advance',
+    async () => {
+      const refs = [{ kind: 'ConfigMap', namespace: 'default', name: 'validation-job' }];
+      const p = twoStages({ auto: { delay: '2m', preHealthCheckDeployment: refs, postDelayHealthChecks: [jobCheck] } });
+      p.spec.profileSpec.tier = 50;
+      const s = new FakeSveltos(p, fleet());
+      s.autoProvision = false;
+      await s.settle(T0);
+      s.provisionAll();
+      await s.settle(T0);
+      assert.equal(s.phase('staging'), 'Soaking');
+      assert.ok(!s.profiles.has('preverification-rollout-staging'), 'nothing is verified before the soak ends');
 
-    let r = await s.settle(at(2 * MIN));
-    const v = s.profiles.get('preverification-rollout-staging')!;
-    assert.deepEqual(v.spec, { syncMode: 'Continuous', clusterSelector: env('staging'), policyRefs: refs, tier: 50 });
-    assert.equal(v.metadata.labels?.['config.projectsveltos.io/promotion-verification'], 'true');
-    assert.deepEqual(
-      s.profiles.get('rollout-staging')!.spec.validateHealths,
-      [jobCheck],
-      'checks appended to the stage profile',
-    );
-    assert.equal(r.phases[0]!.phase, 'CheckingHealth');
-    // the write itself says "Running", and until the clusters report on the new content it awaits them
-    assert.match(
-      s.stageStatus('staging')!.currentStatusDescription!,
-      /^Awaiting Health Checks to Pass \(2026-03-02T09:02:00Z\)$/,
-    );
-    assert.deepEqual(
-      s.events
-        .filter((e) => e.stage === 'staging')
-        .map((e) => e.type)
-        .slice(-2),
-      ['VerificationDeployed', 'HealthChecksAdded'],
-    );
+      let r = await s.settle(at(2 * MIN));
+      const v = s.profiles.get('preverification-rollout-staging')!;
+      assert.deepEqual(v.spec, { syncMode: 'Continuous', clusterSelector: env('staging'), policyRefs: refs, tier: 50 });
+      assert.equal(v.metadata.labels?.['config.projectsveltos.io/promotion-verification'], 'true');
+      assert.deepEqual(
+        s.profiles.get('rollout-staging')!.spec.validateHealths,
+        [jobCheck],
+        'checks appended to the stage profile',
+      );
+      assert.equal(r.phases[0]!.phase, 'CheckingHealth');
+      // the write itself says "Running", and until the clusters report on the new content it awaits them
+      assert.match(
+        s.stageStatus('staging')!.currentStatusDescription!,
+        /^Awaiting Health Checks to Pass \(2026-03-02T09:02:00Z\)$/,
+      );
+      assert.deepEqual(
+        s.events
+          .filter((e) => e.stage === 'staging')
+          .map((e) => e.type)
+          .slice(-2),
+        ['VerificationDeployed', 'HealthChecksAdded'],
+      );
 
-    // the cluster side reports the check failing
-    s.behaviour.set('staging-1', { status: 'Failed', message: 'validation-job-done: job not complete' });
-    s.provisionAll();
-    r = await s.settle(at(3 * MIN));
-    assert.equal(r.phases[0]!.phase, 'CheckingHealth');
-    assert.match(s.stageStatus('staging')!.currentStatusDescription!, /^Awaiting Health Checks to Pass/);
-    assert.match(
-      s.stageStatus('staging')!.failureMessage!,
-      /default\/staging-1: Helm: validation-job-done: job not complete/,
-    );
+      // the cluster side reports the check failing
+      s.behaviour.set('staging-1', { status: 'Failed', message: 'validation-job-done: job not complete' });
+      s.provisionAll();
+      r = await s.settle(at(3 * MIN));
+      assert.equal(r.phases[0]!.phase, 'CheckingHealth');
+      assert.match(s.stageStatus('staging')!.currentStatusDescription!, /^Awaiting Health Checks to Pass/);
+      assert.match(
+        s.stageStatus('staging')!.failureMessage!,
+        /default\/staging-1: Helm: validation-job-done: job not complete/,
+      );
 
-    s.behaviour.clear();
-    s.provisionAll();
-    await s.settle(at(4 * MIN));
-    assert.equal(s.promotion.status?.currentStageName, 'production');
-    assert.ok(!s.profiles.has('preverification-rollout-staging'));
-    assert.ok(s.events.some((e) => e.type === 'HealthChecksPassed' && e.stage === 'staging'));
-  });
+      s.behaviour.clear();
+      s.provisionAll();
+      await s.settle(at(4 * MIN));
+      assert.equal(s.promotion.status?.currentStageName, 'production');
+      assert.ok(!s.profiles.has('preverification-rollout-staging'));
+      assert.ok(s.events.some((e) => e.type === 'HealthChecksPassed' && e.stage === 'staging'));
+    },
+  );
 
-  it('re-checks readiness after the delay even with no checks: a cluster that failed during the soak holds the gate', async () => {
-    const s = new FakeSveltos(twoStages({ manual: { delay: '5m', approved: true } }), fleet());
-    await s.settle(T0);
-    s.behaviour.set('staging-2', { status: 'Failed', message: 'drifted' });
-    s.provisionAll();
-    const r = await s.settle(at(5 * MIN));
-    assert.equal(r.phases[0]!.phase, 'CheckingHealth');
-    assert.equal(s.promotion.status?.currentStageName, 'staging', 'an early approval does not skip the re-check');
-  });
+  it(
+    're-checks readiness after the delay even with no checks: a cluster that failed during the soak holds ' +
+      'the gate',
+    async () => {
+      const s = new FakeSveltos(twoStages({ manual: { delay: '5m', approved: true } }), fleet());
+      await s.settle(T0);
+      s.behaviour.set('staging-2', { status: 'Failed', message: 'drifted' });
+      s.provisionAll();
+      const r = await s.settle(at(5 * MIN));
+      assert.equal(r.phases[0]!.phase, 'CheckingHealth');
+      assert.equal(s.promotion.status?.currentStageName, 'staging', 'an early approval does not skip the re-check');
+    },
+  );
 
   it('waits for the promotion window after the checks and wakes when it opens', async () => {
     const s = new FakeSveltos(

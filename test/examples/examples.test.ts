@@ -81,21 +81,24 @@ describe('the examples, through the built command', () => {
   });
 
   describe('kyverno, staging then production with 5m soaks', () => {
-    it('deploys staging in 1m, soaks 5m, deploys production in 4m (one cluster retries once), soaks 5m: 15m', async () => {
-      const rep = await report(kyverno, 0);
-      assert.equal(rep.outcome, 'Completed');
-      assert.equal(rep.completedAt, '2025-01-01T00:15:00Z');
-      assert.equal(rep.durationSeconds, 900);
-      assert.deepEqual(stageLines(rep), ['staging Promoted 0 1 6', 'production Completed 6 10 15']);
-      assert.deepEqual(rep.stages[1]?.clusters, [
-        'default/production-1',
-        'default/production-2',
-        'default/production-3',
-      ]);
-      assert.deepEqual(at(rep, 'DeployFailed', 'default/production-3'), ['2025-01-01T00:08:00Z']);
-      assert.deepEqual(at(rep, 'StageFailing'), ['2025-01-01T00:08:00Z']);
-      assert.deepEqual(at(rep, 'StageRecovered'), ['2025-01-01T00:10:00Z']);
-    });
+    it(
+      'deploys staging in 1m, soaks 5m, deploys production in 4m (one cluster retries once), soaks 5m: ' + '15m',
+      async () => {
+        const rep = await report(kyverno, 0);
+        assert.equal(rep.outcome, 'Completed');
+        assert.equal(rep.completedAt, '2025-01-01T00:15:00Z');
+        assert.equal(rep.durationSeconds, 900);
+        assert.deepEqual(stageLines(rep), ['staging Promoted 0 1 6', 'production Completed 6 10 15']);
+        assert.deepEqual(rep.stages[1]?.clusters, [
+          'default/production-1',
+          'default/production-2',
+          'default/production-3',
+        ]);
+        assert.deepEqual(at(rep, 'DeployFailed', 'default/production-3'), ['2025-01-01T00:08:00Z']);
+        assert.deepEqual(at(rep, 'StageFailing'), ['2025-01-01T00:08:00Z']);
+        assert.deepEqual(at(rep, 'StageRecovered'), ['2025-01-01T00:10:00Z']);
+      },
+    );
 
     it('is what `simulate` rehearses with no -f at all', async () => {
       const plain = await simulate(['-o', 'json']);
@@ -138,42 +141,48 @@ describe('the examples, through the built command', () => {
   });
 
   describe('core-payment-processor through development, uat, staging and production', () => {
-    it('waits at the manual gate before production (exit 3), having upgraded half of each stage at a time', async () => {
-      const rep = await report(payments, 3);
-      assert.equal(rep.outcome, 'AwaitingApproval');
-      assert.deepEqual(stageLines(rep), [
-        'development Promoted 0 1 11',
-        'uat Promoted 11 15 45',
-        'staging AwaitingApproval 45 49 -',
-        'production Pending - - -',
-      ]);
-      assert.deepEqual(
-        rep.stages[3]?.clusters,
-        [
-          'payments/payments-prod-us-1',
-          'payments/payments-prod-us-2',
-          'payments/payments-prod-eu-1',
-          'payments/payments-prod-eu-2',
-        ],
-        'payments-prod-eu-3 is not ready',
-      );
-    });
+    it(
+      'waits at the manual gate before production (exit 3), having upgraded half of each stage at a ' + 'time',
+      async () => {
+        const rep = await report(payments, 3);
+        assert.equal(rep.outcome, 'AwaitingApproval');
+        assert.deepEqual(stageLines(rep), [
+          'development Promoted 0 1 11',
+          'uat Promoted 11 15 45',
+          'staging AwaitingApproval 45 49 -',
+          'production Pending - - -',
+        ]);
+        assert.deepEqual(
+          rep.stages[3]?.clusters,
+          [
+            'payments/payments-prod-us-1',
+            'payments/payments-prod-us-2',
+            'payments/payments-prod-eu-1',
+            'payments/payments-prod-eu-2',
+          ],
+          'payments-prod-eu-3 is not ready',
+        );
+      },
+    );
 
-    it('reaches production when approved an hour later; maxUpdate 50% keeps two production clusters in flight', async () => {
-      const rep = await report([...payments, '--approve', 'staging@1h'], 0);
-      assert.equal(rep.durationSeconds, 2 * 3600 + 4 * 60);
-      assert.deepEqual(stageLines(rep).slice(2), ['staging Promoted 45 49 109', 'production Completed 109 124 124']);
-      const starts = rep.events
-        .filter((e) => e.type === 'Deploying' && e.stage === 'production')
-        .map((e) => `${e.cluster} ${e.at.slice(11, 16)}`);
-      assert.deepEqual(starts, [
-        'payments/payments-prod-us-1 01:49',
-        'payments/payments-prod-us-2 01:49',
-        'payments/payments-prod-eu-1 01:54',
-        'payments/payments-prod-us-2 01:54',
-        'payments/payments-prod-eu-2 01:59',
-      ]);
-    });
+    it(
+      'reaches production when approved an hour later; maxUpdate 50% keeps two production clusters in ' + 'flight',
+      async () => {
+        const rep = await report([...payments, '--approve', 'staging@1h'], 0);
+        assert.equal(rep.durationSeconds, 2 * 3600 + 4 * 60);
+        assert.deepEqual(stageLines(rep).slice(2), ['staging Promoted 45 49 109', 'production Completed 109 124 124']);
+        const starts = rep.events
+          .filter((e) => e.type === 'Deploying' && e.stage === 'production')
+          .map((e) => `${e.cluster} ${e.at.slice(11, 16)}`);
+        assert.deepEqual(starts, [
+          'payments/payments-prod-us-1 01:49',
+          'payments/payments-prod-us-2 01:49',
+          'payments/payments-prod-eu-1 01:54',
+          'payments/payments-prod-us-2 01:54',
+          'payments/payments-prod-eu-2 01:59',
+        ]);
+      },
+    );
 
     it('fails (exit 2) when a production cluster fails for good', async () => {
       const r = await simulate([
@@ -237,7 +246,8 @@ describe('the examples, through the built command', () => {
       assert.deepEqual(
         failed.map((e) => `${e.at} ${e.message}`),
         [
-          "2025-01-01T00:06:00Z health check 'error-rate' for feature Helm failed: metric health check failed: error rate 4.0% is over the 1% budget",
+          "2025-01-01T00:06:00Z health check 'error-rate' for feature Helm failed: metric health check " +
+            'failed: error rate 4.0% is over the 1% budget',
         ],
       );
       // canary-1's Job runs its 90s and the checks pass there; canary-2 never starts it (the error

@@ -112,7 +112,8 @@ describe('health checks on a cluster', () => {
     assert.equal(outcome.healthy, false);
     assert.equal(
       outcome.message,
-      "health check 'deployments-ready' for feature Helm failed: validateHealth: deployments-ready did not fetch any resource",
+      "health check 'deployments-ready' for feature Helm failed: validateHealth: deployments-ready did not " +
+        'fetch any resource',
     );
   });
 
@@ -200,7 +201,8 @@ describe('health checks on a cluster', () => {
     const [none] = await evaluateHealthChecks([errorRate], answering({}));
     assert.equal(
       none!.message,
-      'health check \'error-rate\' for feature Resources failed: metric query "error_rate": metric query returned no data',
+      'health check \'error-rate\' for feature Resources failed: metric query "error_rate": metric query ' +
+        'returned no data',
     );
     // Without a metricSource nothing is asked (as addon-controller): the table is empty.
     const [unsourced] = await evaluateHealthChecks(
@@ -216,39 +218,44 @@ describe('health checks on a cluster', () => {
     assert.equal(unsourced!.healthy, true);
   });
 
-  it("take a jobCheck's outcome from its Job: Complete passes, Failed and a timeout fail naming the check", async () => {
-    const smoke: ValidateHealth = {
-      name: 'smoke',
-      featureID: 'Resources',
-      version: '',
-      kind: '',
-      jobCheck: { jobRef: { kind: 'ConfigMap', namespace: 'default', name: 'smoke-test' } },
-    };
-    const running = (state: 'Running' | 'Complete' | 'Failed' | 'TimedOut') => ({
-      ...clusterObjects([]),
-      job: () => ({ job: 'default/smoke-test', state, timeout: '5m0s' }),
-    });
-    assert.equal((await evaluateHealthChecks([smoke], running('Complete')))[0]!.healthy, true);
-    const messages = await Promise.all(
-      (['Running', 'Failed', 'TimedOut'] as const).map(
-        async (s) => (await evaluateHealthChecks([smoke], running(s)))[0]!,
-      ),
-    );
-    assert.deepEqual(
-      messages.map((m) => [m.healthy, m.message]),
-      [
+  it(
+    "take a jobCheck's outcome from its Job: Complete passes, Failed and a timeout fail naming the " + 'check',
+    async () => {
+      const smoke: ValidateHealth = {
+        name: 'smoke',
+        featureID: 'Resources',
+        version: '',
+        kind: '',
+        jobCheck: { jobRef: { kind: 'ConfigMap', namespace: 'default', name: 'smoke-test' } },
+      };
+      const running = (state: 'Running' | 'Complete' | 'Failed' | 'TimedOut') => ({
+        ...clusterObjects([]),
+        job: () => ({ job: 'default/smoke-test', state, timeout: '5m0s' }),
+      });
+      assert.equal((await evaluateHealthChecks([smoke], running('Complete')))[0]!.healthy, true);
+      const messages = await Promise.all(
+        (['Running', 'Failed', 'TimedOut'] as const).map(
+          async (s) => (await evaluateHealthChecks([smoke], running(s)))[0]!,
+        ),
+      );
+      assert.deepEqual(
+        messages.map((m) => [m.healthy, m.message]),
         [
-          false,
-          "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test has not completed yet",
+          [
+            false,
+            "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test has " +
+              'not completed yet',
+          ],
+          [false, "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test failed"],
+          [
+            false,
+            "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test did " +
+              'not complete within its timeout of 5m0s',
+          ],
         ],
-        [false, "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test failed"],
-        [
-          false,
-          "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test did not complete within its timeout of 5m0s",
-        ],
-      ],
-    );
-  });
+      );
+    },
+  );
 
   it('report every check in order, and per feature the first failure as the ClusterSummary shows it', async () => {
     const cluster = clusterObjects([

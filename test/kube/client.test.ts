@@ -91,7 +91,8 @@ describe('talking to the API server', () => {
       const e = explainFailure(err, { verb: 'list', resource: unserved }, client.connection);
       assert.equal(
         e.message,
-        'no ClusterPromotion API in context "promotion-sim": is Sveltos installed? (the server has no clusterpromotions.config.projectsveltos.io)',
+        'no ClusterPromotion API in context "promotion-sim": is Sveltos installed? (the server has no ' +
+          'clusterpromotions.config.projectsveltos.io)',
       );
     }
   });
@@ -169,17 +170,24 @@ describe('what goes on the wire', () => {
     return file;
   }
 
-  it('sends the bearer token and one impersonation header per --as-group, --as replacing the kubeconfig\'s "as"', async () => {
-    seen = [];
-    answer = 'json';
-    const conn = resolveConnection({ kubeconfig: kubeconfigWithImpersonation(), as: 'jane', asGroup: ['ops', 'sre'] });
-    await listObjects(new KubeClient(conn), CLUSTER_PROMOTIONS);
-    assert.equal(seen.length, 1);
-    assert.equal(seen[0]!.authorization, 'Bearer admin-token');
-    assert.equal(seen[0]!['impersonate-user'], 'jane');
-    // Node.js joins repeated request headers with ", " when it parses them.
-    assert.equal(seen[0]!['impersonate-group'], 'ops, sre');
-  });
+  it(
+    "sends the bearer token and one impersonation header per --as-group, --as replacing the kubeconfig's " + '"as"',
+    async () => {
+      seen = [];
+      answer = 'json';
+      const conn = resolveConnection({
+        kubeconfig: kubeconfigWithImpersonation(),
+        as: 'jane',
+        asGroup: ['ops', 'sre'],
+      });
+      await listObjects(new KubeClient(conn), CLUSTER_PROMOTIONS);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.authorization, 'Bearer admin-token');
+      assert.equal(seen[0]!['impersonate-user'], 'jane');
+      // Node.js joins repeated request headers with ", " when it parses them.
+      assert.equal(seen[0]!['impersonate-group'], 'ops, sre');
+    },
+  );
 
   it('impersonates the kubeconfig user\'s "as" when no --as is given', async () => {
     seen = [];
@@ -265,7 +273,8 @@ describe('credentials the client library works out from the kubeconfig', () => {
         'kind: Config',
         'current-context: tls',
         'contexts: [{name: tls, context: {cluster: tls, user: u}}]',
-        `clusters: [{name: tls, cluster: {server: "${url}", certificate-authority-data: ${Buffer.from(ca).toString('base64')}}}]`,
+        `clusters: [{name: tls, cluster: {server: "${url}", certificate-authority-data: ` +
+          `${Buffer.from(ca).toString('base64')}}}]`,
         'users:',
         '- name: u',
         '  user:',

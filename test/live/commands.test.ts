@@ -288,7 +288,8 @@ describe('gates', () => {
     assert.match(header!, /^PROMOTION\s+STAGE\s+WAITING\s+SINCE\s+APPROVE WITH$/);
     assert.ok(
       row!.startsWith(
-        'checkout    2/2 production   2m        2026-03-01 10:10:00Z   kubectl promotion approve checkout --stage production --kubeconfig=',
+        'checkout    2/2 production   2m        2026-03-01 10:10:00Z   kubectl promotion approve checkout ' +
+          '--stage production --kubeconfig=',
       ),
       row!,
     );
@@ -316,7 +317,8 @@ describe('approve and revoke', () => {
     assert.equal(r.code, 1);
     assert.equal(
       r.stderr,
-      'error: no stage of payments is waiting for approval (its current stage staging is Soaking); to approve a later stage ahead of its gate, name it with --stage\n',
+      'error: no stage of payments is waiting for approval (its current stage staging is Soaking); to ' +
+        'approve a later stage ahead of its gate, name it with --stage\n',
     );
   });
 
@@ -352,40 +354,45 @@ describe('approve and revoke', () => {
     );
   });
 
-  it('--wait says it waits, then stays until the controller lets the stage through, and says where the promotion is', async () => {
-    let done = false;
-    let followed = false;
-    const r = run(['approve', 'checkout', '--yes', '--wait'], (out) => {
-      if (!out.endsWith('approved, waiting for the controller\n')) return;
-      // Once the promotion is listed and followed (its watchdog armed), the controller acts.
-      const act = () => {
-        if (timers.pending.length === 0) return void setImmediate(act);
-        followed = true;
-        assert.equal(done, false, 'still waiting before the controller acted');
-        setStatus(served.store, 'checkout', {
-          currentStageName: 'production',
-          stages: [
-            stageEntry('staging', `Successfully provisioned (${at(8)})`, {
-              lastUpdateReconciledTime: at(0),
-              lastSuccessfulAppliedTime: at(2),
-            }),
-            stageEntry('production', `Successfully provisioned (${at(12)})`, {
-              lastUpdateReconciledTime: at(8),
-              lastSuccessfulAppliedTime: at(9),
-            }),
-          ],
-        });
-      };
-      act();
-    }).finally(() => (done = true));
-    const { code, stdout, stderr } = await r;
-    assert.equal(code, 0, stderr);
-    assert.ok(followed);
-    assert.equal(
-      stdout,
-      'approved stage production of checkout\napproved, waiting for the controller\nthe controller let stage production through: checkout completed\n',
-    );
-  });
+  it(
+    '--wait says it waits, then stays until the controller lets the stage through, and says where the ' +
+      'promotion is',
+    async () => {
+      let done = false;
+      let followed = false;
+      const r = run(['approve', 'checkout', '--yes', '--wait'], (out) => {
+        if (!out.endsWith('approved, waiting for the controller\n')) return;
+        // Once the promotion is listed and followed (its watchdog armed), the controller acts.
+        const act = () => {
+          if (timers.pending.length === 0) return void setImmediate(act);
+          followed = true;
+          assert.equal(done, false, 'still waiting before the controller acted');
+          setStatus(served.store, 'checkout', {
+            currentStageName: 'production',
+            stages: [
+              stageEntry('staging', `Successfully provisioned (${at(8)})`, {
+                lastUpdateReconciledTime: at(0),
+                lastSuccessfulAppliedTime: at(2),
+              }),
+              stageEntry('production', `Successfully provisioned (${at(12)})`, {
+                lastUpdateReconciledTime: at(8),
+                lastSuccessfulAppliedTime: at(9),
+              }),
+            ],
+          });
+        };
+        act();
+      }).finally(() => (done = true));
+      const { code, stdout, stderr } = await r;
+      assert.equal(code, 0, stderr);
+      assert.ok(followed);
+      assert.equal(
+        stdout,
+        'approved stage production of checkout\napproved, waiting for the controller\nthe controller let ' +
+          'stage production through: checkout completed\n',
+      );
+    },
+  );
 
   it('--wait --timeout exits 4 when the controller has not acted in time, on the injected clock', async () => {
     const r = await run(['approve', 'checkout', '--yes', '--wait', '--timeout', '5m'], (out) => {
@@ -553,7 +560,8 @@ describe('kubectl habits: the connection flags in any position, for every comman
       [r.code, r.stderr],
       [
         1,
-        'error: invalid argument "xml" for "-o, --output" flag: must be one of json, yaml, name, wide (see kubectl promotion list --help)\n',
+        'error: invalid argument "xml" for "-o, --output" flag: must be one of json, yaml, name, wide (see ' +
+          'kubectl promotion list --help)\n',
       ],
     );
   });

@@ -196,7 +196,8 @@ describe('watch in a terminal: approving', () => {
       approve: async (_p, stage) => {
         asked.push(stage);
         throw new Error(
-          'checkout changed while writing: stage staging is the one at stake now; nothing was written, run the command again',
+          'checkout changed while writing: stage staging is the one at stake now; nothing was written, run ' +
+            'the command again',
         );
       },
     });

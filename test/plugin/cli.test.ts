@@ -18,7 +18,8 @@ const BUNDLED = {
 const V1_13_CRD = new URL('../fixtures/crds/clusterpromotions-v1.13.0.yaml', import.meta.url).pathname;
 const JOB_CHECK = GOOD.replace(
   '      auto: {delay: 5m}\n',
-  '      auto:\n        delay: 5m\n        postDelayHealthChecks:\n        - name: smoke\n          featureID: Resources\n' +
+  '      auto:\n        delay: 5m\n        postDelayHealthChecks:\n        - name: smoke\n          ' +
+    'featureID: Resources\n' +
     '          jobCheck: {jobRef: {kind: ConfigMap, namespace: default, name: smoke}}\n',
 );
 
@@ -44,7 +45,8 @@ describe('lint --crd', () => {
     assert.match(
       text.stdout,
       new RegExp(
-        `1 error \\(1 file checked against clusterpromotions\\.config\\.projectsveltos\\.io v1beta1 from ${V1_13_CRD}\\)`,
+        `1 error \\(1 file checked against clusterpromotions\\.config\\.projectsveltos\\.io v1beta1 from ` +
+          `${V1_13_CRD}\\)`,
       ),
     );
   });
@@ -109,7 +111,8 @@ describe('lint text output', () => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(
       lines[0],
-      `${f['promo.yaml']}:15:5 spec.stages[1].trigger: A trigger must have either a 'manual' or 'auto' field, but not both.`,
+      `${f['promo.yaml']}:15:5 spec.stages[1].trigger: A trigger must have either a 'manual' or 'auto' ` +
+        `field, but not both.`,
     );
     assert.match(lines[1]!, /:16:21 spec\.stages\[1\]\.trigger\.auto\.delay: invalid duration/);
     assert.equal(lines[2], '2 errors (1 file checked)');
@@ -235,7 +238,8 @@ describe("command-line mistakes: one line on stderr in kubectl's words, exit 1",
   it('a bad choice', async () =>
     oneLine(
       await run(['version', '-o', 'yaml']),
-      'invalid argument "yaml" for "-o, --output" flag: must be one of text, json (see kubectl promotion version --help)',
+      'invalid argument "yaml" for "-o, --output" flag: must be one of text, json (see kubectl promotion ' +
+        'version --help)',
     ));
   it('a bad boolean', async () =>
     oneLine(

@@ -11,7 +11,8 @@ import { files, GOOD, run } from './helpers.ts';
 
 const JOB_CHECK = GOOD.replace(
   '      auto: {delay: 5m}\n',
-  '      auto:\n        delay: 5m\n        postDelayHealthChecks:\n        - name: smoke\n          featureID: Resources\n' +
+  '      auto:\n        delay: 5m\n        postDelayHealthChecks:\n        - name: smoke\n          ' +
+    'featureID: Resources\n' +
     '          jobCheck: {jobRef: {kind: ConfigMap, namespace: default, name: smoke}}\n',
 );
 const V1_13_CRD = parse(

@@ -102,11 +102,15 @@ function loadedOf(packages: Set<string>, names: readonly string[]): string[] {
 }
 
 describe('what the built command loads', () => {
-  it("list loads none of the deferred packages: not the client library's undici or proxies, no cron, YAML or layout code", async () => {
-    const { stdout, packages } = await loads(['list']);
-    assert.match(stdout, /^NAME\s+STAGE/);
-    assert.deepEqual(loadedOf(packages, DEFERRED), []);
-  });
+  it(
+    "list loads none of the deferred packages: not the client library's undici or proxies, no cron, YAML " +
+      'or layout code',
+    async () => {
+      const { stdout, packages } = await loads(['list']);
+      assert.match(stdout, /^NAME\s+STAGE/);
+      assert.deepEqual(loadedOf(packages, DEFERRED), []);
+    },
+  );
 
   it('list -ojson, its connection flags before it, loads none of them either', async () => {
     const { stdout, packages } = await loads(['--kubeconfig', served.kubeconfig, 'list', '-ojson']);

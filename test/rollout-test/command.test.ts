@@ -73,11 +73,13 @@ describe('kubectl promotion test', () => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(
       lines[2],
-      `FAIL  ${dir}/plan.yaml:65:3 production-waits-for-the-soak: stage production is Deploying not before +6m0s (2026-12-07T10:06:00Z); instead it was Deploying at +2m0s (2026-12-07T10:02:00Z)`,
+      `FAIL  ${dir}/plan.yaml:65:3 production-waits-for-the-soak: stage production is Deploying not before ` +
+        `+6m0s (2026-12-07T10:06:00Z); instead it was Deploying at +2m0s (2026-12-07T10:02:00Z)`,
     );
     assert.equal(
       lines[3],
-      `FAIL  ${dir}/plan.yaml:66:3 production-waits-for-the-soak: stage production is Pending at +5m0s (2026-12-07T10:05:00Z); instead it was Soaking since +4m0s (2026-12-07T10:04:00Z)`,
+      `FAIL  ${dir}/plan.yaml:66:3 production-waits-for-the-soak: stage production is Pending at +5m0s ` +
+        `(2026-12-07T10:05:00Z); instead it was Soaking since +4m0s (2026-12-07T10:04:00Z)`,
     );
     assert.match(lines[4]!, /^ok {4}.*the run ends Completed$/);
     assert.equal(lines[5], '2 tests, 5 expectations: 2 failed, in 1 test (production-waits-for-the-soak)');
@@ -112,17 +114,20 @@ describe('kubectl promotion test', () => {
     });
   });
 
-  it('writes JUnit XML that an XML parser reads: a suite per test, a case per expectation, failures with the reason', async () => {
-    const dir = await directory({ 'plan.yaml': `${PASSING}\n---\n${FAILING}` });
-    const junit = join(dir, 'reports', 'rollout-tests.xml');
-    const r = await run(['test', '-f', dir, '--junit', junit]);
-    assert.equal(r.code, 1);
-    const xml = await readFile(junit, 'utf8');
-    const summary = execFileSync(
-      'python3',
-      [
-        '-c',
-        `import sys, xml.etree.ElementTree as ET
+  it(
+    'writes JUnit XML that an XML parser reads: a suite per test, a case per expectation, failures with ' +
+      'the reason',
+    async () => {
+      const dir = await directory({ 'plan.yaml': `${PASSING}\n---\n${FAILING}` });
+      const junit = join(dir, 'reports', 'rollout-tests.xml');
+      const r = await run(['test', '-f', dir, '--junit', junit]);
+      assert.equal(r.code, 1);
+      const xml = await readFile(junit, 'utf8');
+      const summary = execFileSync(
+        'python3',
+        [
+          '-c',
+          `import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 print(root.tag, root.get('tests'), root.get('failures'))
 for s in root:
@@ -130,26 +135,27 @@ for s in root:
     for c in s.findall('testcase'):
         f = c.find('failure')
         print(' ', c.get('line'), 'FAIL ' + f.get('message') if f is not None else 'ok')`,
-        junit,
-      ],
-      { encoding: 'utf8' },
-    );
-    assert.equal(
-      summary,
-      [
-        'testsuites 5 2',
-        'testsuite staging-first 2 0',
-        '  28 ok',
-        '  29 ok',
-        'testsuite production-waits-for-the-soak 3 2',
-        '  65 FAIL it was Deploying at +2m0s (2026-12-07T10:02:00Z)',
-        '  66 FAIL it was Soaking since +4m0s (2026-12-07T10:04:00Z)',
-        '  67 ok',
-        '',
-      ].join('\n'),
-    );
-    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites/);
-  });
+          junit,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(
+        summary,
+        [
+          'testsuites 5 2',
+          'testsuite staging-first 2 0',
+          '  28 ok',
+          '  29 ok',
+          'testsuite production-waits-for-the-soak 3 2',
+          '  65 FAIL it was Deploying at +2m0s (2026-12-07T10:02:00Z)',
+          '  66 FAIL it was Soaking since +4m0s (2026-12-07T10:04:00Z)',
+          '  67 ok',
+          '',
+        ].join('\n'),
+      );
+      assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites/);
+    },
+  );
 
   it('says in one line where the input is wrong, exit 1, and runs nothing', async () => {
     const dir = await directory({
@@ -160,7 +166,9 @@ for s in root:
     assert.equal(r.stdout, '');
     assert.equal(
       r.stderr,
-      `error: ${dir}/plan.yaml:27:42 expect[0].phase: unknown value "Deployed": must be Pending, Deploying, Soaking, Verifying, CheckingHealth, AwaitingWindow, AwaitingApproval, Promoted, Completed or Failed; did you mean "Deploying"? (and 1 more)\n`,
+      `error: ${dir}/plan.yaml:27:42 expect[0].phase: unknown value "Deployed": must be Pending, Deploying, ` +
+        `Soaking, Verifying, CheckingHealth, AwaitingWindow, AwaitingApproval, Promoted, Completed or ` +
+        `Failed; did you mean "Deploying"? (and 1 more)\n`,
     );
   });
 

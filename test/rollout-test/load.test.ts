@@ -163,7 +163,8 @@ expect:
       'p.yaml:6:39 spec.stages[0].trigger.auto.delay: invalid duration "5 minutes"',
       {
         'p.yaml':
-          'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: p}\nspec:\n  stages:\n  - {name: a, trigger: {auto: {delay: 5 minutes}}}\n',
+          'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: ' +
+          'p}\nspec:\n  stages:\n  - {name: a, trigger: {auto: {delay: 5 minutes}}}\n',
       },
     ],
     [
@@ -216,7 +217,8 @@ expect:
       'a cluster already removed',
       testYaml(
         'x',
-        'events: [{at: 1m, removeCluster: prod-1}, {at: 2m, cluster: prod-1, ready: true}]\nexpect: [{outcome: Completed}]',
+        'events: [{at: 1m, removeCluster: prod-1}, {at: 2m, cluster: prod-1, ready: true}]\nexpect: ' +
+          '[{outcome: Completed}]',
       ),
       'events[1].cluster: no cluster "prod-1" in the fleet at that moment',
     ],

@@ -159,8 +159,10 @@ describe('admitting a ClusterPromotion', () => {
         'spec.profileSpec.validateHealths[0]: Invalid value: "object": jobCheck cannot be set together with script ' +
           'or evaluateCEL',
         'spec.profileSpec.policyRefs[0]: Invalid value: "object": either remoteURL or kind must be set, but not both',
-        `spec.stages[0].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both.`,
-        `spec.stages[1].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both.`,
+        `spec.stages[0].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' ` +
+          `field, but not both.`,
+        `spec.stages[1].trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' ` +
+          `field, but not both.`,
       ],
     );
   });
@@ -176,7 +178,8 @@ describe('admitting a ClusterPromotion', () => {
 
   it('checks patterns, minimum values and int-or-string', () => {
     assert.deepEqual(errorsOf(promotion({ profileSpec: { maxUpdate: '150%', tier: 0 }, stages: STAGES })), [
-      `spec.profileSpec.maxUpdate: Invalid value: "150%": spec.profileSpec.maxUpdate in body should match '^((100|[0-9]{1,2})%|[0-9]+)$'`,
+      `spec.profileSpec.maxUpdate: Invalid value: "150%": spec.profileSpec.maxUpdate in body should match ` +
+        `'^((100|[0-9]{1,2})%|[0-9]+)$'`,
       'spec.profileSpec.tier: Invalid value: 0: spec.profileSpec.tier in body should be greater than or equal to 1',
     ]);
     assert.deepEqual(errorsOf(promotion({ profileSpec: { maxUpdate: 3 }, stages: STAGES })), []);

@@ -63,26 +63,30 @@ function captureIo(): { io: Io; out: () => string; err: () => string; printed: (
 }
 
 describe('simulate --serve in process', () => {
-  it('prints the kubeconfig, how to use it and the engine’s events, and removes its temporary kubeconfig when stopped', async () => {
-    const { io, out, printed } = captureIo();
-    let stop!: (signal: string) => void;
-    const running = runServe(INPUT, ARGS, io, { stopRequested: () => new Promise((resolve) => (stop = resolve)) });
-    await printed(/StageStarted/);
-    const path = /^Kubeconfig \(context promotion-sim\): (\S+)$/m.exec(out())![1]!;
-    const kubeconfig = parse(readFileSync(path, 'utf8'));
-    assert.equal(kubeconfig['current-context'], 'promotion-sim');
-    assert.match(out(), new RegExp(`^  export KUBECONFIG=${path}$`, 'm'));
-    assert.match(out(), /^ {2}kubectl promotion approve rollout$/m);
-    assert.match(out(), /kubectl create --raw \/admin\/faults\/drop-watches -f \/dev\/null/);
-    assert.match(
-      out(),
-      /^2030-01-01T00:00:00Z rollout staging StageStarted: stage staging: ClusterProfile rollout-staging applied$/m,
-    );
-    stop('SIGINT');
-    assert.equal(await running, 0);
-    assert.match(out(), /^SIGINT: stopping at 2030-01-01T00:00:00Z \(virtual\)$/m);
-    assert.equal(existsSync(path), false);
-  });
+  it(
+    'prints the kubeconfig, how to use it and the engine’s events, and removes its temporary kubeconfig ' +
+      'when stopped',
+    async () => {
+      const { io, out, printed } = captureIo();
+      let stop!: (signal: string) => void;
+      const running = runServe(INPUT, ARGS, io, { stopRequested: () => new Promise((resolve) => (stop = resolve)) });
+      await printed(/StageStarted/);
+      const path = /^Kubeconfig \(context promotion-sim\): (\S+)$/m.exec(out())![1]!;
+      const kubeconfig = parse(readFileSync(path, 'utf8'));
+      assert.equal(kubeconfig['current-context'], 'promotion-sim');
+      assert.match(out(), new RegExp(`^  export KUBECONFIG=${path}$`, 'm'));
+      assert.match(out(), /^ {2}kubectl promotion approve rollout$/m);
+      assert.match(out(), /kubectl create --raw \/admin\/faults\/drop-watches -f \/dev\/null/);
+      assert.match(
+        out(),
+        /^2030-01-01T00:00:00Z rollout staging StageStarted: stage staging: ClusterProfile rollout-staging applied$/m,
+      );
+      stop('SIGINT');
+      assert.equal(await running, 0);
+      assert.match(out(), /^SIGINT: stopping at 2030-01-01T00:00:00Z \(virtual\)$/m);
+      assert.equal(existsSync(path), false);
+    },
+  );
 
   it('refuses a port in use in one line naming the flag', async () => {
     const taken = createServer();
@@ -102,21 +106,24 @@ describe('simulate --serve in process', () => {
     }
   });
 
-  it('refuses the headless report’s flags, which mean nothing when kubectl does the reading and approving', async () => {
-    const { io } = captureIo();
-    await assert.rejects(
-      runServe(INPUT, { ...ARGS, output: 'json' }, io),
-      /^UsageError: -o json: --serve prints no report/,
-    );
-    await assert.rejects(
-      runServe(INPUT, { ...ARGS, approve: ['staging'] }, io),
-      /^UsageError: --approve: with --serve, approve as on the day/,
-    );
-    await assert.rejects(
-      runServe(INPUT, { ...ARGS, port: '70000' }, io),
-      /^UsageError: --port 70000: expected a port number from 0 to 65535/,
-    );
-  });
+  it(
+    'refuses the headless report’s flags, which mean nothing when kubectl does the reading and ' + 'approving',
+    async () => {
+      const { io } = captureIo();
+      await assert.rejects(
+        runServe(INPUT, { ...ARGS, output: 'json' }, io),
+        /^UsageError: -o json: --serve prints no report/,
+      );
+      await assert.rejects(
+        runServe(INPUT, { ...ARGS, approve: ['staging'] }, io),
+        /^UsageError: --approve: with --serve, approve as on the day/,
+      );
+      await assert.rejects(
+        runServe(INPUT, { ...ARGS, port: '70000' }, io),
+        /^UsageError: --port 70000: expected a port number from 0 to 65535/,
+      );
+    },
+  );
 
   it('refuses two promotions of one name in one line, as the API server would', async () => {
     const { io } = captureIo();
@@ -140,67 +147,70 @@ describe('the built kubectl-promotion simulate --serve', { skip }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('serves the rollout to kubectl until it completes, and exits 0 on SIGTERM leaving the asked-for kubeconfig', async () => {
-    const kubeconfig = join(dir, 'kubeconfig');
-    const child = spawn(
-      process.execPath,
-      [
-        bin,
-        'simulate',
-        '--serve',
-        '--port',
-        '0',
-        '--kubeconfig-out',
-        kubeconfig,
-        '--speed',
-        '6000',
-        '--start',
-        '2030-01-01T00:00:00Z',
-        '-f',
-        'examples/kyverno/promotion.yaml',
-        '--fleet',
-        'examples/kyverno/fleet.yaml',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const stdout = lines(child.stdout);
-      await stdout.until((l) => l === `Kubeconfig (context promotion-sim): ${kubeconfig}`);
-      // The whole rollout is about 12 virtual minutes: an eighth of a second at 6000x.
-      const watch = spawn(
-        KUBECTL,
+  it(
+    'serves the rollout to kubectl until it completes, and exits 0 on SIGTERM leaving the asked-for ' + 'kubeconfig',
+    async () => {
+      const kubeconfig = join(dir, 'kubeconfig');
+      const child = spawn(
+        process.execPath,
         [
-          '--kubeconfig',
+          bin,
+          'simulate',
+          '--serve',
+          '--port',
+          '0',
+          '--kubeconfig-out',
           kubeconfig,
-          'get',
-          'clusterpromotion',
-          'test-kyverno-rollout',
-          '-w',
-          '-o',
-          'jsonpath={.status.currentStageName} {.status.stages[1].currentStatusDescription}{"\\n"}',
+          '--speed',
+          '6000',
+          '--start',
+          '2030-01-01T00:00:00Z',
+          '-f',
+          'examples/kyverno/promotion.yaml',
+          '--fleet',
+          'examples/kyverno/fleet.yaml',
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
       );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       try {
-        await lines(watch.stdout).until((l) =>
-          /^production Successfully provisioned \(2030-01-01T00:\d\d:00Z\)$/.test(l),
+        const stdout = lines(child.stdout);
+        await stdout.until((l) => l === `Kubeconfig (context promotion-sim): ${kubeconfig}`);
+        // The whole rollout is about 12 virtual minutes: an eighth of a second at 6000x.
+        const watch = spawn(
+          KUBECTL,
+          [
+            '--kubeconfig',
+            kubeconfig,
+            'get',
+            'clusterpromotion',
+            'test-kyverno-rollout',
+            '-w',
+            '-o',
+            'jsonpath={.status.currentStageName} {.status.stages[1].currentStatusDescription}{"\\n"}',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
         );
+        try {
+          await lines(watch.stdout).until((l) =>
+            /^production Successfully provisioned \(2030-01-01T00:\d\d:00Z\)$/.test(l),
+          );
+        } finally {
+          watch.kill();
+        }
+        await stdout.until((l) => /^2030-01-01T00:\d\d:00Z test-kyverno-rollout PromotionCompleted: /.test(l));
+        child.kill('SIGTERM');
+        await stdout.until((l) => /^SIGTERM: stopping at /.test(l));
+        assert.equal(await exited, 0, stderr);
+        assert.equal(stderr, '');
+        assert.ok(existsSync(kubeconfig), 'a kubeconfig the user asked for stays');
       } finally {
-        watch.kill();
+        child.kill('SIGKILL');
       }
-      await stdout.until((l) => /^2030-01-01T00:\d\d:00Z test-kyverno-rollout PromotionCompleted: /.test(l));
-      child.kill('SIGTERM');
-      await stdout.until((l) => /^SIGTERM: stopping at /.test(l));
-      assert.equal(await exited, 0, stderr);
-      assert.equal(stderr, '');
-      assert.ok(existsSync(kubeconfig), 'a kubeconfig the user asked for stays');
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
+    },
+  );
 });
 
 /** Lines of a stream, awaited one pattern at a time with the deadline. */

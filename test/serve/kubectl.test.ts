@@ -58,18 +58,22 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
       });
     }));
 
-  it('get clustersummaries -A -o wide -w shows each cluster go from Provisioning to Provisioned as virtual time passes', () =>
-    withServed(async ({ served, server }) => {
-      const watch = new KubectlStream(server, ['get', 'clustersummaries', '-A', '-o', 'wide', '-w']);
-      try {
-        await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-2\s+0s\s+Provisioning\b/.test(l));
-        await served.advanceTo(T0 + s(60));
-        await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-1\s+60s\s+Provisioned\b/.test(l));
-        await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-2\s+60s\s+Provisioned\b/.test(l));
-      } finally {
-        await watch.stop();
-      }
-    }));
+  it(
+    'get clustersummaries -A -o wide -w shows each cluster go from Provisioning to Provisioned as virtual ' +
+      'time passes',
+    () =>
+      withServed(async ({ served, server }) => {
+        const watch = new KubectlStream(server, ['get', 'clustersummaries', '-A', '-o', 'wide', '-w']);
+        try {
+          await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-2\s+0s\s+Provisioning\b/.test(l));
+          await served.advanceTo(T0 + s(60));
+          await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-1\s+60s\s+Provisioned\b/.test(l));
+          await watch.waitForLine((l) => /^default\s+rollout-staging-sveltos-staging-2\s+60s\s+Provisioned\b/.test(l));
+        } finally {
+          await watch.stop();
+        }
+      }),
+  );
 
   it('patch --type=json with a test op approves the manual gate, the promotion moves on and completes', () =>
     withServed(async ({ served, server, events }) => {
@@ -161,24 +165,27 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
       assert.equal(staging.stdout, '2.0.0');
     }));
 
-  it('delete clusterpromotion waits for the engine to remove the generated profiles, whose summaries go with them', () =>
-    withServed(async ({ served, server, events }) => {
-      await served.advanceTo(T0 + s(60));
-      assert.equal(
-        (await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code,
-        0,
-      );
-      await served.settle();
-      assert.equal(served.store.all('clusterprofiles').length, 2);
-      const res = await kubectl(server, ['delete', 'clusterpromotion', 'rollout']);
-      assert.equal(res.code, 0, res.stderr);
-      assert.match(res.stdout, /clusterpromotion.config.projectsveltos.io "rollout" deleted/);
-      const left = await kubectl(server, ['get', 'clusterpromotions,clusterprofiles,clustersummaries', '-A']);
-      assert.equal(left.code, 0, left.stderr);
-      assert.match(left.stderr, /No resources found/);
-      assert.equal(events.at(-1)?.type, 'Finalized');
-      assert.equal(served.sim.fleet.profiles().length, 0, 'the fleet no longer deploys them');
-    }));
+  it(
+    'delete clusterpromotion waits for the engine to remove the generated profiles, whose summaries go ' + 'with them',
+    () =>
+      withServed(async ({ served, server, events }) => {
+        await served.advanceTo(T0 + s(60));
+        assert.equal(
+          (await kubectl(server, ['patch', 'clusterpromotion', 'rollout', '--type=json', '-p', APPROVE_STAGING])).code,
+          0,
+        );
+        await served.settle();
+        assert.equal(served.store.all('clusterprofiles').length, 2);
+        const res = await kubectl(server, ['delete', 'clusterpromotion', 'rollout']);
+        assert.equal(res.code, 0, res.stderr);
+        assert.match(res.stdout, /clusterpromotion.config.projectsveltos.io "rollout" deleted/);
+        const left = await kubectl(server, ['get', 'clusterpromotions,clusterprofiles,clustersummaries', '-A']);
+        assert.equal(left.code, 0, left.stderr);
+        assert.match(left.stderr, /No resources found/);
+        assert.equal(events.at(-1)?.type, 'Finalized');
+        assert.equal(served.sim.fleet.profiles().length, 0, 'the fleet no longer deploys them');
+      }),
+  );
 
   it('the fault endpoints answer through kubectl --raw with the kubeconfig’s token', () =>
     withServed(async ({ server }) => {

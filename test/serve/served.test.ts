@@ -87,17 +87,24 @@ describe('the store as the single source of truth', () => {
     assert.equal(features(sim)['emea/rollout-production-capi-production-3'], 'Provisioning');
   });
 
-  it('the fleet follows a ClusterProfile a user deletes: its summaries go, and the engine puts the profile back', async () => {
-    const sim = new StoreSimulation({ promotions: [rolloutPromotion()], fleet: { clusters: smallFleet() }, start: T0 });
-    await sim.advanceTo(T0 + s(60));
-    const before = sim.store.get('clusterprofiles', 'rollout-staging').metadata.uid;
-    sim.store.delete('clusterprofiles', 'rollout-staging');
-    assert.equal(sim.store.all('clustersummaries').length, 0, 'the summaries went with their profile');
-    assert.equal(sim.fleet.profiles().length, 0, 'the fleet withdrew it');
-    await sim.settle();
-    assert.notEqual(sim.store.get('clusterprofiles', 'rollout-staging').metadata.uid, before);
-    assert.deepEqual(Object.values(features(sim)), ['Provisioning', 'Provisioning']);
-  });
+  it(
+    'the fleet follows a ClusterProfile a user deletes: its summaries go, and the engine puts the profile ' + 'back',
+    async () => {
+      const sim = new StoreSimulation({
+        promotions: [rolloutPromotion()],
+        fleet: { clusters: smallFleet() },
+        start: T0,
+      });
+      await sim.advanceTo(T0 + s(60));
+      const before = sim.store.get('clusterprofiles', 'rollout-staging').metadata.uid;
+      sim.store.delete('clusterprofiles', 'rollout-staging');
+      assert.equal(sim.store.all('clustersummaries').length, 0, 'the summaries went with their profile');
+      assert.equal(sim.fleet.profiles().length, 0, 'the fleet withdrew it');
+      await sim.settle();
+      assert.notEqual(sim.store.get('clusterprofiles', 'rollout-staging').metadata.uid, before);
+      assert.deepEqual(Object.values(features(sim)), ['Provisioning', 'Provisioning']);
+    },
+  );
 });
 
 describe('the promotion controller over the store', () => {
@@ -107,25 +114,33 @@ describe('the promotion controller over the store', () => {
     assert.deepEqual(sim.store.get('clusterpromotions', 'rollout').metadata.finalizers, [PROMOTION_FINALIZER]);
   });
 
-  it('a status write raced by another writer is refused (409), read again and reconciled again, the other write kept', async () => {
-    const sim = new StoreSimulation({ promotions: [rolloutPromotion()], fleet: { clusters: smallFleet() }, start: T0 });
-    // Someone labels the promotion just as the engine creates the stage's profile: between the
-    // engine's read of the promotion and its status write.
-    const stop = sim.store.onChange((e) => {
-      if (e.type === 'ADDED' && e.resource.plural === 'clusterprofiles') {
-        sim.store.patch('clusterpromotions', 'rollout', 'merge', { metadata: { labels: { team: 'payments' } } });
-      }
-    });
-    const types: string[] = [];
-    sim.controller!.on((e) => types.push(e.type));
-    await sim.settle();
-    stop();
-    assert.equal(sim.controller!.stats.conflicts, 1);
-    assert.ok(types.includes('WriteConflict'));
-    const stored = sim.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
-    assert.equal(stored.metadata.labels?.team, 'payments');
-    assert.equal(stored.status?.currentStageName, 'staging');
-  });
+  it(
+    'a status write raced by another writer is refused (409), read again and reconciled again, the other ' +
+      'write kept',
+    async () => {
+      const sim = new StoreSimulation({
+        promotions: [rolloutPromotion()],
+        fleet: { clusters: smallFleet() },
+        start: T0,
+      });
+      // Someone labels the promotion just as the engine creates the stage's profile: between the
+      // engine's read of the promotion and its status write.
+      const stop = sim.store.onChange((e) => {
+        if (e.type === 'ADDED' && e.resource.plural === 'clusterprofiles') {
+          sim.store.patch('clusterpromotions', 'rollout', 'merge', { metadata: { labels: { team: 'payments' } } });
+        }
+      });
+      const types: string[] = [];
+      sim.controller!.on((e) => types.push(e.type));
+      await sim.settle();
+      stop();
+      assert.equal(sim.controller!.stats.conflicts, 1);
+      assert.ok(types.includes('WriteConflict'));
+      const stored = sim.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
+      assert.equal(stored.metadata.labels?.team, 'payments');
+      assert.equal(stored.status?.currentStageName, 'staging');
+    },
+  );
 
   it('reconciles at the engine’s requeue time (an auto delay) with nothing else happening', async () => {
     const promotion = rolloutPromotion('soak', [
@@ -186,56 +201,62 @@ describe('--no-controller', () => {
 });
 
 describe('virtual time in real time', () => {
-  it('flows at the speed: four 250 ms wakes at 60x are a virtual minute, and the staging deploy lands on it', async () => {
-    const timers = new FakeTimers(0);
-    const h = await serveRollout({ realNow: () => timers.now(), timers, speed: 60 });
-    try {
-      assert.deepEqual(timers.pending, [0], 'the first step at once');
-      timers.advance(0);
-      await h.served.sim.settle();
-      assert.deepEqual(timers.pending, [250], 'the next event is a virtual minute away: wake at the bound');
-      for (let i = 0; i < 4; i++) {
-        timers.advance(250);
+  it(
+    'flows at the speed: four 250 ms wakes at 60x are a virtual minute, and the staging deploy lands on ' + 'it',
+    async () => {
+      const timers = new FakeTimers(0);
+      const h = await serveRollout({ realNow: () => timers.now(), timers, speed: 60 });
+      try {
+        assert.deepEqual(timers.pending, [0], 'the first step at once');
+        timers.advance(0);
         await h.served.sim.settle();
+        assert.deepEqual(timers.pending, [250], 'the next event is a virtual minute away: wake at the bound');
+        for (let i = 0; i < 4; i++) {
+          timers.advance(250);
+          await h.served.sim.settle();
+        }
+        assert.equal(h.served.nowMs(), T0 + s(60));
+        assert.equal(
+          h.served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.stages?.[0]
+            ?.lastSuccessfulAppliedTime,
+          '2030-01-01T00:01:00Z',
+        );
+      } finally {
+        await h.close();
       }
-      assert.equal(h.served.nowMs(), T0 + s(60));
-      assert.equal(
-        h.served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.stages?.[0]
-          ?.lastSuccessfulAppliedTime,
-        '2030-01-01T00:01:00Z',
-      );
-    } finally {
-      await h.close();
-    }
-  });
+    },
+  );
 
-  it("tells each client its time and pace with every answer: a client's clock runs at the rehearsal's speed", async () => {
-    const timers = new FakeTimers(0);
-    const h = await serveRollout({ realNow: () => timers.now(), timers, speed: 60 });
-    const dir = mkdtempSync(join(tmpdir(), 'served-clock-'));
-    try {
-      h.served.writeKubeconfig(join(dir, 'kubeconfig'));
-      let local = Date.parse('2026-01-01T00:00:00Z');
-      const client = new KubeClient(resolveConnection({ kubeconfig: join(dir, 'kubeconfig') }), { now: () => local });
-      await client.request('GET', '/version');
-      assert.equal(client.serverNow(local), T0);
-      assert.equal(
-        client.serverNow(local + 1000),
-        T0 + s(60),
-        'a real second later, a virtual minute has passed there',
-      );
-      timers.advance(500);
-      local += 500;
-      await client.request('GET', '/version');
-      assert.equal(client.serverNow(local), T0 + s(30));
-      h.served.clock.pause();
-      await client.request('GET', '/version');
-      assert.equal(client.serverNow(local + 10_000), T0 + s(30), 'paused: time stands still there');
-    } finally {
-      await h.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    "tells each client its time and pace with every answer: a client's clock runs at the rehearsal's " + 'speed',
+    async () => {
+      const timers = new FakeTimers(0);
+      const h = await serveRollout({ realNow: () => timers.now(), timers, speed: 60 });
+      const dir = mkdtempSync(join(tmpdir(), 'served-clock-'));
+      try {
+        h.served.writeKubeconfig(join(dir, 'kubeconfig'));
+        let local = Date.parse('2026-01-01T00:00:00Z');
+        const client = new KubeClient(resolveConnection({ kubeconfig: join(dir, 'kubeconfig') }), { now: () => local });
+        await client.request('GET', '/version');
+        assert.equal(client.serverNow(local), T0);
+        assert.equal(
+          client.serverNow(local + 1000),
+          T0 + s(60),
+          'a real second later, a virtual minute has passed there',
+        );
+        timers.advance(500);
+        local += 500;
+        await client.request('GET', '/version');
+        assert.equal(client.serverNow(local), T0 + s(30));
+        h.served.clock.pause();
+        await client.request('GET', '/version');
+        assert.equal(client.serverNow(local + 10_000), T0 + s(30), 'paused: time stands still there');
+      } finally {
+        await h.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('wakes exactly when the next event is due when that is sooner than the bound', async () => {
     const timers = new FakeTimers(0);
@@ -291,20 +312,24 @@ describe('faults while the simulation runs', () => {
       fine.close();
     }));
 
-  it('refuse-connections makes clients see ECONNREFUSED while the rollout goes on; accepted again it shows where it got to', () =>
-    withServed(async ({ served, server }) => {
-      assert.equal((await server.request('POST', '/admin/faults/refuse-connections?seconds=600')).status, 202);
-      for (let i = 0; i < 1000 && !served.api.faults.refusing; i++) await new Promise((r) => setImmediate(r));
-      await served.api.faults.refuseConnections(0); // joins the outage once its sockets are closed
-      await assert.rejects(
-        server.request('GET', '/version'),
-        (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
-      );
-      await served.advanceTo(T0 + s(60));
-      await served.api.faults.acceptConnections();
-      const got = await server.request('GET', `${PROMOTION_PATH}/rollout`);
-      assert.match(got.json.status.stages[0].currentStatusDescription, /^Paused: Awaiting Manual Approval/);
-    }));
+  it(
+    'refuse-connections makes clients see ECONNREFUSED while the rollout goes on; accepted again it shows ' +
+      'where it got to',
+    () =>
+      withServed(async ({ served, server }) => {
+        assert.equal((await server.request('POST', '/admin/faults/refuse-connections?seconds=600')).status, 202);
+        for (let i = 0; i < 1000 && !served.api.faults.refusing; i++) await new Promise((r) => setImmediate(r));
+        await served.api.faults.refuseConnections(0); // joins the outage once its sockets are closed
+        await assert.rejects(
+          server.request('GET', '/version'),
+          (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+        );
+        await served.advanceTo(T0 + s(60));
+        await served.api.faults.acceptConnections();
+        const got = await server.request('GET', `${PROMOTION_PATH}/rollout`);
+        assert.match(got.json.status.stages[0].currentStatusDescription, /^Paused: Awaiting Manual Approval/);
+      }),
+  );
 
   it('restart keeps every object and the resourceVersions, and the simulation keeps writing', () =>
     withServed(async ({ served, server }) => {

@@ -135,11 +135,13 @@ clusters:
         /fleet\.yaml:6:5 clusters\[0\]\.objects\[0\]\.apiVersion: is required/,
       );
       fails(
-        `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    timeline:\n    - after: 1m\n`,
+        `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    ` +
+          `timeline:\n    - after: 1m\n`,
         /fleet\.yaml:8:7 clusters\[0\]\.objects\[0\]\.timeline\[0\]: needs merge \(a JSON merge patch\) or delete: true/,
       );
       fails(
-        `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    createdBy: {kind: HelmChart, name: x}\n`,
+        `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    ` +
+          `createdBy: {kind: HelmChart, name: x}\n`,
         /clusters\[0\]\.objects\[0\]\.createdBy\.kind: must be ConfigMap or Secret/,
       );
       fails(
@@ -154,8 +156,10 @@ clusters:
   });
 
   describe('as a copy of a real fleet', () => {
-    it('reads SveltosCluster and Cluster objects from a List: only ready ones match, behaviour from annotations', () => {
-      const fleet = read(`apiVersion: v1
+    it(
+      'reads SveltosCluster and Cluster objects from a List: only ready ones match, behaviour from ' + 'annotations',
+      () => {
+        const fleet = read(`apiVersion: v1
 kind: List
 items:
 - apiVersion: lib.projectsveltos.io/v1beta1
@@ -185,18 +189,19 @@ items:
   metadata: {name: capi-3, namespace: capi}
   status: {initialization: {controlPlaneInitialized: false}}
 `);
-      assert.deepEqual(
-        fleet.clusters.map((c) => [`${c.namespace}/${c.name}`, c.type, c.ready, c.deployTimeMs, c.failures]),
-        [
-          ['fleet/edge-1', 'Sveltos', true, 180_000, 1],
-          ['fleet/edge-2', 'Sveltos', false, 30_000, 0],
-          ['capi/capi-1', 'Capi', true, 30_000, 0],
-          ['capi/capi-2', 'Capi', true, 30_000, 'permanent'],
-          ['capi/capi-3', 'Capi', false, 30_000, 0],
-        ],
-      );
-      assert.deepEqual(fleet.clusters[0]?.labels, { env: 'production' });
-    });
+        assert.deepEqual(
+          fleet.clusters.map((c) => [`${c.namespace}/${c.name}`, c.type, c.ready, c.deployTimeMs, c.failures]),
+          [
+            ['fleet/edge-1', 'Sveltos', true, 180_000, 1],
+            ['fleet/edge-2', 'Sveltos', false, 30_000, 0],
+            ['capi/capi-1', 'Capi', true, 30_000, 0],
+            ['capi/capi-2', 'Capi', true, 30_000, 'permanent'],
+            ['capi/capi-3', 'Capi', false, 30_000, 0],
+          ],
+        );
+        assert.deepEqual(fleet.clusters[0]?.labels, { env: 'production' });
+      },
+    );
 
     it('reads one object per document too, and points at a bad annotation', () => {
       const two = read(`apiVersion: lib.projectsveltos.io/v1beta1
@@ -266,8 +271,10 @@ clusters:
       fails(`${base}  jobs: {smoke: {outcome: Done}}\n`, /jobs\.smoke\.outcome: must be Complete or Failed/);
     });
 
-    it('reads them from annotations (JSON) on SveltosCluster objects, as a copied real fleet has no such fields', () => {
-      const fleet = read(`apiVersion: lib.projectsveltos.io/v1beta1
+    it(
+      'reads them from annotations (JSON) on SveltosCluster objects, as a copied real fleet has no such ' + 'fields',
+      () => {
+        const fleet = read(`apiVersion: lib.projectsveltos.io/v1beta1
 kind: SveltosCluster
 metadata:
   name: prod-1
@@ -277,20 +284,21 @@ metadata:
     kubectl-promotion.dev/jobs: '{"smoke-test": {"duration": "2m", "outcome": "Complete"}}'
 status: {ready: true}
 `);
-      assert.deepEqual(fleet.clusters[0]!.metrics, {
-        error_rate: [
-          { afterMs: 0, value: 0.002 },
-          { afterMs: 180_000, value: 0.2 },
-        ],
-      });
-      assert.deepEqual(fleet.clusters[0]!.jobs, { 'smoke-test': { durationMs: 120_000, outcome: 'Complete' } });
-      fails(
-        `apiVersion: lib.projectsveltos.io/v1beta1
+        assert.deepEqual(fleet.clusters[0]!.metrics, {
+          error_rate: [
+            { afterMs: 0, value: 0.002 },
+            { afterMs: 180_000, value: 0.2 },
+          ],
+        });
+        assert.deepEqual(fleet.clusters[0]!.jobs, { 'smoke-test': { durationMs: 120_000, outcome: 'Complete' } });
+        fails(
+          `apiVersion: lib.projectsveltos.io/v1beta1
 kind: SveltosCluster
 metadata: {name: a, annotations: {kubectl-promotion.dev/metrics: "{oops"}}
 `,
-        /kubectl-promotion\.dev\/metrics"\]: must be JSON/,
-      );
-    });
+          /kubectl-promotion\.dev\/metrics"\]: must be JSON/,
+        );
+      },
+    );
   });
 });

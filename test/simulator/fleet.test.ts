@@ -143,32 +143,35 @@ describe('the fleet plays addon-controller', () => {
       assert.equal(resolveMaxUpdate('100%', 7), 7);
     });
 
-    it('updates that many clusters at once, the next one starting as soon as one is Provisioned (a sliding window)', async () => {
-      const { fleet, at, events } = fleetOf([
-        cluster('a', { env: 'prod' }, { deployTimeMs: m(1) }),
-        cluster('b', { env: 'prod' }, { deployTimeMs: m(3) }),
-        cluster('c', { env: 'prod' }, { deployTimeMs: m(1) }),
-        cluster('d', { env: 'prod' }, { deployTimeMs: m(1) }),
-      ]);
-      fleet.applyProfile(profile('p', spec({ maxUpdate: 2 })));
-      assert.deepEqual(fleet.stats('p'), {
-        matching: 4,
-        provisioned: 0,
-        updating: 2,
-        waiting: 2,
-        failed: 0,
-        failedNonRetriable: 0,
-      });
-      // Summaries of waiting clusters do not exist yet.
-      assert.deepEqual(
-        [...fleet.summariesOf('p')].map((x) => x.spec.clusterName),
-        ['a', 'b'],
-      );
-      await at(m(10));
-      const starts = events.filter((e) => e.type === 'Deploying').map((e) => `${e.cluster}@${(e.at - T0) / 60_000}`);
-      assert.deepEqual(starts, ['default/a@0', 'default/b@0', 'default/c@1', 'default/d@2']);
-      assert.equal(fleet.isDeployed('p'), true);
-    });
+    it(
+      'updates that many clusters at once, the next one starting as soon as one is Provisioned (a sliding ' + 'window)',
+      async () => {
+        const { fleet, at, events } = fleetOf([
+          cluster('a', { env: 'prod' }, { deployTimeMs: m(1) }),
+          cluster('b', { env: 'prod' }, { deployTimeMs: m(3) }),
+          cluster('c', { env: 'prod' }, { deployTimeMs: m(1) }),
+          cluster('d', { env: 'prod' }, { deployTimeMs: m(1) }),
+        ]);
+        fleet.applyProfile(profile('p', spec({ maxUpdate: 2 })));
+        assert.deepEqual(fleet.stats('p'), {
+          matching: 4,
+          provisioned: 0,
+          updating: 2,
+          waiting: 2,
+          failed: 0,
+          failedNonRetriable: 0,
+        });
+        // Summaries of waiting clusters do not exist yet.
+        assert.deepEqual(
+          [...fleet.summariesOf('p')].map((x) => x.spec.clusterName),
+          ['a', 'b'],
+        );
+        await at(m(10));
+        const starts = events.filter((e) => e.type === 'Deploying').map((e) => `${e.cluster}@${(e.at - T0) / 60_000}`);
+        assert.deepEqual(starts, ['default/a@0', 'default/b@0', 'default/c@1', 'default/d@2']);
+        assert.equal(fleet.isDeployed('p'), true);
+      },
+    );
 
     it('keeps the old spec on clusters still waiting for a slot after a spec change', async () => {
       const { fleet, at } = fleetOf([cluster('a', { env: 'prod' }), cluster('b', { env: 'prod' })]);
@@ -265,24 +268,27 @@ describe('the fleet plays addon-controller', () => {
     assert.deepEqual(fleet.profileTimes('p'), { firstAppliedAt: T0, allProvisionedAt: T0 });
   });
 
-  it('reports a profile as changed for the engine when it becomes deployed or a failure appears or clears', async () => {
-    const { fleet, at } = fleetOf([
-      cluster('a', { env: 'prod' }, { failures: 1 }),
-      cluster('b', { env: 'prod' }, { deployTimeMs: m(5) }),
-    ]);
-    fleet.applyProfile(profile('p', spec()));
-    fleet.takeDirtyProfiles();
-    await at(s(29));
-    assert.deepEqual(fleet.takeDirtyProfiles(), []);
-    await at(s(30));
-    assert.deepEqual(fleet.takeDirtyProfiles(), ['p'], 'a failure appeared');
-    await at(s(60));
-    assert.deepEqual(fleet.takeDirtyProfiles(), ['p'], 'the failure cleared');
-    await at(m(4));
-    assert.deepEqual(fleet.takeDirtyProfiles(), []);
-    await at(m(5));
-    assert.deepEqual(fleet.takeDirtyProfiles(), ['p'], 'deployed');
-  });
+  it(
+    'reports a profile as changed for the engine when it becomes deployed or a failure appears or ' + 'clears',
+    async () => {
+      const { fleet, at } = fleetOf([
+        cluster('a', { env: 'prod' }, { failures: 1 }),
+        cluster('b', { env: 'prod' }, { deployTimeMs: m(5) }),
+      ]);
+      fleet.applyProfile(profile('p', spec()));
+      fleet.takeDirtyProfiles();
+      await at(s(29));
+      assert.deepEqual(fleet.takeDirtyProfiles(), []);
+      await at(s(30));
+      assert.deepEqual(fleet.takeDirtyProfiles(), ['p'], 'a failure appeared');
+      await at(s(60));
+      assert.deepEqual(fleet.takeDirtyProfiles(), ['p'], 'the failure cleared');
+      await at(m(4));
+      assert.deepEqual(fleet.takeDirtyProfiles(), []);
+      await at(m(5));
+      assert.deepEqual(fleet.takeDirtyProfiles(), ['p'], 'deployed');
+    },
+  );
 
   describe('health checks', () => {
     const jobCheck: ValidateHealth = {
@@ -302,75 +308,85 @@ describe('the fleet plays addon-controller', () => {
     };
     const policyRef = { kind: 'ConfigMap', namespace: 'projectsveltos', name: 'validation-job' };
 
-    it('keeps the feature Failed with the check message while the check fails, and passes when objects change', async () => {
-      const c = cluster(
-        'a',
-        { env: 'prod' },
-        {
-          deployTimeMs: s(30),
-          dynamicObjects: [
-            { object: job, timeline: [{ afterMs: m(3), merge: { status: { active: null, succeeded: 1 } } }] },
-          ],
-        },
-      );
-      const { fleet, features, at, events } = fleetOf([c]);
-      fleet.applyProfile(
-        profile(
-          'p',
-          spec({
-            helmCharts: undefined,
-            policyRefs: [{ kind: 'ConfigMap', name: 'app' }],
-            validateHealths: [jobCheck],
-          }),
-        ),
-      );
-      await at(s(30));
-      assert.equal(features('p', 'a')[0]?.status, 'Failed');
-      assert.match(
-        features('p', 'a')[0]?.failureMessage ?? '',
-        /validation-job.*Job default\/validation is not healthy/,
-      );
-      assert.equal(fleet.nextEventAt(), T0 + m(3), 'only the object change is left: checks are not polled');
-      await at(m(3));
-      assert.equal(features('p', 'a')[0]?.status, 'Provisioned');
-      assert.deepEqual(
-        events.map((e) => `${(e.at - T0) / 1000} ${e.type}`),
-        ['0 Deploying', '30 HealthCheckFailed', '180 ObjectUpdated', '180 HealthChecksPassed', '180 Provisioned'],
-      );
-    });
+    it(
+      'keeps the feature Failed with the check message while the check fails, and passes when objects ' + 'change',
+      async () => {
+        const c = cluster(
+          'a',
+          { env: 'prod' },
+          {
+            deployTimeMs: s(30),
+            dynamicObjects: [
+              { object: job, timeline: [{ afterMs: m(3), merge: { status: { active: null, succeeded: 1 } } }] },
+            ],
+          },
+        );
+        const { fleet, features, at, events } = fleetOf([c]);
+        fleet.applyProfile(
+          profile(
+            'p',
+            spec({
+              helmCharts: undefined,
+              policyRefs: [{ kind: 'ConfigMap', name: 'app' }],
+              validateHealths: [jobCheck],
+            }),
+          ),
+        );
+        await at(s(30));
+        assert.equal(features('p', 'a')[0]?.status, 'Failed');
+        assert.match(
+          features('p', 'a')[0]?.failureMessage ?? '',
+          /validation-job.*Job default\/validation is not healthy/,
+        );
+        assert.equal(fleet.nextEventAt(), T0 + m(3), 'only the object change is left: checks are not polled');
+        await at(m(3));
+        assert.equal(features('p', 'a')[0]?.status, 'Provisioned');
+        assert.deepEqual(
+          events.map((e) => `${(e.at - T0) / 1000} ${e.type}`),
+          ['0 Deploying', '30 HealthCheckFailed', '180 ObjectUpdated', '180 HealthChecksPassed', '180 Provisioned'],
+        );
+      },
+    );
 
-    it('creates an object when a profile referencing its ConfigMap is deployed, and runs its timeline from then', async () => {
-      const c = cluster(
-        'a',
-        { env: 'prod' },
-        {
-          dynamicObjects: [
-            { object: job, createdBy: policyRef, timeline: [{ afterMs: s(60), merge: { status: { succeeded: 1 } } }] },
+    it(
+      'creates an object when a profile referencing its ConfigMap is deployed, and runs its timeline from ' + 'then',
+      async () => {
+        const c = cluster(
+          'a',
+          { env: 'prod' },
+          {
+            dynamicObjects: [
+              {
+                object: job,
+                createdBy: policyRef,
+                timeline: [{ afterMs: s(60), merge: { status: { succeeded: 1 } } }],
+              },
+            ],
+          },
+        );
+        const { fleet, at, events } = fleetOf([c]);
+        fleet.applyProfile(profile('main', spec({ validateHealths: [{ ...jobCheck, featureID: 'Helm' }] })));
+        await at(m(1));
+        assert.equal(fleet.stats('main')?.failed, 1, 'no Job yet: "did not fetch any resource"');
+        fleet.applyProfile(profile('verify', { clusterSelector: env('prod'), policyRefs: [policyRef] }));
+        await at(m(1) + s(30));
+        assert.equal(fleet.cluster('default/a')?.objects.length, 1);
+        assert.equal(fleet.stats('main')?.failed, 1, 'the Job runs');
+        await at(m(2) + s(30));
+        assert.equal(fleet.isDeployed('main'), true);
+        fleet.deleteProfile('verify');
+        assert.equal(fleet.cluster('default/a')?.objects.length, 0, 'the Job goes with its profile');
+        assert.equal(fleet.isDeployed('main'), true, 'a Provisioned feature is not re-checked');
+        assert.deepEqual(
+          events.filter((e) => e.type.startsWith('Object')).map((e) => `${(e.at - T0) / 1000} ${e.type} ${e.message}`),
+          [
+            '90 ObjectCreated Job default/validation created by verify',
+            '150 ObjectUpdated Job default/validation changed: {"status":{"succeeded":1}}',
+            '150 ObjectDeleted Job default/validation deleted with verify',
           ],
-        },
-      );
-      const { fleet, at, events } = fleetOf([c]);
-      fleet.applyProfile(profile('main', spec({ validateHealths: [{ ...jobCheck, featureID: 'Helm' }] })));
-      await at(m(1));
-      assert.equal(fleet.stats('main')?.failed, 1, 'no Job yet: "did not fetch any resource"');
-      fleet.applyProfile(profile('verify', { clusterSelector: env('prod'), policyRefs: [policyRef] }));
-      await at(m(1) + s(30));
-      assert.equal(fleet.cluster('default/a')?.objects.length, 1);
-      assert.equal(fleet.stats('main')?.failed, 1, 'the Job runs');
-      await at(m(2) + s(30));
-      assert.equal(fleet.isDeployed('main'), true);
-      fleet.deleteProfile('verify');
-      assert.equal(fleet.cluster('default/a')?.objects.length, 0, 'the Job goes with its profile');
-      assert.equal(fleet.isDeployed('main'), true, 'a Provisioned feature is not re-checked');
-      assert.deepEqual(
-        events.filter((e) => e.type.startsWith('Object')).map((e) => `${(e.at - T0) / 1000} ${e.type} ${e.message}`),
-        [
-          '90 ObjectCreated Job default/validation created by verify',
-          '150 ObjectUpdated Job default/validation changed: {"status":{"succeeded":1}}',
-          '150 ObjectDeleted Job default/validation deleted with verify',
-        ],
-      );
-    });
+        );
+      },
+    );
 
     it('never evaluates a check for a feature the profile does not deploy, as Sveltos', async () => {
       const { fleet, at, statusOf, events } = fleetOf([cluster('a', { env: 'prod' })]);

@@ -51,7 +51,8 @@ describe('metrics in the fleet', () => {
     assert.equal(result.stages.find((st) => st.name === 'production')?.deployStartedAt ?? null, null);
     // The checks are appended after the 2m soak (deployed at 1m): at 3m the rate is already 0.2.
     assert.deepEqual(at('HealthCheckFailed'), [
-      `${iso(T0 + m(3))} health check 'error-rate' for feature Helm failed: metric health check failed: error rate 0.2 is above 5%`,
+      `${iso(T0 + m(3))} health check 'error-rate' for feature Helm failed: metric health check failed: ` +
+        `error rate 0.2 is above 5%`,
     ]);
     assert.match(result.reason, /canary.*error rate 0\.2 is above 5%/s);
   });
@@ -87,7 +88,8 @@ describe('metrics in the fleet', () => {
     const { result, at } = await simulate([late, cluster('production-1', { env: 'production' })], errorRate);
     assert.equal(result.outcome, 'Completed');
     assert.deepEqual(at('HealthCheckFailed'), [
-      `${iso(T0 + s(150))} health check 'error-rate' for feature Helm failed: metric query "error_rate": metric query returned no data`,
+      `${iso(T0 + s(150))} health check 'error-rate' for feature Helm failed: metric query "error_rate": ` +
+        `metric query returned no data`,
     ]);
     assert.equal(result.stages[0]!.promotedAt, T0 + m(10));
 
@@ -143,7 +145,8 @@ describe('jobCheck in the fleet', () => {
     assert.equal(slow.result.outcome, 'Stalled');
     assert.equal(
       slow.at('HealthCheckFailed').at(-1)!,
-      `${iso(T0 + m(6))} health check 'smoke' for feature Helm failed: JobCheck (smoke): job tests/smoke-test did not complete within its timeout of 3m0s`,
+      `${iso(T0 + m(6))} health check 'smoke' for feature Helm failed: JobCheck (smoke): job ` +
+        `tests/smoke-test did not complete within its timeout of 3m0s`,
     );
   });
 });

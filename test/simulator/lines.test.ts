@@ -119,7 +119,8 @@ clusters:
     assert.equal(r.code, 0, r.stderr);
     const failed = r.stdout.split('\n').filter((l) => l.includes('DeployFailed'));
     assert.deepEqual(failed, [
-      '2025-01-01T00:07:00Z  +7m0s      production  DeployFailed        5 clusters (default/production-1 ... default/production-5): registry unreachable',
+      '2025-01-01T00:07:00Z  +7m0s      production  DeployFailed        5 clusters (default/production-1 ' +
+        '... default/production-5): registry unreachable',
     ]);
   });
 

@@ -203,20 +203,24 @@ function check(sc: Scenario, result: SimulationResult): void {
 
 describe('the timeline of any promotion over any fleet', () => {
   const SCENARIOS = 150;
-  it(`matches the semantics in ${SCENARIOS} generated rollouts (delays, windows, approvals, retries, failures, jitter, maxUpdate)`, async () => {
-    const outcomes = new Set<string>();
-    for (let seed = 1; seed <= SCENARIOS; seed++) {
-      const sc = scenario(seed);
-      const result = await run(sc);
-      outcomes.add(result.outcome);
-      check(sc, result);
-    }
-    // The generator must reach the interesting endings, or the checks above prove little.
-    assert.ok(
-      ['Completed', 'AwaitingApproval', 'Failed'].every((o) => outcomes.has(o)),
-      `outcomes seen: ${[...outcomes].join(', ')}`,
-    );
-  });
+  it(
+    `matches the semantics in ${SCENARIOS} generated rollouts (delays, windows, approvals, retries, ` +
+      `failures, jitter, maxUpdate)`,
+    async () => {
+      const outcomes = new Set<string>();
+      for (let seed = 1; seed <= SCENARIOS; seed++) {
+        const sc = scenario(seed);
+        const result = await run(sc);
+        outcomes.add(result.outcome);
+        check(sc, result);
+      }
+      // The generator must reach the interesting endings, or the checks above prove little.
+      assert.ok(
+        ['Completed', 'AwaitingApproval', 'Failed'].every((o) => outcomes.has(o)),
+        `outcomes seen: ${[...outcomes].join(', ')}`,
+      );
+    },
+  );
 
   it('gives the same report for the same seed', async () => {
     for (const seed of [3, 17, 42]) {

@@ -13,12 +13,15 @@ describe('the view, frame by frame (golden files)', () => {
     r.unmount();
   });
 
-  it('deploying with a failing cluster: the cluster and its message, failing first, under the active stage only', () => {
-    const r = renderApp(deployingWithFailure());
-    assert.match(r.frame(), /✖ default\/staging-2\s+Failed\s+Helm: chart kyverno: timed out/);
-    assertGolden('deploying-failing', r.frame());
-    r.unmount();
-  });
+  it(
+    'deploying with a failing cluster: the cluster and its message, failing first, under the active stage ' + 'only',
+    () => {
+      const r = renderApp(deployingWithFailure());
+      assert.match(r.frame(), /✖ default\/staging-2\s+Failed\s+Helm: chart kyverno: timed out/);
+      assertGolden('deploying-failing', r.frame());
+      r.unmount();
+    },
+  );
 
   it("shows a message's escape sequences instead of obeying them", () => {
     const r = renderApp(deployingWithFailure('\u001b[2J\u001b]0;owned\u0007chart failed\r'));

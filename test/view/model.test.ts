@@ -76,64 +76,71 @@ describe('view model: before the controller starts', () => {
 });
 
 describe('view model: status written by our engine', () => {
-  it('Deploying: counts provisioned clusters of the current spec, and waits since the profile was applied', async () => {
-    const v = view(
-      [
-        {
-          name: 'canary',
-          lastUpdateReconciledTime: iso(0),
-          currentStatusDescription: `Clusters are being provisioned (${iso(0)})`,
-        },
-      ],
-      'canary',
-      {
-        now: 30_000,
-        summaries: [summary('canary', 'canary-1', 'Provisioning')],
-      },
-    );
-    assert.equal(v.phase, 'Progressing');
-    assert.equal(v.current, 0);
-    assert.deepEqual(phases(v), ['Deploying', 'Pending', 'Pending']);
-    assert.deepEqual(v.stages[0]!.progress, { provisioned: 0, total: 1, failing: 0 });
-    assert.equal(v.stages[0]!.times.waitingSince, ms(0));
-    assert.equal(v.dialect, 'engine');
-  });
-
-  it('Deploying with a failing cluster: the stage goes on when it recovers, the cluster and message are listed first', async () => {
-    const msg = 'chart kyverno: timed out waiting for condition';
-    const v = view(
-      [
-        canaryDone,
-        {
-          name: 'staging',
-          lastUpdateReconciledTime: iso(6 * MIN),
-          currentStatusDescription: `Clusters are being provisioned (${iso(6 * MIN)})`,
-          failureMessage: `cluster default/staging-2: Helm: ${msg}`,
-        },
-      ],
-      'staging',
-      {
-        now: 7 * MIN,
-        summaries: [
-          ...provisioned('canary'),
-          summary('staging', 'staging-1', 'Provisioned'),
-          summary('staging', 'staging-2', 'Failed', { message: msg }),
+  it(
+    'Deploying: counts provisioned clusters of the current spec, and waits since the profile was ' + 'applied',
+    async () => {
+      const v = view(
+        [
+          {
+            name: 'canary',
+            lastUpdateReconciledTime: iso(0),
+            currentStatusDescription: `Clusters are being provisioned (${iso(0)})`,
+          },
         ],
-      },
-    );
-    const s = v.stages[1]!;
-    assert.equal(s.phase, 'Deploying');
-    assert.deepEqual(s.progress, { provisioned: 1, total: 2, failing: 1 });
-    assert.deepEqual(
-      s.clusters.map((c) => [c.key, c.state]),
-      [
-        ['default/staging-2', 'Failed'],
-        ['default/staging-1', 'Provisioned'],
-      ],
-    );
-    assert.equal(s.clusters[0]!.message, `Helm: ${msg}`);
-    assert.equal(s.failureMessage, `cluster default/staging-2: Helm: ${msg}`);
-  });
+        'canary',
+        {
+          now: 30_000,
+          summaries: [summary('canary', 'canary-1', 'Provisioning')],
+        },
+      );
+      assert.equal(v.phase, 'Progressing');
+      assert.equal(v.current, 0);
+      assert.deepEqual(phases(v), ['Deploying', 'Pending', 'Pending']);
+      assert.deepEqual(v.stages[0]!.progress, { provisioned: 0, total: 1, failing: 0 });
+      assert.equal(v.stages[0]!.times.waitingSince, ms(0));
+      assert.equal(v.dialect, 'engine');
+    },
+  );
+
+  it(
+    'Deploying with a failing cluster: the stage goes on when it recovers, the cluster and message are ' +
+      'listed first',
+    async () => {
+      const msg = 'chart kyverno: timed out waiting for condition';
+      const v = view(
+        [
+          canaryDone,
+          {
+            name: 'staging',
+            lastUpdateReconciledTime: iso(6 * MIN),
+            currentStatusDescription: `Clusters are being provisioned (${iso(6 * MIN)})`,
+            failureMessage: `cluster default/staging-2: Helm: ${msg}`,
+          },
+        ],
+        'staging',
+        {
+          now: 7 * MIN,
+          summaries: [
+            ...provisioned('canary'),
+            summary('staging', 'staging-1', 'Provisioned'),
+            summary('staging', 'staging-2', 'Failed', { message: msg }),
+          ],
+        },
+      );
+      const s = v.stages[1]!;
+      assert.equal(s.phase, 'Deploying');
+      assert.deepEqual(s.progress, { provisioned: 1, total: 2, failing: 1 });
+      assert.deepEqual(
+        s.clusters.map((c) => [c.key, c.state]),
+        [
+          ['default/staging-2', 'Failed'],
+          ['default/staging-1', 'Provisioned'],
+        ],
+      );
+      assert.equal(s.clusters[0]!.message, `Helm: ${msg}`);
+      assert.equal(s.failureMessage, `cluster default/staging-2: Helm: ${msg}`);
+    },
+  );
 
   it('Failed: a FailedNonRetriable cluster fails the stage, as the engine says', async () => {
     const v = view(
@@ -413,25 +420,28 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     });
   }
 
-  it('AwaitingApproval: waiting since the soak ended, because Sveltos moves the suffix on every reconcile', async () => {
-    const v = view(
-      [
-        canaryDone,
-        {
-          name: 'staging',
-          lastUpdateReconciledTime: iso(6 * MIN),
-          lastSuccessfulAppliedTime: iso(8 * MIN),
-          currentStatusDescription: `Paused: Awaiting Manual Approval (${iso(38 * MIN)})`,
-        },
-      ],
-      'staging',
-      { now: 40 * MIN, lastPromotionTime: iso(6 * MIN) },
-    );
-    assert.equal(v.dialect, 'sveltos');
-    assert.equal(v.stages[1]!.phase, 'AwaitingApproval');
-    assert.equal(v.stages[1]!.times.waitingSince, ms(10 * MIN));
-    assert.equal(v.stages[1]!.times.describedAt, ms(38 * MIN));
-  });
+  it(
+    'AwaitingApproval: waiting since the soak ended, because Sveltos moves the suffix on every ' + 'reconcile',
+    async () => {
+      const v = view(
+        [
+          canaryDone,
+          {
+            name: 'staging',
+            lastUpdateReconciledTime: iso(6 * MIN),
+            lastSuccessfulAppliedTime: iso(8 * MIN),
+            currentStatusDescription: `Paused: Awaiting Manual Approval (${iso(38 * MIN)})`,
+          },
+        ],
+        'staging',
+        { now: 40 * MIN, lastPromotionTime: iso(6 * MIN) },
+      );
+      assert.equal(v.dialect, 'sveltos');
+      assert.equal(v.stages[1]!.phase, 'AwaitingApproval');
+      assert.equal(v.stages[1]!.times.waitingSince, ms(10 * MIN));
+      assert.equal(v.stages[1]!.times.describedAt, ms(38 * MIN));
+    },
+  );
 
   it('Approved, waiting for the controller: approved in the spec, the status not yet moved', async () => {
     const v = view(
@@ -511,54 +521,61 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
     assert.equal(v.stages[0]!.phase, 'Verifying');
   });
 
-  it('infers the gate from the spec when the description is still "All matching clusters are successfully deployed."', async () => {
-    const deployed = (now: number, edit?: Parameters<typeof promotion>[1]) =>
-      view(
+  it(
+    'infers the gate from the spec when the description is still "All matching clusters are successfully ' +
+      'deployed."',
+    async () => {
+      const deployed = (now: number, edit?: Parameters<typeof promotion>[1]) =>
+        view(
+          [
+            canaryDone,
+            {
+              name: 'staging',
+              lastUpdateReconciledTime: iso(6 * MIN),
+              lastSuccessfulAppliedTime: iso(8 * MIN),
+              currentStatusDescription: 'All matching clusters are successfully deployed. (2025-01-02T03:08:00Z)',
+            },
+          ],
+          'staging',
+          { now, ...(edit ? { edit } : {}) },
+        );
+      const soaking = deployed(9 * MIN);
+      assert.equal(soaking.dialect, 'sveltos');
+      assert.equal(soaking.stages[1]!.phase, 'Soaking');
+      assert.equal(soaking.stages[1]!.times.soakEndsAt, ms(10 * MIN));
+      assert.equal(deployed(11 * MIN).stages[1]!.phase, 'AwaitingApproval');
+      assert.equal(
+        deployed(
+          11 * MIN,
+          (s) => (s[1]!.trigger = { auto: { promotionWindow: { from: '0 22 * * *', to: '0 23 * * *' } } }),
+        ).stages[1]!.phase,
+        'AwaitingWindow',
+      );
+      assert.equal(deployed(11 * MIN, (s) => delete s[1]!.trigger).stages[1]!.phase, 'CheckingHealth');
+    },
+  );
+
+  it(
+    'Completed: "Successfully provisioned" on the final stage, though lastPromotionTime is when it ' + 'started',
+    async () => {
+      const v = view(
         [
           canaryDone,
+          { name: 'staging' },
           {
-            name: 'staging',
-            lastUpdateReconciledTime: iso(6 * MIN),
-            lastSuccessfulAppliedTime: iso(8 * MIN),
-            currentStatusDescription: 'All matching clusters are successfully deployed. (2025-01-02T03:08:00Z)',
+            name: 'production',
+            lastUpdateReconciledTime: iso(20 * MIN),
+            lastSuccessfulAppliedTime: iso(22 * MIN),
+            currentStatusDescription: 'Successfully provisioned (2025-01-02T22:00:05Z)',
           },
         ],
-        'staging',
-        { now, ...(edit ? { edit } : {}) },
+        'production',
+        { now: 19 * 60 * MIN, lastPromotionTime: iso(20 * MIN) },
       );
-    const soaking = deployed(9 * MIN);
-    assert.equal(soaking.dialect, 'sveltos');
-    assert.equal(soaking.stages[1]!.phase, 'Soaking');
-    assert.equal(soaking.stages[1]!.times.soakEndsAt, ms(10 * MIN));
-    assert.equal(deployed(11 * MIN).stages[1]!.phase, 'AwaitingApproval');
-    assert.equal(
-      deployed(
-        11 * MIN,
-        (s) => (s[1]!.trigger = { auto: { promotionWindow: { from: '0 22 * * *', to: '0 23 * * *' } } }),
-      ).stages[1]!.phase,
-      'AwaitingWindow',
-    );
-    assert.equal(deployed(11 * MIN, (s) => delete s[1]!.trigger).stages[1]!.phase, 'CheckingHealth');
-  });
-
-  it('Completed: "Successfully provisioned" on the final stage, though lastPromotionTime is when it started', async () => {
-    const v = view(
-      [
-        canaryDone,
-        { name: 'staging' },
-        {
-          name: 'production',
-          lastUpdateReconciledTime: iso(20 * MIN),
-          lastSuccessfulAppliedTime: iso(22 * MIN),
-          currentStatusDescription: 'Successfully provisioned (2025-01-02T22:00:05Z)',
-        },
-      ],
-      'production',
-      { now: 19 * 60 * MIN, lastPromotionTime: iso(20 * MIN) },
-    );
-    assert.deepEqual(phases(v), ['Promoted', 'Promoted', 'Completed']);
-    assert.equal(v.stages[2]!.times.promotedAt, Date.parse('2025-01-02T22:00:05Z'));
-  });
+      assert.deepEqual(phases(v), ['Promoted', 'Promoted', 'Completed']);
+      assert.equal(v.stages[2]!.times.promotedAt, Date.parse('2025-01-02T22:00:05Z'));
+    },
+  );
 });
 
 describe('view model: clusters', () => {

@@ -25,7 +25,8 @@ export default defineCommand({
       ...FILENAME_OPTION,
       required: 'lint needs the files to check: -f FILE, or -f - for standard input',
       describe:
-        'Files with ClusterPromotions: repeatable, or separated by commas; a folder: its .yaml, .yml and .json files; - reads standard input',
+        'Files with ClusterPromotions: repeatable, or separated by commas; a folder: its .yaml, .yml and ' +
+        '.json files; - reads standard input',
     },
     recursive: RECURSIVE_OPTION,
     fleet: {

@@ -96,7 +96,8 @@ const SIMULATE_OPTIONS = {
   filename: {
     ...FILENAME_OPTION,
     describe:
-      'Files with the ClusterPromotion: repeatable, or separated by commas; a folder: its .yaml, .yml and .json files; - reads standard input; none: the bundled kyverno example',
+      'Files with the ClusterPromotion: repeatable, or separated by commas; a folder: its .yaml, .yml and ' +
+      '.json files; - reads standard input; none: the bundled kyverno example',
   },
   recursive: RECURSIVE_OPTION,
   fleet: {
@@ -140,7 +141,8 @@ const SIMULATE_OPTIONS = {
     multiple: true,
     value: 'STAGE[@WHEN]',
     describe:
-      'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time (repeatable)',
+      'Approve STAGE when it waits, STAGE@DURATION after it waited that long, or STAGE@RFC3339 at that time ' +
+      '(repeatable)',
   },
   horizon: { type: 'string', default: '30d', value: 'DURATION', describe: 'Give up after this much virtual time' },
   seed: {
@@ -160,7 +162,8 @@ const SIMULATE_OPTIONS = {
     value: 'FILE[#NAME]',
     complete: { kind: 'file' },
     describe:
-      'Play the events of a RolloutTest (FILE, or FILE#NAME when it holds several), on its promotion, fleet and start unless -f, --fleet or --start say otherwise',
+      'Play the events of a RolloutTest (FILE, or FILE#NAME when it holds several), on its promotion, fleet ' +
+      'and start unless -f, --fleet or --start say otherwise',
   },
   tui: {
     type: 'boolean',
@@ -183,7 +186,8 @@ export function simulateCommand(deps: SimulateDeps) {
         'approve production an hour after it starts waiting',
       ],
       [
-        'simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h --deadline 2025-06-02T09:00:00Z',
+        'simulate -f promotion.yaml --fleet fleet.yaml --runs 1000 --approve production@~2h --deadline ' +
+          '2025-06-02T09:00:00Z',
         'forecast: when production is done, and the chance of making Monday 09:00',
       ],
       [
@@ -375,7 +379,8 @@ async function gameDay(spec: string, io: Io): Promise<RolloutTest> {
   }
   if (loaded.tests.length > 1)
     throw new UsageError(
-      `--events ${spec}: ${file} holds ${loaded.tests.length} RolloutTests (${names}): pick one with --events ${file}#NAME`,
+      `--events ${spec}: ${file} holds ${loaded.tests.length} RolloutTests (${names}): pick one with ` +
+        `--events ${file}#NAME`,
     );
   return loaded.tests[0]!;
 }

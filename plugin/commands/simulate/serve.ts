@@ -34,7 +34,8 @@ export const SERVE_OPTIONS = {
   serve: {
     type: 'boolean',
     describe:
-      'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
+      'Serve the simulation as a Kubernetes API on loopback for kubectl and kubectl promotion ' +
+      'watch|approve, virtual time running at --speed (default 60), until Ctrl-C',
   },
   address: {
     type: 'string',
@@ -54,7 +55,8 @@ export const SERVE_OPTIONS = {
     type: 'boolean',
     default: true,
     describe:
-      'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; the fleet still follows every ClusterProfile)',
+      'With --serve: run the promotion controller (--no-controller leaves the promotions to another one; ' +
+      'the fleet still follows every ClusterProfile)',
   },
 } as const satisfies Options;
 

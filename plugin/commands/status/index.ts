@@ -15,7 +15,8 @@ export function statusCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
     name: 'status',
     describe:
-      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code says how it ended',
+      'Wait until a ClusterPromotion completes, reaches a manual gate or deploys a stage; the exit code ' +
+      'says how it ended',
     cluster: true,
     positionals: [PROMOTION_ARGUMENT],
     options: {
@@ -25,7 +26,8 @@ export function statusCommand(deps: LiveDeps = realDeps) {
         value: 'done|gate|stage:NAME',
         complete: { kind: 'stage', prefix: 'stage:', words: ['done', 'gate'] },
         describe:
-          'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that stage is deployed',
+          'done: the final stage passed its gates; gate: a stage waits for approval; stage:NAME: that stage ' +
+          'is deployed',
       },
       timeout: {
         type: 'string',

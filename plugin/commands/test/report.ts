@@ -103,7 +103,9 @@ export function toJunit(results: readonly TestResult[]): string {
   for (const t of results) {
     const failures = t.expectations.filter((e) => !e.passed).length;
     out.push(
-      `  <testsuite name="${xml(t.test.name)}" file="${xml(t.test.where.file)}" tests="${t.expectations.length}" failures="${failures}" errors="0" skipped="0" timestamp="${rfc3339(t.test.start)}">`,
+      `  <testsuite name="${xml(t.test.name)}" file="${xml(t.test.where.file)}" ` +
+        `tests="${t.expectations.length}" failures="${failures}" errors="0" skipped="0" ` +
+        `timestamp="${rfc3339(t.test.start)}">`,
     );
     for (const e of t.expectations) {
       const where = e.expectation.where;

@@ -22,7 +22,8 @@ export function watchCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
     name: 'watch',
     describe:
-      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per transition when not on a terminal',
+      'Follow a ClusterPromotion live in the terminal view (all of them without NAME); a line per ' +
+      'transition when not on a terminal',
     cluster: true,
     positionals: [
       {

@@ -34,7 +34,8 @@ export function Footer({
     return <Line segs={[{ text: `Approve stage ${confirm}? (y/n)`, tone: 'waitingOnPerson', bold: true }]} />;
   if (flash) return <Line segs={[{ text: flash, tone: 'waitingOnTime' }]} />;
   const short = simulated
-    ? `${glyphs.up}${glyphs.down} stage  ${glyphs.enter} expand  j/k cluster  a approve  space pause  +/- speed  f fail  ? help  q quit`
+    ? `${glyphs.up}${glyphs.down} stage  ${glyphs.enter} expand  j/k cluster  a approve  space pause  +/- ` +
+      `speed  f fail  ? help  q quit`
     : `${glyphs.up}${glyphs.down} stage  ${glyphs.enter} expand  j/k cluster  a approve  ? help  q quit`;
   return <Line segs={[{ text: short, dim: true }]} />;
 }

@@ -80,7 +80,9 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
       return [
         { text: `    ${row.last ? g.lastBranch : g.branch} ` },
         {
-          text: `${row.direction === 'up' ? g.up : g.down} ${count(row.count)} more cluster${row.count === 1 ? '' : 's'} (j/k)`,
+          text:
+            `${row.direction === 'up' ? g.up : g.down} ${count(row.count)} more ` +
+            `cluster${row.count === 1 ? '' : 's'} (j/k)`,
           dim: true,
         },
       ];
