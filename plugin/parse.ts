@@ -134,7 +134,8 @@ export function requestOf(words: readonly string[], commands: readonly Listed[])
         commands.map((c) => c.name),
       );
       throw new UsageError(
-        `unknown command "${word}" for "${SCRIPT_NAME}"${guess ? `; did you mean "${guess}"?` : ''}${seeHelp(undefined)}`,
+        `unknown command "${word}" for "${SCRIPT_NAME}"` +
+          `${guess ? `; did you mean "${guess}"?` : ''}${seeHelp(undefined)}`,
       );
     }
     const rest = words.slice(i + 1);

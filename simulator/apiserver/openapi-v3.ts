@@ -19,7 +19,10 @@ const KIND_DESCRIPTION =
   'from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: ' +
   'https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
 
-/** `config.projectsveltos.io` + `v1beta1` + `ClusterPromotion` -> `io.projectsveltos.config.v1beta1.ClusterPromotion`. */
+/**
+ * `config.projectsveltos.io` + `v1beta1` + `ClusterPromotion` ->
+ * `io.projectsveltos.config.v1beta1.ClusterPromotion`.
+ */
 export function definitionName(group: string, version: string, kind: string): string {
   return [...group.split('.').reverse(), version, kind].join('.');
 }

@@ -253,7 +253,8 @@ function checkSchema(c: Checker, schema: ResourceSchema, skipRulesAt: ReadonlySe
 
 // ---- what the schema cannot say ------------------------------------------------------------------
 
-const LABEL_VALUE_RULE = ` (at most ${LABEL_VALUE_MAX} letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`;
+const LABEL_VALUE_CHARS = "letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+const LABEL_VALUE_RULE = ` (at most ${LABEL_VALUE_MAX} ${LABEL_VALUE_CHARS})`;
 
 function isLabelValue(v: string): boolean {
   return v.length <= LABEL_VALUE_MAX && LABEL_VALUE.test(v);

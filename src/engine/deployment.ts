@@ -100,5 +100,8 @@ export function failureSummary(failures: readonly ClusterFailure[]): string | un
   const first = failures[0];
   if (!first) return undefined;
   const more = failures.length - 1;
-  return `cluster ${first.cluster}: ${first.message}${more > 0 ? ` (and ${more} more cluster${more > 1 ? 's' : ''} failing)` : ''}`;
+  return (
+    `cluster ${first.cluster}: ${first.message}` +
+    `${more > 0 ? ` (and ${more} more cluster${more > 1 ? 's' : ''} failing)` : ''}`
+  );
 }

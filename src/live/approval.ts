@@ -6,6 +6,8 @@ import type { ClusterPromotion } from '../api/types.ts';
 import type { JsonPatchOp } from '../engine/types.ts';
 import type { PromotionView } from '../view/model.ts';
 
+const NO_APPROVAL_TO_REVOKE = 'there is no approval to revoke';
+
 export type ApprovalDecision =
   | {
       kind: 'approve';
@@ -112,7 +114,7 @@ export function decideRevoke(promotion: ClusterPromotion, view: PromotionView, r
   if (!manual)
     return {
       kind: 'refuse',
-      message: `stage ${stage.name} of ${promotion.metadata.name} has no manual trigger: there is no approval to revoke`,
+      message: `stage ${stage.name} of ${promotion.metadata.name} has no manual trigger: ${NO_APPROVAL_TO_REVOKE}`,
     };
   if (manual.approved !== true) {
     return {

@@ -53,6 +53,7 @@ export interface LiveWatchOptions {
 
 /** Clock ticks: once a second, on the second, which is what the header and countdowns show. */
 const TICK_MS = 1000;
+const WAITING_FOR_IT = 'waiting for it to come back (q quits)';
 
 /**
  * The order of the tabs: promotions waiting for a person first (the longest wait first), then the
@@ -205,7 +206,7 @@ export class LiveWatch {
     };
     if (o.name !== undefined) {
       frame.model = o.source.viewOf(o.name, now);
-      frame.empty = `clusterpromotion ${o.name} is gone from context ${o.context}; waiting for it to come back (q quits)`;
+      frame.empty = `clusterpromotion ${o.name} is gone from context ${o.context}; ${WAITING_FOR_IT}`;
       return frame;
     }
     const views = watchOrder(o.source.views(now).map((v) => v.view));

@@ -21,7 +21,14 @@ export interface Glyphs {
 }
 
 export const UNICODE_GLYPHS: Glyphs = {
-  tone: { done: '✔', progressing: '◌', waitingOnTime: '◷', waitingOnPerson: '⏸', failed: '✖', notStarted: '○' },
+  tone: {
+    done: '✔',
+    progressing: '◌',
+    waitingOnTime: '◷',
+    waitingOnPerson: '⏸',
+    failed: '✖',
+    notStarted: '○',
+  },
   branch: '├─',
   lastBranch: '└─',
   cursor: '›',

@@ -149,7 +149,10 @@ const REFUSED_PROFILES: Record<string, [string, string, RegExp]> = {
   'syncMode: Sometimes': [
     '    syncMode: Sometimes\n',
     'spec.profileSpec.syncMode',
-    /^Unsupported value: "Sometimes": supported values: "OneTime", "Continuous", "ContinuousWithDriftDetection", "DryRun"$/,
+    new RegExp(
+      /^Unsupported value: "Sometimes": supported values: "OneTime", "Continuous", /.source +
+        /"ContinuousWithDriftDetection", "DryRun"$/.source,
+    ),
   ],
   'a Job check with a script too': [
     '    validateHealths:\n    - name: x\n      featureID: Helm\n      script: "function evaluate() end"\n  ' +

@@ -618,9 +618,10 @@ describe('assertNoErrors', () => {
       () => assertNoErrors(f),
       (e: unknown) =>
         e instanceof SourceError &&
-        /^promo\.yaml:\d+:\d+ spec\.stages\[0\]\.trigger: A trigger must have either .* \(and 1 more: run kubectl promotion lint/.test(
-          e.message,
-        ),
+        new RegExp(
+          /^promo\.yaml:\d+:\d+ spec\.stages\[0\]\.trigger: A trigger must have either .* \(and /.source +
+            /1 more: run kubectl promotion lint/.source,
+        ).test(e.message),
     );
   });
   it('lets warnings pass', async () => {

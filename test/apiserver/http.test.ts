@@ -33,7 +33,10 @@ describe('served API: authentication', () => {
         assert.equal(res.json.reason, 'Forbidden');
         assert.match(
           res.json.message,
-          /User "viewer" cannot create resource "clusterpromotions" in API group "config.projectsveltos.io" at the cluster scope/,
+          new RegExp(
+            /User "viewer" cannot create resource "clusterpromotions" in API group /.source +
+              /"config.projectsveltos.io" at the cluster scope/.source,
+          ),
         );
       },
       { readOnlyToken: 'viewer-token' },
@@ -262,7 +265,10 @@ describe('served API: writes', () => {
       assert.equal(strategic.json.reason, 'UnsupportedMediaType');
       assert.match(
         strategic.json.message,
-        /accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/,
+        new RegExp(
+          /accepted media types include: application\/json-patch\+json, /.source +
+            /application\/merge-patch\+json, application\/apply-patch\+yaml/.source,
+        ),
       );
     }));
 

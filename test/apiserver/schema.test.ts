@@ -28,7 +28,10 @@ describe('the served API with kubectl, against the CRD schema', { skip: skipKube
       assert.notEqual(res.code, 0);
       assert.match(
         res.stderr,
-        /strict decoding error: unknown field "spec\.stages\[0\]\.clusterSelctor", unknown field "spec\.stages\[1\]\.trigger\.manual\.aproved"/,
+        new RegExp(
+          /strict decoding error: unknown field "spec\.stages\[0\]\.clusterSelctor", unknown /.source +
+            /field "spec\.stages\[1\]\.trigger\.manual\.aproved"/.source,
+        ),
       );
       assert.equal(s.store.find('clusterpromotions', 'typo'), undefined);
     }));
@@ -47,7 +50,10 @@ describe('the served API with kubectl, against the CRD schema', { skip: skipKube
       );
       assert.match(
         res.stderr,
-        /spec\.stages\[0\]\.trigger\.manual\.approved: Invalid value: "string": spec\.stages\[0\]\.trigger\.manual\.approved in body must be of type boolean: "string"/,
+        new RegExp(
+          /spec\.stages\[0\]\.trigger\.manual\.approved: Invalid value: "string": /.source +
+            /spec\.stages\[0\]\.trigger\.manual\.approved in body must be of type boolean: "string"/.source,
+        ),
       );
     }));
 
@@ -58,7 +64,10 @@ describe('the served API with kubectl, against the CRD schema', { skip: skipKube
       assert.notEqual(res.code, 0);
       assert.match(
         res.stderr,
-        /spec\.stages\[0\]\.trigger: Invalid value: "object": A trigger must have either a 'manual' or 'auto' field, but not both\./,
+        new RegExp(
+          /spec\.stages\[0\]\.trigger: Invalid value: "object": A trigger must have either a /.source +
+            /'manual' or 'auto' field, but not both\./.source,
+        ),
       );
     }));
 

@@ -143,7 +143,10 @@ describe('health checks on a cluster', () => {
     assert.equal(outcome.healthy, false);
     assert.match(
       outcome.message,
-      /^health check 'deployments-ready' for feature Helm failed: resource Deployment prod\/web: script:2: attempt to index field 'conditions' \(a nil value\)/,
+      new RegExp(
+        /^health check 'deployments-ready' for feature Helm failed: resource Deployment /.source +
+          /prod\/web: script:2: attempt to index field 'conditions' \(a nil value\)/.source,
+      ),
     );
 
     const runaway = { ...deploymentsReady, script: 'function evaluate() while true do end end' };

@@ -76,7 +76,10 @@ describe('talking to the API server', () => {
       );
       assert.match(
         e.message,
-        /; check with: kubectl auth can-i patch clusterpromotions\.config\.projectsveltos\.io\/checkout --kubeconfig=\S+$/,
+        new RegExp(
+          /; check with: kubectl auth can-i patch /.source +
+            /clusterpromotions\.config\.projectsveltos\.io\/checkout --kubeconfig=\S+$/.source,
+        ),
       );
     }
   });
@@ -106,7 +109,10 @@ describe('talking to the API server', () => {
     const e = await failure(listPromotions(client));
     assert.match(
       e.message,
-      /^cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(context "promotion-sim"\): connection refused \(tried 5 times\)/,
+      new RegExp(
+        /^cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(context "promotion-sim"\): /.source +
+          /connection refused \(tried 5 times\)/.source,
+      ),
     );
     assert.deepEqual(waits, [188, 375, 750, 1500]);
   });
@@ -127,7 +133,13 @@ describe('talking to the API server', () => {
       const e = explainFailure(err, { verb: 'list', resource: CLUSTER_PROMOTIONS }, conn);
       assert.match(
         e.message,
-        /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): .*certificate.*; set the cluster's certificate-authority in the kubeconfig or pass --certificate-authority$/,
+        new RegExp(
+          /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context /.source +
+            new RegExp(
+              /"command-line"\): .*certificate.*; set the cluster's certificate-authority in /.source +
+                /the kubeconfig or pass --certificate-authority$/.source,
+            ).source,
+        ),
       );
     }
     assert.deepEqual(waits, []);
@@ -215,7 +227,10 @@ describe('what goes on the wire', () => {
       const e = explainFailure(err, { verb: 'list', resource: CLUSTER_PROMOTIONS }, conn);
       assert.match(
         e.message,
-        /^cannot reach the API server at http:\/\/127\.0\.0\.1:\d+ \(context "command-line"\): no answer within 150ms \(--request-timeout\) \(tried 2 times\)/,
+        new RegExp(
+          /^cannot reach the API server at http:\/\/127\.0\.0\.1:\d+ \(context /.source +
+            /"command-line"\): no answer within 150ms \(--request-timeout\) \(tried 2 times\)/.source,
+        ),
       );
       assert.equal(e.exitCode, 5);
     }

@@ -451,7 +451,10 @@ describe('status', () => {
     assert.equal(r.code, 3);
     assert.match(
       r.stdout,
-      /checkout: stage production waits for approval, so completion cannot happen without a person: kubectl promotion approve checkout --stage production\n$/,
+      new RegExp(
+        /checkout: stage production waits for approval, so completion cannot happen without a /.source +
+          /person: kubectl promotion approve checkout --stage production\n$/.source,
+      ),
     );
   });
 

@@ -67,7 +67,10 @@ describe('kubectl promotion, through kubectl plugin dispatch', {
         assert.equal(e.code, 5);
         assert.match(
           e.stderr,
-          /^error: unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "promotion-sim"; .*\n$/,
+          new RegExp(
+            /^error: unauthorized: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the /.source +
+              /credentials of context "promotion-sim"; .*\n$/.source,
+          ),
         );
         return true;
       },

@@ -222,7 +222,10 @@ describe('watch in a terminal: the data and its streams', () => {
     });
     timers.advance(45_000);
     const lines = (await s.shows(/^✖ reconnecting/)).split('\n');
-    assert.equal(lines[0], '✖ reconnecting to the API server (connect ECONNREFUSED 127.0.0.1:6443); data as of 10:12Z');
+    assert.equal(
+      lines[0],
+      '✖ reconnecting to the API server (connect ECONNREFUSED 127.0.0.1:6443); ' + 'data as of 10:12Z',
+    );
     assert.match(s.frame(), /data 45s old/);
     assert.ok(lines.length <= 16, 'the banner takes its row from the view, not from the terminal');
 

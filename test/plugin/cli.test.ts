@@ -152,7 +152,10 @@ describe('lint: what it accepts simulates', () => {
     assert.equal(r.code, EXIT_BAD_INPUT);
     assert.match(
       r.stdout,
-      /:13:21 spec\.stages\[0\]\.trigger\.auto\.delay: invalid duration "99999999999999h": out of range; the longest is 2562047h47m16\.854775807s \(about 292 years\)\n/,
+      new RegExp(
+        /:13:21 spec\.stages\[0\]\.trigger\.auto\.delay: invalid duration "99999999999999h": /.source +
+          /out of range; the longest is 2562047h47m16\.854775807s \(about 292 years\)\n/.source,
+      ),
     );
   });
 });
@@ -188,7 +191,10 @@ describe('lint --fleet', () => {
     const r = await run(['lint', '-f', f['promo.yaml']!, '--fleet', f['fleet.yaml']!]);
     assert.match(
       r.stdout,
-      /:8:3 spec\.stages: warning: no stage reaches 1 cluster of .*fleet\.yaml: default\/forgotten\n1 warning, no errors/,
+      new RegExp(
+        /:8:3 spec\.stages: warning: no stage reaches 1 cluster of .*fleet\.yaml: /.source +
+          /default\/forgotten\n1 warning, no errors/.source,
+      ),
     );
   });
 
@@ -379,7 +385,10 @@ describe('help', () => {
     assert.equal(r.code, EXIT_OK);
     assert.match(
       r.stdout,
-      /^Check ClusterPromotion files: errors exit 1, warnings alone exit 0\n\nUsage:\n {2}kubectl promotion lint \[flags\]\n/,
+      new RegExp(
+        /^Check ClusterPromotion files: errors exit 1, warnings alone exit /.source +
+          /0\n\nUsage:\n {2}kubectl promotion lint \[flags\]\n/.source,
+      ),
     );
     assert.match(
       r.stdout,

@@ -137,7 +137,10 @@ clusters:
       fails(
         `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    ` +
           `timeline:\n    - after: 1m\n`,
-        /fleet\.yaml:8:7 clusters\[0\]\.objects\[0\]\.timeline\[0\]: needs merge \(a JSON merge patch\) or delete: true/,
+        new RegExp(
+          /fleet\.yaml:8:7 clusters\[0\]\.objects\[0\]\.timeline\[0\]: needs merge \(a JSON /.source +
+            /merge patch\) or delete: true/.source,
+        ),
       );
       fails(
         `${head}- name: a\n  objects:\n  - object: {apiVersion: v1, kind: Pod, metadata: {name: p}}\n    ` +

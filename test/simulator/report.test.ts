@@ -92,7 +92,10 @@ describe('the simulation report', () => {
     assert.match(text, /staging\s+1\s+Completed\s+\+0s\s+\+1m0s\s+\+6m0s/);
     assert.match(
       text,
-      /\+0s\s+2030-01-01T00:00:00Z\s+staging\s+Deploying\s+5 clusters \(default\/a \.\.\. default\/e\): deploying rollout-staging/,
+      new RegExp(
+        /\+0s\s+2030-01-01T00:00:00Z\s+staging\s+Deploying\s+5 clusters \(default\/a \.\.\. /.source +
+          /default\/e\): deploying rollout-staging/.source,
+      ),
     );
     assert.match(
       text,
