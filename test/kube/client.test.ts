@@ -135,10 +135,8 @@ describe('talking to the API server', () => {
         e.message,
         new RegExp(
           /^cannot verify the API server at https:\/\/127\.0\.0\.1:\d+ \(context /.source +
-            new RegExp(
-              /"command-line"\): .*certificate.*; set the cluster's certificate-authority in /.source +
-                /the kubeconfig or pass --certificate-authority$/.source,
-            ).source,
+            /"command-line"\): .*certificate.*; set the cluster's certificate-authority in /.source +
+            /the kubeconfig or pass --certificate-authority$/.source,
         ),
       );
     }
