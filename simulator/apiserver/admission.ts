@@ -5,7 +5,7 @@
 // `oldSelf` on update. A refusal is the 422 Invalid with one cause per field error.
 import { causeMessage, causeReason, type FieldValidation, type SchemaError } from '../../src/schema/index.ts';
 import type { KubeObject } from '../../src/api/types.ts';
-import { ApiError, badRequest, invalid } from './errors.ts';
+import { ApiError, badRequest, invalid, invalidWithCauses } from './errors.ts';
 import type { ResourceDef } from './resources.ts';
 
 export type { FieldValidation };
@@ -23,15 +23,7 @@ export interface AdmissionOptions {
 export function schemaInvalid(def: ResourceDef, name: string, errors: readonly SchemaError[]): ApiError {
   // An error about no field in particular is at Go's nil field.Path, which prints as <nil>.
   const causes = errors.map((e) => ({ reason: causeReason(e), message: causeMessage(e), field: e.field || '<nil>' }));
-  const listed = causes.map((c) => `${c.field}: ${c.message}`);
-  const summary = listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`;
-  const kind = def.group === '' ? def.kind : `${def.kind}.${def.group}`;
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
-    name,
-    group: def.group,
-    kind: def.kind,
-    causes,
-  });
+  return invalidWithCauses(def, name, causes);
 }
 
 /**

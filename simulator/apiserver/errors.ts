@@ -127,6 +127,15 @@ function causeMessage(e: FieldError): string {
 
 export function invalid(def: ResourceDef, name: string, errors: FieldError[]): ApiError {
   const causes = errors.map((e) => ({ reason: CAUSE_REASONS[e.type], message: causeMessage(e), field: e.field }));
+  return invalidWithCauses(def, name, causes);
+}
+
+/** The 422 `Kind.group "name" is invalid: ...` with its causes, as every validation failure answers. */
+export function invalidWithCauses(
+  def: ResourceDef,
+  name: string,
+  causes: readonly { reason: string; message: string; field: string }[],
+): ApiError {
   const listed = causes.map((c) => `${c.field}: ${c.message}`);
   const summary = listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`;
   const kind = def.group === '' ? def.kind : `${def.kind}.${def.group}`;
@@ -134,7 +143,7 @@ export function invalid(def: ResourceDef, name: string, errors: FieldError[]): A
     name,
     group: def.group,
     kind: def.kind,
-    causes,
+    causes: [...causes],
   });
 }
 
