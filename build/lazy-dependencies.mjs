@@ -91,7 +91,8 @@ export function lazyDependencies(options = {}) {
     if (!installed.has(row.from ?? row.pkg)) return `require(${pkg})`;
     // Installed beside the program: required at run time from where its importer would find it
     // (the banner of every chunk provides __kpCreateRequire: commonjs-shim.mjs).
-    return `__kpCreateRequire(${row.from ? `import.meta.resolve(${JSON.stringify(row.from)})` : 'import.meta.url'})(${pkg})`;
+    const base = row.from ? `import.meta.resolve(${JSON.stringify(row.from)})` : 'import.meta.url';
+    return `__kpCreateRequire(${base})(${pkg})`;
   }
 
   return {

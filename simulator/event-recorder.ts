@@ -104,7 +104,8 @@ export class EventRecorder {
   #create(e: EventRecord, key: string, now: number): void {
     const namespace = e.regarding.namespace ?? 'default';
     // The events library names an Event after its object and the time in nanoseconds, in hex.
-    const name = `${e.regarding.name}.${(BigInt(now) * 1_000_000n + BigInt(this.#sequence++ % 1_000_000)).toString(16)}`;
+    const nanoseconds = BigInt(now) * 1_000_000n + BigInt(this.#sequence++ % 1_000_000);
+    const name = `${e.regarding.name}.${nanoseconds.toString(16)}`;
     const event: KubeObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',

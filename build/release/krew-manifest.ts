@@ -77,9 +77,16 @@ const WINDOWS_RESERVED = new Set([
   ...Array.from({ length: 9 }, (_, i) => `LPT${i + 1}`),
 ]);
 const SHA256 = /^[a-f0-9]{64}$/;
-// krew parses spec.version with its semver package, which insists on the leading v.
-const SEMVER_V =
-  /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+// krew parses spec.version with its semver package, which insists on the leading v. The grammar is
+// semver.org's: numeric identifiers have no leading zero, pre-release identifiers may be numeric or not.
+const NUMERIC_ID = String.raw`0|[1-9]\d*`;
+const PRERELEASE_ID = String.raw`${NUMERIC_ID}|\d*[a-zA-Z-][0-9a-zA-Z-]*`;
+const BUILD_ID = '[0-9a-zA-Z-]+';
+const SEMVER_V = new RegExp(
+  String.raw`^v(${NUMERIC_ID})\.(${NUMERIC_ID})\.(${NUMERIC_ID})` +
+    String.raw`(?:-((?:${PRERELEASE_ID})(?:\.(?:${PRERELEASE_ID}))*))?` +
+    String.raw`(?:\+(${BUILD_ID}(?:\.${BUILD_ID})*))?$`,
+);
 /** validate-krew-manifest looks for one of these among the installed files. */
 export const LICENSE_FILE_NAMES = new Set([
   'license',

@@ -7,8 +7,16 @@ import type { PrinterColumn } from './resources.ts';
 
 type Step = { key: string } | { index: number } | { all: true } | { filter: string; equals: string };
 
-const STEP =
-  /^(?:\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[\*\]|\[\?\(@\.([A-Za-z0-9_.-]+)\s*==\s*["']([^"']*)["']\)\]|\[['"]((?:[^'"\\]|\\.)*)['"]\])/;
+// One step at the start of the rest of the path; the capture groups tell parseJsonPath which kind.
+const STEP = new RegExp(
+  `^(?:${[
+    String.raw`\.([A-Za-z0-9_-]+)`, // .key: group 1
+    String.raw`\[(\d+)\]`, // [0]: group 2
+    String.raw`\[\*\]`, // [*]
+    String.raw`\[\?\(@\.([A-Za-z0-9_.-]+)\s*==\s*["']([^"']*)["']\)\]`, // [?(@.k=="v")]: groups 3 and 4
+    String.raw`\[['"]((?:[^'"\\]|\\.)*)['"]\]`, // ['quoted.key']: group 5
+  ].join('|')})`,
+);
 
 export function parseJsonPath(path: string): Step[] {
   const steps: Step[] = [];

@@ -131,7 +131,8 @@ function operation(def: ResourceDef, verb: string, action: string, ref: (n: stri
 }
 
 function paths(def: ResourceDef, ref: (n: string) => string): Record<string, object> {
-  const base = `/${def.group === '' ? 'api' : `apis/${def.group}`}/${def.version}${def.namespaced ? '/namespaces/{namespace}' : ''}/${def.plural}`;
+  const groupVersion = def.group === '' ? `api/${def.version}` : `apis/${def.group}/${def.version}`;
+  const base = `/${groupVersion}${def.namespaced ? '/namespaces/{namespace}' : ''}/${def.plural}`;
   const patch = {
     ...operation(def, 'patch', 'patch', ref, [
       ...WRITE_PARAMETERS,

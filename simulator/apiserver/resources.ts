@@ -3,7 +3,7 @@
 // CRDs of projectsveltos/addon-controller, projectsveltos/libsveltos and Cluster API v1beta1, so
 // that kubectl resolves and prints them exactly as it would against a real management cluster.
 import type { KubeObject } from '../../src/api/types.ts';
-import { CAPI_GROUP, SVELTOS_CONFIG_GROUP, SVELTOS_LIB_GROUP, SVELTOS_VERSION } from '../../src/api/types.ts';
+import { CAPI_GROUP } from '../../src/api/types.ts';
 import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './event-versions.ts';
 import { bundledSchema, type ResourceSchema } from '../../src/schema/index.ts';
 import { printerColumns } from './columns.ts';

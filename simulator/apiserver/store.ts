@@ -29,7 +29,7 @@ import { applyJsonPatch, PATCH_CONTENT_TYPES, patchResultNotAnObject } from './p
 import { type AdmissionOptions, admit } from './admission.ts';
 import { bundledCrds, type CustomResourceDefinition } from '../../src/schema/index.ts';
 import type { PatchType } from './patch.ts';
-import type { FieldError, ResourceDef } from './resources.ts';
+import type { ResourceDef } from './resources.ts';
 import { apiVersionOf, findResource, RESOURCES, resourceNamed } from './resources.ts';
 import type { LabelRequirement, Selector } from './selectors.ts';
 import { combine, labelMatcher, matchEverything, parseFieldSelector, parseLabelSelector } from './selectors.ts';

@@ -38,7 +38,8 @@ export interface ListMeta {
 export function encodeList(apiVersion: string, listKind: string, meta: ListMeta, items: readonly KubeObject[]): string {
   const parts = new Array<string>(items.length);
   for (let i = 0; i < items.length; i++) parts[i] = encodeObject(items[i]!);
-  return `{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(listKind)},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
+  const head = `"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(listKind)}`;
+  return `{${head},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
 }
 
 /** Freezes an object graph so the store can hand it out without copying. */

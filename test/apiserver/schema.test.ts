@@ -188,7 +188,8 @@ try:
         response_type="object", header_params={"Content-Type": "application/json", "Accept": "application/json"})
 except ApiException as e:
     out(e.status, json.loads(e.body)["message"])
-created = api.create_cluster_custom_object("config.projectsveltos.io", "v1beta1", "clusterpromotions", ${JSON.stringify(promotion('r'))})
+created = api.create_cluster_custom_object(
+    "config.projectsveltos.io", "v1beta1", "clusterpromotions", ${JSON.stringify(promotion('r'))})
 out(json.dumps(created["spec"]["stages"][1]))
 `,
       );

@@ -242,7 +242,8 @@ describe('Lua as Sveltos runs it (gopher-lua is Lua 5.1)', () => {
   local empty, why = base64Encode("")
   local resources = { web = { kind = "Deployment" } }
   return { healthy = base64Decode(enc) == "kubectl-promotion" and empty == nil,
-    message = enc .. " " .. why .. " " .. getResource(resources, "web").kind .. " " .. tostring(getResource(resources, "x")) }`;
+    message = enc .. " " .. why .. " " .. getResource(resources, "web").kind .. " "
+      .. tostring(getResource(resources, "x")) }`;
     assert.equal(await message(body), 'a3ViZWN0bC1wcm9tb3Rpb24= provided string is empty Deployment nil');
   });
 

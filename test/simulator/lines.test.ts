@@ -2,6 +2,7 @@
 // codes as the headless report.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../plugin/cli.ts';
@@ -40,28 +41,8 @@ async function simulate(args: string[], opts: { tty?: boolean; env?: Record<stri
   return { code, stdout, stderr };
 }
 
-const KYVERNO_MANUAL_APPROVED = `\
-2025-01-01T00:00:00Z  +0s        staging     Deploying           from Pending
-2025-01-01T00:01:00Z  +1m0s      staging     AwaitingApproval    from Deploying
-2025-01-01T00:11:00Z  +11m0s     staging     Approved            stage staging approved (--approve staging@10m): spec.stages[0].trigger.manual.approved set to true
-2025-01-01T00:11:00Z  +11m0s     staging     ApprovalReset       stage staging: approval consumed (automaticReset)
-2025-01-01T00:11:00Z  +11m0s     staging     Promoted            from AwaitingApproval
-2025-01-01T00:11:00Z  +11m0s     production  Deploying           from Pending
-2025-01-01T00:13:00Z  +13m0s     production  DeployFailed        default/production-3: helm install kyverno-latest: timed out waiting for the condition
-2025-01-01T00:13:00Z  +13m0s     production  StageFailing        cluster default/production-3: Helm: helm install kyverno-latest: timed out waiting for the condition
-2025-01-01T00:15:00Z  +15m0s     production  StageRecovered      stage production: no cluster failing any more
-2025-01-01T00:15:00Z  +15m0s     production  Soaking             from Deploying
-2025-01-01T00:20:00Z  +20m0s     -           PromotionCompleted  promotion test-kyverno-rollout completed
-2025-01-01T00:20:00Z  +20m0s     production  Completed           from Soaking
-
-Promotion test-kyverno-rollout: Completed in 20m0s
-  promotion completed after 20m0s
-  started 2025-01-01T00:00:00Z, completed 2025-01-01T00:20:00Z
-
-STAGE       CLUSTERS  PHASE      DEPLOY STARTED  DEPLOYED  PROMOTED
-staging     2         Promoted   +0s             +1m0s     +11m0s
-production  3         Completed  +11m0s          +15m0s    +20m0s
-`;
+// The lines of a manual stage approved at 10m and a production cluster that fails once and recovers.
+const KYVERNO_MANUAL_APPROVED = readFileSync(new URL('golden/kyverno-manual-approved.txt', import.meta.url), 'utf8');
 
 describe('simulate without a terminal: a line per transition', () => {
   it('prints phase changes, failures and approvals as they happen, then the summary (exit 0 completed)', async () => {

@@ -19,6 +19,8 @@ import {
   summary,
 } from './fixtures.ts';
 
+// Sveltos's phrase for a stage whose promotionWindow is closed.
+const WINDOW_CLOSED = 'Window Closed: Waiting for Next Schedule (2025-01-02T22:00:00Z).';
 const ms = (offset: number) => at(offset).getTime();
 const phases = (v: PromotionView) => v.stages.map((s) => s.phase);
 const view = (
@@ -301,7 +303,7 @@ describe('view model: status written by our engine', () => {
           name: 'production',
           lastUpdateReconciledTime: iso(20 * MIN),
           lastSuccessfulAppliedTime: iso(22 * MIN),
-          currentStatusDescription: `Window Closed: Waiting for Next Schedule (2025-01-02T22:00:00Z). (${iso(22 * MIN)})`,
+          currentStatusDescription: `${WINDOW_CLOSED} (${iso(22 * MIN)})`,
         },
       ],
       'production',
@@ -396,8 +398,8 @@ describe("view model: status written by Sveltos's controller (v1.13.0)", () => {
   }
 
   for (const [label, description] of [
-    ['with', 'Window Closed: Waiting for Next Schedule (2025-01-02T22:00:00Z). (2025-01-02T03:24:05Z)'],
-    ['without', 'Window Closed: Waiting for Next Schedule (2025-01-02T22:00:00Z).'],
+    ['with', `${WINDOW_CLOSED} (2025-01-02T03:24:05Z)`],
+    ['without', WINDOW_CLOSED],
   ] as const) {
     it(`AwaitingWindow: reads the opening time ${label} the time suffix`, async () => {
       const v = view(

@@ -157,7 +157,9 @@ function usage(
     `Serving ${names.length === 0 ? 'no ClusterPromotion' : `ClusterPromotion ${names.join(', ')}`} and ` +
       `${input.fleet.clusters.length} cluster(s) at ${served.api.url}`,
     `Virtual time starts at ${rfc3339(input.start)} and runs ${speed}x real time; ` +
-      `${controller ? 'the promotion controller runs in the simulation' : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist'}.`,
+      (controller
+        ? 'the promotion controller runs in the simulation.'
+        : 'no promotion controller runs (--no-controller): the fleet follows whatever ClusterProfiles exist.'),
     `Kubeconfig (context promotion-sim): ${kubeconfig}`,
     '',
     `  export KUBECONFIG=${kubeconfig}`,

@@ -109,15 +109,16 @@ export function toJunit(results: readonly TestResult[]): string {
     );
     for (const e of t.expectations) {
       const where = e.expectation.where;
-      const attrs = `name="line ${where.line}: ${xml(e.expected)}" classname="${xml(`${where.file}.${t.test.name}`)}" file="${xml(where.file)}" line="${where.line}"`;
+      const attrs =
+        `name="line ${where.line}: ${xml(e.expected)}" classname="${xml(`${where.file}.${t.test.name}`)}" ` +
+        `file="${xml(where.file)}" line="${where.line}"`;
       if (e.passed) {
         out.push(`    <testcase ${attrs}/>`);
         continue;
       }
       out.push(`    <testcase ${attrs}>`);
-      out.push(
-        `      <failure message="${xml(e.seen)}" type="ExpectationFailed">${xml(`${formatWhere(where)}: ${e.expected}; instead ${e.seen}`)}</failure>`,
-      );
+      const detail = `${formatWhere(where)}: ${e.expected}; instead ${e.seen}`;
+      out.push(`      <failure message="${xml(e.seen)}" type="ExpectationFailed">${xml(detail)}</failure>`);
       out.push('    </testcase>');
     }
     out.push(`    <system-out>${xml(`the rehearsal ended ${t.run.outcome}: ${t.run.reason}`)}</system-out>`);

@@ -105,13 +105,10 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
         { text: row.text, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : { dim: true }) },
       ];
     }
-    case 'stagesMore':
-      return [
-        {
-          text: `  ${row.direction === 'up' ? g.up : g.down} ${row.count > 0 ? `${count(row.count)} more stage${row.count === 1 ? '' : 's'}` : 'more'}`,
-          dim: true,
-        },
-      ];
+    case 'stagesMore': {
+      const more = row.count > 0 ? `${count(row.count)} more stage${row.count === 1 ? '' : 's'}` : 'more';
+      return [{ text: `  ${row.direction === 'up' ? g.up : g.down} ${more}`, dim: true }];
+    }
   }
 }
 
