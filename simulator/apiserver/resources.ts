@@ -15,6 +15,11 @@ export interface PrinterColumn {
   name: string;
   type: ColumnType;
   format?: string;
+  /**
+   * A date cell as the timestamp itself (RFC 3339, UTC), not an age: what kube-apiserver's default
+   * table convertor serves for resources without printers of their own, such as CRDs ("Created At").
+   */
+  timestamp?: boolean;
   description: string;
   /** 0: shown by default; higher: only with `-o wide`. */
   priority: number;
@@ -335,8 +340,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     columns: [
       {
         name: 'Created At',
-        type: 'string',
-        format: 'date-time',
+        type: 'date',
+        timestamp: true,
         description: DATE_COLUMN_DESCRIPTION,
         priority: 0,
         jsonPath: '.metadata.creationTimestamp',

@@ -4,7 +4,7 @@
 // virtual ages.
 import { kubectlAge } from '../../src/duration.ts';
 import type { KubeObject } from '../../src/api/types.ts';
-import type { ResourceDef } from './resources.ts';
+import type { PrinterColumn, ResourceDef } from './resources.ts';
 import type { ListMeta } from './wire.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -30,11 +30,14 @@ const NAME_COLUMN = {
   priority: 0,
 };
 
-function cell(type: string, value: unknown, now: Date): unknown {
-  if (type === 'date') {
+function cell(column: PrinterColumn, value: unknown, now: Date): unknown {
+  if (column.type === 'date') {
     if (typeof value !== 'string') return '<unknown>';
     const at = Date.parse(value);
-    return Number.isNaN(at) ? '<unknown>' : kubectlAge(now.getTime() - at);
+    if (Number.isNaN(at)) return '<unknown>';
+    // Go's time.RFC3339 of the UTC time: whole seconds.
+    if (column.timestamp) return `${new Date(at).toISOString().slice(0, 19)}Z`;
+    return kubectlAge(now.getTime() - at);
   }
   return value ?? null;
 }
@@ -71,7 +74,7 @@ export function toTable(def: ResourceDef, items: readonly KubeObject[], meta: Li
           ],
         }),
     rows: items.map((obj) => ({
-      cells: [obj.metadata.name, ...columns.map((c) => cell(c.type, c.value(obj), options.now))],
+      cells: [obj.metadata.name, ...columns.map((c) => cell(c, c.value(obj), options.now))],
       object: rowObject(obj, options),
     })),
   };

@@ -112,6 +112,14 @@ describe('the served API with kubectl, against the CRD schema', { skip: skipKube
           .map((c) => c.metadata.name)
           .sort(),
       );
+      // As kube-apiserver's default table: CREATED AT is the creation time itself, not an age.
+      const [header, ...rows] = list.stdout.trim().split('\n');
+      assert.match(header!, /^NAME\s+CREATED AT$/);
+      for (const row of rows) {
+        const [name, created] = row.split(/\s+/);
+        const stored = s.store.get('customresourcedefinitions', name!).metadata.creationTimestamp!;
+        assert.equal(created, `${new Date(stored).toISOString().slice(0, 19)}Z`);
+      }
       const crd = bundledCrds()[0]!;
       const established = await kubectl(s, ['wait', '--for=condition=established', `crd/${crd.metadata.name}`]);
       assert.equal(established.code, 0, established.stderr);
@@ -201,6 +209,20 @@ out(json.dumps(created["spec"]["stages"][1]))
         '400 strict decoding error: unknown field "spec.stages[0].clusterSelctor"',
         '{"name": "prod", "trigger": {"manual": {"automaticReset": true}}}',
       ]);
+    }));
+});
+
+describe('the CRD list as a Table', () => {
+  it("declares Created At a date column and fills it with the RFC 3339 time, as kube-apiserver's default table", () =>
+    withServer(async (s) => {
+      const res = await s.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+      });
+      assert.equal(res.status, 200);
+      const created = res.json.columnDefinitions.find((c: { name: string }) => c.name === 'Created At');
+      assert.equal(created.type, 'date');
+      assert.equal(created.format, '');
+      for (const row of res.json.rows) assert.match(row.cells[1], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }));
 });
 
