@@ -110,8 +110,9 @@ export interface ValidateHealth {
   name: string;
   featureID: FeatureID;
   group?: string;
-  version: string;
-  kind: string;
+  /** With `kind`, the objects the check reads; a check without a kind reads metrics only (or runs a Job). */
+  version?: string;
+  kind?: string;
   namespace?: string;
   labelFilters?: LabelFilter[];
   script?: string;

@@ -110,8 +110,10 @@ async function firstProblem(
   if (!check.kind) return metricsOnly(check, runOptions);
 
   const group = check.group ?? '';
-  if (!cluster.kindExists(group, check.version, check.kind)) {
-    const apiVersion = group === '' ? check.version : `${group}/${check.version}`;
+  // The CRD leaves version optional; an empty one names no served version, as the REST mapper finds none.
+  const version = check.version ?? '';
+  if (!cluster.kindExists(group, version, check.kind)) {
+    const apiVersion = group === '' ? version : `${group}/${version}`;
     return { pass: true, text: `${check.kind} (${apiVersion}) does not exist in the cluster, so the check passes` };
   }
 

@@ -32,6 +32,10 @@ import { bundledSchema, type PathSegment } from '../../src/schema/index.ts';
 type Keys<T> = { [K in keyof Required<T>]: true };
 const keys = <T>(record: Keys<T>): string[] => Object.keys(record).sort();
 
+/** The keys T does not mark optional, no more and no fewer. */
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+const required = <T>(record: { [K in RequiredKeys<T>]: true }): string[] => Object.keys(record).sort();
+
 const schema = bundledSchema('ClusterPromotion');
 
 function declared(path: PathSegment[]): string[] {
@@ -129,7 +133,25 @@ const EXACT: [string, PathSegment[], string[]][] = [
   ],
 ];
 
+// The fields each type requires (not `?`), checked against the CRD's `required` lists.
+const REQUIRED: [string, PathSegment[], string[]][] = [
+  ['Stage', STAGE, required<Stage>({ name: true })],
+  ['ValidateHealth', CHECK, required<ValidateHealth>({ name: true, featureID: true })],
+  ['LabelFilter', [...CHECK, 'labelFilters', 0], required<LabelFilter>({ key: true, operation: true })],
+  ['CELRule', [...CHECK, 'evaluateCEL', 0], required<CELRule>({ name: true, rule: true })],
+  ['MetricQuery', [...CHECK, 'metricQueries', 0], required<MetricQuery>({ name: true, query: true })],
+  ['MetricSource', [...CHECK, 'metricSource'], required<MetricSource>({ url: true })],
+  ['JobCheck', [...CHECK, 'jobCheck'], required<JobCheck>({ jobRef: true })],
+  ['TimeWindow', [...AUTO, 'promotionWindow'], required<TimeWindow>({ from: true, to: true })],
+  ['StageStatus', ['status', 'stages', 0], required<StageStatus>({ name: true })],
+];
+
 describe('the TypeScript types and the vendored CRD', () => {
+  for (const [type, path, fields] of REQUIRED) {
+    it(`agree on which fields of ${type} are required`, () =>
+      assert.deepEqual(fields, [...(schema.at(path)?.required ?? [])].sort()));
+  }
+
   for (const [type, path, fields] of EXACT) {
     it(`agree on the fields of ${type}`, () => assert.deepEqual(fields, declared(path)));
   }
