@@ -77,6 +77,50 @@ end`;
     assert.deepEqual(result, { ok: true, healthy: true, message: 'number,3,0.5,true,false,nil,2,a,2,1,0.5,0,x,nil' });
   });
 
+  it('reach into arrays of objects as Sveltos scripts do: containers, their ports, args and conditions', async () => {
+    // MapToTable keeps an array's tables and strings, and whole numbers inside those tables: what
+    // scripts index (containers[1].image, conditions[i].type) arrives; only bare integer lists are empty.
+    const o = obj(
+      'apps/v1',
+      'Deployment',
+      'prod',
+      'web',
+      {},
+      {
+        spec: {
+          template: {
+            spec: {
+              containers: [
+                { name: 'web', image: 'web:1.2', args: ['--port', '8080'], ports: [{ containerPort: 8080 }] },
+                { name: 'proxy', image: 'envoy:1.30', ports: [{ containerPort: 9901, protocol: 'TCP' }] },
+              ],
+            },
+          },
+        },
+        status: {
+          conditions: [
+            { type: 'Available', status: 'True' },
+            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+          ],
+        },
+      },
+    );
+    const script = `
+function evaluate()
+  local c = obj.spec.template.spec.containers
+  local parts = { #c, c[1].image, c[1].args[2], c[1].ports[1].containerPort, c[2].name,
+    c[2].ports[1].containerPort + 1, c[2].ports[1].protocol }
+  for _, cond in ipairs(obj.status.conditions) do parts[#parts + 1] = cond.type .. "=" .. cond.status end
+  for i, p in ipairs(parts) do parts[i] = tostring(p) end
+  return { healthy = true, message = table.concat(parts, ",") }
+end`;
+    assert.deepEqual(await runHealthScript(script, o), {
+      ok: true,
+      healthy: true,
+      message: '2,web:1.2,8080,8080,proxy,9902,TCP,Available=True,Progressing=True',
+    });
+  });
+
   it('carry long and non-ASCII strings intact', async () => {
     const data = `${'é'.repeat(50_000)}✓`;
     const o = obj('v1', 'ConfigMap', 'ns', 'c', {}, { data: { big: data } });
