@@ -5,6 +5,7 @@
 import { CAPI_GROUP, LIB_API_VERSION, type KubeObject } from '../src/api/types.ts';
 import type { ObjectStore } from './apiserver/store.ts';
 import type { FleetClusterSpec } from './fleet-spec.ts';
+import type { Fleet } from './fleet.ts';
 
 export interface ClusterObject {
   resource: 'sveltosclusters' | 'clusters';
@@ -13,7 +14,10 @@ export interface ClusterObject {
   status: Record<string, unknown>;
 }
 
-export function clusterObject(c: FleetClusterSpec): ClusterObject {
+/** What a cluster's object shows: a fleet file's entry, or a cluster as the fleet sees it now. */
+export type ClusterShape = Pick<FleetClusterSpec, 'namespace' | 'name' | 'type' | 'labels' | 'ready'>;
+
+export function clusterObject(c: ClusterShape): ClusterObject {
   const metadata = { name: c.name, namespace: c.namespace, labels: { ...c.labels } };
   if (c.type === 'Capi') {
     return {
@@ -32,7 +36,7 @@ export function clusterObject(c: FleetClusterSpec): ClusterObject {
 }
 
 /** Creates the clusters' namespaces (those missing) and the clusters with their status. */
-export function seedClusters(store: ObjectStore, clusters: readonly FleetClusterSpec[]): void {
+export function seedClusters(store: ObjectStore, clusters: readonly ClusterShape[]): void {
   for (const namespace of new Set(clusters.map((c) => c.namespace))) {
     if (store.find('namespaces', namespace) === undefined) {
       store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -43,4 +47,30 @@ export function seedClusters(store: ObjectStore, clusters: readonly FleetCluster
     const created = store.create(resource, object);
     store.updateStatus(resource, { ...created, status });
   }
+}
+
+/** The cluster as the fleet sees it now (labels, readiness), or undefined when it left the fleet. */
+export function clusterObjectFor(fleet: Fleet, key: string): ClusterShape | undefined {
+  return fleet.cluster(key)?.ref;
+}
+
+/** Brings the cluster's object in line with the fleet: created, relabelled, its readiness, or deleted. */
+export function syncClusterObject(store: ObjectStore, key: string, cluster: ClusterShape | undefined): void {
+  const [namespace, name] = key.split('/') as [string, string];
+  for (const resource of ['sveltosclusters', 'clusters'] as const) {
+    const existing = store.find(resource, name, namespace);
+    if (existing === undefined) continue;
+    if (cluster === undefined) {
+      store.delete(resource, name, { namespace });
+      return;
+    }
+    const { object, status } = clusterObject(cluster);
+    const updated = store.update(resource, {
+      ...existing,
+      metadata: { ...existing.metadata, labels: object.metadata.labels },
+    });
+    store.updateStatus(resource, { ...updated, status });
+    return;
+  }
+  if (cluster !== undefined) seedClusters(store, [cluster]);
 }

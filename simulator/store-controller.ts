@@ -36,11 +36,29 @@ export class StoreController extends PromotionController {
   /** Profile name -> the promotion it is labelled for, remembered past the profile's deletion. */
   readonly #owners = new Map<string, string>();
   readonly #unsubscribe: () => void;
+  readonly #store: ObjectStore;
 
   constructor(options: StoreControllerOptions) {
     super({ ports: storePorts(options) });
-    for (const p of options.store.all(PROMOTIONS)) this.markDue(p.metadata.name);
+    this.#store = options.store;
+    this.#list();
     this.#unsubscribe = options.store.onChange((e) => this.#stored(e));
+  }
+
+  /** A restarted controller lists everything again, as an informer's first list does. */
+  override restart(): void {
+    super.restart();
+    this.#owners.clear();
+    this.#list();
+  }
+
+  /** Every promotion is due; every profile's owner is known (its state changing in the fleet wakes the owner). */
+  #list(): void {
+    for (const p of this.#store.all(PROMOTIONS)) this.markDue(p.metadata.name);
+    for (const p of this.#store.all('clusterprofiles')) {
+      const owner = p.metadata.labels?.[LABEL_PROMOTION_NAME];
+      if (owner !== undefined) this.#owners.set(p.metadata.name, owner);
+    }
   }
 
   /** The fleet says these profiles changed state (deployed, failing...): their promotions look again. */

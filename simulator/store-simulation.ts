@@ -36,6 +36,14 @@ export interface StoreSimulationOptions {
   maxEvents?: number;
 }
 
+/** A line about a scripted event: when, what, and the stage or cluster it concerns. */
+export interface StoreNote {
+  at: number;
+  message: string;
+  stage: string | null;
+  cluster: string | null;
+}
+
 /** At most this many controller passes at one instant: more means two writers undo each other. */
 const SETTLE_LIMIT = 1000;
 
@@ -49,6 +57,10 @@ export class StoreSimulation {
   readonly #stopFollowingClusters: () => void;
   readonly #events: { expire(): void; stop(): void };
   readonly #changeListeners = new Set<() => void>();
+  readonly #noteListeners = new Set<(note: StoreNote) => void>();
+  /** Scripted actions (a RolloutTest's events), in the order they fall due. */
+  readonly #scheduled: { at: number; seq: number; run: () => void | Promise<void> }[] = [];
+  #scheduleSeq = 0;
   #now: number;
   #busy = false;
   #queue: Promise<void> = Promise.resolve();
@@ -94,10 +106,36 @@ export class StoreSimulation {
 
   /** The next virtual moment anything changes on its own, or null until someone writes. */
   nextEventAt(): number | null {
-    const fleet = this.fleet.nextEventAt();
-    const requeue = this.controller?.nextRequeueAfter(this.#now) ?? null;
-    if (fleet === null) return requeue;
-    return requeue === null ? fleet : Math.min(fleet, requeue);
+    const times = [
+      this.fleet.nextEventAt(),
+      this.controller?.nextRequeueAfter(this.#now) ?? null,
+      this.#scheduled[0]?.at ?? null,
+    ].filter((t): t is number => t !== null);
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
+  /**
+   * Runs `action` when the clock reaches `at`: after the fleet's own changes due at that instant,
+   * before the controller looks; actions due at the same instant run in the order they were scheduled.
+   */
+  schedule(at: number, action: () => void | Promise<void>): void {
+    this.#scheduled.push({ at: Math.max(at, this.#now), seq: this.#scheduleSeq++, run: action });
+    this.#scheduled.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  }
+
+  /** A line for whoever follows the rehearsal (a scripted event happened). */
+  note(message: string, stage: string | null = null, cluster: string | null = null): void {
+    for (const l of this.#noteListeners) l({ at: this.#now, message, stage, cluster });
+  }
+
+  onNote(listener: (note: StoreNote) => void): () => void {
+    this.#noteListeners.add(listener);
+    return () => this.#noteListeners.delete(listener);
+  }
+
+  /** The controller process restarts: it forgets what it held in memory and lists everything again. */
+  restartController(): void {
+    this.controller?.restart();
   }
 
   /** Called when someone other than the simulation wrote to the store (kubectl, a test): it should settle soon. */
@@ -149,6 +187,11 @@ export class StoreSimulation {
     this.#now = Math.max(this.#now, t);
     for (let pass = 0; ; pass++) {
       await this.fleet.runUntil(this.#now);
+      if ((this.#scheduled[0]?.at ?? Number.POSITIVE_INFINITY) <= this.#now) {
+        while ((this.#scheduled[0]?.at ?? Number.POSITIVE_INFINITY) <= this.#now) await this.#scheduled.shift()!.run();
+        // What the actions changed in the fleet may fall due at once (a check re-evaluated).
+        await this.fleet.runUntil(this.#now);
+      }
       const dirty = this.fleet.takeDirtyProfiles();
       this.controller?.profilesChanged(dirty);
       this.#mirror.flush();

@@ -1,16 +1,33 @@
-// A RolloutTest's events played on a simulation: each is scheduled at its virtual moment and, when
+// A RolloutTest's events played on a rehearsal: each is scheduled at its virtual moment and, when
 // it happens, goes on the timeline (type Scripted) saying what it did and where it was written.
-// The same script drives `kubectl promotion test` and `simulate --events`.
+// The same script drives `kubectl promotion test`, `simulate --events` and `simulate --events --serve`:
+// the headless simulation and the served one both offer what it needs (ScriptTarget).
 import { clusterKey } from '../../src/api/types.ts';
-import type { Simulation } from '../driver.ts';
+import type { Fleet } from '../fleet.ts';
 import { formatWhere, type TestAction, type TestEvent } from './model.ts';
 
-export function scheduleEvents(sim: Simulation, events: readonly TestEvent[]): void {
-  for (const e of events) sim.schedule(e.at, () => play(sim, e));
+/** What playing a script needs of a rehearsal. */
+export interface ScriptTarget {
+  readonly fleet: Fleet;
+  /** Runs `action` when the virtual clock reaches `at`, before the controller looks at that instant. */
+  schedule(at: number, action: () => void | Promise<void>): void;
+  /** A line on the timeline. */
+  note(message: string, stage?: string | null, cluster?: string | null): void;
+  patchPromotion(patch: { spec?: unknown; metadata?: { labels?: unknown; annotations?: unknown } }): void;
+  giveApproval(stage: string, why: string): void;
+  revoke(stage: string, why: string): boolean;
+  restartController(): void;
+  /** A cluster of the fleet joined, left or changed: where clusters are objects too, they follow. */
+  clusterChanged?(key: string): void;
 }
 
-function play(sim: Simulation, e: TestEvent): void {
+export function scheduleEvents(target: ScriptTarget, events: readonly TestEvent[]): void {
+  for (const e of events) target.schedule(e.at, () => play(target, e));
+}
+
+function play(target: ScriptTarget, e: TestEvent): void {
   const from = `(${formatWhere(e.where)})`;
+  const fleet = target.fleet;
   // The test was checked against its own fleet; `simulate --events --fleet` may bring another.
   const key =
     e.kind === 'cluster' || e.kind === 'removeCluster'
@@ -18,50 +35,52 @@ function play(sim: Simulation, e: TestEvent): void {
       : e.kind === 'addCluster'
         ? clusterKey(e.cluster)
         : null;
-  if (key !== null && (sim.fleet.cluster(key) === undefined) !== (e.kind === 'addCluster')) {
+  if (key !== null && (fleet.cluster(key) === undefined) !== (e.kind === 'addCluster')) {
     const why = e.kind === 'addCluster' ? 'is already in this fleet' : 'is not in this fleet';
-    sim.note(`${describeAction(e)}: skipped, cluster ${key} ${why} ${from}`, null, key);
+    target.note(`${describeAction(e)}: skipped, cluster ${key} ${why} ${from}`, null, key);
     return;
   }
   switch (e.kind) {
     case 'patch':
-      sim.note(`${describeAction(e)} ${from}`);
-      sim.patchPromotion(e.patch);
+      target.note(`${describeAction(e)} ${from}`);
+      target.patchPromotion(e.patch);
       return;
     case 'approve':
-      sim.giveApproval(e.stage, `by the test ${from}`);
+      target.giveApproval(e.stage, `by the test ${from}`);
       return;
     case 'revoke':
-      sim.revoke(e.stage, `by the test ${from}`);
+      target.revoke(e.stage, `by the test ${from}`);
       return;
     case 'restartController':
-      sim.note(`${describeAction(e)} ${from}`);
-      sim.restartController();
+      target.note(`${describeAction(e)} ${from}`);
+      target.restartController();
       return;
     case 'addCluster':
-      sim.note(`${describeAction(e)} ${from}`, null, key);
-      sim.fleet.addCluster(e.cluster);
+      target.note(`${describeAction(e)} ${from}`, null, key);
+      fleet.addCluster(e.cluster);
+      target.clusterChanged?.(key!);
       return;
     case 'removeCluster':
-      sim.note(`${describeAction(e)} ${from}`, null, e.cluster);
-      sim.fleet.removeCluster(e.cluster);
+      target.note(`${describeAction(e)} ${from}`, null, e.cluster);
+      fleet.removeCluster(e.cluster);
+      target.clusterChanged?.(e.cluster);
       return;
     case 'cluster':
-      sim.note(`${describeAction(e)} ${from}`, null, e.cluster);
+      target.note(`${describeAction(e)} ${from}`, null, e.cluster);
       if (e.ready !== undefined || e.labels !== undefined) {
-        const ref = sim.fleet.cluster(e.cluster)!.ref;
+        const ref = fleet.cluster(e.cluster)!.ref;
         const labels = { ...ref.labels };
         for (const [k, v] of Object.entries(e.labels ?? {})) {
           if (v === null) delete labels[k];
           else labels[k] = v;
         }
-        sim.fleet.updateCluster(e.cluster, { labels, ready: e.ready ?? ref.ready });
+        fleet.updateCluster(e.cluster, { labels, ready: e.ready ?? ref.ready });
+        target.clusterChanged?.(e.cluster);
       }
-      if (e.failNextDeploy) sim.failNextAttempt(e.cluster);
+      if (e.failNextDeploy) fleet.failNextAttempt(e.cluster);
       return;
   }
 }
-
 /** One line for a person: what the event does. */
 export function describeAction(a: TestAction): string {
   switch (a.kind) {

@@ -171,6 +171,17 @@ export class PromotionController {
     this.#leftAlone.delete(name);
   }
 
+  /**
+   * The process restarts: everything it held in memory (what was due, when to look again, the
+   * phases it saw) is gone. What it must know again it reads from the stored objects.
+   */
+  restart(): void {
+    this.#due.clear();
+    this.#requeueAt.clear();
+    this.#phases.clear();
+    this.#leftAlone.clear();
+  }
+
   /** Reconciles every promotion due at `now`, once each, in name order. */
   async reconcileDue(now: number): Promise<void> {
     for (const [name, at] of this.#requeueAt) {

@@ -264,11 +264,10 @@ export function simulateCommand(deps: SimulateDeps) {
       assertNoErrors(loaded.findings);
       const fleet = fleetFiles.length > 0 ? await loadFleet(fleetFiles, { stdin: io.stdin }) : script!.fleet;
       if (args.serve) {
-        if (script)
-          throw new UsageError('--events runs in the terminal view, as lines or with -o; not with --serve yet');
         const promotions =
           args.promotion === undefined ? loaded.promotions : [pickPromotion(loaded.promotions, args.promotion, files)];
-        return runServe({ promotions, fleet, start, seed, speed }, args, io);
+        const servedSeed = script && args.seed === '1' ? script.seed : seed;
+        return runServe({ promotions, fleet, start, seed: servedSeed, speed, ...(script ? { script } : {}) }, args, io);
       }
       const promotion = pickPromotion(loaded.promotions, args.promotion, files);
 

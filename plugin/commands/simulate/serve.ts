@@ -11,6 +11,10 @@ import { ApiError } from '../../../simulator/apiserver/store.ts';
 import type { FleetSpec } from '../../../simulator/fleet-spec.ts';
 import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
 import type { ControllerEvent } from '../../../simulator/store-controller.ts';
+import type { StoreNote } from '../../../simulator/store-simulation.ts';
+import type { RolloutTest } from '../../../simulator/rollout-test/model.ts';
+import { scheduleEvents } from '../../../simulator/rollout-test/script.ts';
+import { storeTarget } from '../../../simulator/rollout-test/store-script.ts';
 import type { Io } from '../../command.ts';
 import type { Options, OptionValues } from '../../options.ts';
 import { EXIT_OK, UsageError } from '../../errors.ts';
@@ -22,6 +26,8 @@ export interface ServeInput {
   seed: number;
   /** Virtual milliseconds per real one; undefined: DEFAULT_SPEED. */
   speed: number | undefined;
+  /** `--events`: the RolloutTest whose events are played on the served rehearsal. */
+  script?: Pick<RolloutTest, 'promotion' | 'events'>;
 }
 
 export interface ServeDeps {
@@ -135,6 +141,10 @@ export async function runServe(
     }
     io.stdout.write(usage(served, input, kubeconfig, speed, args.controller));
     served.sim.controller?.on((e) => io.stdout.write(eventLine(e)));
+    if (input.script) {
+      served.sim.onNote((n) => io.stdout.write(noteLine(n)));
+      scheduleEvents(storeTarget(served.sim, input.script.promotion.metadata.name), input.script.events);
+    }
     const signal = await (deps.stopRequested ?? stopSignal)();
     io.stdout.write(`${signal}: stopping at ${rfc3339(served.nowMs())} (virtual)\n`);
   } finally {
@@ -187,6 +197,10 @@ const FAULTS: [string, string][] = [
   ['restart (objects kept):', '/admin/faults/restart'],
   ['what is in effect:', '/admin/faults'],
 ];
+
+function noteLine(n: StoreNote): string {
+  return `${rfc3339(n.at)} Scripted: ${n.message}\n`;
+}
 
 function eventLine(e: ControllerEvent): string {
   const stage = e.stage === null ? '' : ` ${e.stage}`;
