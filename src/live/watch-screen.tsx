@@ -1,11 +1,12 @@
 // `watch`'s screen: the promotion view (PromotionApp) under a row of tabs when several promotions
 // are watched and a banner while a stream is down, all drawn from the LiveWatch's latest frame.
 // Left/right (or tab) switch promotions; everything else is PromotionApp's.
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
 import { PromotionApp } from '../view/components/PromotionApp.tsx';
 import { Line, ThemeContext, type Seg, type Theme } from '../view/components/Line.tsx';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, type Glyphs } from '../view/glyphs.ts';
 import { useFrame } from '../view/run.tsx';
+import { useKeys } from '../view/components/useKeys.ts';
 import type { LiveWatch, WatchFrame } from './watch.ts';
 
 export interface WatchScreenProps {
@@ -16,7 +17,7 @@ export interface WatchScreenProps {
 
 export function WatchScreen({ watch, color, unicode }: WatchScreenProps) {
   const frame = useFrame(watch);
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (frame.model === null) {
       if (key.ctrl && input === 'c') watch.quit('interrupt');
       else if (input === 'q') watch.quit('quit');

@@ -12,6 +12,8 @@ export interface UiState {
   /** Cluster cursor in the selected stage, by key so that it stays put when the list re-sorts. */
   clusterKey: string | null;
   help: boolean;
+  /** Lines the help is scrolled down by, when it is taller than the terminal. */
+  helpScroll: number;
   /** A stage waiting for y/n before it is approved. */
   confirm: string | null;
   /** A one-line notice shown in place of the key help until the next key. */
@@ -23,6 +25,7 @@ export const INITIAL_UI: UiState = {
   expanded: {},
   clusterKey: null,
   help: false,
+  helpScroll: 0,
   confirm: null,
   flash: null,
 };

@@ -1,12 +1,36 @@
 // Keyboard flows: what each key does to the view and which callbacks it calls.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Key } from 'ink';
+import { keyPresses } from '../../src/view/keys.ts';
 import { KEY, renderApp } from './render.tsx';
 import { awaitingApproval, bigStage, deployingWithFailure, soaking } from './scenarios.ts';
 
 /** React runs effects and their re-render on a later turn of the event loop. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const selectedLine = (frame: string) => frame.split('\n').find((l) => l.startsWith('›')) ?? '';
+const plainKey: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
 const clusterRows = (frame: string) => frame.split('\n').filter((l) => /^ {2}[› ] (├─|└─) \S default\//.test(l));
 
 describe('keys: selecting and expanding', () => {
@@ -176,6 +200,55 @@ describe('keys: help and quitting', () => {
     await r.press(KEY.up);
     r.rerenderWith({ model: deployingWithFailure() });
     assert.match(selectedLine(r.frame()), /staging/, 'stays where the person put it');
+    r.unmount();
+  });
+});
+
+describe('keys: several arriving in one chunk (typed fast, or repeated over ssh)', () => {
+  it('splits a run of characters into its keys, control characters included', () => {
+    const inkSaw = (input: string) => keyPresses(input, { ...plainKey });
+    assert.deepEqual(
+      inkSaw('jj').map((k) => k.input),
+      ['j', 'j'],
+    );
+    assert.deepEqual(
+      inkSaw('++-').map((k) => k.input),
+      ['+', '+', '-'],
+    );
+    const [j, enter, ctrlC] = inkSaw('j\r\u0003');
+    assert.equal(j!.input, 'j');
+    assert.equal(enter!.key.return, true);
+    assert.deepEqual([ctrlC!.input, ctrlC!.key.ctrl], ['c', true]);
+    assert.equal(inkSaw('aQ')[1]!.key.shift, true, 'a capital letter is shifted, as Ink says of one alone');
+    assert.equal(inkSaw('\t')[0]!.input, '\t', 'one character is left as Ink reported it');
+    const up = keyPresses('', { ...plainKey, upArrow: true });
+    assert.equal(up.length, 1, 'a named key is one key');
+    assert.equal(up[0]!.key.upArrow, true);
+  });
+
+  it('jj moves the cluster cursor twice and ++ doubles the speed twice', async () => {
+    const r = renderApp(bigStage(2000), { rows: 12 });
+    const cursorRow = () =>
+      r
+        .frame()
+        .split('\n')
+        .find((l) => l.startsWith('  › ')) ?? '';
+    await r.press('jj');
+    assert.match(cursorRow(), /prod-00014/, 'as far as j, j typed one at a time');
+    await r.press('++');
+    assert.deepEqual(r.calls.speed, [1, 1]);
+    await r.press('kk');
+    assert.match(cursorRow(), /prod-00000/);
+    r.unmount();
+  });
+
+  it('a key that closes the help does not swallow the next one of its chunk', async () => {
+    const r = renderApp(awaitingApproval());
+    await r.press('?');
+    await r.press('?a');
+    assert.match(r.frame(), /Approve stage staging\? \(y\/n\)/);
+    await r.press('y');
+    assert.deepEqual(r.calls.approve, ['staging']);
     r.unmount();
   });
 });

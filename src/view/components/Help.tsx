@@ -1,24 +1,7 @@
-// The key line at the bottom, the y/n question, and the `?` overlay.
-import type { Glyphs } from '../glyphs.ts';
+// The key line at the bottom, the y/n question, and the `?` overlay, as help.ts fits them to the
+// terminal.
+import { fitKeyHints, helpLines, helpWindow, keyBindings } from '../help.ts';
 import { Line, useTheme, type Seg } from './Line.tsx';
-
-export function keyBindings(g: Glyphs, simulated: boolean): [string, string][] {
-  return [
-    [`${g.up}/${g.down}`, 'select a stage'],
-    [g.enter, 'expand or collapse the selected stage'],
-    ['j/k', 'move the cluster cursor in the selected stage (PgUp/PgDn: a page)'],
-    ['a', 'approve the selected manual stage (asks y/n)'],
-    ...(simulated
-      ? ([
-          ['space', 'pause or resume the simulated clock'],
-          ['+/-', 'double or halve the simulation speed'],
-          ['f', "make the cursor cluster's next deploy attempt fail"],
-        ] as [string, string][])
-      : []),
-    ['?', 'show or hide this help'],
-    ['q, Ctrl-C', 'quit'],
-  ];
-}
 
 export function Footer({
   confirm,
@@ -29,52 +12,28 @@ export function Footer({
   flash: string | null;
   simulated: boolean;
 }) {
-  const { glyphs } = useTheme();
+  const { glyphs, columns } = useTheme();
   if (confirm)
     return <Line segs={[{ text: `Approve stage ${confirm}? (y/n)`, tone: 'waitingOnPerson', bold: true }]} />;
   if (flash) return <Line segs={[{ text: flash, tone: 'waitingOnTime' }]} />;
-  const short = simulated
-    ? `${glyphs.up}${glyphs.down} stage  ${glyphs.enter} expand  j/k cluster  a approve  space pause  +/- ` +
-      `speed  f fail  ? help  q quit`
-    : `${glyphs.up}${glyphs.down} stage  ${glyphs.enter} expand  j/k cluster  a approve  ? help  q quit`;
-  return <Line segs={[{ text: short, dim: true }]} />;
+  return <Line segs={[{ text: fitKeyHints(keyBindings(glyphs, simulated), columns), dim: true }]} />;
 }
 
-export function HelpOverlay({ rows, simulated }: { rows: number; simulated: boolean }) {
-  const { glyphs } = useTheme();
-  const t = glyphs.tone;
-  const lines: Seg[][] = [
-    [{ text: 'Keys', bold: true }],
-    ...keyBindings(glyphs, simulated).map(([k, what]): Seg[] => [{ text: `  ${k.padEnd(10)} ${what}` }]),
-    ...(simulated
-      ? [
-          [
-            {
-              text: 'The cluster cursor (j/k) picks the cluster for f; the list shows failing clusters first.',
-              dim: true,
-            },
-          ],
-        ]
-      : [[{ text: 'The list under a stage shows failing clusters first.', dim: true }]]),
-    [{ text: 'Glyphs', bold: true }],
-    [
-      { text: '  ' },
-      { text: `${t.done} done`, tone: 'done' },
-      { text: '  ' },
-      { text: `${t.progressing} progressing`, tone: 'progressing' },
-      { text: '  ' },
-      { text: `${t.waitingOnTime} waiting on time`, tone: 'waitingOnTime' },
-      { text: '  ' },
-      { text: `${t.waitingOnPerson} waiting on a person`, tone: 'waitingOnPerson' },
-      { text: '  ' },
-      { text: `${t.failed} failed`, tone: 'failed' },
-      { text: '  ' },
-      { text: `${t.notStarted} not started`, tone: 'notStarted' },
-    ],
-  ];
+/** The help in `rows` rows, `scroll` lines down; a row at a cut end says how much is hidden there. */
+export function HelpOverlay({ rows, simulated, scroll }: { rows: number; simulated: boolean; scroll: number }) {
+  const { glyphs, columns } = useTheme();
+  const lines = helpLines(glyphs, simulated, columns);
+  const w = helpWindow(lines.length, Math.max(0, rows), scroll);
+  const shown: Seg[][] = [];
+  if (w.above > 0) shown.push([{ text: `${glyphs.up} ${w.above} more line${w.above === 1 ? '' : 's'}`, dim: true }]);
+  shown.push(...lines.slice(w.start, w.end));
+  if (w.below > 0)
+    shown.push([
+      { text: `${glyphs.down} ${w.below} more line${w.below === 1 ? '' : 's'} (${glyphs.down}/j scroll)`, dim: true },
+    ]);
   return (
     <>
-      {lines.slice(0, Math.max(0, rows)).map((segs, i) => (
+      {shown.map((segs, i) => (
         <Line key={i} segs={segs} />
       ))}
     </>

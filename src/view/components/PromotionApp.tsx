@@ -2,14 +2,16 @@
 // props (the model, the clock, the terminal size); what it does goes out through callbacks, so the
 // same view serves the simulation and a live cluster.
 import { useEffect, useRef, useState } from 'react';
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../glyphs.ts';
+import { helpLines, maxHelpScroll } from '../help.ts';
 import { INITIAL_UI, clusterCursor, isExpanded, planFrame, selectedStage, type UiState } from '../layout.ts';
 import type { PromotionView } from '../model.ts';
 import { Header, type ClockView } from './Header.tsx';
 import { Footer, HelpOverlay } from './Help.tsx';
 import { ThemeContext, type Theme } from './Line.tsx';
 import { StageTree } from './StageTree.tsx';
+import { useKeys } from './useKeys.ts';
 
 /** What only a simulation can do. */
 export interface SimulationControls {
@@ -54,6 +56,8 @@ export function PromotionApp(props: PromotionAppProps) {
   };
 
   const plan = planFrame(model, ui, rows);
+  const theme: Theme = { color: props.color, glyphs: props.unicode ? UNICODE_GLYPHS : ASCII_GLYPHS, columns };
+  const simulated = props.simulation !== undefined;
 
   const notice = props.notice;
   // A notice is shown once per id: a new text with the same id is not a new notice.
@@ -62,7 +66,7 @@ export function PromotionApp(props: PromotionAppProps) {
     if (notice) update({ ...uiRef.current, flash: notice.text });
   }, [notice?.id]);
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const cur = uiRef.current;
     if (key.ctrl && input === 'c') return props.onQuit('interrupt');
     if (cur.confirm) {
@@ -75,7 +79,12 @@ export function PromotionApp(props: PromotionAppProps) {
     const ui = cur.flash ? { ...cur, flash: null } : cur;
     if (ui.help) {
       if (input === 'q') return props.onQuit('quit');
-      return update({ ...ui, help: input === '?' || key.escape ? false : ui.help });
+      if (input === '?' || key.escape) return update({ ...ui, help: false, helpScroll: 0 });
+      const last = maxHelpScroll(helpLines(theme.glyphs, simulated, columns).length, plan.bodyRows);
+      const page = Math.max(1, plan.bodyRows - 2);
+      const by = key.downArrow || input === 'j' ? 1 : key.upArrow || input === 'k' ? -1 : 0;
+      const paged = key.pageDown ? page : key.pageUp ? -page : by;
+      return update({ ...ui, helpScroll: Math.min(last, Math.max(0, ui.helpScroll + paged)) });
     }
     const sel = selectedStage(model, ui);
     const stage = model.stages[sel];
@@ -94,7 +103,7 @@ export function PromotionApp(props: PromotionAppProps) {
     if (input === 'k') return moveCluster(-1);
     if (key.pageDown) return moveCluster(page);
     if (key.pageUp) return moveCluster(-page);
-    if (input === '?') return update({ ...ui, help: true });
+    if (input === '?') return update({ ...ui, help: true, helpScroll: 0 });
     if (input === 'q') return props.onQuit('quit');
     if (input === 'a' && stage) return update(approveRequest(ui, stage));
     const sim = props.simulation;
@@ -119,14 +128,12 @@ export function PromotionApp(props: PromotionAppProps) {
     if (ui !== cur) update(ui);
   });
 
-  const theme: Theme = { color: props.color, glyphs: props.unicode ? UNICODE_GLYPHS : ASCII_GLYPHS, columns };
-  const simulated = props.simulation !== undefined;
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={columns}>
         <Header model={model} clock={props.clock} rows={rows} />
         {ui.help ? (
-          <HelpOverlay rows={plan.bodyRows} simulated={simulated} />
+          <HelpOverlay rows={plan.bodyRows} simulated={simulated} scroll={ui.helpScroll} />
         ) : (
           <StageTree model={model} rows={plan.body} />
         )}
