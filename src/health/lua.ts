@@ -12,9 +12,18 @@
 // instruction limit is a count hook set from Lua (src/health/lua-prelude.ts) and the memory
 // limit caps the WebAssembly heap itself: a state that asks for more gets Lua's "not enough
 // memory" error, which Lua recovers from.
+//
+// Neither limit sees time spent inside a C function: Lua 5.1's pattern matcher backtracks for
+// minutes on a long subject and a pattern of many `.-`, without executing one Lua instruction. So
+// scripts run in a worker thread under a wall-clock limit, and a worker that passes it is
+// terminated (WebAssembly cannot be interrupted from its own thread): the check fails with "Lua
+// script exceeded the time limit", the served API's event loop is never the one blocked, and an
+// input that timed out once fails the same way without running again (the same failure every run).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { KubeObject } from '../api/types.ts';
 import * as glueModule from 'lua-wasm-bindings/dist/glue/glue-lua-5.1.5.js';
 import { PRELUDE } from './lua-prelude.ts';
@@ -28,12 +37,26 @@ export interface LuaRunOptions {
   now?: Date;
   /** The script's global `metrics`: each metric query's name and value (empty when there are none). */
   metrics?: Readonly<Record<string, number>>;
+  /** Wall-clock milliseconds one evaluation may take (its worker is terminated then). */
+  timeLimitMs?: number;
 }
 
 export type LuaScriptResult = { ok: true; healthy: boolean; message: string } | { ok: false; error: string };
 
 export const DEFAULT_INSTRUCTION_LIMIT = 10_000_000;
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
+/** Far above what the instruction limit lets a script spend in Lua itself (well under a second). */
+export const DEFAULT_TIME_LIMIT_MS = 10_000;
+
+/** The failure of a script stopped by the wall-clock limit (see the file comment). */
+export function timeLimitError(ms: number): string {
+  const why = 'a C function such as string.find can backtrack for minutes';
+  return `Lua script exceeded the time limit of ${goSeconds(ms)} (${why})`;
+}
+
+function goSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 /** libsveltos's wording when `evaluate()` does not return a table. */
 export const LUA_TABLE_ERROR = 'lua script output is not a lua table';
@@ -214,28 +237,53 @@ return prelude(script, object, metrics, now, tonumber(inputs.maxHookCalls), tonu
 `;
 
 /**
- * Runs a health script on one object (or on none: `obj` is nil for a check without a kind).
- * Never throws for anything a script does; the error text is what the user needs to fix it.
+ * Runs a health script on one object (or on none: `obj` is nil for a check without a kind), in the
+ * Lua worker under the wall-clock limit. Never throws for anything a script does; the error text is
+ * what the user needs to fix it.
  */
 export async function runHealthScript(
   script: string,
   obj: KubeObject | null,
   options: LuaRunOptions = {},
 ): Promise<LuaScriptResult> {
-  return runHealthScriptSync(script, obj, options);
+  const job = prepare(script, obj, options);
+  const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  const key = createHash('sha256')
+    .update(JSON.stringify([job.inputs, job.memoryLimit]))
+    .digest('base64');
+  if (timedOut.has(key)) return { ok: false, error: timeLimitError(timeLimitMs) };
+  const outcome = await runInWorker(job, timeLimitMs);
+  if (outcome === 'timeout') {
+    if (timedOut.size >= TIMED_OUT_KEPT) timedOut.delete(timedOut.values().next().value!);
+    timedOut.add(key);
+    return { ok: false, error: timeLimitError(timeLimitMs) };
+  }
+  return interpret(outcome, job);
 }
 
+/** The same evaluation on the calling thread: bounded by instructions and memory only. */
 export function runHealthScriptSync(
   script: string,
   obj: KubeObject | null,
   options: LuaRunOptions = {},
 ): LuaScriptResult {
+  const job = prepare(script, obj, options);
+  return interpret(run(job.inputs, job.memoryLimit), job);
+}
+
+interface Job {
+  inputs: Record<string, string>;
+  memoryLimit: number;
+  instructionLimit: number;
+}
+
+function prepare(script: string, obj: KubeObject | null, options: LuaRunOptions): Job {
   const instructionLimit = options.instructionLimit ?? DEFAULT_INSTRUCTION_LIMIT;
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   const objectSource: string[] = [];
   luaObject(obj, objectSource);
-  const outcome = run(
-    {
+  return {
+    inputs: {
       script,
       object: objectSource.join(''),
       metrics: metricsSource(options.metrics ?? {}),
@@ -245,7 +293,11 @@ export function runHealthScriptSync(
       memoryKB: String(memoryLimit / 1024),
     },
     memoryLimit,
-  );
+    instructionLimit,
+  };
+}
+
+function interpret(outcome: Outcome, { memoryLimit, instructionLimit }: Job): LuaScriptResult {
   // A limit that stopped a coroutine surfaces as the script's error rather than the run's.
   const raised = outcome.text.startsWith('error\n') ? outcome.text.slice('error\n'.length) : outcome.text;
   if (outcome.status === LUA_ERRMEM || raised === MEMORY_SENTINEL) {
@@ -256,6 +308,105 @@ export function runHealthScriptSync(
   }
   if (outcome.status !== LUA_OK) return { ok: false, error: outcome.text };
   return readResult(outcome.text);
+}
+
+// ---- the Lua worker -----------------------------------------------------------------------------
+
+// The worker is this very module, started with this flag: it then answers runs instead of asking
+// for them. (The bundle keeps the module in a chunk file of its own name, which the worker loads.)
+const WORKER_FLAG = 'kubectl-promotion/lua-worker';
+// Inputs that timed out, as hashes: the first ones seen are forgotten first.
+const TIMED_OUT_KEPT = 1000;
+const timedOut = new Set<string>();
+
+interface LuaWorker {
+  worker: Worker;
+  /** Resolves when the worker has its VM, so that start-up never counts against a script's time. */
+  ready: Promise<boolean>;
+}
+
+let luaWorker: LuaWorker | null = null;
+/** Set when no worker can be started here: scripts then run on the calling thread. */
+let workersUnavailable = false;
+/** One run at a time: a run's clock starts when the worker takes it. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function startWorker(): LuaWorker | null {
+  if (workersUnavailable) return null;
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL(import.meta.url), { workerData: { [WORKER_FLAG]: true } });
+  } catch {
+    workersUnavailable = true;
+    return null;
+  }
+  worker.unref();
+  const ready = new Promise<boolean>((resolve) => {
+    worker.once('message', (m: unknown) => resolve(m === 'ready'));
+    worker.once('error', () => resolve(false));
+    worker.once('exit', () => resolve(false));
+  });
+  return { worker, ready };
+}
+
+function runInWorker(job: Job, timeLimitMs: number): Promise<Outcome | 'timeout'> {
+  const next = queue.then(() => runOne(job, timeLimitMs));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function runOne(job: Job, timeLimitMs: number): Promise<Outcome | 'timeout'> {
+  luaWorker ??= startWorker();
+  const w = luaWorker;
+  if (!w) return run(job.inputs, job.memoryLimit);
+  w.worker.ref();
+  try {
+    if (!(await w.ready)) {
+      // The worker could not load this module (a build that cannot start one): never again here.
+      workersUnavailable = true;
+      luaWorker = null;
+      void w.worker.terminate();
+      return run(job.inputs, job.memoryLimit);
+    }
+    return await new Promise<Outcome | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        if (luaWorker === w) luaWorker = null;
+        void w.worker.terminate();
+        resolve('timeout');
+      }, timeLimitMs);
+      const onMessage = (outcome: Outcome) => {
+        cleanup();
+        resolve(outcome);
+      };
+      const onExit = () => {
+        cleanup();
+        if (luaWorker === w) luaWorker = null;
+        resolve({ status: -1, text: 'Lua VM failure: the Lua worker stopped' });
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        w.worker.off('message', onMessage);
+        w.worker.off('exit', onExit);
+      };
+      w.worker.on('message', onMessage);
+      w.worker.on('exit', onExit);
+      w.worker.postMessage(job);
+    });
+  } finally {
+    w.worker.unref();
+  }
+}
+
+if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG]) {
+  const port = parentPort;
+  try {
+    vm();
+    port.postMessage('ready');
+  } catch {
+    port.postMessage('failed');
+  }
+  port.on('message', (job: Job) => port.postMessage(run(job.inputs, job.memoryLimit)));
 }
 
 interface Outcome {

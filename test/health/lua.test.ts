@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LUA_TABLE_ERROR, luaSyntaxError, runHealthScript } from '../../src/health/lua.ts';
 import type { KubeObject } from '../../src/api/types.ts';
 import { deployment, obj } from './objects.ts';
@@ -175,6 +176,39 @@ end`;
         script,
       );
     }
+  });
+
+  it('stop a script stuck in a C function (string.find) at the time limit, the event loop free meanwhile', async () => {
+    // No Lua instruction runs while the matcher backtracks: only the wall-clock limit stops it
+    // (the pattern would take hours; the limit is far shorter, so no machine's speed decides).
+    const script = `
+function evaluate()
+  local subject = string.rep("a", 40000)
+  local found = string.find(subject, ".-.-.-.-.-.-.-b")
+  return { healthy = found ~= nil, message = "matched" }
+end`;
+    const o = deployment('prod', 'web', 1, 1);
+    const order: string[] = [];
+    const running = runHealthScript(script, o, { timeLimitMs: 300 }).then((r) => {
+      order.push('stopped');
+      return r;
+    });
+    await nextTurn();
+    order.push('event loop turned');
+    const result = await running;
+    assert.deepEqual(order, ['event loop turned', 'stopped']);
+    const expected = {
+      ok: false,
+      error: 'Lua script exceeded the time limit of 300ms (a C function such as string.find can backtrack for minutes)',
+    };
+    assert.deepEqual(result, expected);
+    // The same input fails the same way every time, and the next script gets a fresh VM.
+    assert.deepEqual(await runHealthScript(script, o, { timeLimitMs: 300 }), expected);
+    assert.deepEqual(await runHealthScript(REPLICAS_MATCH, o), {
+      ok: true,
+      healthy: true,
+      message: 'all 1 replicas available',
+    });
   });
 
   it('stop a script that allocates without bound', async () => {
