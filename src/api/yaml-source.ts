@@ -5,14 +5,17 @@
 // (yaml-scalars.ts): `approved: yes` reaches the API server as `true`, `env: e1` as the string
 // "e1", `delay: 1:30` as a string (a bad duration, not the number 90), so lint reads them the same.
 import {
+  Composer,
+  type CST,
   type Document,
+  Lexer,
   LineCounter,
+  Parser,
   isAlias,
   isMap,
   isPair,
   isScalar,
   isSeq,
-  parseAllDocuments,
   type DocumentOptions,
   type Node as YamlNode,
   type ParseOptions,
@@ -21,6 +24,7 @@ import {
   type ParsedNode,
 } from 'yaml';
 import { firstLine } from '../user-error.ts';
+import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_DOCUMENTS } from './input-limits.ts';
 import { type FieldPath, type Finding, formatPath, parsePath, type Position, type Severity } from './findings.ts';
 import { kubernetesScalars, nonFiniteScalars } from './yaml-scalars.ts';
 
@@ -170,13 +174,64 @@ function isListObject(value: Record<string, unknown>): boolean {
   return typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
 }
 
+/** An input over one of the limits of input-limits.ts, at that offset of the text. */
+class LimitError extends Error {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/**
+ * The parser's concrete syntax tree, one document at a time, stopped as soon as the text nests
+ * deeper than MAX_DEPTH or holds more than MAX_DOCUMENTS documents. The parser keeps the open
+ * collections on its stack, so the depth is known at each token, long before the composer (which
+ * recurses) sees the document.
+ */
+function* boundedCst(text: string, lines: LineCounter): Generator<CST.Token> {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
+  let documents = 0;
+  const counted = (token: CST.Token): CST.Token => {
+    if (token.type === 'document' && ++documents > MAX_DOCUMENTS) {
+      throw new LimitError(
+        token.offset,
+        `more than ${MAX_DOCUMENTS.toLocaleString('en-US')} YAML documents in one file, the most kubectl-promotion reads`,
+      );
+    }
+    return token;
+  };
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) yield counted(token);
+    if (parser.stack.length > MAX_DEPTH) {
+      const open = parser.stack.filter((t) => COLLECTIONS.has(t.type));
+      if (open.length > MAX_DEPTH) {
+        throw new LimitError(
+          open[MAX_DEPTH]!.offset,
+          `mappings and sequences nest more than ${MAX_DEPTH} deep, the most kubectl-promotion reads`,
+        );
+      }
+    }
+  }
+  for (const token of parser.end()) yield counted(token);
+}
+
+/** The documents of the text, as the `yaml` package's parseAllDocuments gives them, within the limits. */
+function parseDocuments(text: string, lines: LineCounter): Document.Parsed[] {
+  const composer = new Composer({ ...YAML_OPTIONS, lineCounter: lines });
+  return Array.from(composer.compose(boundedCst(text, lines))) as Document.Parsed[];
+}
+
 /**
  * Parses every YAML document of one file. A kubectl `List` (`kind: List` or any `...List` with
  * `items`) contributes its items as separate objects; empty documents are skipped.
  */
 export function parseYaml(text: string, file: string): LoadResult {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
   const result: LoadResult = { objects: [], findings: [] };
   const at = (offset: number, message: string, path = ''): Finding => ({
     severity: 'error',
@@ -185,6 +240,14 @@ export function parseYaml(text: string, file: string): LoadResult {
     ...positionOf(lines, offset),
     message,
   });
+  let docs: Document.Parsed[];
+  try {
+    docs = parseDocuments(text, lines);
+  } catch (e) {
+    // Nothing of a file over a limit is used: one line says which limit, and where.
+    if (e instanceof LimitError) return { objects: [], findings: [at(e.offset, e.message)] };
+    throw e;
+  }
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) result.findings.push(at(e.pos[0], firstLine(e.message)));
@@ -207,9 +270,14 @@ export function parseYaml(text: string, file: string): LoadResult {
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 1000 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      result.findings.push(at(startOf(root) ?? 0, firstLine((e as Error).message)));
+      const message =
+        e instanceof ReferenceError && /alias/i.test(e.message)
+          ? `its aliases expand beyond the limit kubectl-promotion reads (maxAliasCount ${MAX_ALIAS_COUNT}); ` +
+            'write the values out instead'
+          : firstLine((e as Error).message);
+      result.findings.push(at(startOf(root) ?? 0, message));
       return;
     }
     if (!isMap(root) || !isPlainObject(value)) {

@@ -1,8 +1,9 @@
 // Where the ClusterPromotion schema comes from for one run: the bundled CRD, a file given to
 // `lint --crd`, or the CRD installed in a cluster (`lint --context`). Each is named in lint's JSON
 // so that a report says which Sveltos it was checked against.
-import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { formatFinding } from '../api/findings.ts';
+import { readSource } from '../api/source-files.ts';
+import { parseYaml } from '../api/yaml-source.ts';
 import { UserError } from '../user-error.ts';
 import { bundledSchema, bundledSource } from './bundled.ts';
 import { asCrd, CrdError, ResourceSchema } from './resource-schema.ts';
@@ -56,19 +57,13 @@ export function choiceOf(
 
 /** Reads a CRD file (YAML or JSON, several documents allowed: the one of `kind` is used). */
 export async function crdFromFile(path: string, kind = 'ClusterPromotion'): Promise<SchemaChoice> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`--crd ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const docs = parseAllDocuments(text);
-  const values: unknown[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    if (doc.errors.length > 0) throw new UserError(`--crd ${path}: not YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-    values.push(doc.toJS());
-  }
+  // Read as any input is: within the byte bound, then parsed within the depth, document and alias limits.
+  const src = await readSource(path).catch((e: unknown) => {
+    throw e instanceof UserError ? new UserError(`--crd ${e.message.replace(/^cannot read /, '')}`) : e;
+  });
+  const { objects, findings } = parseYaml(src.text, path);
+  if (findings.length > 0) throw new UserError(`--crd ${formatFinding(findings[0]!)}`);
+  const values: unknown[] = objects.map((o) => o.value);
   const crds = values.filter(
     (v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'CustomResourceDefinition',
   );
