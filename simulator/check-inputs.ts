@@ -16,6 +16,14 @@ export function metricValue(series: MetricSeries | undefined, start: number | un
   return value;
 }
 
+/** When the metric's answer last changed by its steps, at or before `now`; undefined: never (or a constant). */
+export function lastStepAt(series: MetricSeries | undefined, start: number | undefined, now: number) {
+  if (series === undefined || typeof series === 'number' || start === undefined) return undefined;
+  let at: number | undefined;
+  for (const step of series) if (start + step.afterMs <= now) at = start + step.afterMs;
+  return at;
+}
+
 /** The next moment after `now` the metric changes its answer, or null when it never will again. */
 export function nextMetricChange(series: MetricSeries | undefined, start: number, now: number): number | null {
   if (series === undefined || typeof series === 'number') return null;

@@ -143,6 +143,7 @@ export async function loadFleet(files: readonly string[], opts: ReadOptions = {}
 /** Builds a fleet from parsed documents (see loadFleet). */
 export function fleetFromObjects(docs: readonly LoadedObject[]): FleetSpec {
   const clusters: FleetClusterSpec[] = [];
+  let defaults: Record<string, unknown> | undefined;
   const seen = new Map<string, string>();
   const add = (c: FleetClusterSpec, doc: LoadedObject, path: FieldPath) => {
     const key = clusterKey(c);
@@ -160,6 +161,8 @@ export function fleetFromObjects(docs: readonly LoadedObject[]): FleetSpec {
     if (kind === 'Fleet') {
       if (v.apiVersion !== FLEET_API_VERSION) fail(doc, ['apiVersion'], `must be ${FLEET_API_VERSION}`);
       readFleet(doc, add);
+      if (defaults === undefined && v.defaults !== null && typeof v.defaults === 'object')
+        defaults = v.defaults as Record<string, unknown>;
     } else if (kind === 'SveltosCluster' && group === SVELTOS_LIB_GROUP) {
       add(readClusterObject(doc, 'Sveltos'), doc, []);
     } else if (kind === 'Cluster' && group === CAPI_GROUP) {
@@ -173,7 +176,7 @@ export function fleetFromObjects(docs: readonly LoadedObject[]): FleetSpec {
       );
     }
   }
-  return { clusters };
+  return defaults === undefined ? { clusters } : { clusters, defaults };
 }
 
 // ---- the Fleet kind ---------------------------------------------------------------------------------------

@@ -79,4 +79,9 @@ export interface FleetClusterSpec {
 
 export interface FleetSpec {
   clusters: FleetClusterSpec[];
+  /**
+   * The `defaults` of the fleet's (first) Fleet document as written: a cluster entry added later (a
+   * RolloutTest's addCluster) inherits them, as the file's own entries do.
+   */
+  defaults?: Readonly<Record<string, unknown>>;
 }

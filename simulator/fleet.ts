@@ -59,7 +59,7 @@ import {
   type ClusterObjects,
   type JobStatus,
 } from '../src/health/evaluate.ts';
-import { goDuration, JobRun, metricValue, nextMetricChange } from './check-inputs.ts';
+import { goDuration, JobRun, lastStepAt, metricValue, nextMetricChange } from './check-inputs.ts';
 import { defaultKindExists, type ApiKind } from '../src/health/kinds.ts';
 import { EventQueue } from './event-queue.ts';
 import { DEFAULT_JOB, DEFAULT_JOB_TIMEOUT_MS } from './fleet-spec.ts';
@@ -139,9 +139,16 @@ interface ClusterState {
   deployStarts: Map<string, number> | undefined;
   /** jobCheck Jobs run on this cluster, by content and Job. */
   jobRuns: Map<string, JobRun> | undefined;
+  /** Metric values set from a moment on (a RolloutTest's metric event), by metric name. */
+  metricSets: Map<string, MetricSet> | undefined;
 }
 
 type DynamicState = TimedObject<SummaryState, ProfileState>;
+
+interface MetricSet {
+  at: number;
+  value: number;
+}
 
 interface ProfileState {
   name: string;
@@ -234,6 +241,7 @@ export class Fleet implements World {
       dynamic: undefined,
       deployStarts: undefined,
       jobRuns: undefined,
+      metricSets: undefined,
     };
     this.#byKey.set(key, c);
     this.#clusters.push(c);
@@ -510,26 +518,13 @@ export class Fleet implements World {
     return true;
   }
 
-  /** A cluster joins the fleet (registered through the API); profiles whose selector it matches reach it. */
+  /**
+   * A cluster joins the fleet (registered through the API); profiles whose selector it matches reach
+   * it. It is the fleet file's entry from now on: its objects' timelines start now, as the fleet's
+   * started at the start; deploy times, failures, metrics and Jobs are its entry's.
+   */
   addCluster(spec: FleetClusterSpec): void {
-    const key = clusterKey(spec);
-    if (this.#byKey.has(key)) throw new Error(`cluster ${key} is defined twice`);
-    const c: ClusterState = {
-      index: this.#clusters.length,
-      key,
-      spec,
-      ref: { namespace: spec.namespace, name: spec.name, type: spec.type, labels: spec.labels, ready: spec.ready },
-      objects: spec.objects,
-      failuresLeft: spec.failures,
-      extraFailures: 0,
-      summaries: undefined,
-      dynamic: undefined,
-      deployStarts: undefined,
-      jobRuns: undefined,
-    };
-    this.#byKey.set(key, c);
-    this.#clusters.push(c);
-    this.#refs.push(c.ref);
+    this.#join(spec);
     this.#rematchAll();
   }
 
@@ -812,7 +807,7 @@ export class Fleet implements World {
         return await this.#health(checks, {
           objects,
           kindExists: defaultKindExists(objects, kinds),
-          metric: (name) => metricValue(c.spec.metrics?.[name], c.deployStarts?.get(p.contentKey), this.#now),
+          metric: (name) => this.#metric(c, p, name),
           job: (check) => this.#job(c, p, check),
         });
       } catch (e) {
@@ -966,6 +961,34 @@ export class Fleet implements World {
   }
 
   // ---- metrics and Jobs ------------------------------------------------------------------------------------------
+
+  /**
+   * The metrics answer these values from now on (until a later step of the cluster's own series):
+   * a failing check reading one of them is evaluated again at once.
+   */
+  setMetrics(key: string, values: Readonly<Record<string, number>>): void {
+    const c = this.#byKey.get(key);
+    if (!c) throw new Error(`no cluster ${key} in the fleet`);
+    const sets = (c.metricSets ??= new Map());
+    for (const [name, value] of Object.entries(values)) sets.set(name, { at: this.#now, value });
+    for (const s of c.summaries ?? []) {
+      if (s.phase !== 'healthFailing') continue;
+      const reads = s.profile.checks.some(
+        (h) => h.metricSource && h.metricQueries?.some((q) => Object.hasOwn(values, q.name)),
+      );
+      if (reads) this.#queue.push({ at: this.#now, kind: 'evaluate', s, gen: s.gen });
+    }
+  }
+
+  /** What the metric answers now: the latest of the series' steps and the values set. */
+  #metric(c: ClusterState, p: ProfileState, name: string): number | undefined {
+    const start = c.deployStarts?.get(p.contentKey);
+    const series = c.spec.metrics?.[name];
+    const set = c.metricSets?.get(name);
+    if (set === undefined) return metricValue(series, start, this.#now);
+    const step = lastStepAt(series, start, this.#now);
+    return step !== undefined && step > set.at ? metricValue(series, start, this.#now) : set.value;
+  }
 
   /** A failing check reading a metric is looked at again when the metric next changes. */
   #wakeForMetrics(s: SummaryState, checks: ValidateHealth[], failing: CheckOutcome[]): void {

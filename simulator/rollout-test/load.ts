@@ -335,7 +335,7 @@ class Reader {
       const at = entry.at === undefined ? undefined : instant(c, [...path, 'at'], entry.at, start);
       if (entry.at === undefined)
         c.error([...path, 'at'], 'is required: when, e.g. 8m (after start) or an RFC 3339 time', 'key');
-      const action = this.#action(obj, c, path, entry);
+      const action = this.#action(obj, c, path, entry, fleet);
       if (at === undefined || !action) return;
       const event: TestEvent = { ...action, at, where };
       paths.set(event, path);
@@ -347,7 +347,7 @@ class Reader {
     return events;
   }
 
-  #action(obj: LoadedObject, c: Checker, path: FieldPath, e: Raw): TestAction | undefined {
+  #action(obj: LoadedObject, c: Checker, path: FieldPath, e: Raw, fleet: FleetSpec): TestAction | undefined {
     const given = ACTIONS.filter((k) => e[k] !== undefined);
     const changes = CLUSTER_CHANGES.filter((k) => e[k] !== undefined);
     if (given.length !== 1) {
@@ -397,7 +397,13 @@ class Reader {
         return { kind };
       case 'addCluster': {
         if (!c.mapping(p(kind), e.addCluster)) return undefined;
-        const inline = { apiVersion: FLEET_API_VERSION, kind: 'Fleet', clusters: [e.addCluster] };
+        // As an entry of the test's fleet file: that file's defaults apply to it.
+        const inline = {
+          apiVersion: FLEET_API_VERSION,
+          kind: 'Fleet',
+          ...(fleet.defaults ? { defaults: fleet.defaults } : {}),
+          clusters: [e.addCluster],
+        };
         try {
           const spec = fleetFromObjects([
             nested(obj, inline, (q) => (q[0] === 'clusters' ? [...p(kind), ...q.slice(2)] : p(kind))),
@@ -428,8 +434,6 @@ class Reader {
           }
           out.labels = e.labels as Record<string, string | null>;
         }
-        if (e.metric !== undefined)
-          c.error(p('metric'), 'metric events need fleet metrics, which this build lacks', 'key');
         if (e.metric !== undefined && c.mapping(p('metric'), e.metric)) {
           for (const [k, val] of Object.entries(e.metric)) {
             if (typeof val !== 'number' || !Number.isFinite(val)) c.error([...p('metric'), k], 'must be a number');

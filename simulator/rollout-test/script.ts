@@ -77,6 +77,7 @@ function play(target: ScriptTarget, e: TestEvent): void {
         fleet.updateCluster(e.cluster, { labels, ready: e.ready ?? ref.ready });
         target.clusterChanged?.(e.cluster);
       }
+      if (e.metrics !== undefined) fleet.setMetrics(e.cluster, e.metrics);
       if (e.failNextDeploy) fleet.failNextAttempt(e.cluster);
       return;
   }
