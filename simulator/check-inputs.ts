@@ -33,6 +33,10 @@ export function nextMetricChange(series: MetricSeries | undefined, start: number
 
 export type JobEnd = 'Complete' | 'Failed' | 'TimedOut';
 
+// The Job controller's words on the Failed condition (pkg/controller/job).
+const BACKOFF_MESSAGE = 'Job has reached the specified backoff limit';
+const DEADLINE_MESSAGE = 'Job was active longer than specified deadline';
+
 /**
  * A jobCheck's Job on one cluster: created running, it ends after the fleet's duration with its
  * outcome, or at the check's timeout if that comes first, as the Job controller fails a Job past
@@ -73,6 +77,14 @@ export class JobRun {
     return `${this.object.metadata.namespace}/${this.object.metadata.name}`;
   }
 
+  /** The Failed condition's `reason: message`, once the Job has failed. */
+  get failure(): string | undefined {
+    const conditions = (this.object.status as { conditions?: { type: string; reason?: string; message?: string }[] })
+      .conditions;
+    const failed = conditions?.find((c) => c.type === 'Failed');
+    return failed ? `${failed.reason}: ${failed.message}` : undefined;
+  }
+
   /** The Job finishes at `now`: its status as the Job controller writes it; returns what happened. */
   finish(now: number): string {
     this.done = true;
@@ -82,13 +94,11 @@ export class JobRun {
       this.end === 'Complete'
         ? { startTime, succeeded: 1, completionTime: at, conditions: [condition('Complete', at)] }
         : this.end === 'Failed'
-          ? { startTime, failed: 1, conditions: [condition('Failed', at, 'BackoffLimitExceeded')] }
+          ? { startTime, failed: 1, conditions: [condition('Failed', at, 'BackoffLimitExceeded', BACKOFF_MESSAGE)] }
           : {
               startTime,
               failed: 1,
-              conditions: [
-                condition('Failed', at, 'DeadlineExceeded', 'Job was active longer than specified deadline'),
-              ],
+              conditions: [condition('Failed', at, 'DeadlineExceeded', DEADLINE_MESSAGE)],
             };
     this.object = { ...this.object, status };
     return this.end === 'Complete' ? 'completed' : this.end === 'Failed' ? 'failed' : 'passed its deadline';

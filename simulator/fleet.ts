@@ -303,6 +303,12 @@ export class Fleet implements World {
     return c && { ref: c.ref, objects: c.objects };
   }
 
+  /** The jobCheck Jobs on a cluster now (each object replaced, never mutated, when its Job changes). */
+  jobsOf(key: string): KubeObject[] {
+    const runs = this.#byKey.get(key)?.jobRuns;
+    return runs ? [...runs.values()].map((r) => r.object) : [];
+  }
+
   /** Ready clusters a selector matches, in fleet order: what a profile with it would match. */
   matchingClusters(selector: ClusterProfileSpec['clusterSelector']): ClusterRef[] {
     return this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, selector)).map((c) => c.ref);
@@ -1022,7 +1028,13 @@ export class Fleet implements World {
       this.#rebuildObjects(c);
       this.#emitJob('ObjectCreated', c, p, `Job ${run.name} created for health check ${check.name}`);
     }
-    return { job: run.name, state: run.done ? run.end : 'Running', timeout: goDuration(run.timeoutMs) };
+    const failure = run.failure;
+    return {
+      job: run.name,
+      state: run.done ? run.end : 'Running',
+      timeout: goDuration(run.timeoutMs),
+      ...(failure ? { condition: failure } : {}),
+    };
   }
 
   #jobEnd(c: ClusterState, run: JobRun): void {

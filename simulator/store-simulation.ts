@@ -2,7 +2,7 @@
 // clusters, the ClusterPromotions, the ClusterProfiles and the ClusterSummaries all live in the
 // store, where kubectl reads and edits them. Around it, on a virtual clock:
 // - the fleet plays addon-controller for every ClusterProfile in the store and its summaries are
-//   mirrored into the store as they change;
+//   mirrored into the store as they change, as are the jobCheck Jobs its clusters run;
 // - the promotion controller (the engine, unless left out for another controller to drive the
 //   promotions) reconciles every ClusterPromotion in the store.
 // Time moves only through advanceTo, one moment anything can change after another, exactly like
@@ -11,6 +11,7 @@ import type { ClusterPromotion, KubeObject } from '../src/api/types.ts';
 import { ObjectStore } from './apiserver/store.ts';
 import { seedClusters } from './cluster-objects.ts';
 import { Fleet, type HealthEvaluator } from './fleet.ts';
+import { JobMirror } from './job-mirror.ts';
 import type { FleetSpec } from './fleet-spec.ts';
 import { followClusters } from './store-clusters.ts';
 import { StoreController } from './store-controller.ts';
@@ -53,6 +54,7 @@ export class StoreSimulation {
   /** Null with `controller: false`. */
   readonly controller: StoreController | null;
   readonly #mirror: SummaryMirror;
+  readonly #jobs: JobMirror;
   readonly #stopFollowing: () => void;
   readonly #stopFollowingClusters: () => void;
   readonly #events: { expire(): void; stop(): void };
@@ -81,6 +83,7 @@ export class StoreSimulation {
     });
     seedClusters(this.store, options.fleet.clusters);
     this.#mirror = new SummaryMirror(this.store, this.fleet);
+    this.#jobs = new JobMirror(this.store, this.fleet);
     this.#stopFollowingClusters = followClusters(this.store, this.fleet, () => {
       for (const p of this.fleet.profiles()) this.#mirror.profileChanged(p.metadata.name);
     });
@@ -164,6 +167,7 @@ export class StoreSimulation {
     this.#events.stop();
     this.#stopFollowingClusters();
     this.#mirror.stop();
+    this.#jobs.stop();
     this.#stopFollowing();
     this.#changeListeners.clear();
   }
@@ -195,6 +199,7 @@ export class StoreSimulation {
       const dirty = this.fleet.takeDirtyProfiles();
       this.controller?.profilesChanged(dirty);
       this.#mirror.flush();
+      this.#jobs.flush();
       this.#events.expire();
       if (this.controller === null || !this.controller.hasDue(this.#now)) return;
       if (pass >= SETTLE_LIMIT) {

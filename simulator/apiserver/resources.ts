@@ -6,6 +6,7 @@ import type { KubeObject } from '../../src/api/types.ts';
 import { CAPI_GROUP } from '../../src/api/types.ts';
 import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './event-versions.ts';
 import { bundledSchema, type ResourceSchema } from '../../src/schema/index.ts';
+import { kubectlAge } from '../../src/duration.ts';
 import { printerColumns } from './columns.ts';
 
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
@@ -25,7 +26,8 @@ export interface PrinterColumn {
   priority: number;
   /** The JSONPath a CRD would declare for this column; informative only. */
   jsonPath: string;
-  value(obj: KubeObject): unknown;
+  /** `now` is the server's clock, for cells that count time (a Job's duration). */
+  value(obj: KubeObject, now: Date): unknown;
 }
 
 /** One field problem, reported the way the API server's field validation reports it. */
@@ -261,6 +263,86 @@ function eventsV1FieldSelectors(): ResourceDef['extraFieldSelectors'] {
   return selectors;
 }
 
+/** A Job's condition of that type is True. */
+function jobCondition(o: KubeObject, type: string): boolean {
+  const conditions = field(o, 'status', 'conditions');
+  return Array.isArray(conditions) && conditions.some((c) => c?.type === type && c?.status === 'True');
+}
+
+/** The STATUS of `kubectl get jobs` (Kubernetes 1.30+), in the order the core printer tests them. */
+function jobStatus(o: KubeObject): string {
+  if (jobCondition(o, 'Complete')) return 'Complete';
+  if (jobCondition(o, 'Failed')) return 'Failed';
+  if (o.metadata.deletionTimestamp) return 'Terminating';
+  if (jobCondition(o, 'Suspended')) return 'Suspended';
+  if (jobCondition(o, 'FailureTarget')) return 'FailureTarget';
+  if (jobCondition(o, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+function jobCompletions(o: KubeObject): string {
+  const succeeded = Number(field(o, 'status', 'succeeded') ?? 0);
+  const completions = field(o, 'spec', 'completions');
+  if (typeof completions === 'number') return `${succeeded}/${completions}`;
+  const parallelism = Number(field(o, 'spec', 'parallelism') ?? 0);
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+/** From the start to the completion, or to now while it runs; blank before it starts. */
+function jobDuration(o: KubeObject, now: Date): string {
+  const start = Date.parse(String(field(o, 'status', 'startTime') ?? ''));
+  if (Number.isNaN(start)) return '';
+  const end = Date.parse(String(field(o, 'status', 'completionTime') ?? ''));
+  return kubectlAge((Number.isNaN(end) ? now.getTime() : end) - start);
+}
+
+/**
+ * batch/v1 Jobs, with the columns of kube-apiserver's own printer. The simulated clusters' jobCheck
+ * Jobs are shown here (simulator/job-mirror.ts); a Job written by a client is stored, never run.
+ */
+const JOBS: ResourceDef = {
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  singular: 'job',
+  kind: 'Job',
+  listKind: 'JobList',
+  namespaced: true,
+  shortNames: [],
+  categories: ['all'],
+  statusSubresource: true,
+  custom: false,
+  tracksGeneration: true,
+  extraFieldSelectors: { 'status.successful': (o) => String(field(o, 'status', 'succeeded') ?? 0) },
+  columns: [
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'Status of the job.',
+      priority: 0,
+      jsonPath: '.status.conditions',
+      value: jobStatus,
+    },
+    {
+      name: 'Completions',
+      type: 'string',
+      description: 'The number of pods which reached phase Succeeded.',
+      priority: 0,
+      jsonPath: '.status.succeeded',
+      value: jobCompletions,
+    },
+    {
+      name: 'Duration',
+      type: 'string',
+      description: 'Time required to complete the job.',
+      priority: 0,
+      jsonPath: '.status.completionTime',
+      value: jobDuration,
+    },
+    ageColumn(),
+  ],
+};
+
 /** events.k8s.io/v1 Events: the core Events in the newer form, from the same storage. */
 const EVENTS_V1: ResourceDef = {
   group: EVENTS_GROUP,
@@ -276,7 +358,10 @@ const EVENTS_V1: ResourceDef = {
   custom: false,
   tracksGeneration: false,
   extraFieldSelectors: eventsV1FieldSelectors(),
-  columns: coreEventColumns().map((c) => ({ ...c, value: (o: KubeObject) => c.value(fromEventsV1(o)) })),
+  columns: coreEventColumns().map((c) => ({
+    ...c,
+    value: (o: KubeObject, now: Date) => c.value(fromEventsV1(o), now),
+  })),
   storage: { group: '', version: 'v1', plural: 'events', fromStorage: toEventsV1, toStorage: fromEventsV1 },
 };
 export const RESOURCES: readonly ResourceDef[] = [
@@ -403,6 +488,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     ],
     validate: validateLease,
   },
+  JOBS,
   {
     group: '',
     version: 'v1',

@@ -74,7 +74,7 @@ export function toTable(def: ResourceDef, items: readonly KubeObject[], meta: Li
           ],
         }),
     rows: items.map((obj) => ({
-      cells: [obj.metadata.name, ...columns.map((c) => cell(c, c.value(obj), options.now))],
+      cells: [obj.metadata.name, ...columns.map((c) => cell(c, c.value(obj, options.now), options.now))],
       object: rowObject(obj, options),
     })),
   };

@@ -29,6 +29,8 @@ export interface JobStatus {
   state: 'Running' | 'Complete' | 'Failed' | 'TimedOut';
   /** The timeout in force, as Go prints a duration (5m0s). */
   timeout: string;
+  /** A failed Job's Failed condition, `reason: message` as the Job controller writes it. */
+  condition?: string;
 }
 
 export interface CheckOutcome {
@@ -178,21 +180,29 @@ function fetchMetrics(check: ValidateHealth, cluster: ClusterObjects): Record<st
   return metrics;
 }
 
-/** A jobCheck passes when its Job completes; it fails when the Job fails or outlives the timeout. */
+/**
+ * A jobCheck passes when its Job completes; it fails when the Job fails or outlives the timeout.
+ * Sveltos Enterprise's own wording is not public (open addon-controller only has the stub that says
+ * a JobCheck "requires a Sveltos Enterprise build"): the messages name the check as that stub does,
+ * the Job, and the Job controller's reason and message from the Failed condition.
+ */
 function jobProblem(check: ValidateHealth & { jobCheck: JobCheck }, cluster: ClusterObjects): Problem {
   if (!cluster.job) {
     return { pass: false, text: `JobCheck (${check.name}): this cluster runs no Jobs (only the simulated fleet does)` };
   }
   const status = cluster.job(check);
+  const why = status.condition ? ` (${status.condition})` : '';
   switch (status.state) {
     case 'Complete':
       return null;
     case 'Failed':
-      return { pass: false, text: `JobCheck (${check.name}): job ${status.job} failed` };
+      return { pass: false, text: `JobCheck (${check.name}): job ${status.job} failed${why}` };
     case 'TimedOut':
       return {
         pass: false,
-        text: `JobCheck (${check.name}): job ${status.job} did not complete within its timeout of ${status.timeout}`,
+        text:
+          `JobCheck (${check.name}): job ${status.job} did not complete within its timeout of ` +
+          `${status.timeout}${why}`,
       };
     default:
       return { pass: false, text: `JobCheck (${check.name}): job ${status.job} has not completed yet` };

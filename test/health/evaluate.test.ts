@@ -233,7 +233,17 @@ describe('health checks on a cluster', () => {
       };
       const running = (state: 'Running' | 'Complete' | 'Failed' | 'TimedOut') => ({
         ...clusterObjects([]),
-        job: () => ({ job: 'default/smoke-test', state, timeout: '5m0s' }),
+        job: () => ({
+          job: 'default/smoke-test',
+          state,
+          timeout: '5m0s',
+          ...(state === 'Failed'
+            ? { condition: 'BackoffLimitExceeded: Job has reached the specified backoff limit' }
+            : {}),
+          ...(state === 'TimedOut'
+            ? { condition: 'DeadlineExceeded: Job was active longer than specified deadline' }
+            : {}),
+        }),
       });
       assert.equal((await evaluateHealthChecks([smoke], running('Complete')))[0]!.healthy, true);
       const messages = await Promise.all(
@@ -249,11 +259,16 @@ describe('health checks on a cluster', () => {
             "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test has " +
               'not completed yet',
           ],
-          [false, "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test failed"],
+          [
+            false,
+            "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test failed " +
+              '(BackoffLimitExceeded: Job has reached the specified backoff limit)',
+          ],
           [
             false,
             "health check 'smoke' for feature Resources failed: JobCheck (smoke): job default/smoke-test did " +
-              'not complete within its timeout of 5m0s',
+              'not complete within its timeout of 5m0s (DeadlineExceeded: Job was active longer than specified ' +
+              'deadline)',
           ],
         ],
       );

@@ -11,7 +11,8 @@ import type { ClusterPromotion } from '../../src/api/types.ts';
 import type { ServedSimulation } from '../../simulator/serve.ts';
 import { PROMOTION_FINALIZER } from '../../simulator/store-controller.ts';
 import { KUBECTL, kubectl, KubectlStream } from '../apiserver/helpers.ts';
-import { currentStage, s, T0, withServed } from './helpers.ts';
+import { cluster, env, m } from '../simulator/helpers.ts';
+import { currentStage, rolloutPromotion, s, T0, withServed } from './helpers.ts';
 
 const missing = spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).error !== undefined;
 const skip = missing && process.env.CI === undefined ? `${KUBECTL} is not installed` : false;
@@ -186,6 +187,95 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
         assert.equal(served.sim.fleet.profiles().length, 0, 'the fleet no longer deploys them');
       }),
   );
+
+  it("get jobs -A shows a jobCheck's Job in its cluster's namespace, Running, then Complete or Failed", () =>
+    withServed(
+      async ({ served, server }) => {
+        // Deployed at +1m, soaked until +2m: the checks start then, and each cluster's Job with them.
+        await served.advanceTo(T0 + m(2));
+        const running = await kubectl(server, ['get', 'jobs', '-A']);
+        assert.equal(running.code, 0, running.stderr);
+        const rows = running.stdout.trim().split('\n');
+        assert.match(rows[0]!, /^NAMESPACE\s+NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$/);
+        assert.match(rows[1]!, /^default-canary-1\s+smoke-test\s+Running\s+0\/1\s+0s\s+0s$/);
+        assert.match(rows[2]!, /^default-canary-2\s+smoke-test\s+Running\s+0\/1\s+0s\s+0s$/);
+        assert.equal(rows.length, 3);
+
+        await served.advanceTo(T0 + m(4));
+        const done = await kubectl(server, ['get', 'jobs', '-A']);
+        assert.equal(done.code, 0, done.stderr);
+        const [, ok, failed] = done.stdout.trim().split('\n');
+        assert.match(ok!, /^default-canary-1\s+smoke-test\s+Complete\s+1\/1\s+90s\s+2m$/);
+        // A failed Job has no completionTime: its duration goes on counting, as on a real cluster.
+        assert.match(failed!, /^default-canary-2\s+smoke-test\s+Failed\s+0\/1\s+2m\s+2m$/);
+        const conditions = await kubectl(server, [
+          'get',
+          'job',
+          'smoke-test',
+          '-n',
+          'default-canary-2',
+          '-o',
+          'jsonpath={.status.conditions[0].type}/{.status.failed}/{.metadata.annotations}',
+        ]);
+        assert.equal(
+          conditions.stdout,
+          'Failed/1/{"kubectl-promotion.dev/namespace-in-cluster":"tests"}',
+          conditions.stderr,
+        );
+        const waited = await kubectl(server, [
+          'wait',
+          '--for=condition=complete',
+          'job/smoke-test',
+          '-n',
+          'default-canary-1',
+        ]);
+        assert.equal(waited.code, 0, waited.stderr);
+      },
+      {
+        promotions: [
+          rolloutPromotion('rollout', [
+            {
+              name: 'canary',
+              clusterSelector: env('canary'),
+              trigger: {
+                auto: {
+                  delay: '1m',
+                  postDelayHealthChecks: [
+                    {
+                      name: 'smoke',
+                      featureID: 'Helm',
+                      jobCheck: { jobRef: { kind: 'ConfigMap', namespace: 'tests', name: 'smoke-test' } },
+                    },
+                  ],
+                },
+              },
+            },
+            { name: 'production', clusterSelector: env('production') },
+          ]),
+        ],
+        fleet: {
+          clusters: [
+            cluster(
+              'canary-1',
+              { env: 'canary' },
+              {
+                deployTimeMs: m(1),
+                jobs: { 'smoke-test': { durationMs: s(90), outcome: 'Complete' } },
+              },
+            ),
+            cluster(
+              'canary-2',
+              { env: 'canary' },
+              {
+                deployTimeMs: m(1),
+                jobs: { 'smoke-test': { durationMs: s(60), outcome: 'Failed' } },
+              },
+            ),
+            cluster('production-1', { env: 'production' }),
+          ],
+        },
+      },
+    ));
 
   it('the fault endpoints answer through kubectl --raw with the kubeconfig’s token', () =>
     withServed(async ({ server }) => {

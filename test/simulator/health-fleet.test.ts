@@ -139,14 +139,18 @@ describe('jobCheck in the fleet', () => {
     assert.equal(failed.result.outcome, 'Stalled');
     assert.match(
       failed.at('HealthCheckFailed').at(-1)!,
-      /health check 'smoke' for feature Helm failed: JobCheck \(smoke\): job tests\/smoke-test failed$/,
+      new RegExp(
+        /health check 'smoke' for feature Helm failed: JobCheck \(smoke\): job tests\/smoke-test failed /.source +
+          /\(BackoffLimitExceeded: Job has reached the specified backoff limit\)$/.source,
+      ),
     );
     const slow = await simulate(fleet({ 'smoke-test': { durationMs: m(10), outcome: 'Complete' } }), smoke);
     assert.equal(slow.result.outcome, 'Stalled');
     assert.equal(
       slow.at('HealthCheckFailed').at(-1)!,
       `${iso(T0 + m(6))} health check 'smoke' for feature Helm failed: JobCheck (smoke): job ` +
-        `tests/smoke-test did not complete within its timeout of 3m0s`,
+        'tests/smoke-test did not complete within its timeout of 3m0s (DeadlineExceeded: Job was active longer ' +
+        'than specified deadline)',
     );
   });
 });
