@@ -81,6 +81,9 @@ export class LiveController {
   readonly #shadowNoted = new Map<string, string>();
   readonly #shadowStage = new Map<string, { theirs: string | undefined; ours: string | undefined }>();
   readonly #unsubscribe: (() => void)[] = [];
+  /** When each promotion became due (real time), for the queue-wait and reconcile-duration metrics. */
+  readonly #dueSince = new Map<string, number>();
+  readonly #startedAt = new Map<string, number>();
   #timer: unknown = null;
   #pass: Promise<void> | null = null;
   #again = false;
@@ -101,6 +104,18 @@ export class LiveController {
     this.core.observe({
       event: (e) => this.#event(e),
       reconciled: (p, r, now) => this.#reconciled(p, r, now),
+      starting: (name) => {
+        const now = this.#o.timers.now();
+        const since = this.#dueSince.get(name);
+        this.#dueSince.delete(name);
+        if (since !== undefined) this.#o.metrics?.queued(Math.max(0, now - since) / 1000);
+        this.#startedAt.set(name, now);
+      },
+      finished: (name) => {
+        const started = this.#startedAt.get(name);
+        this.#startedAt.delete(name);
+        if (started !== undefined) this.#o.metrics?.reconciled(Math.max(0, this.#o.timers.now() - started) / 1000);
+      },
     });
     this.#follow();
   }
@@ -120,7 +135,7 @@ export class LiveController {
     this.fleet.start();
     await this.fleet.whenSynced();
     this.#ready = true;
-    for (const name of this.fleet.promotions.store.keys()) this.core.markDue(name);
+    for (const name of this.fleet.promotions.store.keys()) this.#markDue(name);
     this.#o.log.info('caches synced', {
       promotions: this.fleet.promotions.store.size,
       clusters: this.fleet.clusters().length,
@@ -135,7 +150,7 @@ export class LiveController {
     this.#writtenProfiles.clear();
     this.#foreignWrites.clear();
     if (leading) {
-      for (const name of this.fleet.promotions.store.keys()) this.core.markDue(name);
+      for (const name of this.fleet.promotions.store.keys()) this.#markDue(name);
       this.kick();
     }
   }
@@ -157,6 +172,12 @@ export class LiveController {
     await this.#pass;
     for (const off of this.#unsubscribe) off();
     this.fleet.stop();
+  }
+
+  /** Something the promotion depends on changed: queue it (noting since when, for the metrics). */
+  #markDue(name: string): void {
+    if (!this.#dueSince.has(name)) this.#dueSince.set(name, this.#o.timers.now());
+    this.core.markDue(name);
   }
 
   #leading(): boolean {
@@ -184,9 +205,8 @@ export class LiveController {
     let conflicted = false;
     if (this.#leading() || this.#mode === 'shadow') {
       const before = this.core.stats.conflicts;
-      const now = this.#now();
       try {
-        await this.core.reconcileDue(now);
+        await this.core.reconcileDue(() => this.#now());
       } catch (e) {
         this.#o.log.error('reconcile failed; retrying', { error: oneLine(e) });
         conflicted = true;
@@ -237,7 +257,7 @@ export class LiveController {
           this.#caughtUp(this.#writtenPromotions, name, type === 'deleted' ? null : object);
           if (type === 'deleted') this.#o.metrics?.forget(name);
           else this.#noteForeignWrite(object, previous);
-          this.core.markDue(name);
+          this.#markDue(name);
           this.kick();
         },
       }),
@@ -247,7 +267,7 @@ export class LiveController {
           const owner =
             object.metadata.labels?.[LABEL_PROMOTION_NAME] ?? previous?.metadata.labels?.[LABEL_PROMOTION_NAME];
           if (owner !== undefined) {
-            this.core.markDue(owner);
+            this.#markDue(owner);
             this.kick();
           }
         },
@@ -258,7 +278,7 @@ export class LiveController {
           const owner =
             profile === undefined ? undefined : this.#profile(profile)?.metadata.labels?.[LABEL_PROMOTION_NAME];
           if (owner !== undefined) {
-            this.core.markDue(owner);
+            this.#markDue(owner);
             this.kick();
           }
         },
@@ -269,7 +289,7 @@ export class LiveController {
       f.onChange(() => {
         if (this.#clustersVersion === f.clusters()) return;
         this.#clustersVersion = f.clusters();
-        for (const name of f.promotions.store.keys()) this.core.markDue(name);
+        for (const name of f.promotions.store.keys()) this.#markDue(name);
         this.kick();
       }),
     );

@@ -18,6 +18,7 @@ export class ControllerMetrics {
   readonly #promotions: Gauge;
   readonly #transitions: Counter;
   readonly #reconcile: Histogram;
+  readonly #queue: Histogram;
   readonly #gate: Histogram;
   readonly #leader: Gauge;
   readonly #watchRestarts: Counter;
@@ -44,6 +45,12 @@ export class ControllerMetrics {
     this.#reconcile = new Histogram({
       name: 'kubectl_promotion_reconcile_duration_seconds',
       help: 'Time to reconcile one ClusterPromotion, its writes included',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.#queue = new Histogram({
+      name: 'kubectl_promotion_queue_duration_seconds',
+      help: 'Time a ClusterPromotion waited, from the change that made it due to the start of its reconcile',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
@@ -88,6 +95,10 @@ export class ControllerMetrics {
 
   reconciled(seconds: number): void {
     this.#reconcile.observe(seconds);
+  }
+
+  queued(seconds: number): void {
+    this.#queue.observe(seconds);
   }
 
   transition(kind: string): void {

@@ -80,13 +80,19 @@ export interface ControllerOptions {
    */
   leaveAlone?: (promotion: ClusterPromotion, now: number) => string | null;
   /**
-   * How many promotions a pass reconciles at once (default 1, in name order). Each promotion is
-   * still reconciled by one worker at a time; more helps when writes wait on a network.
+   * How many promotions are reconciled at once (default 1: one pass in name order, as a rehearsal
+   * needs to be deterministic). Above 1 the workers form a work queue, as controller-runtime's
+   * MaxConcurrentReconciles: each promotion is reconciled by one worker at a time, and one that
+   * becomes due while the others work is taken by the next free worker, not left for a later pass.
    */
   concurrency?: number;
 }
 
 export interface ReconcileObserver {
+  /** A reconcile of the promotion begins (the time it waited in the queue ends). */
+  starting?(promotion: string): void;
+  /** The reconcile of the promotion, its writes included, is over. */
+  finished?(promotion: string): void;
   /** Every reconcile's result, before its writes are applied (timelines, metrics, shadow comparison). */
   reconciled?(promotion: ClusterPromotion, result: ReconcileResult, now: number): void;
   /** A profile write that changed something. */
@@ -106,6 +112,10 @@ export class PromotionController {
   #reconciles = 0;
   #conflicts = 0;
   readonly #concurrency: number;
+  /** Promotions a worker is reconciling now (concurrency above 1). */
+  readonly #inFlight = new Set<string>();
+  /** Idle workers waiting for a promotion to become due or a busy one to finish. */
+  #idle: (() => void)[] = [];
 
   constructor(options: ControllerOptions) {
     this.#ports = options.ports;
@@ -142,6 +152,7 @@ export class PromotionController {
   /** The promotion, or something it depends on, changed: reconcile it at the next pass. */
   markDue(name: string): void {
     this.#due.add(name);
+    this.#wakeIdle();
   }
 
   /** Whether a reconcile is due at `now`. */
@@ -182,29 +193,72 @@ export class PromotionController {
     this.#leftAlone.clear();
   }
 
-  /** Reconciles every promotion due at `now`, once each, in name order. */
-  async reconcileDue(now: number): Promise<void> {
+  /**
+   * Reconciles every promotion due at `now`: with concurrency 1 once each, in name order; above 1
+   * until nothing is due or being reconciled, each reconcile at the clock's time when it starts.
+   */
+  async reconcileDue(now: number | (() => number)): Promise<void> {
+    const clock = typeof now === 'number' ? () => now : now;
+    const start = clock();
     for (const [name, at] of this.#requeueAt) {
-      if (at <= now) {
+      if (at <= start) {
         this.#requeueAt.delete(name);
         this.#due.add(name);
       }
     }
-    const names = [...this.#due].sort();
-    this.#due.clear();
     if (this.#concurrency === 1) {
-      for (const name of names) await this.reconcileOne(name, now);
+      const names = [...this.#due].sort();
+      this.#due.clear();
+      for (const name of names) await this.reconcileOne(name, start);
       return;
     }
-    let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < names.length) await this.reconcileOne(names[next++]!, now);
+      for (;;) {
+        const name = this.#takeDue();
+        if (name !== undefined) {
+          this.#inFlight.add(name);
+          try {
+            await this.reconcileOne(name, clock());
+          } finally {
+            this.#inFlight.delete(name);
+            this.#wakeIdle();
+          }
+        } else if (this.#inFlight.size > 0) {
+          // What is due is being reconciled (or nothing is): wait for it to finish or for a new one.
+          await new Promise<void>((wake) => this.#idle.push(wake));
+        } else return;
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, names.length) }, worker));
+    await Promise.all(Array.from({ length: this.#concurrency }, worker));
+  }
+
+  /** The first due promotion no worker is reconciling, taken off the queue. */
+  #takeDue(): string | undefined {
+    for (const name of this.#due) {
+      if (this.#inFlight.has(name)) continue;
+      this.#due.delete(name);
+      return name;
+    }
+    return undefined;
+  }
+
+  #wakeIdle(): void {
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const wake of idle) wake();
   }
 
   /** One reconcile of one promotion. */
   async reconcileOne(name: string, now: number): Promise<void> {
+    for (const o of this.#observers) o.starting?.(name);
+    try {
+      await this.#reconcileOne(name, now);
+    } finally {
+      for (const o of this.#observers) o.finished?.(name);
+    }
+  }
+
+  async #reconcileOne(name: string, now: number): Promise<void> {
     const promotion = this.#ports.promotion(name);
     if (promotion === undefined) {
       this.forget(name);
