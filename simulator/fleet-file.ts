@@ -59,7 +59,8 @@
 //    a Cluster API Cluster when its control plane is ready (v1beta1 status.controlPlaneReady) or
 //    initialised (v1beta2 status.initialization.controlPlaneInitialized). Their behaviour comes from
 //    annotations: kubectl-promotion.dev/deploy-time, /check-time, /jitter, /failures, /failure-rate
-//    and /failure-message, with the same meaning and defaults as above (deploy-time a duration),
+//    and /failure-message, with the same meaning and defaults as above (deploy-time a duration, or
+//    the JSON of a distribution: '{"p50": "2m", "p90": "6m"}'),
 //    and /metrics and /jobs, each the JSON of the field above (e.g. '{"error_rate": [{"after": "3m", "value": 0.2}]}').
 //
 // Every error names the file, line, column and field.
@@ -401,7 +402,7 @@ function readClusterObject(doc: LoadedObject, type: ClusterType): FleetClusterSp
     type,
     labels,
     ready,
-    deployTimeMs: durationField(doc, annotation(ANNOTATION_DEPLOY_TIME)) ?? DEFAULT_DEPLOY_TIME_MS,
+    ...deployTimeAnnotation(doc, annotation(ANNOTATION_DEPLOY_TIME)),
     checkTimeMs: durationField(doc, annotation(ANNOTATION_CHECK_TIME)) ?? DEFAULT_CHECK_TIME_MS,
     jitterMs: durationField(doc, annotation(ANNOTATION_JITTER)) ?? 0,
     failures: failuresField(doc, annotation(ANNOTATION_FAILURES)),
@@ -418,17 +419,32 @@ function readClusterObject(doc: LoadedObject, type: ClusterType): FleetClusterSp
   };
 }
 
+/**
+ * The deploy-time annotation: a duration (2m), or the JSON of a distribution as the Fleet kind writes
+ * it ('{"p50": "2m", "p90": "6m"}', '{"min": "1m", "max": "3m"}').
+ */
+function deployTimeAnnotation(doc: LoadedObject, f: Field): Pick<FleetClusterSpec, 'deployTimeMs' | 'deployTime'> {
+  const d = deployTimeField(
+    doc,
+    typeof f?.value === 'string' && f.value.trimStart().startsWith('{')
+      ? jsonAnnotation(doc, f, '{"p50": "2m", "p90": "6m"}')
+      : f,
+  );
+  if (!d) return { deployTimeMs: DEFAULT_DEPLOY_TIME_MS };
+  return { deployTimeMs: medianMs(d), ...(d.kind === 'fixed' ? {} : { deployTime: d }) };
+}
+
 // ---- metrics and jobs ---------------------------------------------------------------------------------------------
 
 type Field = { value: unknown; path: FieldPath } | undefined;
 
 /** An annotation holding the JSON of a field; errors point at the annotation. */
-function jsonAnnotation(doc: LoadedObject, f: Field): Field {
+function jsonAnnotation(doc: LoadedObject, f: Field, example = '{"error_rate": 0.01}'): Field {
   if (!f) return undefined;
   try {
     return { value: JSON.parse(f.value as string), path: f.path };
   } catch (e) {
-    return fail(doc, f.path, `must be JSON, e.g. '{"error_rate": 0.01}': ${(e as Error).message}`);
+    return fail(doc, f.path, `must be JSON, e.g. '${example}': ${(e as Error).message}`);
   }
 }
 

@@ -53,6 +53,29 @@ status: {ready: true}`).clusters;
     assert.equal(b!.failureRate, 0.1);
   });
 
+  it('reads a deploy-time distribution from the annotation of a cluster object, as JSON', () => {
+    const object = (value: string) => `apiVersion: lib.projectsveltos.io/v1beta1
+kind: SveltosCluster
+metadata:
+  name: prod-1
+  annotations: {kubectl-promotion.dev/deploy-time: '${value}'}
+status: {ready: true}`;
+    const [a] = read(object('{"p50": "2m", "p90": "6m"}')).clusters;
+    assert.deepEqual(a!.deployTime, { kind: 'logNormal', p50Ms: m(2), p90Ms: m(6) });
+    assert.equal(a!.deployTimeMs, m(2));
+    const [b] = read(object('{"min": "1m", "max": "3m"}')).clusters;
+    assert.deepEqual(b!.deployTime, { kind: 'uniform', minMs: m(1), maxMs: m(3) });
+    const [c] = read(object('90s')).clusters;
+    assert.equal(c!.deployTime, undefined, 'a plain duration stays a fixed time');
+    assert.equal(c!.deployTimeMs, 90_000);
+    assert.equal(
+      error(object('{"p50": "6m", "p90": "2m"}')),
+      'fleet.yaml:5:52 metadata.annotations["kubectl-promotion.dev/deploy-time"].p90: ' +
+        'p90 (2m0s) must not be shorter than p50 (6m0s)',
+    );
+    assert.match(error(object('{"p50": "2m"')), /deploy-time"\]: must be JSON, e\.g\. '\{"p50": "2m", "p90": "6m"\}'/);
+  });
+
   it('names the file, line and field of a distribution that cannot be', () => {
     assert.equal(
       error(fleetWith('  deployTime: {p50: 6m, p90: 2m}')),
