@@ -3,6 +3,7 @@
 // and timers, which tests replace so that nothing waits on the wall clock.
 import { homedir } from 'node:os';
 import { KubeClient, type ClientOptions } from '../src/kube/client.ts';
+import type { LiveFleetOptions } from '../src/live/fleet.ts';
 import { EXIT_API, LiveError } from '../src/kube/errors.ts';
 import { clusterFlagsOf } from '../src/kube/flags.ts';
 import { realTimers, type Timers } from '../src/kube/informer.ts';
@@ -18,6 +19,11 @@ export interface LiveDeps {
   interrupted(): AbortSignal;
   /** How the client waits between retries; tests make it instant. */
   client?: ClientOptions;
+  /**
+   * How soon a silent server is noticed (LiveFleet). Tests that jump their fake clock past real
+   * requests in flight lengthen the bound on an answer, which such a jump would otherwise cut short.
+   */
+  pulse?: LiveFleetOptions['pulse'];
 }
 
 export const realDeps: LiveDeps = {

@@ -6,8 +6,10 @@
 //   - the stream goes silent without closing (the JavaScript client's watches are known to stop
 //     after about half an hour): a watchdog re-opens it when nothing, not even a bookmark, arrived
 //     for `idleTimeoutMs`;
-//   - the server is unreachable or refuses: retry with exponential backoff and jitter, reporting
-//     "reconnecting" meanwhile, and the age of the data.
+//   - the server is unreachable or refuses: retry with exponential backoff and jitter (at most
+//     8 s apart), reporting "reconnecting" meanwhile, and the age of the data;
+//   - whoever knows the server is back (pulse.ts) calls `reconnect()`: retry now, not at the end
+//     of the backoff.
 // Time is injected (`Timers`) so every path above is tested without waiting on the wall clock.
 import type { KubeObject } from '../api/types.ts';
 import { backoffDelay, KubeApiError } from './client.ts';
@@ -53,6 +55,8 @@ export interface InformerListener<T> {
   health?(health: InformerHealth): void;
   /** A failure, the first list's included; the informer keeps retrying unless stopped. */
   error?(error: unknown, during: 'list' | 'watch'): void;
+  /** Something came from the server: a list, a watch accepted, an event (a bookmark too). */
+  heard?(): void;
 }
 
 export interface InformerOptions {
@@ -63,7 +67,8 @@ export interface InformerOptions {
   backoff?: { baseMs: number; capMs: number };
 }
 
-const DEFAULT_BACKOFF = { baseMs: 500, capMs: 30_000 };
+// Capped at 8 s: a server back after an outage is found within that even with no one to say so.
+const DEFAULT_BACKOFF = { baseMs: 500, capMs: 8000 };
 
 export function objectKey(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
@@ -83,6 +88,8 @@ export class Informer<T extends KubeObject> {
   #stream: AbortController | null = null;
   #idleTimer: unknown = null;
   #idleFired = false;
+  /** reconnect() ended the current request: re-open at once, no failure counted. */
+  #kicked = false;
   #emptyStreams = 0;
   #wake: (() => void) | null = null;
   #sleepTimer: unknown = null;
@@ -135,6 +142,18 @@ export class Informer<T extends KubeObject> {
     this.#setHealth({ state: 'stopped', currentAsOf: this.#timers.now() });
   }
 
+  /**
+   * The server is answering again: stop backing off, and end the current list or stream (it may
+   * hang on a connection the server forgot) to open a fresh one from the last resourceVersion.
+   */
+  reconnect(): void {
+    if (!this.#running) return;
+    this.#kicked = true;
+    this.#stream?.abort();
+    if (this.#sleepTimer !== null) this.#timers.clearTimeout(this.#sleepTimer);
+    this.#wake?.();
+  }
+
   /** Resolves after the first successful list; rejects with the first list's failure. */
   whenSynced(): Promise<void> {
     if (this.#synced) return Promise.resolve();
@@ -157,9 +176,13 @@ export class Informer<T extends KubeObject> {
     let needList = true;
     while (this.#running) {
       if (needList) {
+        const controller = new AbortController();
+        this.#stream = controller;
+        this.#kicked = false;
         try {
-          const listed = await this.#source.list(new AbortController().signal);
+          const listed = await this.#source.list(controller.signal);
           if (!this.#running) return;
+          this.#heard();
           this.#replace(listed.items);
           this.#resourceVersion = listed.resourceVersion;
           needList = false;
@@ -167,8 +190,10 @@ export class Informer<T extends KubeObject> {
           this.#emit((l) => l.synced?.());
         } catch (e) {
           if (!this.#running) return;
-          await this.#failed(e, 'list');
+          if (!this.#kicked) await this.#failed(e, 'list');
           continue;
+        } finally {
+          if (this.#stream === controller) this.#stream = null;
         }
       }
       const outcome = await this.#follow();
@@ -181,16 +206,19 @@ export class Informer<T extends KubeObject> {
     const controller = new AbortController();
     this.#stream = controller;
     this.#idleFired = false;
+    this.#kicked = false;
     const openedAt = this.#timers.now();
     let received = false;
     try {
       this.#armIdle();
       const events = await this.#source.watch(this.#resourceVersion, controller.signal);
       if (!this.#running) return 'reopen';
+      this.#heard();
       this.#connected();
       this.#armIdle();
       for await (const event of events) {
         this.#armIdle();
+        this.#heard();
         received = true;
         if (event.type === 'ERROR') {
           const status = event.object as unknown as WatchErrorStatus;
@@ -206,7 +234,7 @@ export class Informer<T extends KubeObject> {
         this.#apply(event);
       }
       if (!this.#running) return 'reopen';
-      if (this.#idleFired) return 'reopen';
+      if (this.#idleFired || this.#kicked) return 'reopen';
       // The server ended the stream; re-open at once unless it keeps ending them straight away.
       this.#clearIdle();
       // A server that ends every watch as soon as it opens would make this a busy loop: the second
@@ -217,7 +245,7 @@ export class Informer<T extends KubeObject> {
       return 'reopen';
     } catch (e) {
       if (!this.#running) return 'reopen';
-      if (this.#idleFired) return 'reopen';
+      if (this.#idleFired || this.#kicked) return 'reopen';
       if (e instanceof KubeApiError && e.code === 410) return 'gone';
       // The watchdog has nothing to watch while backing off.
       this.#clearIdle();
@@ -298,6 +326,10 @@ export class Informer<T extends KubeObject> {
       };
       this.#sleepTimer = this.#timers.setTimeout(() => this.#wake?.(), ms);
     });
+  }
+
+  #heard(): void {
+    this.#emit((l) => l.heard?.());
   }
 
   #armIdle(): void {

@@ -1,6 +1,8 @@
 // Everything the live view of promotions needs, followed from the cluster: the ClusterPromotions,
 // the ClusterProfiles they generated, those profiles' ClusterSummaries and the managed clusters,
 // one informer each (no polling while the streams are healthy), joined into view models on demand.
+// A pulse (pulse.ts) notices a server that stopped answering without closing the streams, and
+// tells the streams to reconnect as soon as the server answers again.
 import {
   LABEL_PROMOTION_NAME,
   LABEL_SUMMARY_PROFILE,
@@ -12,10 +14,11 @@ import {
   type KubeObject,
   type SveltosCluster,
 } from '../api/types.ts';
-import type { KubeClient } from '../kube/client.ts';
 import { capiClusterRef, sveltosClusterRef } from '../kube/clusters.ts';
 import { explainFailure, isMissingApi, type LiveError } from '../kube/errors.ts';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import { Informer, type InformerHealth, type Timers } from '../kube/informer.ts';
+import { ServerPulse, type PulseOptions } from '../kube/pulse.ts';
 import { listWatchOf } from '../kube/objects.ts';
 import {
   CAPI_CLUSTERS,
@@ -35,6 +38,8 @@ export interface LiveFleetOptions {
   random?: () => number;
   idleTimeoutMs?: number;
   backoff?: { baseMs: number; capMs: number };
+  /** How soon a silent server is noticed and a returning one found (pulse.ts; defaults there). */
+  pulse?: Pick<PulseOptions, 'quietMs' | 'answerWithinMs' | 'retryMs'>;
 }
 
 export interface FleetHealth {
@@ -42,6 +47,8 @@ export interface FleetHealth {
   /** The oldest moment up to which every stream is known current. */
   currentAsOf: number | null;
   lastError: string | null;
+  /** The server has not answered since then (its streams may look open); null while it answers. */
+  silentSince: number | null;
 }
 
 type Feed = { resource: ResourceType; informer: Informer<KubeObject>; optional: boolean; absent: boolean };
@@ -60,6 +67,7 @@ export class LiveFleet implements World {
   #worldVersion = 0;
   readonly #caches = new Map<string, ViewCache>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #pulse: ServerPulse;
 
   constructor(client: KubeClient, options: LiveFleetOptions = {}) {
     this.#client = client;
@@ -79,6 +87,18 @@ export class LiveFleet implements World {
       return informer;
     };
     this.#feeds = [];
+    this.#pulse = new ServerPulse({
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...options.pulse,
+      // Any answer will do, an error status included: /version is readable by everyone.
+      probe: async (signal) => {
+        try {
+          await client.request('GET', '/version', { retry: false, signal });
+        } catch (e) {
+          if (!(e instanceof KubeApiError)) throw e;
+        }
+      },
+    });
     const one = options.promotion;
     this.promotions = feed<ClusterPromotion>(CLUSTER_PROMOTIONS, one ? { fieldSelector: `metadata.name=${one}` } : {});
     this.profiles = feed<ClusterProfile>(CLUSTER_PROFILES, {
@@ -96,6 +116,16 @@ export class LiveFleet implements World {
           if (type !== 'deleted') this.#indexSummary(object, true);
         },
       }),
+      this.#pulse.subscribe({
+        silent: () => this.#notify(),
+        // Back: streams that were down retry now; after a silence every stream is re-opened, as the
+        // server may have forgotten connections it kept no answer on.
+        answered: (wasSilent) => {
+          for (const f of this.#feeds)
+            if (!f.absent && (wasSilent || f.informer.health().state !== 'live')) f.informer.reconnect();
+          this.#notify();
+        },
+      }),
     );
     for (const f of this.#feeds) {
       const clusterFeed = f.resource === SVELTOS_CLUSTERS || f.resource === CAPI_CLUSTERS;
@@ -106,7 +136,13 @@ export class LiveFleet implements World {
             if (f.resource !== CLUSTER_PROMOTIONS) this.#worldVersion++;
             this.#notify();
           },
-          health: () => this.#notify(),
+          health: () => {
+            this.#pulse.watchClosely(
+              this.#feeds.some((g) => !g.absent && g.informer.health().state === 'reconnecting'),
+            );
+            this.#notify();
+          },
+          heard: () => this.#pulse.heard(),
           error: (e) => {
             if (f.optional && isMissingApi(e, {})) {
               f.absent = true;
@@ -121,9 +157,11 @@ export class LiveFleet implements World {
 
   start(): void {
     for (const f of this.#feeds) f.informer.start();
+    this.#pulse.start();
   }
 
   stop(): void {
+    this.#pulse.stop();
     for (const f of this.#feeds) f.informer.stop();
   }
 
@@ -165,7 +203,10 @@ export class LiveFleet implements World {
         currentAsOf = currentAsOf === undefined ? h.currentAsOf : Math.min(currentAsOf, h.currentAsOf);
       lastError ??= h.lastError;
     }
-    return { state, currentAsOf: currentAsOf ?? null, lastError };
+    const silentSince = this.#pulse.silentSince;
+    if (silentSince !== null && currentAsOf !== undefined && currentAsOf !== null)
+      currentAsOf = Math.min(currentAsOf, silentSince);
+    return { state, currentAsOf: currentAsOf ?? null, lastError, silentSince };
   }
 
   clusters(): ClusterRef[] {

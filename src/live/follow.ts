@@ -6,6 +6,7 @@ import type { Timers } from '../kube/informer.ts';
 import type { PromotionView } from '../view/model.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
 import { formatObjects } from './output.ts';
+import { fullTime } from '../view/format.ts';
 import { columnWidths, formatTable, tableLine } from '../text-table.ts';
 import { listRow, rowCells, rowIdentity } from './rows.ts';
 import { formatTransition, transitions } from './transitions.ts';
@@ -39,8 +40,16 @@ export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => 
     if (onBurst() === true) return;
     let queued = false;
     let lastState: FleetHealth['state'] = 'live';
+    let wasSilent = false;
     offChange = fleet.onChange(() => {
       const h = fleet.health();
+      if ((h.silentSince !== null) !== wasSilent) {
+        wasSilent = h.silentSince !== null;
+        if (h.silentSince !== null) {
+          const since = fullTime(fleet.serverNow(h.silentSince));
+          o.note(`no answer from the API server since ${since}; the data may be stale until it answers`);
+        } else o.note('the API server answers again');
+      }
       if (h.state !== lastState) {
         if (h.state === 'reconnecting')
           o.note(`connection to the API server lost (${h.lastError ?? 'stream ended'}); reconnecting`);

@@ -8,6 +8,7 @@ import { overallTone, type Tone } from '../view/glyphs.ts';
 import { FrameScheduler, sameView, type FrameTimer } from '../view/frames.ts';
 import type { PromotionView } from '../view/model.ts';
 import type { TerminalSize } from '../view/terminal.ts';
+import { humanDuration } from '../duration.ts';
 import { clockTime } from '../view/format.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
 
@@ -73,11 +74,21 @@ export function watchOrder(views: readonly PromotionView[]): PromotionView[] {
   });
 }
 
-/** The banner line for the streams' health; null while they are live. */
+/** The banner line for the streams' health; null while they are live and the server answers. */
 export function healthBanner(h: FleetHealth, now: number): string | null {
-  if (h.state !== 'reconnecting') return null;
   const since = h.currentAsOf === null ? '' : `; data as of ${clockTime(h.currentAsOf, now)}`;
-  return `reconnecting to the API server (${h.lastError ?? 'the stream ended'})${since}`;
+  if (h.state === 'reconnecting')
+    return `reconnecting to the API server (${h.lastError ?? 'the stream ended'})${since}`;
+  if (h.silentSince !== null) {
+    const silent = humanDuration(Math.max(0, now - h.silentSince));
+    return `no answer from the API server for ${silent}${since}; reconnecting when it answers`;
+  }
+  return null;
+}
+
+/** Whether the data shown is not known to be current: then nothing counts down on it. */
+export function isStale(h: FleetHealth): boolean {
+  return h.state === 'reconnecting' || h.silentSince !== null;
 }
 
 export class LiveWatch {
@@ -193,11 +204,16 @@ export class LiveWatch {
     // Everything shown is on the server's clock, the data's age included.
     const now = new Date(o.source.serverNow(o.timer.now()));
     const local = o.source.health();
-    const health = { ...local, currentAsOf: local.currentAsOf === null ? null : o.source.serverNow(local.currentAsOf) };
+    const onServerClock = (t: number | null) => (t === null ? null : o.source.serverNow(t));
+    const health = {
+      ...local,
+      currentAsOf: onServerClock(local.currentAsOf),
+      silentSince: onServerClock(local.silentSince),
+    };
     const frame: WatchFrame = {
       model: null,
       empty: '',
-      clock: { mode: 'live', receivedAt: health.currentAsOf },
+      clock: { mode: 'live', receivedAt: health.currentAsOf, stale: isStale(health) },
       banner: healthBanner(health, now.getTime()),
       tabs: null,
       notice: this.#notice,
@@ -226,7 +242,7 @@ export class LiveWatch {
 
 function sameFrame(a: WatchFrame, b: WatchFrame): boolean {
   if (a.rows !== b.rows || a.columns !== b.columns || a.notice?.id !== b.notice?.id) return false;
-  if (a.banner !== b.banner || a.empty !== b.empty) return false;
+  if (a.banner !== b.banner || a.empty !== b.empty || a.clock.stale !== b.clock.stale) return false;
   // The header shows the data's age to the second.
   const age = (f: WatchFrame) =>
     f.clock.receivedAt === null || !f.model ? null : Math.floor((f.model.now - f.clock.receivedAt) / 1000);

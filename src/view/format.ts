@@ -57,10 +57,25 @@ export function count(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** The short sentence after a stage's progress bar: what it waits for and until when. */
-export function stageDetail(stage: StageView, now: number): string {
+/**
+ * The short sentence after a stage's progress bar: what it waits for and until when. With `stale`
+ * data (the API server is not answering) nothing counts down or up, as if the data were fresh: the
+ * moments are said as the data has them, and one that has passed as due, unconfirmed.
+ */
+export function stageDetail(stage: StageView, now: number, stale = false): string {
   const t = stage.times;
-  const since = t.waitingSince !== undefined ? ` for ${elapsed(t.waitingSince, now)}` : '';
+  const since =
+    t.waitingSince === undefined
+      ? ''
+      : stale
+        ? ` since ${clockTime(t.waitingSince, now)}`
+        : ` for ${elapsed(t.waitingSince, now)}`;
+  // "soak ends in 4m (10:04Z)"; stale: "soak ends 10:04Z", or once passed "soak due to end 10:04Z, ...".
+  const due = (what: string, verb: string, dueVerb: string, at: number) => {
+    if (!stale) return `${what}${verb} ${countdown(at, now)} (${clockTime(at, now)})`;
+    if (at > now) return `${what}${verb} ${clockTime(at, now)}`;
+    return `${what}due to ${dueVerb} ${clockTime(at, now)}, no news since`;
+  };
   const failing = stage.progress.failing > 0 ? `, ${count(stage.progress.failing)} failing` : '';
   switch (stage.phase) {
     case 'Pending':
@@ -68,9 +83,7 @@ export function stageDetail(stage: StageView, now: number): string {
     case 'Deploying':
       return `deploying${since}${failing}`;
     case 'Soaking':
-      return t.soakEndsAt !== undefined
-        ? `soak ends ${countdown(t.soakEndsAt, now)} (${clockTime(t.soakEndsAt, now)})`
-        : 'soaking';
+      return t.soakEndsAt === undefined ? 'soaking' : due('soak ', 'ends', 'end', t.soakEndsAt);
     case 'Verifying':
       return `verification deployment running${since}${failing}`;
     case 'CheckingHealth':
@@ -78,7 +91,7 @@ export function stageDetail(stage: StageView, now: number): string {
     case 'AwaitingWindow': {
       if (t.windowOpensAt === undefined) return 'window closed, no schedule opens it again';
       const closes = t.windowClosesAt !== undefined ? `, closes ${clockTime(t.windowClosesAt, now)}` : '';
-      return `opens ${countdown(t.windowOpensAt, now)} (${clockTime(t.windowOpensAt, now)})${closes}`;
+      return `${due('', 'opens', 'open', t.windowOpensAt)}${closes}`;
     }
     case 'AwaitingApproval':
       return `waiting for approval${since}`;

@@ -16,7 +16,7 @@ import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntr
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
-const LIVE: FleetHealth = { state: 'live', currentAsOf: null, lastError: null };
+const LIVE: FleetHealth = { state: 'live', currentAsOf: null, lastError: null, silentSince: null };
 
 /** checkout: staging passed, production waits for approval since minute 10. */
 function checkout(): ClusterPromotion {
@@ -71,7 +71,8 @@ class FakeSource implements WatchSource {
     return p ? viewOf(p, NOTHING_ELSE, now) : null;
   }
   health(): FleetHealth {
-    return this.state.state === 'live' ? { ...this.state, currentAsOf: this.#timers.now() } : this.state;
+    const live = this.state.state === 'live' && this.state.silentSince === null;
+    return live ? { ...this.state, currentAsOf: this.#timers.now() } : this.state;
   }
   /** The server's clock: ours unless a test says it runs elsewhere, or faster (a rehearsal). */
   server = { atLocal: 0, ms: 0, speed: 1 };
@@ -218,7 +219,12 @@ describe('watch in a terminal: the data and its streams', () => {
     assert.doesNotMatch(s.frame(), /reconnecting/);
 
     source.set({
-      health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'connect ECONNREFUSED 127.0.0.1:6443' },
+      health: {
+        state: 'reconnecting',
+        currentAsOf: timers.now(),
+        lastError: 'connect ECONNREFUSED 127.0.0.1:6443',
+        silentSince: null,
+      },
     });
     timers.advance(45_000);
     const lines = (await s.shows(/^✖ reconnecting/)).split('\n');
@@ -236,6 +242,44 @@ describe('watch in a terminal: the data and its streams', () => {
     s.done();
   });
 
+  it('a silent server: says how long it has not answered, the age grows, and no countdown runs', async () => {
+    // payments: staging soaks until 10:15; the server falls silent at 10:12 and the soak's end passes.
+    const payments = promotionObject('payments', [autoStage('staging', { env: 'staging' }, '5m')]);
+    payments.status = {
+      currentStageName: 'staging',
+      stages: [
+        stageEntry('staging', `Delayed: Waiting for Time Window: ${at(15)}`, {
+          lastUpdateReconciledTime: at(5),
+          lastSuccessfulAppliedTime: at(10),
+        }),
+      ],
+    };
+    source.set({ promotions: [payments] });
+    const s = screen({ name: 'payments' });
+    await s.shows(/soak ends in 3m \(10:15Z\)/);
+    const lastHeard = timers.now();
+    timers.advance(10_000);
+    source.set({ health: { state: 'live', currentAsOf: lastHeard, lastError: null, silentSince: lastHeard } });
+    timers.advance(100);
+    const first = await s.shows(
+      /^✖ no answer from the API server for 10s; data as of 10:12Z; reconnecting when it answers$/m,
+    );
+    assert.match(first, /data 10s old/);
+    assert.match(first, /soak ends 10:15Z$/m, 'the moment the data has, not a countdown');
+    timers.advance(200_000);
+    const later = await s.shows(/no answer from the API server for 3m30s/);
+    assert.match(later, /data 3m30s old/, 'the age of the data grows');
+    assert.doesNotMatch(later, /soak ends now/, 'a passed moment is not announced as now');
+    assert.match(later, /soak due to end 10:15Z, no news since/);
+
+    source.set({ health: LIVE });
+    timers.advance(100);
+    await s.shows(/data 0s old/);
+    assert.doesNotMatch(s.frame(), /no answer|no news/);
+    assert.match(s.frame(), /soak ends now \(10:15Z\)/, 'fresh data again: the soak is over, the controller to act');
+    s.done();
+  });
+
   it("runs on the server's clock: a rehearsal at 60x shows its time, and data ages at its pace", async () => {
     source.set({ promotions: [checkout()] });
     // The rehearsal is at 10:30 while this machine says 10:12, and gains a minute every second.
@@ -243,11 +287,13 @@ describe('watch in a terminal: the data and its streams', () => {
     const s = screen({ name: 'checkout' });
     await s.shows(/live {2}2026-03-01 10:30:00Z {2}· {2}data 0s old/);
     assert.match(s.frame(), /production .*AwaitingApproval.*waiting for approval for 20m/);
-    source.set({ health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'the stream ended' } });
+    source.set({
+      health: { state: 'reconnecting', currentAsOf: timers.now(), lastError: 'the stream ended', silentSince: null },
+    });
     timers.advance(2_000);
     await s.shows(/live {2}2026-03-01 10:32:00Z {2}· {2}data 2m old/);
     assert.match(s.frame(), /data as of 10:30Z/);
-    assert.match(s.frame(), /waiting for approval for 22m/);
+    assert.match(s.frame(), /waiting for approval since 10:10Z/, 'nothing counts up on stale data');
     s.done();
   });
 

@@ -24,6 +24,9 @@ import {
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
 
+// The fake clock jumps while real requests are in flight: an ask of the server's pulse would seem
+// unanswered. How soon silence is noticed is tested on its own (pulse.test.ts, fleet-pulse.test.ts).
+const PATIENT_PULSE = { answerWithinMs: 24 * 3_600_000 };
 let served: Served;
 let timers: FakeTimers;
 let stop: AbortController;
@@ -73,7 +76,7 @@ function watch(args: string[]): Running {
     stdin: Readable.from(['']),
     env: {},
   };
-  const deps = { timers, interrupted: () => stop.signal, client: { sleep: async () => {} } };
+  const deps = { timers, interrupted: () => stop.signal, client: { sleep: async () => {} }, pulse: PATIENT_PULSE };
   const done = runCli(['watch', ...args, '--kubeconfig', served.kubeconfig, '--no-color'], [watchCommand(deps)], io);
   return { out, done };
 }

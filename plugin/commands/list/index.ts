@@ -37,7 +37,7 @@ export function listCommand(deps: LiveDeps = realDeps) {
         const wide = format === 'wide';
         const header = wide ? WIDE_COLUMNS : LIST_COLUMNS;
         if (args.watch) {
-          const fleet = new LiveFleet(client, { timers: deps.timers });
+          const fleet = new LiveFleet(client, { timers: deps.timers, ...(deps.pulse ? { pulse: deps.pulse } : {}) });
           await watchFleet(fleet, {
             timers: deps.timers,
             signal: deps.interrupted(),

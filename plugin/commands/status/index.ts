@@ -62,7 +62,11 @@ export function statusCommand(deps: LiveDeps = realDeps) {
         const promotion = await getPromotion(client, name);
         // An --until stage the promotion does not have is a mistake to report now, not a wait.
         judge(viewOf(promotion, NOTHING_ELSE, new Date(client.serverNow(deps.timers.now()))), target);
-        const fleet = new LiveFleet(client, { promotion: name, timers: deps.timers });
+        const fleet = new LiveFleet(client, {
+          promotion: name,
+          timers: deps.timers,
+          ...(deps.pulse ? { pulse: deps.pulse } : {}),
+        });
         const stop = new AbortController();
         const interrupted = deps.interrupted();
         interrupted.addEventListener('abort', () => stop.abort(), { once: true });

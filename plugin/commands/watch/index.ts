@@ -52,6 +52,7 @@ export function watchCommand(deps: LiveDeps = realDeps) {
         const fleet = new LiveFleet(client, {
           ...(name !== undefined ? { promotion: name } : {}),
           timers: deps.timers,
+          ...(deps.pulse ? { pulse: deps.pulse } : {}),
         });
         const interrupted = deps.interrupted();
 

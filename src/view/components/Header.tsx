@@ -11,6 +11,11 @@ export type ClockView =
       mode: 'live';
       /** When the data shown was last received from the API server (epoch ms); null before any. */
       receivedAt: number | null;
+      /**
+       * The data is not known to be current (a stream is down, or the server stopped answering):
+       * its age is shown as a warning and no countdown runs on it.
+       */
+      stale?: boolean;
     }
   | {
       mode: 'simulated';
@@ -65,7 +70,7 @@ function clockSegs(now: number, clock: ClockView, times: string, dot: string): S
         ? { text: 'waiting for data', tone: 'waitingOnTime' }
         : {
             text: `data ${humanDuration(age)} old`,
-            ...(age > 30_000 ? { tone: 'waitingOnTime' as const } : { dim: true }),
+            ...(clock.stale || age > 30_000 ? { tone: 'waitingOnTime' as const } : { dim: true }),
           },
     ];
   }

@@ -135,7 +135,7 @@ export function PromotionApp(props: PromotionAppProps) {
         {ui.help ? (
           <HelpOverlay rows={plan.bodyRows} simulated={simulated} scroll={ui.helpScroll} />
         ) : (
-          <StageTree model={model} rows={plan.body} />
+          <StageTree model={model} rows={plan.body} stale={props.clock.mode === 'live' && props.clock.stale === true} />
         )}
         {rows > plan.headerRows ? <Footer confirm={ui.confirm} flash={ui.flash} simulated={simulated} /> : null}
       </Box>

@@ -9,7 +9,16 @@ import { Line, useTheme, type Seg } from './Line.tsx';
 const NAME_WIDTH_MAX = 24;
 const KEY_WIDTH_MAX = 40;
 
-export function StageTree({ model, rows }: { model: PromotionView; rows: readonly BodyRow[] }) {
+/** `stale`: the data is not known current, so stage details count nothing down (format.ts). */
+export function StageTree({
+  model,
+  rows,
+  stale = false,
+}: {
+  model: PromotionView;
+  rows: readonly BodyRow[];
+  stale?: boolean;
+}) {
   const { glyphs, columns } = useTheme();
   const nameWidth = Math.min(NAME_WIDTH_MAX, Math.max(0, ...model.stages.map((s) => s.name.length)));
   const countWidth = Math.max(0, ...model.stages.map((s) => progressText(s).length));
@@ -25,7 +34,7 @@ export function StageTree({ model, rows }: { model: PromotionView; rows: readonl
   return (
     <>
       {rows.map((row) => {
-        const segs = rowSegs(row, model, glyphs, { nameWidth, countWidth, barWidth, keyWidth });
+        const segs = rowSegs(row, model, glyphs, { nameWidth, countWidth, barWidth, keyWidth }, stale);
         return <Line key={rowKey(row)} segs={segs} />;
       })}
     </>
@@ -59,10 +68,10 @@ function progressText(s: StageView): string {
   return `${count(s.progress.provisioned)}/${count(s.progress.total)}`;
 }
 
-export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths): Seg[] {
+export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths, stale = false): Seg[] {
   switch (row.kind) {
     case 'stage':
-      return stageSegs(model.stages[row.stage]!, row.selected, model.now, g, w);
+      return stageSegs(model.stages[row.stage]!, row.selected, model.now, g, w, stale);
     case 'cluster': {
       const c = model.stages[row.stage]!.clusters[row.cluster]!;
       const tone = clusterTone(c.state);
@@ -112,11 +121,11 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
   }
 }
 
-function stageSegs(s: StageView, selected: boolean, now: number, g: Glyphs, w: Widths): Seg[] {
+function stageSegs(s: StageView, selected: boolean, now: number, g: Glyphs, w: Widths, stale: boolean): Seg[] {
   const tone = stageTone(s.phase);
   const { provisioned, total } = s.progress;
   const filled = total === 0 ? 0 : Math.round((provisioned / total) * w.barWidth);
-  const detail = stageDetail(s, now);
+  const detail = stageDetail(s, now, stale);
   const hint = s.phase === 'AwaitingApproval' && selected ? ' (a to approve)' : '';
   return [
     { text: selected ? g.cursor : ' ' },
