@@ -6,7 +6,7 @@
 //
 // The wall clock and the timers are injected: tests hold real time still and move virtual time
 // with advanceTo, so nothing ever waits for time to pass.
-import { writeKubeconfig } from './apiserver/kubeconfig.ts';
+import { CONTEXT_NAME, writeKubeconfig } from './apiserver/kubeconfig.ts';
 import { startApiServer, type ApiServer } from './apiserver/server.ts';
 import type { ObjectStore } from './apiserver/store.ts';
 import { ScaledClock, type RealTimeSource } from './clock.ts';
@@ -78,9 +78,12 @@ export class ServedSimulation {
     return this.sim.advanceTo(this.clock.nowMs());
   }
 
-  /** Writes a kubeconfig for this server (context `promotion-sim`), readable by its owner only. */
-  writeKubeconfig(path: string): void {
-    writeKubeconfig(path, { server: this.api.url, ca: this.api.ca, token: this.api.token, name: 'promotion-sim' });
+  /**
+   * Writes a kubeconfig for this server (context `promotion-sim`), readable by its owner only;
+   * an existing file is replaced only when it is a kubeconfig written so (or with `force`).
+   */
+  writeKubeconfig(path: string, opts: { force?: boolean } = {}): void {
+    writeKubeconfig(path, { server: this.api.url, ca: this.api.ca, token: this.api.token, name: CONTEXT_NAME }, opts);
   }
 
   /** Stops time, then the server (every watch ends). */

@@ -70,6 +70,8 @@ export interface ApiServer {
   /** `https://127.0.0.1:PORT` */
   readonly url: string;
   readonly address: string;
+  /** The IP address listened on (`0.0.0.0` or `::`: every interface). */
+  readonly boundAddress: string;
   readonly port: number;
   /** PEM of the certificate clients must trust. */
   readonly ca: string;
@@ -123,6 +125,8 @@ class ServedApi implements ApiServer {
   private listening = false;
   private closed = false;
   port = 0;
+  /** The IP address the server listens on once listening (`0.0.0.0` or `::` for every interface). */
+  boundAddress = '';
 
   constructor(
     readonly store: ObjectStore,
@@ -176,7 +180,10 @@ class ServedApi implements ApiServer {
     });
     this.listening = true;
     const bound = this.server.address();
-    if (bound !== null && typeof bound === 'object') this.port = bound.port;
+    if (bound !== null && typeof bound === 'object') {
+      this.port = bound.port;
+      this.boundAddress = bound.address;
+    }
   }
 
   async stopListening(): Promise<void> {

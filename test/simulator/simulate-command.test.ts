@@ -72,6 +72,18 @@ describe('simulate flags', () => {
     assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it('refuses the served rehearsal’s flags without --serve, instead of ignoring them', async () => {
+    for (const [flag, args] of [
+      ['--address', ['--address', '0.0.0.0']],
+      ['--kubeconfig-out', ['--kubeconfig-out', '/tmp/x']],
+      ['--force', ['--force']],
+    ] as const) {
+      const r = await run(['simulate', '-o', 'json', ...args], 0);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`^error: ${flag} is for the served rehearsal: add --serve`));
+    }
+  });
+
   it('reads a horizon in days as well as Go durations', () => {
     assert.equal(parseLongDuration('30d', '--horizon'), 30 * 86_400_000);
     assert.equal(parseLongDuration('1d12h', '--horizon'), 36 * 3_600_000);

@@ -228,6 +228,15 @@ export function simulateCommand(deps: SimulateDeps) {
         if (script) throw new UsageError('--events plays one rehearsal: it cannot be combined with --runs');
         checkDestination(args.output ?? 'text', args['output-file'], io);
       }
+      if (!args.serve) {
+        for (const [flag, given] of [
+          ['--address', args.address],
+          ['--kubeconfig-out', args['kubeconfig-out']],
+          ['--force', args.force ? true : undefined],
+        ] as const) {
+          if (given !== undefined) throw new UsageError(`${flag} is for the served rehearsal: add --serve`);
+        }
+      }
       const deadlineMs = args.deadline === undefined ? undefined : parseDeadline(args.deadline, start);
 
       let files = await expandFilenames(args.filename, args.recursive);

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { rfc3339 } from '../../../src/rfc3339.ts';
 import { UserError } from '../../../src/user-error.ts';
+import { KubeconfigRefused, refusalToWrite, type WriteRefusal } from '../../../simulator/apiserver/kubeconfig.ts';
 import { ApiError } from '../../../simulator/apiserver/store.ts';
 import type { FleetSpec } from '../../../simulator/fleet-spec.ts';
 import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
@@ -45,17 +46,27 @@ export const SERVE_OPTIONS = {
   },
   address: {
     type: 'string',
-    default: '127.0.0.1',
     value: 'ADDRESS',
-    describe: 'With --serve: the address to listen on',
+    defaultText: '127.0.0.1',
+    describe:
+      'With --serve: the address to listen on; any other than loopback lets other machines in, with only ' +
+      'the token to stop them (a warning says so)',
   },
   port: { type: 'string', default: '0', value: 'PORT', describe: 'With --serve: the port (0: any free one)' },
   'kubeconfig-out': {
     type: 'string',
     value: 'FILE',
     complete: { kind: 'file' },
-    describe: 'With --serve: where to write the kubeconfig',
+    describe:
+      'With --serve: where to write the kubeconfig (an existing file only if simulate --serve wrote it; ' +
+      'never through a symbolic link)',
     defaultText: 'a temporary file, removed on exit',
+  },
+  force: {
+    type: 'boolean',
+    describe:
+      'With --kubeconfig-out: replace the file even if simulate --serve did not write it (a symbolic link is ' +
+      'replaced itself, its target left alone)',
   },
   controller: {
     type: 'boolean',
@@ -98,6 +109,12 @@ export async function runServe(
       '--approve: with --serve, approve as on the day: kubectl promotion approve NAME (or kubectl patch)',
     );
   const port = parsePort(args.port);
+  const address = args.address ?? LOOPBACK;
+  if (address.trim() === '')
+    throw new UsageError('--address: give an address (127.0.0.1 for this machine only, 0.0.0.0 for every interface)');
+  const out = args['kubeconfig-out'];
+  // Refused before anything starts: a kubeconfig that would be refused later means no rehearsal.
+  if (out !== undefined) checkKubeconfigOut(out, args.force);
   const speed = input.speed ?? DEFAULT_SPEED;
   const errors = new Set<string>();
   let served: ServedSimulation;
@@ -109,7 +126,7 @@ export async function runServe(
       seed: input.seed,
       speed,
       controller: args.controller,
-      address: args.address,
+      address,
       port,
       onError: (err) => {
         // A step that fails is tried again at every wake: say it once.
@@ -119,12 +136,12 @@ export async function runServe(
       },
     });
   } catch (err) {
-    throw listenError(err, args.address, port);
+    throw listenError(err, address, port);
   }
+  if (!isLoopback(served.api.boundAddress)) io.stderr.write(exposedWarning(address, served.api.port));
 
   let tempDir: string | undefined;
   try {
-    const out = args['kubeconfig-out'];
     let kubeconfig: string;
     if (out !== undefined) {
       kubeconfig = resolve(out);
@@ -133,8 +150,9 @@ export async function runServe(
       kubeconfig = join(tempDir, 'kubeconfig');
     }
     try {
-      served.writeKubeconfig(kubeconfig);
+      served.writeKubeconfig(kubeconfig, { force: args.force });
     } catch (err) {
+      if (err instanceof KubeconfigRefused) throw kubeconfigRefusedError(out!, err.refusal);
       throw new UserError(
         `--kubeconfig-out ${out}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
@@ -217,6 +235,41 @@ function stopSignal(): Promise<string> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+const LOOPBACK = '127.0.0.1';
+
+/** 127.0.0.0/8 and ::1 (also as IPv4-mapped IPv6): nothing outside this machine can connect. */
+export function isLoopback(ip: string): boolean {
+  const v4 = ip.startsWith('::ffff:') ? ip.slice('::ffff:'.length) : ip;
+  return /^127\.\d+\.\d+\.\d+$/.test(v4) || ip === '::1';
+}
+
+function exposedWarning(address: string, port: number): string {
+  const everywhere = address === '0.0.0.0' || address === '::' || address === '[::]';
+  const where = everywhere
+    ? 'every network interface of this machine'
+    : `${address}, an address other machines may reach`;
+  return [
+    `WARNING: --address ${address}: the rehearsal API listens on ${where} (port ${port}), not only on loopback.`,
+    'WARNING: anyone who can reach it and has the token in the kubeconfig can read and change everything it ' +
+      'serves: the token is the only protection. Share the kubeconfig only with those who should connect; ' +
+      `leave --address out to serve this machine only.`,
+    '',
+  ].join('\n');
+}
+
+function checkKubeconfigOut(out: string, force: boolean): void {
+  const refusal = refusalToWrite(resolve(out));
+  if (refusal && (!force || !refusal.overwritable)) throw kubeconfigRefusedError(out, refusal);
+}
+
+function kubeconfigRefusedError(out: string, refusal: WriteRefusal): UserError {
+  const remedy = refusal.overwritable
+    ? 'give another path, or --force to replace it' +
+      (refusal.reason.startsWith('is a symbolic link') ? ' (the link, not what it points to)' : '')
+    : 'give the path of a file';
+  return new UserError(`--kubeconfig-out ${out} ${refusal.reason}; ${remedy}`);
 }
 
 function listenError(err: unknown, address: string, port: number): unknown {
