@@ -51,6 +51,7 @@ import type {
   ValidateHealth,
 } from '../src/api/types.ts';
 import { parseDuration } from '../src/duration.ts';
+import { summaryName } from '../src/engine/names.ts';
 import { matchesSelector } from '../src/api/selector.ts';
 import type { World } from '../src/engine/types.ts';
 import {
@@ -615,12 +616,11 @@ export class Fleet implements World {
   }
 
   #createSummary(p: ProfileState, c: ClusterState): SummaryState {
-    const typeWord = c.ref.type === 'Capi' ? 'capi' : 'sveltos';
     const object = {
       apiVersion: CONFIG_API_VERSION,
       kind: 'ClusterSummary',
       metadata: {
-        name: `${p.name}-${typeWord}-${c.ref.name}`,
+        name: summaryName(p.name, c.ref),
         namespace: c.ref.namespace,
         labels: {
           [LABEL_SUMMARY_PROFILE]: p.name,

@@ -14,6 +14,8 @@ import {
   type LabelSelector,
 } from '../api/types.ts';
 import { sameValue } from './canonical.ts';
+import { notInSync, notYetProvisioned } from './description.ts';
+import { summaryName } from './names.ts';
 import type { World } from './types.ts';
 
 /** The content of a profile: what Sveltos compares to tell whether a summary is in sync with it. */
@@ -35,6 +37,12 @@ export interface DeploymentState {
   total: number;
   provisioned: number;
   failures: ClusterFailure[];
+  /**
+   * While not deployed, what addon-controller v1.13.0 writes as the stage's failureMessage: its
+   * words for the first summary (by namespace and name) not in sync or not Provisioned; a cluster
+   * with no summary yet is named by the summary it will have.
+   */
+  waiting?: string;
 }
 
 export function matchingClusters(world: World, selector: LabelSelector | undefined): ClusterRef[] {
@@ -56,10 +64,26 @@ export function assessDeployment(
   }
   let provisioned = 0;
   const failures: ClusterFailure[] = [];
+  let waiting: { namespace: string; name: string; message: string } | undefined;
+  const wait = (namespace: string, name: string, message: (name: string) => string) => {
+    if (!waiting || namespace < waiting.namespace || (namespace === waiting.namespace && name < waiting.name)) {
+      waiting = { namespace, name, message: message(name) };
+    }
+  };
   for (const cluster of clusters) {
     const key = clusterKey(cluster);
     const summary = byCluster.get(key);
-    if (!summary || !inSync(summary, profile.spec, { checks: true })) continue;
+    if (!summary) {
+      wait(cluster.namespace, summaryName(profile.metadata.name, cluster), notYetProvisioned);
+      continue;
+    }
+    const { namespace = cluster.namespace, name } = summary.metadata;
+    if (!inSync(summary, profile.spec, { checks: true })) {
+      // Sveltos compares the content only, field by field; checks still to be picked up read as provisioning.
+      const behind = CONTENT_FIELDS.find((f) => !sameValue(summary.spec.clusterProfileSpec?.[f], profile.spec[f]));
+      wait(namespace, name, behind ? (n) => notInSync(behind, n) : notYetProvisioned);
+      continue;
+    }
     let allProvisioned = true;
     for (const f of summary.status?.featureSummaries ?? []) {
       if (f.status === 'Provisioned') continue;
@@ -74,8 +98,16 @@ export function assessDeployment(
       }
     }
     if (allProvisioned) provisioned++;
+    else wait(namespace, name, notYetProvisioned);
   }
-  return { deployed: provisioned === clusters.length, total: clusters.length, provisioned, failures };
+  const deployed = provisioned === clusters.length;
+  return {
+    deployed,
+    total: clusters.length,
+    provisioned,
+    failures,
+    ...(!deployed && waiting ? { waiting: waiting.message } : {}),
+  };
 }
 
 /**

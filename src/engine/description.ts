@@ -10,6 +10,28 @@ export const AWAITING_HEALTH_CHECKS = 'Awaiting Health Checks to Pass';
 export const AWAITING_APPROVAL = 'Paused: Awaiting Manual Approval';
 export const SUCCESSFULLY_PROVISIONED = 'Successfully provisioned';
 
+// failureMessage while a stage's clusters are not all deployed yet, in addon-controller v1.13.0's
+// words (profile_utils.go): the first summary that is not in sync with the profile, field by field,
+// or not Provisioned. Not a failure: it says what the stage waits for.
+export function notYetProvisioned(summary: string): string {
+  return `ClusterSummary ${summary} is not yet provisioned.`;
+}
+
+/** Sveltos's words for a summary behind the profile's content (its KustomizationRefs one lacks a space). */
+export function notInSync(field: 'helmCharts' | 'policyRefs' | 'kustomizationRefs', summary: string): string {
+  if (field === 'helmCharts') return `ClusterSummary HelmCharts ${summary} is not in sync.`;
+  if (field === 'policyRefs') return `ClusterSummary PolicyRefs ${summary} is not in sync.`;
+  return `ClusterSummaryKustomizationRefs ${summary} is not in sync.`;
+}
+
+const WAITING =
+  /^ClusterSummary(?: HelmCharts| PolicyRefs|KustomizationRefs)? \S+ is not (?:yet provisioned|in sync)\.$/;
+
+/** Whether a failureMessage only says what the stage waits for (see notYetProvisioned). */
+export function isWaitingMessage(message: string | null | undefined): boolean {
+  return message !== null && message !== undefined && WAITING.test(message);
+}
+
 /** A closed promotion window that no schedule opens again (Sveltos has no phrase for it). */
 export const WINDOW_NEVER_OPENS = 'Window Closed: no schedule opens it again.';
 

@@ -88,8 +88,8 @@ export interface ObservedPromotion {
 
 // Phrases only Sveltos's controller writes (profile_utils.go and the promotion controller there).
 const SVELTOS_ONLY_DESCRIPTION = /^(All matching clusters are successfully deployed\.|No matching clusters found for )/;
-const SVELTOS_ONLY_FAILURE =
-  /^(ClusterSummary\S* \S+ is not (yet provisioned|in sync)\.|Failed to (fetch ClusterProfile|create ProfileScope)\.)$/;
+// (Both write "ClusterSummary <name> is not yet provisioned." while a stage deploys.)
+const SVELTOS_ONLY_FAILURE = /^Failed to (fetch ClusterProfile|create ProfileScope)\.$/;
 
 /** Reads every stage's phase and times from the promotion's status, its spec and the world. */
 export function observePromotion(
@@ -234,7 +234,12 @@ function currentStage(
   } else if (phrase === D.RUNNING_HEALTH_CHECKS || phrase === D.AWAITING_HEALTH_CHECKS) {
     out.phase = ctx.lists.permanentFailure ? 'Failed' : verifying(ctx) ? 'Verifying' : 'CheckingHealth';
     out.times.waitingSince = gateSince();
-  } else if (deployed && phrase === D.PROVISIONING && entry.failureMessage) {
+  } else if (
+    deployed &&
+    phrase === D.PROVISIONING &&
+    entry.failureMessage &&
+    !D.isWaitingMessage(entry.failureMessage)
+  ) {
     // Our engine holds a deployed stage this way when a gate cannot be evaluated (a bad window).
     out.phase = 'Failed';
     out.times.waitingSince = times.describedAt;

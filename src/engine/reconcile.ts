@@ -363,9 +363,13 @@ class Reconciliation {
     this.requeueAt = at;
   }
 
+  /**
+   * Not deployed: a failing cluster is the failureMessage; with none failing, what Sveltos writes
+   * there while clusters catch up ("ClusterSummary <name> is not yet provisioned.").
+   */
   private holdOnDeployment(entry: StageStatus, state: DeploymentState, phase: StagePhase, phrase: string): void {
     const permanent = state.failures.some((f) => f.permanent);
-    this.hold(entry, permanent ? 'Failed' : phase, phrase, failureSummary(state.failures));
+    this.hold(entry, permanent ? 'Failed' : phase, phrase, failureSummary(state.failures) ?? state.waiting);
   }
 
   /** Keeps the stage where it is; returns whether its description changed (a new wait began). */
@@ -382,17 +386,31 @@ class Reconciliation {
     return entry.currentStatusDescription !== before;
   }
 
+  /**
+   * A waiting message (D.isWaitingMessage) is no failure: no StageFailing for it, and the check time
+   * moves when the outcome does (nothing, waiting, failing, another failure), not when the waiting
+   * message names the next summary.
+   */
   private setFailure(entry: StageStatus, message: string): void {
-    if (entry.failureMessage === message) return;
-    if (!entry.failureMessage) this.event('StageFailing', entry.name, message);
+    const before = entry.failureMessage;
+    if (before === message) return;
+    const wasFailing = before !== undefined && !D.isWaitingMessage(before);
+    const waiting = D.isWaitingMessage(message);
+    if (!wasFailing && !waiting) this.event('StageFailing', entry.name, message);
+    if (wasFailing && waiting) this.recovered(entry);
     entry.failureMessage = message;
-    entry.lastStatusCheckTime = rfc3339(this.now);
+    if (!(waiting && D.isWaitingMessage(before))) entry.lastStatusCheckTime = rfc3339(this.now);
   }
 
   private clearFailure(entry: StageStatus): void {
-    if (entry.failureMessage === undefined) return;
+    const before = entry.failureMessage;
+    if (before === undefined) return;
     delete entry.failureMessage;
     entry.lastStatusCheckTime = rfc3339(this.now);
+    if (!D.isWaitingMessage(before)) this.recovered(entry);
+  }
+
+  private recovered(entry: StageStatus): void {
     this.event('StageRecovered', entry.name, `stage ${entry.name}: no cluster failing any more`);
   }
 

@@ -218,6 +218,28 @@ describe('observe: the phase read back from the status is the phase the engine d
     assert.deepEqual(await badWindow.settle(new Date(T0.getTime() + MIN)), ['Failed']);
   });
 
+  it('reads the engine\'s "not yet provisioned" as Deploying, its own dialect, and no failure', async () => {
+    const rb = new ReadBack(
+      promotion([
+        { name: 'staging', clusterSelector: env('staging'), trigger: { auto: { delay: '5m' } } },
+        { name: 'production', clusterSelector: env('production') },
+      ]),
+    );
+    await rb.settle(T0);
+    const status = rb.s.stageStatus('staging');
+    assert.equal(status?.failureMessage, 'ClusterSummary rollout-staging-sveltos-staging-1 is not yet provisioned.');
+    const view = buildViewModel({
+      promotion: rb.s.promotion,
+      profiles: [...rb.s.profiles.values()],
+      summaries: [...rb.s.summaries.values()],
+      clusters: rb.s.clusters,
+      now: T0,
+    });
+    assert.equal(view.dialect, 'engine');
+    assert.equal(view.stages[0]!.phase, 'Deploying');
+    assert.equal(view.stages[0]!.progress.failing, 0);
+  });
+
   it('covers every phase the engine has', async () => {
     // The union of the scenarios above, run once more together: a phase added to the engine
     // without a scenario here fails this test.

@@ -185,6 +185,74 @@ describe('rule 2: deployed', () => {
     assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:01:00Z');
   });
 
+  it(
+    'says what the stage waits for in failureMessage as Sveltos does: the first summary by name not in ' +
+      'sync or not Provisioned, cleared once deployed, and no failure event',
+    async () => {
+      const s = new FakeSveltos(twoStages(), fleet());
+      s.autoProvision = false;
+      await s.settle(T0);
+      // No summaries yet: named by the summary each cluster will have.
+      assert.equal(
+        s.stageStatus('staging')?.failureMessage,
+        'ClusterSummary rollout-staging-sveltos-staging-1 is not yet provisioned.',
+      );
+      assert.equal(s.stageStatus('staging')?.lastStatusCheckTime, '2026-03-02T09:00:00Z');
+      // staging-1 works on an older chart: Sveltos's in-sync wording names the field.
+      const stale = structuredClone(s.profiles.get('rollout-staging')!);
+      stale.spec.helmCharts![0]!.chartVersion = '1.0.0';
+      s.provision(stale);
+      for (const sum of s.summaries.values())
+        sum.metadata.labels!['projectsveltos.io/cluster-profile-name'] = 'rollout-staging';
+      await s.settle(at(MIN));
+      assert.equal(
+        s.stageStatus('staging')?.failureMessage,
+        'ClusterSummary HelmCharts rollout-staging-sveltos-staging-1 is not in sync.',
+      );
+      // staging-1 up to date and Provisioned, staging-2 still provisioning.
+      s.behaviour.set('staging-2', { status: 'Provisioning' });
+      s.provisionAll();
+      await s.settle(at(2 * MIN));
+      assert.equal(
+        s.stageStatus('staging')?.failureMessage,
+        'ClusterSummary rollout-staging-sveltos-staging-2 is not yet provisioned.',
+      );
+      assert.equal(
+        s.stageStatus('staging')?.lastStatusCheckTime,
+        '2026-03-02T09:00:00Z',
+        'still waiting: the outcome did not change',
+      );
+      s.behaviour.clear();
+      s.provisionAll();
+      await s.settle(at(3 * MIN));
+      assert.equal(s.stageStatus('staging')?.failureMessage, undefined);
+      assert.equal(s.stageStatus('staging')?.lastSuccessfulAppliedTime, '2026-03-02T09:03:00Z');
+      assert.deepEqual(
+        s.events.filter((e) => e.type === 'StageFailing' || e.type === 'StageRecovered'),
+        [],
+        'waiting is not failing',
+      );
+    },
+  );
+
+  it('replaces the waiting message with the failure when a cluster fails, and goes back to waiting', async () => {
+    const s = new FakeSveltos(twoStages(), fleet());
+    s.behaviour.set('staging-1', { status: 'Provisioning' });
+    s.behaviour.set('staging-2', { status: 'Failed', message: 'boom' });
+    await s.settle(T0);
+    assert.equal(s.stageStatus('staging')?.failureMessage, 'cluster default/staging-2: Helm: boom');
+    s.behaviour.set('staging-2', { status: 'Provisioning' });
+    await s.settle(at(MIN));
+    assert.equal(
+      s.stageStatus('staging')?.failureMessage,
+      'ClusterSummary rollout-staging-sveltos-staging-1 is not yet provisioned.',
+    );
+    assert.deepEqual(
+      s.events.filter((e) => e.type === 'StageFailing' || e.type === 'StageRecovered').map((e) => e.type),
+      ['StageFailing', 'StageRecovered'],
+    );
+  });
+
   it('reports a FailedNonRetriable cluster as a failed stage', async () => {
     const s = new FakeSveltos(twoStages(), fleet());
     s.behaviour.set('staging-1', { status: 'FailedNonRetriable', message: 'invalid chart' });

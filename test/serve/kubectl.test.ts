@@ -44,6 +44,15 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
 
   it('get -o yaml shows the status the engine wrote, on virtual time, and Sveltos’s finalizer', () =>
     withServed(async ({ served, server }) => {
+      // While the stage deploys, Sveltos's own words for what it waits for.
+      const deploying = await kubectl(server, [
+        'get',
+        'clusterpromotion',
+        'rollout',
+        '-o',
+        'jsonpath={.status.stages[0].failureMessage}',
+      ]);
+      assert.equal(deploying.stdout, 'ClusterSummary rollout-staging-sveltos-staging-1 is not yet provisioned.');
       await served.advanceTo(T0 + s(60));
       const res = await kubectl(server, ['get', 'clusterpromotion', 'rollout', '-o', 'yaml']);
       assert.equal(res.code, 0, res.stderr);
