@@ -1,5 +1,5 @@
 // What kube-apiserver does to a custom resource between decoding a write and storing it, with the
-// CRD's schema (src/schema): unknown fields are refused (fieldValidation=Strict, 400), reported
+// CRD's schema (src/schema): unknown and duplicate fields are refused (fieldValidation=Strict, 400), reported
 // in a Warning header (Warn, the server's default) or dropped silently (Ignore), and dropped in
 // every case; then defaults are applied and the object is validated, CEL rules included, with
 // `oldSelf` on update. A refusal is the 422 Invalid with one cause per field error.
@@ -17,6 +17,12 @@ export interface AdmissionOptions {
   fieldValidation?: FieldValidation;
   /** Where the warnings for the `Warning` response header go (Warn). */
   warnings?: string[];
+  /**
+   * What strict decoding found in the request body itself, in the API server's words
+   * (`duplicate field "spec.paused"`, `json patch duplicate field "[1].path"`): refused with the
+   * unknown fields under Strict, warned under Warn.
+   */
+  decodingProblems?: readonly string[];
 }
 
 /** The 422 for schema errors: `Kind.group "name" is invalid: [field: message, ...]`. */
@@ -31,16 +37,16 @@ export function schemaInvalid(def: ResourceDef, name: string, errors: readonly S
  * throws the API server's error when it would refuse the write.
  */
 export function admit(def: ResourceDef, obj: KubeObject, options: AdmissionOptions, old?: KubeObject): void {
+  // Decoding comes first: a body the strict decoder refuses is never validated.
+  const schema = def.schema;
+  const problems = [...(options.decodingProblems ?? [])];
+  if (schema !== undefined) problems.push(...schema.prune(obj).map((f) => `unknown field "${f}"`));
+  const mode = options.fieldValidation ?? 'Warn';
+  if (problems.length > 0 && mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
+  if (mode === 'Warn') options.warnings?.push(...problems);
   const own = def.validate?.(obj) ?? [];
   if (own.length > 0) throw invalid(def, obj.metadata.name, own);
-  const schema = def.schema;
   if (schema === undefined) return;
-  const unknown = schema.prune(obj);
-  const mode = options.fieldValidation ?? 'Warn';
-  if (unknown.length > 0 && mode === 'Strict') {
-    throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-  }
-  if (mode === 'Warn') options.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
   schema.applyDefaults(obj);
   const errors = schema.validate(obj, old);
   if (errors.length > 0) throw schemaInvalid(def, obj.metadata.name, errors);

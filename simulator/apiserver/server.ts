@@ -33,6 +33,7 @@ import { Faults } from './faults.ts';
 import { negotiate, parseAccept } from './media.ts';
 import { deleteOptionsOf, dryRunOf, queryFlag } from './options.ts';
 import { fieldValidationOf, warningHeaders } from './admission.ts';
+import { duplicateFields } from './json-duplicates.ts';
 import { openApiV3Index, openApiV3Json } from './openapi-v3.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi.ts';
 import type { Rendering } from './media.ts';
@@ -377,9 +378,15 @@ class ServedApi implements ApiServer {
           if (def.namespaced && namespace === undefined) throw methodNotAllowed();
           const dryRun = dryRunOf(query.getAll('dryRun'), 'CreateOptions');
           const fieldValidation = fieldValidationOf(query, 'CreateOptions');
-          const input = await readObject(req);
+          const { input, decodingProblems } = await readObject(req);
           const warnings: string[] = [];
-          const created = this.store.create(def, input, { namespace, dryRun, fieldValidation, warnings });
+          const created = this.store.create(def, input, {
+            namespace,
+            dryRun,
+            fieldValidation,
+            warnings,
+            decodingProblems,
+          });
           if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
           return this.sendObject(req, res, def, 201, created);
         }
@@ -423,7 +430,7 @@ class ServedApi implements ApiServer {
         const dryRun = dryRunOf(query.getAll('dryRun'), 'UpdateOptions');
         const fieldValidation = fieldValidationOf(query, 'UpdateOptions');
         const warnings: string[] = [];
-        const input = await readObject(req);
+        const { input, decodingProblems } = await readObject(req);
         if (input.metadata?.name !== undefined && input.metadata.name !== name) {
           throw badRequest(
             `the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`,
@@ -432,7 +439,7 @@ class ServedApi implements ApiServer {
         const updated = this.store.update(
           def,
           { ...input, metadata: { ...input.metadata, name } },
-          { namespace, subresource, dryRun, fieldValidation, warnings },
+          { namespace, subresource, dryRun, fieldValidation, warnings, decodingProblems },
         );
         if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, 200, updated);
@@ -457,6 +464,14 @@ class ServedApi implements ApiServer {
         } catch (err) {
           throw badRequest(`error decoding patch: ${(err as Error).message}`);
         }
+        // Duplicates in a JSON Patch's operations are reported; inside its values they are lost
+        // (evanphx/json-patch keeps the last, as kube-apiserver's own field validation tests note).
+        const decodingProblems =
+          type === 'apply'
+            ? []
+            : duplicateFields(raw)
+                .filter((d) => type !== 'json' || /^\[\d+\]\.[^.[]+$/.test(d))
+                .map((d) => `${type === 'json' ? 'json patch ' : ''}duplicate field "${d}"`);
         const existed = this.store.find(def, name, namespace) !== undefined;
         const patched = this.store.patch(def, name, type, patch, {
           namespace,
@@ -464,6 +479,7 @@ class ServedApi implements ApiServer {
           dryRun,
           fieldValidation,
           warnings,
+          decodingProblems,
           fieldManager: query.get('fieldManager') ?? undefined,
         });
         if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
@@ -638,7 +654,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readObject(req: IncomingMessage): Promise<KubeObject> {
+/** The body as an object, and what strict decoding says of its JSON (duplicate fields). */
+async function readObject(req: IncomingMessage): Promise<{ input: KubeObject; decodingProblems: string[] }> {
   const raw = (await readBody(req)).toString('utf8');
   const yaml = /yaml/i.test(req.headers['content-type'] ?? '');
   let parsed: unknown;
@@ -650,7 +667,8 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw badRequest('the body of the request must be a JSON object');
   }
-  return parsed as KubeObject;
+  const decodingProblems = yaml ? [] : duplicateFields(raw).map((d) => `duplicate field "${d}"`);
+  return { input: parsed as KubeObject, decodingProblems };
 }
 
 /**

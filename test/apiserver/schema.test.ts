@@ -36,6 +36,20 @@ describe('the served API with kubectl, against the CRD schema', { skip: skipKube
       assert.equal(s.store.find('clusterpromotions', 'typo'), undefined);
     }));
 
+  it('refuses duplicate fields in a raw body kubectl sends unchanged (create --raw)', () =>
+    withServer(async (s) => {
+      const file = join(s.scratch, 'dup.json');
+      writeFileSync(
+        file,
+        '{"apiVersion":"config.projectsveltos.io/v1beta1","kind":"ClusterPromotion","metadata":{"name":"dup"},' +
+          '"spec":{"profileSpec":{},"stages":[{"name":"qa","name":"prod"}]}}',
+      );
+      const res = await kubectl(s, ['create', '--raw', `${PROMOTIONS}?fieldValidation=Strict`, '-f', file]);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr, /strict decoding error: duplicate field "spec\.stages\[0\]\.name"/);
+      assert.equal(s.store.find('clusterpromotions', 'dup'), undefined);
+    }));
+
   it('refuses wrong types and enum values with the 422 and every cause', () =>
     withServer(async (s) => {
       const file = manifest(s, 'wrong', [{ name: 'qa', trigger: { manual: { approved: 'sure' } } }], {
@@ -153,6 +167,66 @@ describe('fieldValidation over HTTP', () => {
       const bad = await s.request('POST', `${PROMOTIONS}?fieldValidation=Loose`, { body: typo() });
       assert.equal(bad.status, 422);
       assert.match(bad.json.message, /fieldValidation: Unsupported value: "Loose"/);
+    }));
+
+  it('reports duplicate fields as strict decoding does: before the unknown ones, refused by Strict, warned by Warn', () =>
+    withServer(async (s) => {
+      // JSON.parse keeps the last value; the API server's strict decoder names every duplicate.
+      const body =
+        '{"apiVersion":"config.projectsveltos.io/v1beta1","kind":"ClusterPromotion",' +
+        '"metadata":{"name":"p","name":"p"},"spec":{"profileSpec":{"syncMode":"OneTime","syncMode":"Continuous"},' +
+        '"stages":[{"name":"qa","clusterSelctor":{},"trigger":{"manual":{"approved":true,"approved":false}}}]}}';
+      const strict = await s.request('POST', `${PROMOTIONS}?fieldValidation=Strict`, { body });
+      assert.equal(strict.status, 400);
+      assert.equal(
+        strict.json.message,
+        'strict decoding error: duplicate field "metadata.name", duplicate field "spec.profileSpec.syncMode", ' +
+          'duplicate field "spec.stages[0].trigger.manual.approved", unknown field "spec.stages[0].clusterSelctor"',
+      );
+      assert.equal(s.store.find('clusterpromotions', 'p'), undefined);
+      const warn = await s.request('POST', `${PROMOTIONS}?fieldValidation=Warn`, { body });
+      assert.equal(warn.status, 201);
+      assert.deepEqual(String(warn.headers.warning).split(/, (?=299)/), [
+        '299 - "duplicate field \\"metadata.name\\""',
+        '299 - "duplicate field \\"spec.profileSpec.syncMode\\""',
+        '299 - "duplicate field \\"spec.stages[0].trigger.manual.approved\\""',
+        '299 - "unknown field \\"spec.stages[0].clusterSelctor\\""',
+      ]);
+      assert.equal(warn.json.spec.profileSpec.syncMode, 'Continuous', 'the last value wins, as in Go');
+      const ignored = await s.request('PUT', `${PROMOTIONS}/p?fieldValidation=Ignore`, {
+        body: body.replace(
+          '"name":"p","name":"p"',
+          `"name":"p","resourceVersion":"${warn.json.metadata.resourceVersion}"`,
+        ),
+      });
+      assert.equal(ignored.status, 200);
+      assert.equal(ignored.headers.warning, undefined);
+    }));
+
+  it('reports duplicates in a merge patch, and in the operations of a JSON patch', () =>
+    withServer(async (s) => {
+      s.store.create('clusterpromotions', promotion('p'));
+      const merge = await s.request('PATCH', `${PROMOTIONS}/p?fieldValidation=Strict`, {
+        contentType: 'application/merge-patch+json',
+        body: '{"spec":{"preserveClusterProfilesOnDelete":true,"preserveClusterProfilesOnDelete":false}}',
+      });
+      assert.equal(merge.status, 400);
+      assert.equal(merge.json.message, 'strict decoding error: duplicate field "spec.preserveClusterProfilesOnDelete"');
+      const json = await s.request('PATCH', `${PROMOTIONS}/p?fieldValidation=Strict`, {
+        contentType: 'application/json-patch+json',
+        body: '[{"op":"add","path":"/spec/preserveClusterProfilesOnDelete","path":"/spec/x","value":true}]',
+      });
+      assert.equal(json.status, 400);
+      assert.match(json.json.message, /^strict decoding error: json patch duplicate field "\[0\]\.path"/);
+    }));
+
+  it('refuses duplicates in a built-in resource too', () =>
+    withServer(async (s) => {
+      const res = await s.request('POST', '/api/v1/namespaces?fieldValidation=Strict', {
+        body: '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a","name":"b"}}',
+      });
+      assert.equal(res.status, 400);
+      assert.equal(res.json.message, 'strict decoding error: duplicate field "metadata.name"');
     }));
 
   it('warns by default, as kube-apiserver does without the parameter', () =>
