@@ -111,6 +111,36 @@ describe('the served API with kubectl, against the CRD schema', { skip: skipKube
       assert.match(deep.stdout, /FIELD: automaticReset <boolean>/);
     }));
 
+  it('explains from the OpenAPI v2 protobuf document too (--output=plaintext-openapiv2)', () =>
+    withServer(async (s) => {
+      const res = await kubectl(s, ['explain', 'clusterpromotion.spec.stages.trigger', '--output=plaintext-openapiv2']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /KIND:\s+ClusterPromotion/);
+      assert.match(res.stdout, /VERSION:\s+config\.projectsveltos\.io\/v1beta1/);
+      assert.match(res.stdout, /auto\t<Object>/);
+      assert.match(res.stdout, /manual\t<Object>/);
+      const deep = await kubectl(s, [
+        'explain',
+        'clusterpromotion.spec.stages.trigger.manual.automaticReset',
+        '--output=plaintext-openapiv2',
+      ]);
+      assert.equal(deep.code, 0, deep.stderr);
+      assert.match(deep.stdout, /FIELD:\s+automaticReset <boolean>/);
+      assert.match(deep.stdout, /Defaults to true\./);
+      const sveltos = await kubectl(s, ['explain', 'sveltoscluster.spec', '--output=plaintext-openapiv2']);
+      assert.match(sveltos.stdout, /consecutiveFailureThreshold\t<integer>/);
+    }));
+
+  it('applies again over an existing object (kubectl reads the v2 protobuf then) and still refuses typos', () =>
+    withServer(async (s) => {
+      const good = manifest(s, 'again', [{ name: 'qa', trigger: { manual: {} } }]);
+      assert.equal((await kubectl(s, ['apply', '-f', good])).code, 0);
+      const typo = manifest(s, 'again', [{ name: 'qa', trigger: { manual: { aproved: true } } }]);
+      const res = await kubectl(s, ['apply', '-f', typo]);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr, /strict decoding error: unknown field "spec\.stages\[0\]\.trigger\.manual\.aproved"/);
+    }));
+
   it('lists and reads the CRDs, and accepts the identical CRD applied again', () =>
     withServer(async (s) => {
       const list = await kubectl(s, ['get', 'crd']);
