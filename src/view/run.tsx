@@ -6,7 +6,7 @@
 import type { ReactElement } from 'react';
 import { useSyncExternalStore } from 'react';
 import { render } from 'ink';
-import { viewSize, withFullScreen, type ProcessHooks, type TerminalSize } from './terminal.ts';
+import { ViewOutput, viewSize, withFullScreen, type ProcessHooks, type TerminalSize } from './terminal.ts';
 
 /** Where a view's frames come from: the latest one, and a call when there is a newer one. */
 export interface FrameStore<F> {
@@ -38,11 +38,17 @@ export function runFullScreen<T>(element: ReactElement, o: FullScreenRun<T>): Pr
   return withFullScreen(
     o.stdout,
     async () => {
-      const onResize = () => o.onResize?.(viewSize(o.stdout));
+      const output = new ViewOutput(o.stdout);
+      // The view lays out its frame for the new size first; the frame after it is drawn whole on a
+      // cleared screen (ViewOutput), so nothing of the old size stays behind.
+      const onResize = () => {
+        output.resized();
+        o.onResize?.(viewSize(o.stdout));
+      };
       o.stdout.on('resize', onResize);
       // Ctrl-C arrives as a key in raw mode: the view decides what it means (quit, exit 130).
       const ink = render(element, {
-        stdout: o.stdout,
+        stdout: output as unknown as NodeJS.WriteStream,
         stdin: o.stdin,
         exitOnCtrlC: false,
         patchConsole: false,

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { FrameScheduler, sameView, type FrameTimer } from '../../src/view/frames.ts';
 import {
+  CLEAR_SCREEN,
+  ViewOutput,
   CURSOR_HOME,
   ENTER_ALT_SCREEN,
   FullScreen,
@@ -112,6 +114,28 @@ class FakeProcess extends EventEmitter {
 }
 
 describe('terminal', () => {
+  it('after a resize the next frame is drawn on a cleared screen from the top, once; Ink hears of no resize', () => {
+    const writes: string[] = [];
+    const real = Object.assign(new EventEmitter(), {
+      columns: 60,
+      rows: 15,
+      isTTY: true,
+      write: (s: string) => writes.push(s) > 0,
+    }) as unknown as NodeJS.WriteStream;
+    const output = new ViewOutput(real);
+    let heard = 0;
+    output.on('resize', () => heard++);
+    output.write('frame 1');
+    real.emit('resize');
+    output.resized();
+    output.write('\u001B[?2026h');
+    output.write('frame 2');
+    output.write('frame 3');
+    assert.deepEqual(writes, ['frame 1', '\u001B[?2026h', `${CLEAR_SCREEN}${CURSOR_HOME}frame 2`, 'frame 3']);
+    assert.equal(heard, 0, "Ink's own resize handler would draw the old frame at the new width");
+    assert.deepEqual([output.columns, output.rows, output.isTTY], [60, 15, true]);
+  });
+
   it('enters the alternate screen at its top with the cursor hidden, and restores both once', () => {
     let out = '';
     const screen = new FullScreen({ write: (s) => (out += s) }, new FakeProcess());

@@ -39,10 +39,17 @@ export function renderApp(model: PromotionView, overrides: Partial<PromotionAppP
     calls,
     frame: () => r.lastFrame() ?? '',
     rerenderWith: (next: Partial<PromotionAppProps>) => r.rerender(<PromotionApp {...props} {...next} />),
-    /** Types keys and lets Ink and React handle them (no wall-clock wait: one turn of the event loop). */
+    /**
+     * Types keys and lets Ink and React handle them: after each, turns of the event loop (no
+     * wall-clock wait) until a frame is drawn, since React may finish a render on a later turn when
+     * the machine is busy; a key that changes nothing draws no frame, and is given 50 turns.
+     */
     press: async (...keys: string[]) => {
       for (const k of keys) {
+        const drawn = r.frames.length;
         r.stdin.write(k);
+        for (let turn = 0; turn < 50 && r.frames.length === drawn; turn++)
+          await new Promise((resolve) => setImmediate(resolve));
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
