@@ -53,10 +53,12 @@ async function waitFor(what: string, ready: (screen: string) => boolean, deadlin
 /** The pane's rows without the blank ones at the bottom. */
 const rowsOf = (screen: string) => screen.replace(/\s+$/, '').split('\n');
 
-/** The age the header gives the data, in seconds (`data 1m5s old`). */
+/** The age the header gives the data, in seconds (`data 1m5s old`, `data 10m old`, `data 1h2m old`). */
 function dataAge(screen: string): number | null {
-  const m = /data (?:(\d+)m)?(\d+)s old/.exec(screen);
-  return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : null;
+  const m = /data (?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)? old/.exec(screen);
+  if (!m || m[0] === 'data  old') return null;
+  const [d, h, min, sec] = m.slice(1).map((n) => Number(n ?? 0)) as [number, number, number, number];
+  return ((d * 24 + h) * 60 + min) * 60 + sec;
 }
 
 let scratch = '';
