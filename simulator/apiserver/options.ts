@@ -109,3 +109,71 @@ export function deleteOptionsOf(body: Buffer, query: URLSearchParams): DecodedDe
     dryRun: dry,
   };
 }
+
+const FIELD_MANAGER_MAX_LENGTH = 128;
+
+/** The 422 kube-apiserver answers for invalid options of a write (`PatchOptions.meta.k8s.io "" is invalid: ...`). */
+function invalidOption(kind: OptionsKind, field: string, reason: string, message: string): ApiError {
+  return new ApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+    group: 'meta.k8s.io',
+    kind,
+    causes: [{ reason, message, field }],
+  });
+}
+
+/**
+ * The field manager of a write: the `fieldManager` parameter, else (not for an apply, which must
+ * name one) the User-Agent up to its first `/`, printable characters only, as kube-apiserver
+ * derives it (kubectl 1.32 names its own: `kubectl-edit`, `kubectl-patch`, `kubectl-client-side-apply`).
+ */
+export function fieldManagerOf(
+  query: URLSearchParams,
+  userAgent: string | undefined,
+  kind: Exclude<OptionsKind, 'DeleteOptions'>,
+  apply = false,
+): string | undefined {
+  const given = query.get('fieldManager') ?? '';
+  if (given === '') {
+    if (apply) {
+      throw invalidOption(kind, 'fieldManager', 'FieldValueRequired', 'Required value: is required for apply patch');
+    }
+    let fromAgent = '';
+    for (const ch of (userAgent ?? '').split('/')[0]!) {
+      if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) continue;
+      if (fromAgent.length + ch.length > FIELD_MANAGER_MAX_LENGTH) break;
+      fromAgent += ch;
+    }
+    return fromAgent === '' ? undefined : fromAgent;
+  }
+  if ([...given].length > FIELD_MANAGER_MAX_LENGTH) {
+    throw invalidOption(
+      kind,
+      'fieldManager',
+      'FieldValueTooLong',
+      `Too long: may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes`,
+    );
+  }
+  if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u.test(given)) {
+    throw invalidOption(
+      kind,
+      'fieldManager',
+      'FieldValueInvalid',
+      `Invalid value: ${JSON.stringify(given)}: must only contain printable characters`,
+    );
+  }
+  return given;
+}
+
+/** `force`: only an apply may take other managers' fields. */
+export function forceOf(query: URLSearchParams, apply: boolean): boolean {
+  if (!query.has('force')) return false;
+  if (!apply) {
+    throw invalidOption(
+      'PatchOptions',
+      'force',
+      'FieldValueForbidden',
+      'Forbidden: may not be specified for non-apply patch',
+    );
+  }
+  return queryFlag(query, 'force');
+}

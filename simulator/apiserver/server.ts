@@ -31,7 +31,7 @@ import {
 } from './errors.ts';
 import { Faults } from './faults.ts';
 import { negotiate, parseAccept } from './media.ts';
-import { deleteOptionsOf, dryRunOf, queryFlag } from './options.ts';
+import { deleteOptionsOf, dryRunOf, fieldManagerOf, forceOf, queryFlag } from './options.ts';
 import { fieldValidationOf, warningHeaders } from './admission.ts';
 import { duplicateFields } from './json-duplicates.ts';
 import { openApiV3Index, openApiV3Json } from './openapi-v3.ts';
@@ -378,6 +378,7 @@ class ServedApi implements ApiServer {
           if (def.namespaced && namespace === undefined) throw methodNotAllowed();
           const dryRun = dryRunOf(query.getAll('dryRun'), 'CreateOptions');
           const fieldValidation = fieldValidationOf(query, 'CreateOptions');
+          const fieldManager = fieldManagerOf(query, req.headers['user-agent'], 'CreateOptions');
           const { input, decodingProblems } = await readObject(req);
           const warnings: string[] = [];
           const created = this.store.create(def, input, {
@@ -386,6 +387,7 @@ class ServedApi implements ApiServer {
             fieldValidation,
             warnings,
             decodingProblems,
+            fieldManager,
           });
           if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
           return this.sendObject(req, res, def, 201, created);
@@ -429,6 +431,7 @@ class ServedApi implements ApiServer {
       case 'PUT': {
         const dryRun = dryRunOf(query.getAll('dryRun'), 'UpdateOptions');
         const fieldValidation = fieldValidationOf(query, 'UpdateOptions');
+        const fieldManager = fieldManagerOf(query, req.headers['user-agent'], 'UpdateOptions');
         const warnings: string[] = [];
         const { input, decodingProblems } = await readObject(req);
         if (input.metadata?.name !== undefined && input.metadata.name !== name) {
@@ -439,7 +442,7 @@ class ServedApi implements ApiServer {
         const updated = this.store.update(
           def,
           { ...input, metadata: { ...input.metadata, name } },
-          { namespace, subresource, dryRun, fieldValidation, warnings, decodingProblems },
+          { namespace, subresource, dryRun, fieldValidation, warnings, decodingProblems, fieldManager },
         );
         if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, 200, updated);
@@ -456,6 +459,8 @@ class ServedApi implements ApiServer {
         }
         const dryRun = dryRunOf(query.getAll('dryRun'), 'PatchOptions');
         const fieldValidation = fieldValidationOf(query, 'PatchOptions');
+        const fieldManager = fieldManagerOf(query, req.headers['user-agent'], 'PatchOptions', type === 'apply');
+        const force = forceOf(query, type === 'apply');
         const warnings: string[] = [];
         const raw = (await readBody(req)).toString('utf8');
         let patch: unknown;
@@ -480,7 +485,8 @@ class ServedApi implements ApiServer {
           fieldValidation,
           warnings,
           decodingProblems,
-          fieldManager: query.get('fieldManager') ?? undefined,
+          fieldManager,
+          force,
         });
         if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, existed ? 200 : 201, patched);

@@ -34,6 +34,9 @@ import { apiVersionOf, findResource, RESOURCES, resourceNamed } from './resource
 import type { LabelRequirement, Selector } from './selectors.ts';
 import { combine, labelMatcher, matchEverything, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { deepFreeze } from './wire.ts';
+import { applyConfiguration, type FieldOwner, type ManagedResource, managedFieldsAfter } from './field-manager.ts';
+import type { FieldSet } from './field-set.ts';
+import { applySchema } from './typed-value.ts';
 
 export type ResourceRef = string | ResourceDef;
 
@@ -67,6 +70,8 @@ export interface StoreOptions {
   namespaces?: string[];
   /** Where an exception thrown by a watch listener goes; by default it is rethrown asynchronously. */
   onListenerError?: (err: unknown) => void;
+  /** The field manager of writes that name none (the rehearsal's own); `kubectl-promotion-simulate` by default. */
+  fieldManager?: string;
 }
 
 export interface WriteOptions extends AdmissionOptions {
@@ -74,6 +79,12 @@ export interface WriteOptions extends AdmissionOptions {
   namespace?: string;
   /** Validate and compute the result without storing it (`dryRun=All`). */
   dryRun?: boolean;
+  /** Who writes, as recorded in managedFields (the store's default manager when not given). */
+  fieldManager?: string;
+  /** Set by an apply: the fields its configuration sets (field-manager.ts). */
+  applied?: FieldSet;
+  /** An apply that takes the fields it conflicts on (`force=true`). */
+  force?: boolean;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -81,10 +92,8 @@ export interface UpdateOptions extends WriteOptions {
   subresource?: 'status';
 }
 
-export interface PatchOptions extends UpdateOptions {
-  /** Server-side apply creates the object when it does not exist. */
-  fieldManager?: string;
-}
+/** Server-side apply (`type: 'apply'`) creates the object when it does not exist. */
+export type PatchOptions = UpdateOptions;
 
 export interface DeleteOptions {
   namespace?: string;
@@ -169,6 +178,7 @@ const LABEL_MESSAGE =
   "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is " +
   "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const NAMESPACES = RESOURCES.find((r) => r.group === '' && r.plural === 'namespaces')!;
+export const DEFAULT_FIELD_MANAGER = 'kubectl-promotion-simulate';
 const SYSTEM_META_FIELDS = [
   'uid',
   'creationTimestamp',
@@ -222,6 +232,8 @@ export class ObjectStore {
   private readonly historyLimit: number;
   private readonly autoCreateNamespaces: boolean;
   private readonly onListenerError: (err: unknown) => void;
+  private readonly fieldManager: string;
+  private readonly managedResources = new Map<ResourceDef, ManagedResource>();
   private readonly states = new Map<ResourceDef, ResourceState>();
   private readonly byName = new Map<string, ResourceDef>();
   /** Stored object -> its form in a resource served from another's storage, made once per object. */
@@ -241,6 +253,7 @@ export class ObjectStore {
     this.now = options.now ?? (() => new Date());
     this.historyLimit = options.historyLimit ?? 5000;
     this.autoCreateNamespaces = options.autoCreateNamespaces ?? false;
+    this.fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
     this.onListenerError =
       options.onListenerError ??
       ((err) =>
@@ -429,6 +442,7 @@ export class ObjectStore {
       obj.status = { phase: 'Active' };
     }
     admit(def, obj, options);
+    this.recordManagers(def, undefined, obj, options);
     if (options.dryRun) return deepFreeze(obj) as T;
     return this.commit(state, key, obj, null) as T;
   }
@@ -476,15 +490,9 @@ export class ObjectStore {
       throw unsupportedMediaType([PATCH_CONTENT_TYPES.json, PATCH_CONTENT_TYPES.merge, PATCH_CONTENT_TYPES.apply]);
     }
     const namespace = def.namespaced ? options.namespace : undefined;
+    if (type === 'apply') return this.apply<T>(def, name, namespace, patch, options);
     const existing = this.find(def, name, namespace);
-    if (existing === undefined) {
-      if (type === 'apply' && options.subresource === undefined) {
-        const applied = this.prepareInput(def, patch as KubeObject);
-        if (applied.metadata.name !== name) throw this.nameMismatch(applied.metadata.name, name);
-        return this.create<T>(def, applied, options);
-      }
-      throw notFound(def, name);
-    }
+    if (existing === undefined) throw notFound(def, name);
     const base = structuredClone(existing) as unknown as Record<string, unknown>;
     let patched: unknown;
     switch (type) {
@@ -492,7 +500,6 @@ export class ObjectStore {
         patched = applyJsonPatch(base, patch);
         break;
       case 'merge':
-      case 'apply':
       // A core object's strategic merge is modelled as a merge patch: the core resources served
       // here have no lists that strategic merge would merge by key.
       case 'strategic':
@@ -512,6 +519,64 @@ export class ObjectStore {
       return this.out(def, this.replace(this.storageOf(def), def.storage.toStorage(obj), options)) as T;
     }
     return this.replace(def, obj, options) as T;
+  }
+
+  /**
+   * Server-side apply: the configuration merged into the stored object (created when absent, unless
+   * through `/status`) as field-manager.ts says, then the update rules. The configuration must name
+   * the resource's apiVersion and kind and the object's name.
+   */
+  private apply<T extends KubeObject>(
+    def: ResourceDef,
+    name: string,
+    namespace: string | undefined,
+    patch: unknown,
+    options: PatchOptions,
+  ): T {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+      throw badRequest(`error decoding YAML: the configuration must be a ${def.kind} object`);
+    }
+    const config = structuredClone(patch) as KubeObject;
+    const apiVersion = apiVersionOf(def);
+    if (config.apiVersion !== apiVersion) {
+      throw badRequest(
+        `Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? ''}, ` +
+          `expected: ${apiVersion}`,
+      );
+    }
+    if (config.kind === undefined || config.kind === '') {
+      throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(patch)}'`);
+    }
+    if (config.metadata === null || typeof config.metadata !== 'object') config.metadata = { name: '' };
+    if ((config.metadata as { managedFields?: unknown }).managedFields != null) {
+      throw badRequest('metadata.managedFields must be nil');
+    }
+    const existing = this.find(def, name, namespace);
+    if (existing === undefined && options.subresource !== undefined) throw notFound(def, name);
+    const live: KubeObject = existing ?? {
+      apiVersion,
+      kind: def.kind,
+      metadata: { name, ...(namespace === undefined ? {} : { namespace }) },
+    };
+    const owner: FieldOwner = {
+      manager: options.fieldManager ?? this.fieldManager,
+      operation: 'Apply',
+      ...(options.subresource ? { subresource: options.subresource } : {}),
+      force: options.force === true,
+    };
+    const merged = applyConfiguration(this.managedResource(def), live, config, owner);
+    const obj = this.prepareInput(def, merged);
+    if (obj.metadata.name !== name) throw this.nameMismatch(obj.metadata.name ?? '', name);
+    const withApplied = { ...options, applied: owner.applied };
+    if (existing === undefined) return this.create<T>(def, obj, withApplied);
+    if (obj.metadata.resourceVersion === undefined || obj.metadata.resourceVersion === '') {
+      obj.metadata.resourceVersion = existing.metadata.resourceVersion;
+    }
+    this.placeInNamespace(def, obj, namespace);
+    if (def.storage !== undefined) {
+      return this.out(def, this.replace(this.storageOf(def), def.storage.toStorage(obj), withApplied)) as T;
+    }
+    return this.replace(def, obj, withApplied) as T;
   }
 
   /**
@@ -694,6 +759,38 @@ export class ObjectStore {
     return keyOf(def.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name);
   }
 
+  private managedResource(def: ResourceDef): ManagedResource {
+    let r = this.managedResources.get(def);
+    if (r === undefined) {
+      r = {
+        schema: applySchema(def.schema?.root),
+        apiVersion: apiVersionOf(def),
+        statusSubresource: def.statusSubresource,
+      };
+      this.managedResources.set(def, r);
+    }
+    return r;
+  }
+
+  /** Sets `next`'s managedFields for this write over `live` (undefined: a create); may refuse an apply. */
+  private recordManagers(
+    def: ResourceDef,
+    live: KubeObject | undefined,
+    next: KubeObject,
+    options: UpdateOptions,
+  ): void {
+    const owner: FieldOwner = {
+      manager: options.fieldManager ?? this.fieldManager,
+      operation: options.applied === undefined ? 'Update' : 'Apply',
+      ...(options.subresource ? { subresource: options.subresource } : {}),
+      ...(options.applied === undefined ? {} : { applied: options.applied, force: options.force === true }),
+    };
+    const entries = managedFieldsAfter(this.managedResource(def), live, next, owner, rfc3339(this.now()));
+    const meta = next.metadata as ObjectMeta & { managedFields?: unknown };
+    if (entries.length > 0) meta.managedFields = entries;
+    else delete meta.managedFields;
+  }
+
   /** A deep, unfrozen copy with apiVersion and kind checked (or filled in) and metadata present. */
   private prepareInput(def: ResourceDef, input: KubeObject): KubeObject {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
@@ -833,6 +930,7 @@ export class ObjectStore {
       }
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion;
+    this.recordManagers(def, existing, next, options);
     if (isDeepStrictEqual(withoutResourceVersion(next), withoutResourceVersion(existing))) return existing;
     if (options.dryRun) return deepFreeze(next);
     if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0) {

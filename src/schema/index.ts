@@ -17,6 +17,7 @@ export {
   listInfo,
   type ListInfo,
   type PathSegment,
+  propertySchema,
   prune,
   pruneFields,
   type SchemaError,
