@@ -113,24 +113,35 @@ export class SummaryMirror {
       );
       // Its profile is already gone from the store: the summary is about to go too.
       if (profile === undefined) return;
-      stored = this.store.create<ClusterSummary>(SUMMARIES, {
-        apiVersion: s.apiVersion,
-        kind: s.kind,
-        metadata: { name, namespace, labels: { ...s.metadata.labels }, ownerReferences: [ownerReference(profile)] },
-        spec: s.spec,
-      } as KubeObject);
+      stored = this.store.create<ClusterSummary>(
+        SUMMARIES,
+        {
+          apiVersion: s.apiVersion,
+          kind: s.kind,
+          metadata: { name, namespace, labels: { ...s.metadata.labels }, ownerReferences: [ownerReference(profile)] },
+          spec: s.spec,
+        } as KubeObject,
+        BY_ADDON_CONTROLLER,
+      );
       written = { spec: s.spec.clusterProfileSpec, features: undefined };
     } else if (written === undefined || written.spec !== s.spec.clusterProfileSpec) {
-      stored = this.store.update<ClusterSummary>(SUMMARIES, { ...stored, spec: s.spec });
+      stored = this.store.update<ClusterSummary>(SUMMARIES, { ...stored, spec: s.spec }, BY_ADDON_CONTROLLER);
       written = { spec: s.spec.clusterProfileSpec, features: written?.features };
     }
     if (written.features !== features) {
-      this.store.updateStatus(SUMMARIES, { ...stored, status: { featureSummaries: features ?? [] } });
+      this.store.updateStatus(
+        SUMMARIES,
+        { ...stored, status: { featureSummaries: features ?? [] } },
+        BY_ADDON_CONTROLLER,
+      );
       written = { ...written, features };
     }
     this.#written.set(key, written);
   }
 }
+
+/** The fleet plays Sveltos's addon-controller: its writes say so in managedFields. */
+const BY_ADDON_CONTROLLER = { fieldManager: 'addon-controller' };
 
 function keyOf(s: KubeObject): string {
   return `${s.metadata.namespace}/${s.metadata.name}`;

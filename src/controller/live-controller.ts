@@ -319,8 +319,8 @@ export class LiveController {
     // Its watch event can arrive before the answer to the write that made it.
     if (this.#ownStatuses.get(object.metadata.name)?.includes(canonicalJson(object.status ?? {}))) return;
     if (JSON.stringify(previous.status ?? {}) === JSON.stringify(object.status ?? {})) return;
-    const by = statusManager(object)?.manager ?? 'another client';
-    if (by === FIELD_MANAGER) return;
+    // Not this controller's write: the latest status manager other than this controller made it.
+    const by = statusManager(object, { excluding: FIELD_MANAGER })?.manager ?? 'another client';
     this.#foreignWrites.set(object.metadata.name, { at: this.#now(), by });
   }
 
@@ -618,15 +618,22 @@ export class LiveController {
 
 const WARNINGS = new Set(['StageFailing', 'WriteRefused', 'LeftAlone']);
 
-/** The manager of the status subresource, and when it last wrote, from managedFields. */
-function statusManager(p: ClusterPromotion): { manager: string; time?: string } | undefined {
+/**
+ * The manager that last wrote the status (through the status subresource), and when, from
+ * managedFields. Times are whole seconds: on a tie this controller counts as the latest.
+ */
+function statusManager(
+  p: ClusterPromotion,
+  options: { excluding?: string } = {},
+): { manager: string; time?: string } | undefined {
   const fields = (p.metadata as { managedFields?: { manager?: string; subresource?: string; time?: string }[] })
     .managedFields;
   let latest: { manager: string; time?: string } | undefined;
   for (const f of fields ?? []) {
-    if (f.subresource !== 'status' || !f.manager) continue;
-    if (!latest || (f.time ?? '') > (latest.time ?? ''))
-      latest = { manager: f.manager, ...(f.time ? { time: f.time } : {}) };
+    if (f.subresource !== 'status' || !f.manager || f.manager === options.excluding) continue;
+    const later = (f.time ?? '') > (latest?.time ?? '');
+    const tie = latest !== undefined && (f.time ?? '') === (latest.time ?? '') && f.manager === FIELD_MANAGER;
+    if (!latest || later || tie) latest = { manager: f.manager, ...(f.time ? { time: f.time } : {}) };
   }
   return latest;
 }

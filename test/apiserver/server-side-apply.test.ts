@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../src/api/types.ts';
 import { python, skipKubectl, skipPython } from './clients.ts';
@@ -25,7 +25,9 @@ interface Entry {
   subresource?: string;
 }
 
-function manifest(options: { approved?: boolean; delay?: string; canary?: boolean; team?: boolean } = {}): KubeObject {
+function manifest(
+  options: { approved?: boolean; delay?: string; canary?: boolean; team?: boolean } = {},
+): KubeObject & { spec: Record<string, unknown> } {
   const stages: unknown[] = [
     {
       name: 'staging',
@@ -118,7 +120,7 @@ describe('server-side apply with kubectl', { skip: skipKubectl }, () => {
       assert.equal(refused.code, 1);
       assert.match(
         refused.stderr,
-        new RegExp(`error: Apply failed with 1 conflict: conflict with "kubectl": ${escape(APPROVED)}\n`),
+        new RegExp(`error: Apply failed with 1 conflict: conflict with "kubectl": ${escapeRegExp(APPROVED)}\n`),
       );
       assert.match(refused.stderr, /Please review the fields above--they currently have other managers/);
       assert.equal((stageNamed(s, 'staging')!.trigger as { manual: { approved: boolean } }).manual.approved, false);
@@ -151,7 +153,7 @@ describe('server-side apply with kubectl', { skip: skipKubectl }, () => {
       // Now kubectl's own manifest (approved: false) is the one in conflict, with the new owner named.
       const back = await kubectl(s, ['apply', '--server-side', '-f', write(s, 'p.json', manifest())]);
       assert.equal(back.code, 1);
-      assert.match(back.stderr, new RegExp(`conflict with "approver": ${escape(APPROVED)}`));
+      assert.match(back.stderr, new RegExp(`conflict with "approver": ${escapeRegExp(APPROVED)}`));
     }));
 
   it('a field another client set with kubectl patch is that Update manager’s: the conflict names it and its version', () =>
@@ -189,8 +191,8 @@ describe('server-side apply with kubectl', { skip: skipKubectl }, () => {
       assert.match(
         again.stderr,
         new RegExp(
-          `Apply failed with 1 conflict: conflict with "kubectl-patch" using ${escape(API_VERSION)}: ` +
-            `${escape('.spec.stages[name="production"].trigger.auto.delay')}`,
+          `Apply failed with 1 conflict: conflict with "kubectl-patch" using ${escapeRegExp(API_VERSION)}: ` +
+            `${escapeRegExp('.spec.stages[name="production"].trigger.auto.delay')}`,
         ),
       );
     }));
@@ -384,7 +386,7 @@ describe('server-side apply with @kubernetes/client-node', () => {
       kc.loadFromFile(s.kubeconfig());
       const api = KubernetesObjectApi.makeApiClient(kc);
       const created = await api.patch(
-        manifest(),
+        asNode(manifest()),
         undefined,
         undefined,
         'node-app',
@@ -393,7 +395,14 @@ describe('server-side apply with @kubernetes/client-node', () => {
       );
       assert.equal(created.metadata?.managedFields?.[0]?.manager, 'node-app');
       await assert.rejects(
-        api.patch(manifest({ delay: '1h' }), undefined, undefined, 'node-other', false, PatchStrategy.ServerSideApply),
+        api.patch(
+          asNode(manifest({ delay: '1h' })),
+          undefined,
+          undefined,
+          'node-other',
+          false,
+          PatchStrategy.ServerSideApply,
+        ),
         (err: { code?: number; body?: string }) => {
           assert.equal(err.code, 409);
           const status = JSON.parse(String(err.body)) as { reason: string; message: string };
@@ -406,7 +415,7 @@ describe('server-side apply with @kubernetes/client-node', () => {
         },
       );
       const forced = await api.patch(
-        manifest({ delay: '1h' }),
+        asNode(manifest({ delay: '1h' })),
         undefined,
         undefined,
         'node-other',
@@ -459,6 +468,10 @@ out("approved", forced.spec.stages[0].trigger.manual.approved)
     }));
 });
 
-function escape(text: string): string {
+function asNode(obj: KubeObject): KubernetesObject {
+  return obj as unknown as KubernetesObject;
+}
+
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

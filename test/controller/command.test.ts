@@ -1,7 +1,9 @@
 // `kubectl promotion controller` in-process against a served rehearsal whose clock stands still:
-// its flags' mistakes, --dry-run, leaving alone a promotion another controller drives, and the
-// probe and metrics endpoints.
+// its flags' mistakes, --dry-run, leaving alone a promotion another controller drives (told by the
+// status's managedFields; kubectl plays the other controller), --force, --shadow, and the probe and
+// metrics endpoints.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +67,33 @@ async function eventually(what: string, check: () => boolean, ms = 5_000): Promi
 }
 
 const LOCAL = ['--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0'];
+const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+
+/** Another controller writing the status through the API (kubectl, with its own field manager). */
+function writeStatusAs(kubeconfig: string, manager: string, status: object): Promise<void> {
+  const args = ['--kubeconfig', kubeconfig, 'patch', 'clusterpromotion', 'rollout', '--subresource=status'];
+  args.push('--type=merge', `--field-manager=${manager}`, '-p', JSON.stringify({ status }));
+  return new Promise((resolve, reject) =>
+    execFile(KUBECTL, args, (err, _out, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve())),
+  );
+}
+
+interface ManagedFieldsEntry {
+  manager: string;
+  operation: string;
+  subresource?: string;
+  fieldsV1: Record<string, unknown>;
+}
+
+function managers(p: ClusterPromotion): ManagedFieldsEntry[] {
+  return (p.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
+}
+
+function warningEvents(served: ServedSimulation, reason: string): { reason: string; message: string }[] {
+  return (served.store.all('events') as unknown as { reason: string; type: string; message: string }[]).filter(
+    (e) => e.reason === reason && e.type === 'Warning',
+  );
+}
 
 describe('kubectl promotion controller', () => {
   let dir: string;
@@ -182,21 +211,30 @@ describe('kubectl promotion controller', () => {
         assert.deepEqual(p.metadata.finalizers, ['config.projectsveltos.io/clusterpromotion']);
         assert.equal(p.status?.currentStageName, 'staging');
 
+        assert.deepEqual(
+          managers(p)
+            .map((m) => [m.manager, m.operation, m.subresource ?? ''])
+            .sort(),
+          [
+            ['kubectl-promotion-controller', 'Update', ''],
+            ['kubectl-promotion-controller', 'Update', 'status'],
+            ['kubectl-promotion-simulate', 'Update', ''],
+          ],
+        );
+
         // Another controller writes the status: this one stands back, says why, and records an Event.
-        served.store.updateStatus('clusterpromotions', {
-          ...p,
-          status: { ...p.status, currentStageName: 'production' },
-        });
+        await writeStatusAs(kubeconfig, 'addon-controller', { ...p.status, currentStageName: 'production' });
         await c.logged(/"event":"LeftAlone"/);
         assert.match(
           c.stderr(),
-          /another controller \(another client\) wrote this promotion's status at .*--force to take over/,
+          /another controller \(addon-controller\) wrote this promotion's status at .*--force to take over/,
         );
         const leftAlone = () =>
           (served.store.all('events') as unknown as { reason: string; type: string }[]).some(
             (e) => e.reason === 'LeftAlone' && e.type === 'Warning',
           );
         await eventually('a Warning Event LeftAlone', leftAlone);
+        assert.match(warningEvents(served, 'LeftAlone')[0]!.message, /another controller \(addon-controller\)/);
         assert.equal(
           served.store.get<ClusterPromotion>('clusterpromotions', 'rollout').status?.currentStageName,
           'production',
@@ -208,4 +246,95 @@ describe('kubectl promotion controller', () => {
       }
     },
   );
+
+  it('leaves alone from the start a promotion whose status another manager wrote recently; --force takes it over', async () => {
+    await rehearsal();
+    const stored = () => served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
+    try {
+      await writeStatusAs(kubeconfig, 'addon-controller', { currentStageName: 'staging' });
+      assert.deepEqual(
+        managers(stored())
+          .map((m) => [m.manager, m.subresource ?? ''])
+          .sort(),
+        [
+          ['addon-controller', 'status'],
+          ['kubectl-promotion-simulate', ''],
+        ],
+      );
+      const c = start(kubeconfig, [...LOCAL, '--leader-elect=false']);
+      try {
+        const line = await c.logged(/"event":"LeftAlone"/);
+        assert.match(
+          line,
+          /its status is managed by addon-controller \(last written 2030-01-01T00:00:00Z\), which looks like Sveltos Enterprise or addon-controller before v1\.14 driving it: left alone \(--force to take over, --shadow to compare\)/,
+        );
+        await eventually('a Warning Event LeftAlone', () => warningEvents(served, 'LeftAlone').length === 1);
+        assert.equal(stored().metadata.finalizers, undefined, 'no finalizer added');
+        assert.deepEqual(served.store.all('clusterprofiles'), []);
+        assert.equal(
+          managers(stored()).some((m) => m.manager === 'kubectl-promotion-controller'),
+          false,
+        );
+      } finally {
+        c.stop.abort();
+        assert.equal(await c.exited, 0);
+      }
+
+      const forced = start(kubeconfig, [...LOCAL, '--leader-elect=false', '--force']);
+      try {
+        await forced.logged(/"msg":"stage staging: ClusterProfile rollout-staging applied"/);
+        await eventually('the controller owns the status', () =>
+          managers(stored()).some((m) => m.manager === 'kubectl-promotion-controller' && m.subresource === 'status'),
+        );
+        assert.deepEqual(stored().metadata.finalizers, ['config.projectsveltos.io/clusterpromotion']);
+        assert.notEqual(served.store.find('clusterprofiles', 'rollout-staging'), undefined);
+        assert.doesNotMatch(forced.stderr(), /LeftAlone/);
+      } finally {
+        forced.stop.abort();
+        assert.equal(await forced.exited, 0);
+      }
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('--shadow reports where it would act differently from the controller that writes, and writes nothing', async () => {
+    await rehearsal();
+    const stored = () => served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
+    // The controller that writes (addon-controller 1.14+ here) has added its finalizer, as Sveltos does.
+    const finalizer = { metadata: { finalizers: ['config.projectsveltos.io/clusterpromotion'] } };
+    const args = ['--kubeconfig', kubeconfig, 'patch', 'clusterpromotion', 'rollout', '--type=merge'];
+    args.push('--field-manager=addon-controller', '-p', JSON.stringify(finalizer));
+    await new Promise<void>((resolve, reject) => execFile(KUBECTL, args, (err) => (err ? reject(err) : resolve())));
+    const c = start(kubeconfig, [...LOCAL, '--shadow', '--log-format=text']);
+    try {
+      // Nothing drives the promotion yet: the open engine would start staging.
+      const first = await c.logged(/shadow: the open engine would act differently/);
+      assert.match(first, /promotion=rollout/);
+      assert.match(
+        first,
+        /would be at stage staging at 2030-01-01T00:00:00\.000Z; the other controller has it at \(none\)/,
+      );
+      assert.match(first, /would create ClusterProfile rollout-staging/);
+
+      // The other controller jumps straight to production, which the open engine would not do.
+      await writeStatusAs(kubeconfig, 'addon-controller', { currentStageName: 'production' });
+      const second = await c.logged(/shadow: .*other controller (has it at|moved to stage) production/);
+      assert.match(second, /promotion=rollout/);
+      assert.doesNotMatch(c.stderr(), /LeftAlone/, 'a shadow compares, it never stands back');
+
+      // A shadow writes nothing: no profile, no Event, no field owned.
+      assert.deepEqual(served.store.all('clusterprofiles'), []);
+      assert.deepEqual(served.store.all('events'), []);
+      assert.equal(
+        managers(stored()).some((m) => m.manager === 'kubectl-promotion-controller'),
+        false,
+      );
+      assert.deepEqual(stored().status, { currentStageName: 'production' });
+    } finally {
+      c.stop.abort();
+      assert.equal(await c.exited, 0);
+      await served.close();
+    }
+  });
 });
