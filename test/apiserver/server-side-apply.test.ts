@@ -156,7 +156,7 @@ describe('server-side apply with kubectl', { skip: skipKubectl }, () => {
       assert.match(back.stderr, new RegExp(`conflict with "approver": ${escapeRegExp(APPROVED)}`));
     }));
 
-  it('a field another client set with kubectl patch is that Update manager’s: the conflict names it and its version', () =>
+  it('a field set with kubectl patch is that Update manager’s: the conflict names it and its version', () =>
     withServer(async (s) => {
       assert.equal((await kubectl(s, ['apply', '--server-side', '-f', write(s, 'p.json', manifest())])).code, 0);
       const patch = {
@@ -409,7 +409,8 @@ describe('server-side apply with @kubernetes/client-node', () => {
           assert.equal(status.reason, 'Conflict');
           assert.equal(
             status.message,
-            'Apply failed with 1 conflict: conflict with "node-app": .spec.stages[name="production"].trigger.auto.delay',
+            'Apply failed with 1 conflict: conflict with "node-app": ' +
+              '.spec.stages[name="production"].trigger.auto.delay',
           );
           return true;
         },
