@@ -65,8 +65,9 @@ class MemoryPromotionStore {
     return this.#promotion;
   }
 
+  /** Kept as it is: the engine never edits a status in place, it hands back a new one. */
   setStatus(status: ClusterPromotionStatus): void {
-    this.#promotion = { ...this.#promotion, status: structuredClone(status) };
+    this.#promotion = { ...this.#promotion, status };
   }
 
   patch(ops: JsonPatchOp[]): boolean {

@@ -52,7 +52,7 @@ import type {
 } from '../src/api/types.ts';
 import { parseDuration } from '../src/duration.ts';
 import { summaryName } from '../src/engine/names.ts';
-import { matchesSelector } from '../src/api/selector.ts';
+import { LabelIndex } from '../src/api/label-index.ts';
 import type { World } from '../src/engine/types.ts';
 import {
   evaluateHealthChecks,
@@ -209,6 +209,10 @@ export class Fleet implements World {
   readonly #refs: ClusterRef[] = [];
   readonly #byKey = new Map<string, ClusterState>();
   readonly #profiles = new Map<string, ProfileState>();
+  /** The clusters by label, built when first needed after the fleet's clusters last changed. */
+  #clusterIndex: LabelIndex<ClusterState> | null = null;
+  /** profilesOf's answers, the same list until a profile changes (the engine keeps what it works out per list). */
+  readonly #profileLists = new Map<string, ClusterProfile[]>();
   readonly #queue = new EventQueue<Task>();
   readonly #listeners = new Set<(e: FleetEvent) => void>();
   readonly #dirty = new Set<string>();
@@ -247,6 +251,7 @@ export class Fleet implements World {
     this.#byKey.set(key, c);
     this.#clusters.push(c);
     this.#refs.push(c.ref);
+    this.#clusterIndex = null;
     if (cs.dynamicObjects.length > 0) {
       c.dynamic = cs.dynamicObjects.map((d: DynamicObjectSpec): DynamicState => new TimedObject(d));
       let changed = false;
@@ -267,10 +272,16 @@ export class Fleet implements World {
     return this.#refs;
   }
 
-  *profilesOf(promotionName: string): Iterable<ClusterProfile> {
-    for (const p of this.#profiles.values()) {
-      if (p.object.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName) yield p.object;
+  profilesOf(promotionName: string): readonly ClusterProfile[] {
+    let list = this.#profileLists.get(promotionName);
+    if (!list) {
+      list = [];
+      for (const p of this.#profiles.values()) {
+        if (p.object.metadata.labels?.[LABEL_PROMOTION_NAME] === promotionName) list.push(p.object);
+      }
+      this.#profileLists.set(promotionName, list);
     }
+    return list;
   }
 
   *summariesOf(profileName: string): Iterable<ClusterSummary> {
@@ -312,7 +323,12 @@ export class Fleet implements World {
 
   /** Ready clusters a selector matches, in fleet order: what a profile with it would match. */
   matchingClusters(selector: ClusterProfileSpec['clusterSelector']): ClusterRef[] {
-    return this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, selector)).map((c) => c.ref);
+    return this.#matching(selector).map((c) => c.ref);
+  }
+
+  #matching(selector: ClusterProfileSpec['clusterSelector']): ClusterState[] {
+    this.#clusterIndex ??= new LabelIndex(this.#clusters, (c) => c.ref.labels);
+    return this.#clusterIndex.select(selector, (c) => c.ref.ready);
   }
 
   stats(profileName: string): ProfileStats | undefined {
@@ -387,6 +403,7 @@ export class Fleet implements World {
       ) {
         return false;
       }
+      this.#profileLists.clear();
       existing.object = {
         ...existing.object,
         metadata: {
@@ -437,13 +454,14 @@ export class Fleet implements World {
     const selectorKey = JSON.stringify(spec.clusterSelector ?? null);
     if (selectorKey !== p.selectorKey) {
       p.selectorKey = selectorKey;
-      p.matching = this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, spec.clusterSelector));
+      p.matching = this.#matching(spec.clusterSelector);
       const still = new Set(p.matching);
       for (const [c, s] of p.summaries) if (!still.has(c)) this.#removeSummary(s);
     }
     p.maxUpdate = resolveMaxUpdate(spec.maxUpdate, p.matching.length);
     // The profile and its summaries share one frozen spec: summaries are copies in meaning, and an
     // engine comparing a summary's spec with its profile's finds them identical at once.
+    this.#profileLists.clear();
     p.object = {
       ...structuredClone(profile),
       spec,
@@ -497,6 +515,7 @@ export class Fleet implements World {
     if (!p) return false;
     for (const s of [...p.summaries.values()]) this.#removeSummary(s);
     this.#profiles.delete(name);
+    this.#profileLists.clear();
     this.#dirty.add(name);
     return true;
   }
@@ -521,6 +540,7 @@ export class Fleet implements World {
     const i = this.#refs.indexOf(c.ref);
     c.ref = { ...c.ref, labels: { ...change.labels }, ready: change.ready };
     this.#refs[i] = c.ref;
+    this.#clusterIndex = null;
     this.#rematchAll();
     return true;
   }
@@ -542,6 +562,7 @@ export class Fleet implements World {
     this.#byKey.delete(key);
     this.#clusters.splice(this.#clusters.indexOf(c), 1);
     this.#refs.splice(this.#refs.indexOf(c.ref), 1);
+    this.#clusterIndex = null;
     // Its own timeline stops with it.
     for (const d of c.dynamic ?? []) d.gen++;
     this.#rematchAll();
@@ -554,7 +575,7 @@ export class Fleet implements World {
 
   /** Recomputes which ready clusters the profile's selector matches; new ones queue, gone ones lose their summary. */
   #rematch(p: ProfileState): void {
-    const matching = this.#clusters.filter((c) => c.ref.ready && matchesSelector(c.ref.labels, p.spec.clusterSelector));
+    const matching = this.#matching(p.spec.clusterSelector);
     const before = new Set(p.matching);
     if (matching.length === before.size && matching.every((c) => before.has(c))) return;
     const still = new Set(matching);
@@ -564,6 +585,7 @@ export class Fleet implements World {
     for (const c of matching) if (!before.has(c)) p.waiting.push(c);
     p.matching = matching;
     p.maxUpdate = resolveMaxUpdate(p.spec.maxUpdate, matching.length);
+    this.#profileLists.clear();
     p.object = { ...p.object, status: { ...p.object.status, matchingClusters: matching.map(clusterReference) } };
     this.#fillWindow(p);
     if (p.allProvisionedAt === null && p.everProvisioned === p.matching.length) p.allProvisionedAt = this.#now;

@@ -13,7 +13,6 @@
 // - with `finalizer`, Sveltos's finalizer goes on before anything else, and on deletion the
 //   engine removes (or keeps) the generated profiles before it comes off.
 import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus } from '../api/types.ts';
-import { sameValue } from '../engine/canonical.ts';
 import { reconcile, reconcileDelete } from '../engine/reconcile.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../engine/types.ts';
 
@@ -300,7 +299,8 @@ export class PromotionController {
       const n = profile.metadata.name;
       if (await this.#profileWrite(name, now, 'apply', n, () => this.#ports.applyProfile(profile))) wrote = true;
     }
-    if (r.status !== null && !sameValue(r.status, promotion.status ?? {})) {
+    // The engine hands back a status only when it differs from the one read.
+    if (r.status !== null) {
       const status = r.status;
       // Computed from this very object: a status from an older spec is refused, not written.
       if (await this.#write(promotion, now, () => this.#ports.writeStatus(promotion, status))) wrote = true;

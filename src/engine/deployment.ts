@@ -45,7 +45,8 @@ export interface DeploymentState {
   waiting?: string;
 }
 
-export function matchingClusters(world: World, selector: LabelSelector | undefined): ClusterRef[] {
+export function matchingClusters(world: World, selector: LabelSelector | undefined): readonly ClusterRef[] {
+  if (world.matchingClusters) return world.matchingClusters(selector);
   const out: ClusterRef[] = [];
   for (const c of world.clusters()) {
     if (c.ready && matchesSelector(c.labels, selector)) out.push(c);

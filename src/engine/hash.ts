@@ -1,7 +1,7 @@
 // The two hashes that decide whether the pipeline restarts (rule 1 of docs/semantics.md).
 // Triggers are left out on purpose: approving, or editing a delay or a window, acts on the
 // pipeline in flight and must not restart it.
-import type { ClusterPromotionSpec, ProfileSpec } from '../api/types.ts';
+import type { ClusterPromotionSpec, ProfileSpec, Stage } from '../api/types.ts';
 import { canonicalJson, sha256Base64 } from './canonical.ts';
 
 // Lists whose order Sveltos treats as meaningless (it sorts them before hashing), so that
@@ -29,7 +29,17 @@ export function profileSpecHash(profileSpec: ProfileSpec): string {
 }
 
 export function stagesHash(spec: ClusterPromotionSpec): string {
-  return sha256Base64(
-    canonicalJson(spec.stages.map((s) => ({ name: s.name, clusterSelector: s.clusterSelector ?? {} }))),
-  );
+  let hash = stagesHashes.get(spec.stages);
+  if (hash === undefined) {
+    hash = sha256Base64(
+      canonicalJson(spec.stages.map((s) => ({ name: s.name, clusterSelector: s.clusterSelector ?? {} }))),
+    );
+    stagesHashes.set(spec.stages, hash);
+  }
+  return hash;
 }
+
+// Every reconcile asks, and the answer costs as much as the pipeline is long: it is kept per list
+// of stages. Sound because API objects are replaced, never edited in place (as for canonical.ts's
+// fingerprints): an edit of the stages arrives as a new promotion with a new list.
+const stagesHashes = new WeakMap<readonly Stage[], string>();

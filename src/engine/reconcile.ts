@@ -47,12 +47,111 @@ function refersTo(owner: { kind: string; name: string; uid: string }, promotion:
 }
 
 /** Profiles labelled for the promotion and owned by it: someone else's profile is never touched. */
-function ownedProfiles(promotion: ClusterPromotion, world: World): Map<string, ClusterProfile> {
-  const out = new Map<string, ClusterProfile>();
-  for (const p of world.profilesOf(promotion.metadata.name)) {
-    if ((p.metadata.ownerReferences ?? []).some((o) => refersTo(o, promotion))) out.set(p.metadata.name, p);
+function ownedProfiles(promotion: ClusterPromotion, world: World): ReadonlyMap<string, ClusterProfile> {
+  return ownedState(promotion, world).owned;
+}
+
+/**
+ * What a world's profiles of one promotion came to at the last reconcile: the list it gave, those
+ * of them the promotion owns, and which of those no stage has any more. A reconcile compares the
+ * list it is given with the last one object by object (a world hands back the objects it holds,
+ * replaced when they change), so that only the profiles added, changed or removed are looked at:
+ * a pipeline of N stages does not pay N profiles at every reconcile.
+ */
+interface OwnedState {
+  key: string;
+  list: readonly ClusterProfile[];
+  owned: Map<string, ClusterProfile>;
+  /** The expected names `stale` was worked out against. */
+  expected: ReadonlySet<string> | null;
+  stale: Set<string>;
+}
+
+const ownedStates = new WeakMap<World, Map<string, OwnedState>>();
+
+function ownedState(promotion: ClusterPromotion, world: World): OwnedState {
+  const key = `${promotion.metadata.name}\u0000${promotion.metadata.uid ?? ''}`;
+  const listed = world.profilesOf(promotion.metadata.name);
+  const list = Array.isArray(listed) ? (listed as readonly ClusterProfile[]) : [...listed];
+  let states = ownedStates.get(world);
+  if (!states) ownedStates.set(world, (states = new Map()));
+  const isOwned = (p: ClusterProfile) => (p.metadata.ownerReferences ?? []).some((o) => refersTo(o, promotion));
+  const last = states.get(promotion.metadata.name);
+  if (last?.key === key && catchUp(last, list, isOwned)) return last;
+  const owned = new Map<string, ClusterProfile>();
+  for (const p of list) if (isOwned(p)) owned.set(p.metadata.name, p);
+  const state: OwnedState = { key, list, owned, expected: null, stale: new Set() };
+  states.set(promotion.metadata.name, state);
+  return state;
+}
+
+/**
+ * Brings the state up to the new list when it differs from the last by profiles changed in place,
+ * removed, or added at the end (how worlds change their lists); false when it cannot tell, and the
+ * state must be worked out again.
+ */
+function catchUp(state: OwnedState, list: readonly ClusterProfile[], isOwned: (p: ClusterProfile) => boolean): boolean {
+  const last = state.list;
+  if (last === list) return true;
+  const removed = (p: ClusterProfile) => {
+    state.owned.delete(p.metadata.name);
+    state.stale.delete(p.metadata.name);
+  };
+  const seen = (p: ClusterProfile) => {
+    const name = p.metadata.name;
+    if (!isOwned(p)) return removed(p);
+    state.owned.set(name, p);
+    if (state.expected && !state.expected.has(name)) state.stale.add(name);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < list.length && j < last.length) {
+    const now = list[i]!;
+    const before = last[j]!;
+    if (now === before) {
+      i++;
+      j++;
+    } else if (now.metadata.name === before.metadata.name) {
+      seen(now);
+      i++;
+      j++;
+    } else if (j + 1 < last.length && last[j + 1]!.metadata.name === now.metadata.name) {
+      removed(before);
+      j++;
+    } else {
+      return false;
+    }
   }
-  return out;
+  for (; j < last.length; j++) removed(last[j]!);
+  for (; i < list.length; i++) seen(list[i]!);
+  state.list = list;
+  return true;
+}
+
+/** The names of the profiles the stages may have (main and verification); one set per list of stages. */
+function expectedProfileNames(promotion: string, stages: readonly Stage[]): ReadonlySet<string> {
+  const cached = expectedCache.get(stages);
+  if (cached?.promotion === promotion) return cached.names;
+  const names = new Set<string>();
+  for (const s of stages) {
+    names.add(mainProfileName(promotion, s.name));
+    names.add(verificationProfileName(promotion, s.name));
+  }
+  expectedCache.set(stages, { promotion, names });
+  return names;
+}
+
+const expectedCache = new WeakMap<readonly Stage[], { promotion: string; names: ReadonlySet<string> }>();
+
+/** Owned profiles no stage has any more, in the world's order. */
+function staleProfiles(state: OwnedState, promotion: string, stages: readonly Stage[]): string[] {
+  const expected = expectedProfileNames(promotion, stages);
+  if (state.expected !== expected) {
+    state.expected = expected;
+    state.stale = new Set([...state.owned.keys()].filter((name) => !expected.has(name)));
+  }
+  if (state.stale.size === 0) return [];
+  return state.list.map((p) => p.metadata.name).filter((name) => state.stale.has(name));
 }
 
 function profileMatches(actual: ClusterProfile | undefined, desired: ClusterProfile): boolean {
@@ -67,8 +166,19 @@ function profileMatches(actual: ClusterProfile | undefined, desired: ClusterProf
 }
 
 class Reconciliation {
+  /** The status as read; never edited. */
+  private readonly original: ClusterPromotionStatus;
+  /**
+   * The status being decided: a copy of the original's fields and of its list of stages, whose
+   * entries are shared with the original until one is changed (entryFor copies it first). A
+   * reconcile touches one or two entries: copying and comparing them all would make every
+   * reconcile cost as much as the pipeline is long.
+   */
   private readonly status: ClusterPromotionStatus;
-  private readonly profiles: Map<string, ClusterProfile>;
+  private readonly copied = new WeakSet<StageStatus>();
+  /** The owned profiles as read (kept between reconciles, never changed here), and those this reconcile deleted. */
+  private readonly ownedState: OwnedState;
+  private readonly deleted = new Set<string>();
   private readonly apply: ClusterProfile[] = [];
   private readonly deletes: string[] = [];
   private readonly events: EngineEvent[] = [];
@@ -83,8 +193,14 @@ class Reconciliation {
     private readonly world: World,
     private readonly now: Date,
   ) {
-    this.status = structuredClone(promotion.status ?? {});
-    this.profiles = ownedProfiles(promotion, world);
+    this.original = promotion.status ?? {};
+    this.status = { ...this.original };
+    if (this.original.stages) this.status.stages = [...this.original.stages];
+    this.ownedState = ownedState(promotion, world);
+  }
+
+  private profile(name: string): ClusterProfile | undefined {
+    return this.deleted.has(name) ? undefined : this.ownedState.owned.get(name);
   }
 
   run(): ReconcileResult {
@@ -106,19 +222,14 @@ class Reconciliation {
 
   /** Profiles of stages that no longer exist (rule 1). */
   private removeStaleProfiles(stages: readonly Stage[]): void {
-    const expected = new Set<string>();
-    for (const s of stages) {
-      expected.add(mainProfileName(this.name, s.name));
-      expected.add(verificationProfileName(this.name, s.name));
-    }
-    for (const profileName of this.profiles.keys()) {
-      if (!expected.has(profileName)) this.deleteProfile(profileName, 'its stage no longer exists');
+    for (const profileName of staleProfiles(this.ownedState, this.name, stages)) {
+      this.deleteProfile(profileName, 'its stage no longer exists');
     }
   }
 
   private deleteProfile(profileName: string, why: string): void {
     this.deletes.push(profileName);
-    this.profiles.delete(profileName);
+    this.deleted.add(profileName);
     this.event('ProfileDeleted', null, `ClusterProfile ${profileName} deleted: ${why}`);
   }
 
@@ -159,9 +270,9 @@ class Reconciliation {
   private startStage(stages: readonly Stage[], index: number): void {
     const stage = stages[index]!;
     const desired = mainProfile(this.promotion, stage);
-    if (!profileMatches(this.profiles.get(desired.metadata.name), desired)) this.apply.push(desired);
+    if (!profileMatches(this.profile(desired.metadata.name), desired)) this.apply.push(desired);
     const verification = verificationProfileName(this.name, stage.name);
-    if (this.profiles.has(verification)) this.deleteProfile(verification, 'a new deployment of its stage started');
+    if (this.profile(verification)) this.deleteProfile(verification, 'a new deployment of its stage started');
     const entries = (this.status.stages ?? []).filter((e) => e.name !== stage.name);
     entries.push({
       name: stage.name,
@@ -200,7 +311,7 @@ class Reconciliation {
 
     const base = mainProfile(this.promotion, stage);
     const withChecks = mainProfile(this.promotion, stage, gates.postChecks);
-    const main = this.profiles.get(base.metadata.name);
+    const main = this.profile(base.metadata.name);
     const deployedAt = entry.lastSuccessfulAppliedTime ? Date.parse(entry.lastSuccessfulAppliedTime) : null;
     const soakEnd = deployedAt === null ? null : deployedAt + gates.delayMs;
     const soaked = soakEnd !== null && this.now.getTime() >= soakEnd;
@@ -238,7 +349,7 @@ class Reconciliation {
     let verification: ClusterProfile | undefined;
     if (gates.verification.length > 0) {
       const desired = verificationProfile(this.promotion, stage, gates.verification);
-      verification = this.profiles.get(desired.metadata.name);
+      verification = this.profile(desired.metadata.name);
       if (!profileMatches(verification, desired)) {
         this.apply.push(desired);
         this.event(
@@ -414,14 +525,37 @@ class Reconciliation {
     this.event('StageRecovered', entry.name, `stage ${entry.name}: no cluster failing any more`);
   }
 
+  /** The stage's entry, this reconcile's own copy, to be changed freely. */
   private entryFor(stageName: string): StageStatus {
     const entries = (this.status.stages ??= []);
-    let entry = entries.find((e) => e.name === stageName);
-    if (!entry) {
-      entry = { name: stageName, lastUpdateReconciledTime: rfc3339(this.now) };
+    const i = entries.findIndex((e) => e.name === stageName);
+    if (i < 0) {
+      const entry = { name: stageName, lastUpdateReconciledTime: rfc3339(this.now) };
       entries.push(entry);
+      this.copied.add(entry);
+      return entry;
+    }
+    let entry = entries[i]!;
+    if (!this.copied.has(entry)) {
+      entry = { ...entry };
+      entries[i] = entry;
+      this.copied.add(entry);
     }
     return entry;
+  }
+
+  /** Whether the status differs from the one read, as canonicalJson would tell (only changed entries are compared). */
+  private statusChanged(): boolean {
+    const a = this.status as Record<string, unknown>;
+    const b = this.original as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (key !== 'stages' && canonicalJson(a[key]) !== canonicalJson(b[key])) return true;
+    }
+    const sa = this.status.stages;
+    const sb = this.original.stages;
+    if (sa === undefined || sb === undefined) return sa !== sb;
+    if (sa.length !== sb.length) return true;
+    return sa.some((e, i) => e !== sb[i] && canonicalJson(e) !== canonicalJson(sb[i]));
   }
 
   private result(stages: readonly Stage[]): ReconcileResult {
@@ -433,7 +567,7 @@ class Reconciliation {
       else phase = this.currentPhase;
       return { name: s.name, phase };
     });
-    const changed = canonicalJson(this.status) !== canonicalJson(this.promotion.status ?? {});
+    const changed = this.statusChanged();
     return {
       apply: this.apply,
       delete: this.deletes,

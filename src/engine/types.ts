@@ -1,7 +1,13 @@
 // The engine's contract: what it is given and what it returns. The engine is a pure function of
 // (promotion, world, now); whoever calls it (the simulator, a controller) applies the writes and
 // calls again at `requeueAt` or when the world changes.
-import type { ClusterProfile, ClusterPromotionStatus, ClusterRef, ClusterSummary } from '../api/types.ts';
+import type {
+  ClusterProfile,
+  ClusterPromotionStatus,
+  ClusterRef,
+  ClusterSummary,
+  LabelSelector,
+} from '../api/types.ts';
 
 /** What the engine can observe besides the promotion itself. */
 export interface World {
@@ -11,6 +17,11 @@ export interface World {
   profilesOf(promotionName: string): Iterable<ClusterProfile>;
   /** ClusterSummaries labelled with the profile's name (`projectsveltos.io/cluster-profile-name`). */
   summariesOf(profileName: string): Iterable<ClusterSummary>;
+  /**
+   * The ready clusters the selector matches, in the order of clusters(): for a world that indexes
+   * its clusters by label, so that each stage does not pass over the whole fleet.
+   */
+  matchingClusters?(selector: LabelSelector | undefined): readonly ClusterRef[];
 }
 
 /** RFC 6902 operations; `test` guards every spec write so that a concurrent edit is never lost. */
