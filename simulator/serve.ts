@@ -7,7 +7,7 @@
 // The wall clock and the timers are injected: tests hold real time still and move virtual time
 // with advanceTo, so nothing ever waits for time to pass.
 import { CONTEXT_NAME, writeKubeconfig } from './apiserver/kubeconfig.ts';
-import { startApiServer, type ApiServer } from './apiserver/server.ts';
+import { startApiServer, type ApiServer, type RestrictedIdentity } from './apiserver/server.ts';
 import type { ObjectStore } from './apiserver/store.ts';
 import { ScaledClock, type RealTimeSource } from './clock.ts';
 import { StoreSimulation, type StoreSimulationOptions } from './store-simulation.ts';
@@ -27,6 +27,8 @@ export interface ServeOptions extends StoreSimulationOptions {
   port?: number;
   /** The bearer token; random when not given. */
   token?: string;
+  /** Tokens held to RBAC grants (simulate --serve --rbac). */
+  restricted?: RestrictedIdentity[];
   /** Real time, in milliseconds; the clock maps it to virtual time (default performance.now). */
   realNow?: RealTimeSource;
   timers?: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
@@ -80,10 +82,15 @@ export class ServedSimulation {
 
   /**
    * Writes a kubeconfig for this server (context `promotion-sim`), readable by its owner only;
-   * an existing file is replaced only when it is a kubeconfig written so (or with `force`).
+   * an existing file is replaced only when it is a kubeconfig written so (or with `force`). With
+   * `token` and `name`: another identity's (simulate --serve --rbac).
    */
-  writeKubeconfig(path: string, opts: { force?: boolean } = {}): void {
-    writeKubeconfig(path, { server: this.api.url, ca: this.api.ca, token: this.api.token, name: CONTEXT_NAME }, opts);
+  writeKubeconfig(path: string, opts: { force?: boolean; token?: string; name?: string } = {}): void {
+    writeKubeconfig(
+      path,
+      { server: this.api.url, ca: this.api.ca, token: opts.token ?? this.api.token, name: opts.name ?? CONTEXT_NAME },
+      { force: opts.force },
+    );
   }
 
   /** Stops time, then the server (every watch ends). */
@@ -113,6 +120,7 @@ export async function startServedSimulation(options: ServeOptions): Promise<Serv
       address: options.address ?? '127.0.0.1',
       port: options.port ?? 0,
       ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.restricted ? { restricted: options.restricted } : {}),
       ...(options.log ? { log: options.log } : {}),
       // The flowing clock, not the store's (which steps): clients' countdowns run at its pace.
       clock: () => ({ nowMs: clock.nowMs(), speed: clock.paused ? 0 : clock.speed }),

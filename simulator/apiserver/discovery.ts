@@ -2,6 +2,7 @@
 // the aggregated `apidiscovery.k8s.io` list newer clients ask for first to save round trips.
 import type { ResourceDef } from './resources.ts';
 import { apiGroups, RESOURCES, resourcesOf } from './resources.ts';
+import { REVIEW_KINDS, type ReviewKind } from './reviews.ts';
 
 const VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 const STATUS_VERBS = ['get', 'patch', 'update'];
@@ -35,12 +36,27 @@ function apiGroup(name: string, versions: string[]): object {
   return { name, versions: list, preferredVersion: list[0] };
 }
 
+/** The stored resources' groups, then the groups of the create-only reviews. */
+function servedGroups(): { name: string; versions: string[] }[] {
+  const groups = apiGroups();
+  for (const k of REVIEW_KINDS) {
+    const found = groups.find((g) => g.name === k.group);
+    if (found === undefined) groups.push({ name: k.group, versions: [k.version] });
+    else if (!found.versions.includes(k.version)) found.versions.push(k.version);
+  }
+  return groups;
+}
+
+function reviewsOf(group: string, version: string): ReviewKind[] {
+  return REVIEW_KINDS.filter((k) => k.group === group && k.version === version);
+}
+
 export function groupList(): object {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: apiGroups().map((g) => apiGroup(g.name, g.versions)) };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups().map((g) => apiGroup(g.name, g.versions)) };
 }
 
 export function groupDocument(group: string): object | undefined {
-  const found = apiGroups().find((g) => g.name === group);
+  const found = servedGroups().find((g) => g.name === group);
   return found === undefined
     ? undefined
     : { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found.name, found.versions) };
@@ -48,8 +64,15 @@ export function groupDocument(group: string): object | undefined {
 
 export function resourceList(group: string, version: string): object | undefined {
   const defs = resourcesOf(group, version);
-  if (defs.length === 0) return undefined;
-  const resources: object[] = [];
+  const reviews = reviewsOf(group, version);
+  if (defs.length === 0 && reviews.length === 0) return undefined;
+  const resources: object[] = reviews.map((k) => ({
+    name: k.plural,
+    singularName: k.kind.toLowerCase(),
+    namespaced: false,
+    kind: k.kind,
+    verbs: ['create'],
+  }));
   for (const def of defs) {
     resources.push({
       name: def.plural,
@@ -87,9 +110,19 @@ function discoveredResource(def: ResourceDef): object {
   };
 }
 
+function discoveredReview(k: ReviewKind): object {
+  return {
+    resource: k.plural,
+    responseKind: { group: k.group, version: k.version, kind: k.kind },
+    scope: 'Cluster',
+    singularResource: k.kind.toLowerCase(),
+    verbs: ['create'],
+  };
+}
+
 /** `/api` (core: true) or `/apis` as one APIGroupDiscoveryList. */
 export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): object {
-  const groups = core ? [{ name: '', versions: ['v1'] }] : apiGroups();
+  const groups = core ? [{ name: '', versions: ['v1'] }] : servedGroups();
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${version}`,
@@ -98,7 +131,10 @@ export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): o
       metadata: { name: g.name, creationTimestamp: null },
       versions: g.versions.map((v) => ({
         version: v,
-        resources: RESOURCES.filter((r) => r.group === g.name && r.version === v).map(discoveredResource),
+        resources: [
+          ...RESOURCES.filter((r) => r.group === g.name && r.version === v).map(discoveredResource),
+          ...reviewsOf(g.name, v).map(discoveredReview),
+        ],
         freshness: 'Current',
       })),
     })),

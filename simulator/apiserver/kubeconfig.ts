@@ -25,9 +25,15 @@ import { parse, stringify } from 'yaml';
 
 export const CONTEXT_NAME = 'promotion-sim';
 
-const HEADER =
-  '# Written by kubectl promotion simulate --serve for its rehearsal API; it may replace this file.\n' +
-  '# Every cluster, user and context here is named promotion-sim: keep it so, or it is left alone.\n';
+/** The name of the --rbac kubeconfig's cluster, user and context. */
+export const RBAC_CONTEXT_NAME = 'promotion-sim-rbac';
+
+function header(name: string): string {
+  return (
+    '# Written by kubectl promotion simulate --serve for its rehearsal API; it may replace this file.\n' +
+    `# Every cluster, user and context here is named ${name}: keep it so, or it is left alone.\n`
+  );
+}
 
 /** The most bytes of a kubeconfig we write (a certificate and a token): anything larger is not ours. */
 const MAX_OURS_BYTES = 64 * 1024;
@@ -132,7 +138,7 @@ export function writeKubeconfig(path: string, input: KubeconfigInput, opts: { fo
   try {
     try {
       fchmodSync(fd, 0o600);
-      writeSync(fd, HEADER + kubeconfigYaml(input));
+      writeSync(fd, header(input.name ?? CONTEXT_NAME) + kubeconfigYaml(input));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -6,6 +6,7 @@
 // its x-kubernetes-group-version-kind as kube-apiserver marks them.
 import { SERVER_VERSION } from './discovery.ts';
 import { definitionName, publishedSchema } from './openapi-v3.ts';
+import { lengthDelimited, varint } from './protobuf.ts';
 import { RESOURCES } from './resources.ts';
 
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
@@ -35,23 +36,6 @@ export function openApiV2Json(): string {
 }
 
 // ---- protobuf (proto3 wire format) ---------------------------------------------------------------
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, BigInt(Math.trunc(n)));
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0n);
-  return out;
-}
-
-/** Length-delimited protobuf field: tag (field number, wire type 2), varint length, bytes. */
-function lengthDelimited(field: number, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(payload.length)]), payload]);
-}
 
 function text(field: number, value: string): Buffer {
   return lengthDelimited(field, Buffer.from(value, 'utf8'));

@@ -35,6 +35,8 @@ import { deleteOptionsOf, dryRunOf, fieldManagerOf, forceOf, queryFlag } from '.
 import { fieldValidationOf, warningHeaders } from './admission.ts';
 import { duplicateFields } from './json-duplicates.ts';
 import { openApiV3Index, openApiV3Json } from './openapi-v3.ts';
+import { AUTHENTICATED, type Attributes, authorize, denial, type Identity, type PolicyRule } from './rbac.ts';
+import { findReview, readReview } from './reviews.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi.ts';
 import type { Rendering } from './media.ts';
 import { PATCH_CONTENT_TYPES, patchTypeOf } from './patch.ts';
@@ -57,6 +59,8 @@ export interface ApiServerOptions {
   token?: string;
   /** A second token that may read but not write (writes get 403 Forbidden). */
   readOnlyToken?: string;
+  /** Tokens held to RBAC rules (simulate --serve --rbac): what their grants do not allow gets 403 Forbidden. */
+  restricted?: RestrictedIdentity[];
   /** How often a watch that allows bookmarks gets one; kube-apiserver sends about one a minute. */
   bookmarkIntervalMs?: number;
   /** Reuse a certificate (e.g. across a restart of the process); made at start otherwise. */
@@ -83,7 +87,24 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Role = 'admin' | 'viewer';
+/** A bearer token and the identity it authenticates as. */
+export interface RestrictedIdentity extends Identity {
+  token: string;
+}
+
+/** The rehearsal's own token: in system:masters, as kubeadm's admin kubeconfig is. */
+export const ADMIN: Identity = { user: 'kubernetes-admin', groups: ['system:masters', AUTHENTICATED], grants: null };
+
+const VIEWER_RULES: PolicyRule[] = [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }];
+
+function viewer(token: string): RestrictedIdentity {
+  return {
+    token,
+    user: 'viewer',
+    groups: [AUTHENTICATED],
+    grants: [{ rules: VIEWER_RULES, source: 'ClusterRoleBinding "viewer" of ClusterRole "view" to User "viewer"' }],
+  };
+}
 
 interface ResourceRequest {
   def: ResourceDef;
@@ -134,7 +155,7 @@ class ServedApi implements ApiServer {
     readonly address: string,
     private readonly certificate: ServingCertificate,
     readonly token: string,
-    private readonly readOnlyToken: string | undefined,
+    private readonly identities: RestrictedIdentity[],
     private readonly bookmarkIntervalMs: number,
     private readonly log: ((line: string) => void) | undefined,
     private readonly clock: (() => RehearsalClock) | undefined,
@@ -214,7 +235,7 @@ class ServedApi implements ApiServer {
     const log = this.log;
     if (log !== undefined) res.once('close', () => log(`${req.method} ${req.url} ${res.statusCode}`));
     try {
-      const role = this.authenticate(req);
+      const identity = this.authenticate(req);
       const url = new URL(req.url ?? '/', 'https://server');
       const segments = url.pathname
         .split('/')
@@ -222,22 +243,40 @@ class ServedApi implements ApiServer {
         .map(decodeURIComponent);
       const method = req.method ?? 'GET';
       if (segments[0] === 'admin' && segments[1] === 'faults') {
-        await this.serveAdmin(req, res, role, method, segments[2], url.searchParams);
+        await this.serveAdmin(req, res, identity, method, segments[2], url.searchParams);
         return;
       }
-      if (await this.serveDiscovery(req, res, method, segments)) return;
+      // As the apiserver's request info tells them apart: /api/v1/... and /apis/G/V/... name resources.
+      const resourcePath =
+        (segments[0] === 'api' && segments.length >= 3) || (segments[0] === 'apis' && segments.length >= 4);
+      if (!resourcePath) {
+        const path: Attributes = { verb: method.toLowerCase(), path: url.pathname };
+        if (!authorize(identity, path).allowed) throw denial(identity.user, path);
+        if (await this.serveDiscovery(req, res, method, segments)) return;
+        throw pathNotFound();
+      }
+      const review = segments.length === 4 ? findReview(segments[1]!, segments[2]!, segments[3]!) : undefined;
+      if (review !== undefined) {
+        const attributes: Attributes = { verb: verbOfReview(method), group: review.group, resource: review.plural };
+        if (!authorize(identity, attributes).allowed) throw denial(identity.user, attributes);
+        if (method !== 'POST') throw methodNotAllowed();
+        const body = readReview(review, await readBody(req), req.headers['content-type']);
+        this.send(res, 201, JSON.stringify(review.answer(identity, body)));
+        return;
+      }
       const r = this.resourceRequest(segments);
-      await this.serveResource(req, res, role, method, r, url.searchParams);
+      await this.serveResource(req, res, identity, method, r, url.searchParams);
     } catch (err) {
       this.sendError(res, err);
     }
   }
 
-  private authenticate(req: IncomingMessage): Role {
+  private authenticate(req: IncomingMessage): Identity {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (m !== null) {
-      if (sameSecret(m[1]!, this.token)) return 'admin';
-      if (this.readOnlyToken !== undefined && sameSecret(m[1]!, this.readOnlyToken)) return 'viewer';
+      if (sameSecret(m[1]!, this.token)) return ADMIN;
+      const found = this.identities.find((i) => sameSecret(m[1]!, i.token));
+      if (found !== undefined) return found;
     }
     throw unauthorized();
   }
@@ -245,12 +284,12 @@ class ServedApi implements ApiServer {
   private async serveAdmin(
     req: IncomingMessage,
     res: ServerResponse,
-    role: Role,
+    identity: Identity,
     method: string,
     action: string | undefined,
     query: URLSearchParams,
   ): Promise<void> {
-    if (role !== 'admin') throw forbidden('forbidden: faults need the admin token');
+    if (identity.grants !== null) throw forbidden('forbidden: faults need the admin token');
     await readBody(req);
     let answer: ReturnType<typeof this.faults.handleAdmin>;
     try {
@@ -357,13 +396,23 @@ class ServedApi implements ApiServer {
   private async serveResource(
     req: IncomingMessage,
     res: ServerResponse,
-    role: Role,
+    identity: Identity,
     method: string,
     r: ResourceRequest,
     query: URLSearchParams,
   ): Promise<void> {
     const watch = method === 'GET' && (r.watchPath || queryFlag(query, 'watch'));
-    if (role === 'viewer' && !['GET', 'HEAD'].includes(method)) throw this.denied(r, verbOf(method, r, watch));
+    const verb = verbOf(method, r, watch);
+    const attributes: Attributes = {
+      verb,
+      group: r.def.group,
+      resource: r.def.plural,
+      subresource: r.subresource,
+      // A list or watch of one name by field selector is a request for that name, as RBAC's resourceNames see it.
+      name: r.name ?? (verb === 'list' || verb === 'watch' ? selectedName(query.get('fieldSelector')) : undefined),
+      namespace: r.namespace,
+    };
+    if (!authorize(identity, attributes).allowed) throw denial(identity.user, attributes);
     const { def, namespace, name, subresource } = r;
     if (r.watchPath) {
       if (method !== 'GET') throw methodNotAllowed();
@@ -504,20 +553,6 @@ class ServedApi implements ApiServer {
     }
   }
 
-  private denied(r: ResourceRequest, verb: string): ApiError {
-    const resource = r.subresource === undefined ? r.def.plural : `${r.def.plural}/${r.subresource}`;
-    const scope = r.namespace === undefined ? 'at the cluster scope' : `in the namespace "${r.namespace}"`;
-    const subject =
-      r.name === undefined
-        ? r.def.plural
-        : `${r.def.group === '' ? r.def.plural : `${r.def.plural}.${r.def.group}`} "${r.name}"`;
-    return forbidden(
-      `${subject} is forbidden: User "viewer" cannot ${verb} resource "${resource}" in API group ` +
-        `"${r.def.group}" ${scope}`,
-      { ...(r.name === undefined ? {} : { name: r.name }), group: r.def.group, kind: r.def.plural },
-    );
-  }
-
   private rendering(req: IncomingMessage): Rendering {
     const rendering = negotiate(req.headers.accept, 'table');
     if (rendering === null) throw notAcceptable();
@@ -628,6 +663,18 @@ class ServedApi implements ApiServer {
   }
 }
 
+function verbOfReview(method: string): string {
+  return method === 'POST' ? 'create' : method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase();
+}
+
+/** The name an exact `metadata.name` term of a field selector selects, if any. */
+function selectedName(fieldSelector: string | null): string | undefined {
+  return (fieldSelector ?? '')
+    .split(',')
+    .map((term) => /^metadata\.name==?(.+)$/.exec(term.trim())?.[1])
+    .find((v) => v !== undefined);
+}
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -690,7 +737,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     address,
     certificate,
     token,
-    options.readOnlyToken,
+    [...(options.readOnlyToken === undefined ? [] : [viewer(options.readOnlyToken)]), ...(options.restricted ?? [])],
     options.bookmarkIntervalMs ?? 60_000,
     options.log,
     options.clock,

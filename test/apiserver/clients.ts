@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeKubeconfig } from '../../simulator/apiserver/kubeconfig.ts';
 import { DEADLINE_MS, KUBECTL, type TestServer } from './helpers.ts';
 
 export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
@@ -34,9 +35,14 @@ export interface ClientResult {
 function clientEnv(server: TestServer, token?: string): NodeJS.ProcessEnv {
   const ca = join(server.scratch, 'ca.crt');
   writeFileSync(ca, server.api.ca);
+  let kubeconfig = server.kubeconfig();
+  if (token !== undefined) {
+    kubeconfig = join(server.scratch, 'kubeconfig-token');
+    writeKubeconfig(kubeconfig, { server: server.api.url, ca: server.api.ca, token });
+  }
   return {
     ...process.env,
-    KUBECONFIG: server.kubeconfig(),
+    KUBECONFIG: kubeconfig,
     API_URL: server.api.url,
     API_TOKEN: token ?? server.api.token,
     API_CA_FILE: ca,

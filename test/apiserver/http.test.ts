@@ -51,6 +51,8 @@ describe('served API: discovery', () => {
       const groups = (await s.request('GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
       assert.deepEqual(groups.sort(), [
         'apiextensions.k8s.io',
+        'authentication.k8s.io',
+        'authorization.k8s.io',
         'batch',
         'cluster.x-k8s.io',
         'config.projectsveltos.io',

@@ -22,7 +22,7 @@ import { rolloutPromotion, smallFleet, T0 } from './helpers.ts';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = `${root}dist/kubectl-promotion.mjs`;
 
-const ARGS: ServeArgs = { serve: true, address: '127.0.0.1', port: '0', controller: true, force: false };
+const ARGS: ServeArgs = { serve: true, address: '127.0.0.1', port: '0', controller: true, force: false, rbac: [] };
 const INPUT = {
   promotions: [rolloutPromotion()],
   fleet: { clusters: smallFleet() },

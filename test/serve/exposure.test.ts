@@ -24,7 +24,7 @@ import { isLoopback, runServe, type ServeArgs } from '../../plugin/commands/simu
 import { KubeconfigRefused, writeKubeconfig } from '../../simulator/apiserver/kubeconfig.ts';
 import { rolloutPromotion, smallFleet, T0 } from './helpers.ts';
 
-const ARGS: ServeArgs = { serve: true, port: '0', controller: true, force: false };
+const ARGS: ServeArgs = { serve: true, port: '0', controller: true, force: false, rbac: [] };
 const INPUT = { promotions: [rolloutPromotion()], fleet: { clusters: smallFleet() }, start: T0, seed: 1, speed: 1 };
 const KUBECONFIG = { server: 'https://127.0.0.1:1', ca: 'CA', token: 'secret' };
 

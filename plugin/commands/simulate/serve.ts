@@ -1,13 +1,23 @@
 // `simulate --serve`: the rehearsal behind a Kubernetes API on loopback, for kubectl, `kubectl
 // promotion watch|approve` and any controller to use, until Ctrl-C or SIGTERM. Prints where the
 // kubeconfig is and how to use it, then the engine's events as they happen (virtual time).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { rfc3339 } from '../../../src/rfc3339.ts';
 import { UserError } from '../../../src/user-error.ts';
-import { KubeconfigRefused, refusalToWrite, type WriteRefusal } from '../../../simulator/apiserver/kubeconfig.ts';
+import {
+  CONTEXT_NAME,
+  KubeconfigRefused,
+  RBAC_CONTEXT_NAME,
+  refusalToWrite,
+  type WriteRefusal,
+} from '../../../simulator/apiserver/kubeconfig.ts';
+import { policyFromObjects, type RbacPolicy } from '../../../simulator/apiserver/rbac-policy.ts';
+import type { RestrictedIdentity } from '../../../simulator/apiserver/server.ts';
+import { loadFilesStrict } from '../../../src/api/source-files.ts';
 import { ApiError } from '../../../simulator/apiserver/store.ts';
 import type { FleetSpec } from '../../../simulator/fleet-spec.ts';
 import { DEFAULT_SPEED, startServedSimulation, type ServedSimulation } from '../../../simulator/serve.ts';
@@ -68,6 +78,17 @@ export const SERVE_OPTIONS = {
       'With --kubeconfig-out: replace the file even if simulate --serve did not write it (a symbolic link is ' +
       'replaced itself, its target left alone)',
   },
+  rbac: {
+    type: 'string',
+    multiple: true,
+    split: true,
+    value: 'FILE|DIR',
+    complete: { kind: 'file' },
+    describe:
+      'With --serve: also write a second kubeconfig beside the first, named as it with -rbac (kubeconfig-rbac, ' +
+      'sim-rbac.yaml; context promotion-sim-rbac), whose token the server holds to the ClusterRoles, Roles and ' +
+      'bindings in these files (a folder: its YAML files; other kinds are skipped), 403 Forbidden for the rest',
+  },
   controller: {
     type: 'boolean',
     default: true,
@@ -115,6 +136,10 @@ export async function runServe(
   const out = args['kubeconfig-out'];
   // Refused before anything starts: a kubeconfig that would be refused later means no rehearsal.
   if (out !== undefined) checkKubeconfigOut(out, args.force);
+  const policy = args.rbac.length === 0 ? undefined : await rbacPolicy(args.rbac);
+  if (out !== undefined && policy !== undefined) checkKubeconfigOut(rbacKubeconfigPath(out), args.force, true);
+  const restricted: RestrictedIdentity | undefined =
+    policy === undefined ? undefined : { ...policy.identity, token: randomBytes(32).toString('base64url') };
   const speed = input.speed ?? DEFAULT_SPEED;
   const errors = new Set<string>();
   let served: ServedSimulation;
@@ -126,6 +151,7 @@ export async function runServe(
       seed: input.seed,
       speed,
       controller: args.controller,
+      ...(restricted === undefined ? {} : { restricted: [restricted] }),
       address,
       port,
       onError: (err) => {
@@ -152,12 +178,24 @@ export async function runServe(
     try {
       served.writeKubeconfig(kubeconfig, { force: args.force });
     } catch (err) {
-      if (err instanceof KubeconfigRefused) throw kubeconfigRefusedError(out!, err.refusal);
+      if (err instanceof KubeconfigRefused) throw kubeconfigRefusedError(out!, err.refusal, '--kubeconfig-out');
       throw new UserError(
         `--kubeconfig-out ${out}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
     io.stdout.write(usage(served, input, kubeconfig, speed, args.controller));
+    if (restricted !== undefined && policy !== undefined) {
+      const path = rbacKubeconfigPath(kubeconfig);
+      try {
+        served.writeKubeconfig(path, { force: args.force, token: restricted.token, name: RBAC_CONTEXT_NAME });
+      } catch (err) {
+        if (err instanceof KubeconfigRefused) throw kubeconfigRefusedError(path, err.refusal, '--rbac');
+        throw new UserError(
+          `--rbac: cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
+      }
+      io.stdout.write(rbacUsage(path, restricted, policy));
+    }
     served.sim.controller?.on((e) => io.stdout.write(eventLine(e)));
     if (input.script) {
       served.sim.onNote((n) => io.stdout.write(noteLine(n)));
@@ -259,17 +297,61 @@ function exposedWarning(address: string, port: number): string {
   ].join('\n');
 }
 
-function checkKubeconfigOut(out: string, force: boolean): void {
-  const refusal = refusalToWrite(resolve(out));
-  if (refusal && (!force || !refusal.overwritable)) throw kubeconfigRefusedError(out, refusal);
+function checkKubeconfigOut(out: string, force: boolean, rbac = false): void {
+  const refusal = refusalToWrite(resolve(out), rbac ? RBAC_CONTEXT_NAME : CONTEXT_NAME);
+  if (refusal && (!force || !refusal.overwritable))
+    throw kubeconfigRefusedError(out, refusal, rbac ? '--rbac' : '--kubeconfig-out');
 }
 
-function kubeconfigRefusedError(out: string, refusal: WriteRefusal): UserError {
+function kubeconfigRefusedError(out: string, refusal: WriteRefusal, flag: string): UserError {
   const remedy = refusal.overwritable
-    ? 'give another path, or --force to replace it' +
+    ? `give ${flag === '--rbac' ? 'another --kubeconfig-out' : 'another path'}, or --force to replace it` +
       (refusal.reason.startsWith('is a symbolic link') ? ' (the link, not what it points to)' : '')
     : 'give the path of a file';
-  return new UserError(`--kubeconfig-out ${out} ${refusal.reason}; ${remedy}`);
+  return new UserError(
+    `${flag === '--rbac' ? `--rbac: its kubeconfig ${out}` : `${flag} ${out}`} ${refusal.reason}; ${remedy}`,
+  );
+}
+
+/** Where the --rbac kubeconfig goes: beside the admin one, `-rbac` before a YAML/JSON extension or at the end. */
+export function rbacKubeconfigPath(kubeconfig: string): string {
+  const ext = extname(kubeconfig);
+  return ['.yaml', '.yml', '.json', '.conf', '.config'].includes(ext.toLowerCase())
+    ? `${kubeconfig.slice(0, -ext.length)}-rbac${ext}`
+    : `${kubeconfig}-rbac`;
+}
+
+/** The files --rbac names, a folder standing for its YAML and JSON files (as kubectl -f reads a folder). */
+function rbacFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      // readSource names a missing file in its own words.
+    }
+    if (!dir) return [p];
+    return readdirSync(p)
+      .filter((f) => /\.(ya?ml|json)$/i.test(f))
+      .sort()
+      .map((f) => join(p, f));
+  });
+}
+
+async function rbacPolicy(paths: readonly string[]): Promise<RbacPolicy> {
+  const files = rbacFiles(paths);
+  return policyFromObjects(await loadFilesStrict(files), files.join(', ') || paths.join(', '));
+}
+
+function rbacUsage(path: string, identity: RestrictedIdentity, policy: RbacPolicy): string {
+  return [
+    `Kubeconfig held to --rbac (context ${RBAC_CONTEXT_NAME}, user ${identity.user}): ${path}`,
+    ...policy.holds.map((h) => `  holds ${h}`),
+    ...policy.unbound.map((u) => `  not bound, so not held: ${u}`),
+    `  kubectl --kubeconfig ${path} auth can-i --list`,
+    '',
+    '',
+  ].join('\n');
 }
 
 function listenError(err: unknown, address: string, port: number): unknown {
