@@ -183,7 +183,7 @@ export async function runServe(
         `--kubeconfig-out ${out}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
-    io.stdout.write(usage(served, input, kubeconfig, speed, args.controller));
+    let rbacLines: string[] = [];
     if (restricted !== undefined && policy !== undefined) {
       const path = rbacKubeconfigPath(kubeconfig);
       try {
@@ -194,8 +194,9 @@ export async function runServe(
           `--rbac: cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
         );
       }
-      io.stdout.write(rbacUsage(path, restricted, policy));
+      rbacLines = rbacUsage(path, restricted, policy);
     }
+    io.stdout.write(usage(served, input, kubeconfig, speed, args.controller, rbacLines));
     served.sim.controller?.on((e) => io.stdout.write(eventLine(e)));
     if (input.script) {
       served.sim.onNote((n) => io.stdout.write(noteLine(n)));
@@ -216,6 +217,7 @@ function usage(
   kubeconfig: string,
   speed: number,
   controller: boolean,
+  rbac: string[],
 ): string {
   const names = input.promotions.map((p) => p.metadata.name);
   const first = names[0] ?? 'NAME';
@@ -234,6 +236,7 @@ function usage(
     `  kubectl promotion watch ${first}`,
     `  kubectl promotion approve ${first}`,
     '',
+    ...rbac,
     'Faults, for rehearsing bad days:',
     ...FAULTS.map(
       ([what, path]) =>
@@ -343,15 +346,14 @@ async function rbacPolicy(paths: readonly string[]): Promise<RbacPolicy> {
   return policyFromObjects(await loadFilesStrict(files), files.join(', ') || paths.join(', '));
 }
 
-function rbacUsage(path: string, identity: RestrictedIdentity, policy: RbacPolicy): string {
+function rbacUsage(path: string, identity: RestrictedIdentity, policy: RbacPolicy): string[] {
   return [
     `Kubeconfig held to --rbac (context ${RBAC_CONTEXT_NAME}, user ${identity.user}): ${path}`,
     ...policy.holds.map((h) => `  holds ${h}`),
     ...policy.unbound.map((u) => `  not bound, so not held: ${u}`),
     `  kubectl --kubeconfig ${path} auth can-i --list`,
     '',
-    '',
-  ].join('\n');
+  ];
 }
 
 function listenError(err: unknown, address: string, port: number): unknown {
