@@ -158,6 +158,16 @@ export interface SimulationOptions {
   health?: HealthEvaluator;
   /** Keep every event for the report (default true); the benchmark can measure without. */
   recordEvents?: boolean;
+  /**
+   * Resume a rollout where it stands (a live one, for a forecast): the promotion keeps its status,
+   * the fleet holds these profiles, each Provisioned on the clusters listed, and the engine goes on
+   * from the stored status as a restarted one does.
+   */
+  resume?: ResumeState;
+}
+
+export interface ResumeState {
+  profiles: { profile: ClusterProfile; deployed: string[] }[];
 }
 
 export interface StageReport {
@@ -236,8 +246,13 @@ export class Simulation {
             ...(options.health ? { health: options.health } : {}),
           });
     const promotion = structuredClone(options.promotion);
-    // A rehearsal starts from the beginning; the engine's owner references need a uid.
-    delete promotion.status;
+    // A rehearsal starts from the beginning, unless it resumes; the engine's owner references need a uid.
+    if (options.resume) {
+      for (const r of options.resume.profiles) this.fleet.resumeProfile(r.profile, r.deployed);
+      this.fleet.takeDirtyProfiles();
+    } else {
+      delete promotion.status;
+    }
     promotion.metadata = { ...promotion.metadata, uid: promotion.metadata.uid ?? `sim-${promotion.metadata.name}` };
     this.#store = new MemoryPromotionStore(promotion);
     this.#profiles = this.fleet;

@@ -191,6 +191,8 @@ interface SummaryState {
   attempts: number;
   consecutiveFailures: number;
   deployedContentKey: string | null;
+  /** When content was last installed here (featureSummaries' lastAppliedTime), as RFC 3339; null: never. */
+  appliedAt: string | null;
   everProvisioned: boolean;
   removed: boolean;
 }
@@ -520,6 +522,36 @@ export class Fleet implements World {
     return true;
   }
 
+  /**
+   * A profile as a live management cluster holds it, for a rehearsal that resumes a rollout where
+   * it stands: the clusters in `deployed` have its content installed and are Provisioned already,
+   * the other matching clusters deploy from now, as they would after a controller restart.
+   */
+  resumeProfile(profile: ClusterProfile, deployed: Iterable<string>): void {
+    this.applyProfile(profile);
+    const p = this.#profiles.get(profile.metadata.name)!;
+    const matching = new Set(p.matching);
+    for (const key of deployed) {
+      const c = this.#byKey.get(key);
+      if (!c || !matching.has(c)) continue;
+      const s = p.summaries.get(c);
+      const summary = s ?? this.#createSummary(p, c);
+      if (!summary.inWindow) {
+        // Out of the queue: it takes no maxUpdate slot.
+        const i = p.waiting.indexOf(c, p.waitingHead);
+        if (i >= 0) p.waiting.splice(i, 1);
+      }
+      summary.gen++;
+      summary.version = p.version;
+      summary.object.spec = { ...summary.object.spec, clusterProfileSpec: p.spec };
+      summary.deployedContentKey = p.contentKey;
+      if (c.spec.metrics && !c.deployStarts?.has(p.contentKey))
+        (c.deployStarts ??= new Map()).set(p.contentKey, this.#now);
+      this.#deliverObjects(summary);
+      this.#provisioned(summary);
+    }
+  }
+
   /** The cluster's next deploy attempt fails (for the interactive view's "break this cluster"). */
   failNextAttempt(key: string): void {
     const c = this.#byKey.get(key);
@@ -670,6 +702,7 @@ export class Fleet implements World {
       attempts: 0,
       consecutiveFailures: 0,
       deployedContentKey: null,
+      appliedAt: null,
       everProvisioned: false,
       removed: false,
     };
@@ -770,6 +803,7 @@ export class Fleet implements World {
         return;
       }
       s.deployedContentKey = p.contentKey;
+      s.appliedAt = new Date(this.#now).toISOString().replace('.000Z', 'Z');
       s.consecutiveFailures = 0;
       this.#deliverObjects(s);
     }
@@ -907,7 +941,9 @@ export class Fleet implements World {
     if (oldFailing) p.failed--;
     if (old === 'nonRetriable') p.nonRetriable--;
     s.phase = phase;
-    s.object.status.featureSummaries = features;
+    // As addon-controller records it: when each feature's content was last installed.
+    const at = s.appliedAt;
+    s.object.status.featureSummaries = at === null ? features : features.map((f) => ({ ...f, lastAppliedTime: at }));
     if (phase === 'provisioned') p.provisioned++;
     if (isFailing(phase)) p.failed++;
     if (phase === 'nonRetriable') p.nonRetriable++;

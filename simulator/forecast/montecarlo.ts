@@ -52,6 +52,8 @@ export async function runForecast(input: ForecastInput, options: ForecastOptions
     start: input.start,
     horizonMs: input.horizonMs,
     approvals: input.approvals,
+    ...(input.resume ? { resume: input.resume } : {}),
+    ...(input.assumeHealthy ? { assumeHealthy: true } : {}),
   };
   const next = new SharedArrayBuffer(4);
   const counter = new Int32Array(next);

@@ -1,8 +1,9 @@
 // One run of a forecast: a headless rehearsal that keeps no events, timed per stage and per gate.
 import type { ClusterPromotion } from '../../src/api/types.ts';
 import type { StagePhase } from '../../src/engine/types.ts';
-import { Simulation, type ScheduledApproval } from '../driver.ts';
+import { Simulation, type ResumeState, type ScheduledApproval } from '../driver.ts';
 import type { FleetSpec } from '../fleet-spec.ts';
+import type { HealthEvaluator } from '../fleet.ts';
 import { gateOf, noWaiting, type RunFigures } from './figures.ts';
 
 export interface RehearsalInput {
@@ -11,7 +12,14 @@ export interface RehearsalInput {
   start: number;
   horizonMs: number;
   approvals: ScheduledApproval[];
+  /** Resume a live rollout where it stands (see simulator/forecast/live.ts). */
+  resume?: ResumeState;
+  /** Every health check passes (a live forecast cannot see the clusters' objects, metrics or Jobs). */
+  assumeHealthy?: boolean;
 }
+
+const allHealthy: HealthEvaluator = async (checks) =>
+  checks.map((h) => ({ check: h.name, featureID: h.featureID, healthy: true, message: 'assumed to pass' }));
 
 /** Rehearses once with this seed and returns the run's figures. */
 export async function rehearseOnce(input: RehearsalInput, seed: number): Promise<RunFigures> {
@@ -23,6 +31,8 @@ export async function rehearseOnce(input: RehearsalInput, seed: number): Promise
     seed,
     approvals: input.approvals,
     recordEvents: false,
+    ...(input.resume ? { resume: input.resume } : {}),
+    ...(input.assumeHealthy ? { health: allHealthy } : {}),
   });
   const waiting = sim.phases().map(() => noWaiting());
   // The phases hold from one settled instant to the next: each interval goes to the gate the

@@ -91,7 +91,14 @@ describe('the fleet plays addon-controller', () => {
     assert.deepEqual(features('p', 'a')[0]?.consecutiveFailures, 2);
     assert.equal(fleet.stats('p')?.failed, 1);
     await at(m(3));
-    assert.deepEqual(features('p', 'a'), [{ featureID: 'Helm', status: 'Provisioned' }]);
+    // lastAppliedTime: when the content was installed, as addon-controller records it.
+    assert.deepEqual(features('p', 'a'), [
+      {
+        featureID: 'Helm',
+        status: 'Provisioned',
+        lastAppliedTime: new Date(T0 + m(3)).toISOString().replace('.000Z', 'Z'),
+      },
+    ]);
     assert.equal(fleet.stats('p')?.failed, 0);
     assert.deepEqual(
       events.map((e) => `${(e.at - T0) / 1000} ${e.type}`),

@@ -1,13 +1,17 @@
-// `kubectl promotion get NAME [-o json|yaml|name]`: the terminal view of one promotion, printed
-// once; or the object itself in kubectl's formats.
+// `kubectl promotion get NAME [-o json|yaml|name] [--forecast]`: the terminal view of one promotion,
+// printed once; or the object itself in kubectl's formats. `--forecast` adds when the current stage
+// and the rollout are likely done, from rehearsals resumed where the rollout stands.
 import { defineCommand } from '../../command.ts';
-import { EXIT_OK } from '../../errors.ts';
+import { EXIT_OK, UsageError } from '../../errors.ts';
 import { connect, exitCodes, live, PROMOTION_ARGUMENT, realDeps, type LiveDeps } from '../../live.ts';
 import { formatObjects, parseOutputFormat } from '../../../src/live/output.ts';
 import { formatPromotionEvents, readPromotionEvents } from '../../../src/live/events.ts';
 import { getPromotion, readSnapshot, viewOf, withSnapshot } from '../../../src/live/snapshot.ts';
 import { renderTree } from '../../../src/live/tree.tsx';
 import { supportsUnicode } from '../../../src/view/glyphs.ts';
+import { etaJson, formatEtaBlock } from '../../../src/live/eta.ts';
+import { forecastLive } from '../../../simulator/forecast/live.ts';
+import { FORECAST_OPTIONS, liveForecastOptions } from './forecast.ts';
 
 export function getCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
@@ -22,13 +26,29 @@ export function getCommand(deps: LiveDeps = realDeps) {
         choices: ['json', 'yaml', 'name'],
         describe: 'Output format: json, yaml, name (the object, as kubectl prints it)',
       },
+      ...FORECAST_OPTIONS,
     },
-    examples: [['get checkout', 'stages, progress, what each waits for, failing clusters, the last events']],
+    examples: [
+      ['get checkout', 'stages, progress, what each waits for, failing clusters, the last events'],
+      ['get checkout --forecast', 'and when the current stage and the rollout are likely done (median, P90)'],
+    ],
     epilogue: exitCodes('shown'),
     async run(args, io) {
       const format = parseOutputFormat(args.output, ['json', 'yaml', 'name']);
+      const forecast = liveForecastOptions(args);
+      if (forecast && (format === 'yaml' || format === 'name'))
+        throw new UsageError(`--forecast prints with the tree or with -o json, not -o ${format}`);
       return live(async () => {
         const client = connect(args, io, deps);
+        if (forecast && format === 'json') {
+          const [promotion, world] = await withSnapshot(
+            getPromotion(client, args.name),
+            readSnapshot(client, args.name),
+          );
+          const eta = await forecastLive(promotion, world, client.serverNow(deps.timers.now()), forecast);
+          io.stdout.write(`${JSON.stringify({ promotion, forecast: etaJson(eta) }, null, 2)}\n`);
+          return EXIT_OK;
+        }
         if (format === 'json' || format === 'yaml' || format === 'name') {
           io.stdout.write(formatObjects([await getPromotion(client, args.name)], format, true));
           return EXIT_OK;
@@ -42,6 +62,7 @@ export function getCommand(deps: LiveDeps = realDeps) {
           renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode, receivedAt: now }),
         );
         io.stdout.write(`\n${formatPromotionEvents(events, now, columns, unicode)}`);
+        if (forecast) io.stdout.write(`\n${formatEtaBlock(await forecastLive(promotion, world, now, forecast))}`);
         return EXIT_OK;
       });
     },
