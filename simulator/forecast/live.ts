@@ -14,7 +14,7 @@ import type { FleetClusterSpec } from '../fleet-spec.ts';
 import type { LiveEta } from '../../src/live/eta.ts';
 import { medianMs, quantileMs, type DurationDistribution } from './distribution.ts';
 import { nearestRank } from './percentiles.ts';
-import { runForecast, type ForecastInput } from './montecarlo.ts';
+import { runForecast, type ForecastInput, type ForecastOptions } from './montecarlo.ts';
 import type { Forecast, Spread } from './reduce.ts';
 
 /** Observed deploys needed before they are trusted over the defaults (or --deploy-time). */
@@ -179,9 +179,12 @@ export async function forecastLive(
   promotion: ClusterPromotion,
   world: World,
   now: number,
-  options: LiveForecastOptions & { threads?: number },
+  options: LiveForecastOptions & Pick<ForecastOptions, 'threads' | 'mainThread'>,
 ): Promise<LiveEta> {
   const plan = livePlan(promotion, world, now, options);
-  const forecast = await runForecast(plan.input, options.threads === undefined ? {} : { threads: options.threads });
+  const forecast = await runForecast(plan.input, {
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.mainThread === undefined ? {} : { mainThread: options.mainThread }),
+  });
   return liveEta(plan, forecast);
 }

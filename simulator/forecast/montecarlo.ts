@@ -23,6 +23,11 @@ export interface ForecastOptions {
   workerStartMs?: number;
   /** Called after each finished run (for a progress line). */
   onRun?: (done: number, runs: number) => void;
+  /**
+   * false: every run goes to worker threads and this thread only collects them, so that it stays
+   * free for keys and frames (watch's forecast); where no worker can start, it runs them itself.
+   */
+  mainThread?: boolean;
 }
 
 /** About what starting a worker thread and loading the simulator in it costs. */
@@ -75,6 +80,15 @@ export async function runForecast(input: ForecastInput, options: ForecastOptions
   // pays for compiling the code).
   let fastest = Number.POSITIVE_INFINITY;
   let decided = threads === 1;
+  if (options.mainThread === false) {
+    for (let w = 0; w < Math.max(1, threads - 1); w++) {
+      workers.push(
+        startWorker({ kubectlPromotionForecastWorker: true, input: rehearsal, seed: input.seed, runs, next }, add),
+      );
+    }
+    await Promise.all(workers);
+    decided = true;
+  }
   for (let i = Atomics.add(counter, 0, 1); i < runs; i = Atomics.add(counter, 0, 1)) {
     const t0 = performance.now();
     add(await rehearseOnce(rehearsal, runSeed(input.seed, i)));

@@ -56,13 +56,17 @@ export function formatEtaBlock(e: LiveEta): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One line for the watch view: `forecast: production ~10:42Z (P90 10:49Z) · done ~11:05Z (P90 11:20Z)`. */
+/**
+ * One line for watch:
+ * `forecast (200 runs): production ~10:42Z in 12m, P90 10:49Z · done ~11:05Z in 35m, P90 11:20Z`.
+ */
 export function formatEtaLine(e: LiveEta): string {
-  const short = (t: number | null) => (t === null ? '?' : `${rfc3339(t).slice(11, 16)}Z in ${humanDuration(t - e.at)}`);
+  const hhmm = (t: number | null) => (t === null ? '?' : `${rfc3339(t).slice(11, 16)}Z`);
+  const median = (t: number | null) => (t === null ? '?' : `${hhmm(t)} in ${humanDuration(t - e.at)}`);
   const parts: string[] = [];
-  if (e.stage) parts.push(`${e.stage.name} ~${short(e.stage.p50)} (P90 ${short(e.stage.p90)})`);
+  if (e.stage) parts.push(`${e.stage.name} ~${median(e.stage.p50)}, P90 ${hhmm(e.stage.p90)}`);
   if (e.stage === null && e.completed === 1) parts.push('complete');
-  else parts.push(`done ~${short(e.completion.p50)} (P90 ${short(e.completion.p90)})`);
+  else parts.push(`done ~${median(e.completion.p50)}, P90 ${hhmm(e.completion.p90)}`);
   if (e.awaitingApproval > 0) parts.push(`${percent(e.awaitingApproval)} wait for approval`);
   return `forecast (${e.runs} runs): ${parts.join(' · ')}`;
 }

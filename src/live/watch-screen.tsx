@@ -1,6 +1,7 @@
 // `watch`'s screen: the promotion view (PromotionApp) under a row of tabs when several promotions
 // are watched and a banner while a stream is down, all drawn from the LiveWatch's latest frame.
-// Left/right (or tab) switch promotions; everything else is PromotionApp's.
+// Left/right (or tab) switch promotions; `e` shows the forecast line under the tabs; everything else
+// is PromotionApp's.
 import { Box } from 'ink';
 import { PromotionApp } from '../view/components/PromotionApp.tsx';
 import { Line, ThemeContext, type Seg, type Theme } from '../view/components/Line.tsx';
@@ -31,6 +32,7 @@ export function WatchScreen({ watch, color, unicode }: WatchScreenProps) {
   const above: Seg[][] = [];
   if (frame.tabs) above.push(tabSegs(frame.tabs, glyphs, unicode, frame.columns));
   if (frame.banner) above.push([{ text: `${glyphs.tone.failed} ${frame.banner}`, tone: 'failed', bold: true }]);
+  if (frame.forecast) above.push([{ text: frame.forecast, tone: 'waitingOnTime' }]);
   const shown = above.slice(0, frame.rows);
   return (
     <ThemeContext.Provider value={theme}>
@@ -51,6 +53,7 @@ export function WatchScreen({ watch, color, unicode }: WatchScreenProps) {
             notice={frame.notice}
             onApprove={(stage) => void watch.approve(stage)}
             onQuit={(how) => watch.quit(how)}
+            {...(watch.forecastAvailable ? { onToggleForecast: () => watch.toggleForecast() } : {})}
           />
         ) : frame.rows > shown.length ? (
           <Line segs={[{ text: frame.empty, tone: 'waitingOnTime' }]} />

@@ -10,6 +10,7 @@ import type { PromotionView } from '../view/model.ts';
 import type { TerminalSize } from '../view/terminal.ts';
 import { humanDuration } from '../duration.ts';
 import { clockTime } from '../view/format.ts';
+import { formatEtaLine, type LiveEta } from './eta.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
 
 export type WatchSource = Pick<LiveFleet, 'views' | 'viewOf' | 'health' | 'onChange' | 'serverNow'>;
@@ -36,6 +37,8 @@ export interface WatchFrame {
   /** Several promotions (watch without NAME): one tab each, the shown one `selected`. */
   tabs: { items: WatchTab[]; selected: number } | null;
   notice: Notice | null;
+  /** `e`: the forecast line of the promotion shown (null while the forecast is off). */
+  forecast: string | null;
   rows: number;
   columns: number;
 }
@@ -50,6 +53,11 @@ export interface LiveWatchOptions {
   size: TerminalSize;
   /** Approves `stage` of `promotion` (the person already said yes); resolves to what was done. */
   approve(promotion: string, stage: string): Promise<string>;
+  /**
+   * Forecasts the rest of `promotion`'s rollout from the server's `now` (`e`). It must not hold the
+   * event loop (the runs go to worker threads): keys and frames go on while it runs.
+   */
+  forecast?(promotion: string, now: number): Promise<LiveEta>;
 }
 
 /** Clock ticks: once a second, on the second, which is what the header and countdowns show. */
@@ -105,6 +113,11 @@ export class LiveWatch {
   #notice: Notice | null = null;
   #tick: unknown = null;
   #offChange: (() => void) | null = null;
+  #forecastOn = false;
+  /** The last forecast, for which promotion and which state of it (see forecastKey). */
+  #eta: { key: string; line: string } | null = null;
+  /** The state a forecast is running for; another is started when it ends if the state moved on. */
+  #running: string | null = null;
 
   constructor(options: LiveWatchOptions) {
     this.#o = options;
@@ -172,6 +185,17 @@ export class LiveWatch {
     );
   }
 
+  /** `e`: shows or hides the forecast line. */
+  toggleForecast(): void {
+    if (!this.#o.forecast) return;
+    this.#forecastOn = !this.#forecastOn;
+    this.#scheduler.flush();
+  }
+
+  get forecastAvailable(): boolean {
+    return this.#o.forecast !== undefined;
+  }
+
   quit(how: QuitHow): void {
     this.#resolveQuit(how);
   }
@@ -217,12 +241,14 @@ export class LiveWatch {
       banner: healthBanner(health, now.getTime()),
       tabs: null,
       notice: this.#notice,
+      forecast: null,
       rows: this.#size.rows,
       columns: this.#size.columns,
     };
     if (o.name !== undefined) {
       frame.model = o.source.viewOf(o.name, now);
       frame.empty = `clusterpromotion ${o.name} is gone from context ${o.context}; ${WAITING_FOR_IT}`;
+      frame.forecast = this.#forecastLine(frame.model, now.getTime());
       return frame;
     }
     const views = watchOrder(o.source.views(now).map((v) => v.view));
@@ -236,12 +262,53 @@ export class LiveWatch {
     this.#selected = this.#order[at]!;
     frame.model = views[at]!;
     frame.tabs = { items: views.map((v) => ({ name: v.name, tone: overallTone(v.phase) })), selected: at };
+    frame.forecast = this.#forecastLine(frame.model, now.getTime());
     return frame;
   }
+
+  /** The forecast line for the promotion shown; starts a forecast when its state moved on since the last. */
+  #forecastLine(model: PromotionView | null, now: number): string | null {
+    if (!this.#forecastOn || !model || !this.#o.forecast) return null;
+    const key = forecastKey(model);
+    if (this.#eta?.key !== key && this.#running === null) this.#startForecast(model.name, key, now);
+    if (this.#eta?.key.startsWith(`${model.name}\u0000`)) {
+      // Said first: a long line is cut at the terminal's edge.
+      return this.#eta.key === key ? this.#eta.line : this.#eta.line.replace(/^forecast/, 'forecast, updating,');
+    }
+    return 'forecast: computing…';
+  }
+
+  #startForecast(name: string, key: string, now: number): void {
+    this.#running = key;
+    this.#o.forecast!(name, now)
+      .then(
+        (eta) => {
+          this.#eta = { key, line: formatEtaLine(eta) };
+        },
+        (e: unknown) => {
+          this.#eta = { key, line: `forecast: failed (${(e as Error).message})` };
+        },
+      )
+      .finally(() => {
+        this.#running = null;
+        // The next frame shows it, and starts another if the rollout moved on meanwhile.
+        this.#scheduler.flush();
+      });
+  }
+}
+
+/**
+ * What a forecast depends on, as the view shows it: the promotion, its stages' phases and their
+ * clusters' progress. The clock moving on alone does not make a new forecast.
+ */
+export function forecastKey(model: PromotionView): string {
+  const stages = model.stages.map((s) => `${s.name}:${s.phase}:${s.progress.provisioned}/${s.progress.total}`);
+  return `${model.name}\u0000${model.current ?? '-'}\u0000${stages.join(',')}`;
 }
 
 function sameFrame(a: WatchFrame, b: WatchFrame): boolean {
   if (a.rows !== b.rows || a.columns !== b.columns || a.notice?.id !== b.notice?.id) return false;
+  if (a.forecast !== b.forecast) return false;
   if (a.banner !== b.banner || a.empty !== b.empty || a.clock.stale !== b.clock.stale) return false;
   // The header shows the data's age to the second.
   const age = (f: WatchFrame) =>

@@ -22,8 +22,11 @@ export interface KeyBinding {
   rank: number;
 }
 
-/** The keys a view has, in the order they are listed; only a simulation has space, +/- and f. */
-export function keyBindings(g: Glyphs, simulated: boolean): KeyBinding[] {
+/**
+ * The keys a view has, in the order they are listed; only a simulation has space, +/- and f, only a
+ * view that can forecast (watch) has e.
+ */
+export function keyBindings(g: Glyphs, simulated: boolean, forecast = false): KeyBinding[] {
   return [
     { keys: `${g.up}/${g.down}`, hint: `${g.up}${g.down} stage`, what: 'select a stage', rank: 5 },
     { keys: g.enter, hint: `${g.enter} expand`, what: 'expand or collapse the selected stage', rank: 6 },
@@ -39,6 +42,16 @@ export function keyBindings(g: Glyphs, simulated: boolean): KeyBinding[] {
           { keys: 'space', hint: 'space pause', what: 'pause or resume the simulated clock', rank: 4 },
           { keys: '+/-', hint: '+/- speed', what: 'double or halve the simulation speed', rank: 8 },
           { keys: 'f', hint: 'f fail', what: "make the cursor cluster's next deploy attempt fail", rank: 9 },
+        ]
+      : []),
+    ...(forecast
+      ? [
+          {
+            keys: 'e',
+            hint: 'e forecast',
+            what: 'show or hide the forecast: median and P90 of when the current stage and the rollout are done',
+            rank: 10,
+          },
         ]
       : []),
     {
@@ -97,11 +110,11 @@ export function wrapWords(text: string, width: number): string[] {
 const KEY_COLUMN = 10;
 
 /** Every line of the help for `columns` columns: the keys, a note, and what the glyphs mean. */
-export function helpLines(g: Glyphs, simulated: boolean, columns: number): Styled[][] {
+export function helpLines(g: Glyphs, simulated: boolean, columns: number, forecast = false): Styled[][] {
   const lines: Styled[][] = [[{ text: 'Keys', bold: true }]];
   const indent = 2 + KEY_COLUMN + 1;
   const narrow = columns < indent + 20;
-  for (const b of keyBindings(g, simulated)) {
+  for (const b of keyBindings(g, simulated, forecast)) {
     if (narrow) {
       // Too narrow for two columns: the key on its line, what it does under it.
       lines.push([{ text: `  ${b.keys}` }]);

@@ -9,7 +9,8 @@ import type { JsonPatchOp } from '../../src/engine/types.ts';
 import type { FleetHealth } from '../../src/live/fleet.ts';
 import { approve } from '../../src/live/approve.ts';
 import { NOTHING_ELSE, viewOf } from '../../src/live/snapshot.ts';
-import { LiveWatch, watchOrder, type QuitHow, type WatchSource } from '../../src/live/watch.ts';
+import type { LiveEta } from '../../src/live/eta.ts';
+import { LiveWatch, watchOrder, type LiveWatchOptions, type QuitHow, type WatchSource } from '../../src/live/watch.ts';
 import { WatchScreen } from '../../src/live/watch-screen.tsx';
 import { FakeTimers } from '../kube/fake-timers.ts';
 import { autoStage, manualStage, promotionObject, putPromotion, serve, stageEntry, type Served } from './served.ts';
@@ -99,7 +100,12 @@ beforeEach(() => {
 });
 
 function screen(
-  o: { name?: string; approve?: (promotion: string, stage: string) => Promise<string>; rows?: number } = {},
+  o: {
+    name?: string;
+    approve?: (promotion: string, stage: string) => Promise<string>;
+    rows?: number;
+    forecast?: LiveWatchOptions['forecast'];
+  } = {},
 ) {
   const watch = new LiveWatch({
     source,
@@ -108,6 +114,7 @@ function screen(
     timer: timers,
     size: { rows: o.rows ?? 16, columns: 100 },
     approve: o.approve ?? (async () => 'not expected'),
+    ...(o.forecast ? { forecast: o.forecast } : {}),
   });
   watch.start();
   const r = render(<WatchScreen watch={watch} color={false} unicode />);
@@ -375,5 +382,71 @@ describe('watch in a terminal: every promotion', () => {
       watchOrder(views).map((v) => v.name),
       ['checkout', 'later', 'a', 'b'],
     );
+  });
+});
+
+describe('watch in a terminal: the forecast (e)', () => {
+  const eta = (at: number, stageP50: number): LiveEta => ({
+    runs: 200,
+    seed: 1,
+    at,
+    deployTimes: { source: 'observed', observed: 6, p50Ms: 60_000, p90Ms: 90_000 },
+    stage: { name: 'staging', p50: at + stageP50, p90: at + stageP50 + 120_000 },
+    completion: { p50: at + stageP50, p90: at + stageP50 + 120_000 },
+    completed: 1,
+    awaitingApproval: 0,
+  });
+
+  it('e shows the line once computed, without holding the keys; e again hides it; a new state, a new one', async () => {
+    source.set({ promotions: [another()] });
+    const asked: { name: string; now: number }[] = [];
+    const pending: ((e: LiveEta) => void)[] = [];
+    const s = screen({
+      name: 'another',
+      forecast: (name, now) => {
+        asked.push({ name, now });
+        return new Promise((resolve) => pending.push(resolve));
+      },
+    });
+    await s.shows(/e forecast/);
+    assert.doesNotMatch(s.frame(), /forecast \(/);
+    await s.press('e');
+    await s.shows(/^forecast: computing…$/m);
+    assert.deepEqual(asked, [{ name: 'another', now: T0 + 12 * 60_000 }]);
+    // Keys work while it runs.
+    await s.press('?');
+    await s.shows(/show or hide the forecast: median and P90/);
+    await s.press('?');
+    pending.shift()!(eta(T0 + 12 * 60_000, 5 * 60_000));
+    await s.shows(/^forecast \(200 runs\): staging ~10:17Z in 5m, P90 10:19Z · done ~10:17Z in 5m, P90 10:19Z$/m);
+    // The clock moving on alone makes no new forecast.
+    timers.advance(5000);
+    await s.settle();
+    assert.equal(asked.length, 1);
+    // The stage's state moves on: the old line says it is being updated, and a new forecast runs.
+    const moved = another();
+    moved.status!.stages![0]!.lastSuccessfulAppliedTime = at(11);
+    moved.status!.stages![0]!.currentStatusDescription = `Successfully provisioned (${at(11)})`;
+    source.set({ promotions: [moved] });
+    timers.advance(100);
+    await s.shows(/^forecast, updating, \(200 runs\): staging ~10:17Z/m);
+    assert.equal(asked.length, 2);
+    pending.shift()!(eta(T0 + 12 * 60_000 + 5000, 60_000));
+    await s.shows(/^forecast \(200 runs\): staging ~10:13Z in 1m/m);
+    await s.press('e');
+    await s.shows(/e forecast/);
+    assert.doesNotMatch(s.frame(), /^forecast/m);
+    s.done();
+  });
+
+  it('without a forecast (no e), the key line does not offer it', async () => {
+    source.set({ promotions: [another()] });
+    const s = screen({ name: 'another' });
+    await s.shows(/q quit/);
+    assert.doesNotMatch(s.frame(), /e forecast/);
+    await s.press('e');
+    await s.settle();
+    assert.doesNotMatch(s.frame(), /^forecast/m);
+    s.done();
   });
 });

@@ -1,8 +1,8 @@
 // `kubectl promotion watch [NAME]`: the terminal view of a rollout, live. In a terminal it draws the
 // stage tree from watches on the ClusterPromotions, their ClusterProfiles, ClusterSummaries and the
 // clusters (no polling while the streams are healthy), with the data's age in the header and a
-// banner while a stream is down; `a` approves. Without NAME every promotion gets a tab, the ones
-// waiting for a person first. Without a terminal it prints one line per stage transition instead.
+// banner while a stream is down; `a` approves, `e` shows the forecast. Without NAME every promotion
+// gets a tab, the ones waiting for a person first. Without a terminal it prints one line per stage transition instead.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, interactive, live, realDeps, type LiveDeps } from '../../live.ts';
@@ -14,6 +14,7 @@ import { LiveWatch } from '../../../src/live/watch.ts';
 import { supportsUnicode } from '../../../src/view/glyphs.ts';
 import { preferReactProduction } from '../../../src/view/react-production.ts';
 import { viewSize } from '../../../src/view/terminal.ts';
+import { DEFAULT_LIVE_RUNS, forecastLive } from '../../../simulator/forecast/live.ts';
 
 /** Ctrl-C, as the shell reports a command it interrupted. */
 export const EXIT_INTERRUPTED = 130;
@@ -39,7 +40,9 @@ export function watchCommand(deps: LiveDeps = realDeps) {
     ],
     epilogue: [
       'Keys: up/down select a stage, enter expands it, j/k move through its clusters, a approves the',
-      'selected manual stage (after y/n), left/right switch promotions, ? help, q quit.',
+      'selected manual stage (after y/n), e shows the forecast (median and P90 of when the current stage',
+      'and the rollout are done, from 200 rehearsals resumed where it stands; see get --forecast),',
+      'left/right switch promotions, ? help, q quit.',
       '',
       exitCodes('quit with q (or the output ended)', [`  ${EXIT_INTERRUPTED}  interrupted (Ctrl-C)`]),
     ].join('\n'),
@@ -82,6 +85,12 @@ export function watchCommand(deps: LiveDeps = realDeps) {
             timer: deps.timers,
             size: viewSize(stdout),
             approve: async (promotion, stage) => (await approve(client, promotion, stage)).message,
+            // `e`: rehearsals resumed from what the watches hold, on worker threads (keys stay live).
+            forecast: async (promotion, now) => {
+              const p = fleet.promotion(promotion);
+              if (!p) throw new Error(`clusterpromotion ${promotion} is gone`);
+              return forecastLive(p, fleet, now, { runs: DEFAULT_LIVE_RUNS, seed: 1, mainThread: false });
+            },
           });
           interrupted.addEventListener('abort', () => watch.quit('interrupt'), { once: true });
           watch.start();

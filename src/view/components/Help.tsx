@@ -7,22 +7,34 @@ export function Footer({
   confirm,
   flash,
   simulated,
+  forecast = false,
 }: {
   confirm: string | null;
   flash: string | null;
   simulated: boolean;
+  forecast?: boolean;
 }) {
   const { glyphs, columns } = useTheme();
   if (confirm)
     return <Line segs={[{ text: `Approve stage ${confirm}? (y/n)`, tone: 'waitingOnPerson', bold: true }]} />;
   if (flash) return <Line segs={[{ text: flash, tone: 'waitingOnTime' }]} />;
-  return <Line segs={[{ text: fitKeyHints(keyBindings(glyphs, simulated), columns), dim: true }]} />;
+  return <Line segs={[{ text: fitKeyHints(keyBindings(glyphs, simulated, forecast), columns), dim: true }]} />;
 }
 
 /** The help in `rows` rows, `scroll` lines down; a row at a cut end says how much is hidden there. */
-export function HelpOverlay({ rows, simulated, scroll }: { rows: number; simulated: boolean; scroll: number }) {
+export function HelpOverlay({
+  rows,
+  simulated,
+  scroll,
+  forecast = false,
+}: {
+  rows: number;
+  simulated: boolean;
+  scroll: number;
+  forecast?: boolean;
+}) {
   const { glyphs, columns } = useTheme();
-  const lines = helpLines(glyphs, simulated, columns);
+  const lines = helpLines(glyphs, simulated, columns, forecast);
   const w = helpWindow(lines.length, Math.max(0, rows), scroll);
   const shown: Seg[][] = [];
   if (w.above > 0) shown.push([{ text: `${glyphs.up} ${w.above} more line${w.above === 1 ? '' : 's'}`, dim: true }]);

@@ -35,6 +35,8 @@ export interface PromotionAppProps {
   /** `quit` for q, `interrupt` for Ctrl-C (a command exits 130 then). */
   onQuit(how: 'quit' | 'interrupt'): void;
   simulation?: SimulationControls;
+  /** `e` shows or hides a forecast (a view that has one: watch). */
+  onToggleForecast?(): void;
   /**
    * Something the caller has to say (e.g. a refused approval): shown like the answer to a key,
    * until the next key. A new `id` shows it again, even with the same text.
@@ -58,6 +60,7 @@ export function PromotionApp(props: PromotionAppProps) {
   const plan = planFrame(model, ui, rows);
   const theme: Theme = { color: props.color, glyphs: props.unicode ? UNICODE_GLYPHS : ASCII_GLYPHS, columns };
   const simulated = props.simulation !== undefined;
+  const forecast = props.onToggleForecast !== undefined;
 
   const notice = props.notice;
   // A notice is shown once per id: a new text with the same id is not a new notice.
@@ -80,7 +83,7 @@ export function PromotionApp(props: PromotionAppProps) {
     if (ui.help) {
       if (input === 'q') return props.onQuit('quit');
       if (input === '?' || key.escape) return update({ ...ui, help: false, helpScroll: 0 });
-      const last = maxHelpScroll(helpLines(theme.glyphs, simulated, columns).length, plan.bodyRows);
+      const last = maxHelpScroll(helpLines(theme.glyphs, simulated, columns, forecast).length, plan.bodyRows);
       const page = Math.max(1, plan.bodyRows - 2);
       const by = key.downArrow || input === 'j' ? 1 : key.upArrow || input === 'k' ? -1 : 0;
       const paged = key.pageDown ? page : key.pageUp ? -page : by;
@@ -106,6 +109,10 @@ export function PromotionApp(props: PromotionAppProps) {
     if (input === '?') return update({ ...ui, help: true, helpScroll: 0 });
     if (input === 'q') return props.onQuit('quit');
     if (input === 'a' && stage) return update(approveRequest(ui, stage));
+    if (input === 'e' && props.onToggleForecast) {
+      props.onToggleForecast();
+      return update(ui);
+    }
     const sim = props.simulation;
     if (sim && input === ' ') {
       sim.onTogglePause();
@@ -133,11 +140,13 @@ export function PromotionApp(props: PromotionAppProps) {
       <Box flexDirection="column" width={columns}>
         <Header model={model} clock={props.clock} rows={rows} />
         {ui.help ? (
-          <HelpOverlay rows={plan.bodyRows} simulated={simulated} scroll={ui.helpScroll} />
+          <HelpOverlay rows={plan.bodyRows} simulated={simulated} scroll={ui.helpScroll} forecast={forecast} />
         ) : (
           <StageTree model={model} rows={plan.body} stale={props.clock.mode === 'live' && props.clock.stale === true} />
         )}
-        {rows > plan.headerRows ? <Footer confirm={ui.confirm} flash={ui.flash} simulated={simulated} /> : null}
+        {rows > plan.headerRows ? (
+          <Footer confirm={ui.confirm} flash={ui.flash} simulated={simulated} forecast={forecast} />
+        ) : null}
       </Box>
     </ThemeContext.Provider>
   );
