@@ -69,6 +69,7 @@ import {
   CLUSTER_TYPES,
   SVELTOS_LIB_GROUP,
   clusterKey,
+  type ClusterRef,
   type ClusterType,
   type KubeObject,
 } from '../src/api/types.ts';
@@ -101,6 +102,24 @@ export const ANNOTATION_JOBS = 'kubectl-promotion.dev/jobs';
 
 export const DEFAULT_DEPLOY_TIME_MS = 30_000;
 export const DEFAULT_CHECK_TIME_MS = 0;
+
+/** A cluster known only as the API shows it: a fleet entry with the defaults, deploys that never fail. */
+export function defaultClusterSpec(ref: ClusterRef): FleetClusterSpec {
+  return {
+    namespace: ref.namespace,
+    name: ref.name,
+    type: ref.type,
+    labels: { ...ref.labels },
+    ready: ref.ready,
+    deployTimeMs: DEFAULT_DEPLOY_TIME_MS,
+    checkTimeMs: DEFAULT_CHECK_TIME_MS,
+    jitterMs: 0,
+    failures: 0,
+    objects: [],
+    kinds: [],
+    dynamicObjects: [],
+  };
+}
 
 /** The largest `count` one entry may ask for: beyond it a typo (an extra zero) would eat the machine. */
 const MAX_COUNT = 1_000_000;

@@ -41,7 +41,8 @@ function fnv1a(s: string, h: number): number {
   return h >>> 0;
 }
 
-function mix32(h: number): number {
+/** A 32-bit integer hash (lowbias32): neighbouring inputs give unrelated outputs. */
+export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;

@@ -5,7 +5,7 @@
 import type { KubeObject } from '../src/api/types.ts';
 import { clusterRefOf } from '../src/kube/clusters.ts';
 import type { ObjectStore, StoreEvent } from './apiserver/store.ts';
-import { DEFAULT_CHECK_TIME_MS, DEFAULT_DEPLOY_TIME_MS } from './fleet-file.ts';
+import { defaultClusterSpec } from './fleet-file.ts';
 import type { Fleet } from './fleet.ts';
 import type { FleetClusterSpec } from './fleet-spec.ts';
 
@@ -13,21 +13,7 @@ const CLUSTER_RESOURCES = new Set(['sveltosclusters', 'clusters']);
 
 /** A cluster registered through the API: deploys take the fleet file's default time, and never fail. */
 export function registeredClusterSpec(obj: KubeObject): FleetClusterSpec {
-  const ref = clusterRefOf(obj);
-  return {
-    namespace: ref.namespace,
-    name: ref.name,
-    type: ref.type,
-    labels: { ...ref.labels },
-    ready: ref.ready,
-    deployTimeMs: DEFAULT_DEPLOY_TIME_MS,
-    checkTimeMs: DEFAULT_CHECK_TIME_MS,
-    jitterMs: 0,
-    failures: 0,
-    objects: [],
-    kinds: [],
-    dynamicObjects: [],
-  };
+  return defaultClusterSpec(clusterRefOf(obj));
 }
 
 /**

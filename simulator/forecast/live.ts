@@ -9,7 +9,7 @@ import { inSync } from '../../src/engine/deployment.ts';
 import type { World } from '../../src/engine/types.ts';
 import { mainProfileName } from '../../src/engine/names.ts';
 import type { ScheduledApproval } from '../driver.ts';
-import { DEFAULT_CHECK_TIME_MS, DEFAULT_DEPLOY_TIME_MS } from '../fleet-file.ts';
+import { DEFAULT_DEPLOY_TIME_MS, defaultClusterSpec } from '../fleet-file.ts';
 import type { FleetClusterSpec } from '../fleet-spec.ts';
 import type { LiveEta } from '../../src/live/eta.ts';
 import { medianMs, quantileMs, type DurationDistribution } from './distribution.ts';
@@ -107,19 +107,9 @@ export function livePlan(
   const deployTimes = deployTimesOf(observedDeployDurations(promotion, world), options.deployTime);
   const d = deployTimes.distribution;
   const clusters: FleetClusterSpec[] = [...world.clusters()].map((c) => ({
-    namespace: c.namespace,
-    name: c.name,
-    type: c.type,
-    labels: { ...c.labels },
-    ready: c.ready,
+    ...defaultClusterSpec(c),
     deployTimeMs: medianMs(d),
     ...(d.kind === 'fixed' ? {} : { deployTime: d }),
-    checkTimeMs: DEFAULT_CHECK_TIME_MS,
-    jitterMs: 0,
-    failures: 0,
-    objects: [],
-    kinds: [],
-    dynamicObjects: [],
   }));
   const profiles = [...world.profilesOf(promotion.metadata.name)].map((profile) => {
     const deployed: string[] = [];

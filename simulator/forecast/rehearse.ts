@@ -4,6 +4,7 @@ import type { StagePhase } from '../../src/engine/types.ts';
 import { Simulation, type ResumeState, type ScheduledApproval } from '../driver.ts';
 import type { FleetSpec } from '../fleet-spec.ts';
 import type { HealthEvaluator } from '../fleet.ts';
+import { mix32 } from '../seeded-random.ts';
 import { gateOf, noWaiting, type RunFigures } from './figures.ts';
 
 export interface RehearsalInput {
@@ -74,11 +75,5 @@ export async function rehearseOnce(input: RehearsalInput, seed: number): Promise
  */
 export function runSeed(seed: number, i: number): number {
   if (i === 0) return seed >>> 0;
-  let h = (seed ^ Math.imul(i, 0x9e3779b1)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32((seed ^ Math.imul(i, 0x9e3779b1)) >>> 0);
 }

@@ -10,7 +10,8 @@ export interface KeyPress {
   key: Key;
 }
 
-const NO_KEY: Key = {
+/** Ink's Key with nothing pressed: what a plain character arrives with. */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

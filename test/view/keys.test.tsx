@@ -1,36 +1,13 @@
 // Keyboard flows: what each key does to the view and which callbacks it calls.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Key } from 'ink';
-import { keyPresses } from '../../src/view/keys.ts';
+import { NO_KEY, keyPresses } from '../../src/view/keys.ts';
 import { KEY, renderApp } from './render.tsx';
 import { awaitingApproval, bigStage, deployingWithFailure, soaking } from './scenarios.ts';
 
 /** React runs effects and their re-render on a later turn of the event loop. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const selectedLine = (frame: string) => frame.split('\n').find((l) => l.startsWith('›')) ?? '';
-const plainKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 const clusterRows = (frame: string) => frame.split('\n').filter((l) => /^ {2}[› ] (├─|└─) \S default\//.test(l));
 
 describe('keys: selecting and expanding', () => {
@@ -206,7 +183,7 @@ describe('keys: help and quitting', () => {
 
 describe('keys: several arriving in one chunk (typed fast, or repeated over ssh)', () => {
   it('splits a run of characters into its keys, control characters included', () => {
-    const inkSaw = (input: string) => keyPresses(input, { ...plainKey });
+    const inkSaw = (input: string) => keyPresses(input, { ...NO_KEY });
     assert.deepEqual(
       inkSaw('jj').map((k) => k.input),
       ['j', 'j'],
@@ -221,7 +198,7 @@ describe('keys: several arriving in one chunk (typed fast, or repeated over ssh)
     assert.deepEqual([ctrlC!.input, ctrlC!.key.ctrl], ['c', true]);
     assert.equal(inkSaw('aQ')[1]!.key.shift, true, 'a capital letter is shifted, as Ink says of one alone');
     assert.equal(inkSaw('\t')[0]!.input, '\t', 'one character is left as Ink reported it');
-    const up = keyPresses('', { ...plainKey, upArrow: true });
+    const up = keyPresses('', { ...NO_KEY, upArrow: true });
     assert.equal(up.length, 1, 'a named key is one key');
     assert.equal(up[0]!.key.upArrow, true);
   });

@@ -9,6 +9,7 @@ import { runRolloutTest, type TestResult } from '../../../simulator/rollout-test
 import { UserError } from '../../../src/user-error.ts';
 import { defineCommand } from '../../command.ts';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../../errors.ts';
+import { FILENAME_OPTION } from '../../filenames.ts';
 import { formatText, toJson, toJunit } from './report.ts';
 
 export default defineCommand({
@@ -16,12 +17,7 @@ export default defineCommand({
   describe: 'Run RolloutTests: scripted events and expectations on the virtual clock (exit 0 all pass, 1 any fails)',
   options: {
     filename: {
-      type: 'string',
-      short: 'f',
-      multiple: true,
-      split: true,
-      value: 'FILE',
-      complete: { kind: 'file' },
+      ...FILENAME_OPTION,
       required: 'test needs the tests to run: -f FILE or -f DIRECTORY',
       describe: 'File or directory with RolloutTests (repeatable; a directory: its *.yaml and *.yml files)',
     },
