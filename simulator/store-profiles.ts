@@ -2,8 +2,8 @@
 // the store as a controller's would (create, update carrying the resourceVersion it read,
 // delete), and the fleet follows whatever the store holds: the engine's profiles and any a user
 // creates, edits or deletes with kubectl alike, as addon-controller follows the API server.
-import { isDeepStrictEqual } from 'node:util';
 import type { ClusterProfile } from '../src/api/types.ts';
+import { profileUpdate } from '../src/controller/profile-update.ts';
 import type { ObjectStore, StoreEvent } from './apiserver/store.ts';
 import type { ProfileSink } from './driver.ts';
 import type { Fleet } from './fleet.ts';
@@ -20,18 +20,8 @@ export class StoreProfileSink implements ProfileSink {
       this.store.create(PROFILES, profile);
       return true;
     }
-    // The engine owns the spec, its labels and annotations and the owner reference (dropped when
-    // the profiles are preserved on delete); labels others added stay.
-    const metadata = {
-      ...existing.metadata,
-      labels: { ...existing.metadata.labels, ...profile.metadata.labels },
-      annotations: { ...existing.metadata.annotations, ...profile.metadata.annotations },
-      ownerReferences: profile.metadata.ownerReferences ?? [],
-    };
-    if (metadata.ownerReferences.length === 0) delete (metadata as { ownerReferences?: unknown }).ownerReferences;
-    const next = { ...existing, metadata, spec: profile.spec };
-    if (isDeepStrictEqual(next.spec, existing.spec) && isDeepStrictEqual(next.metadata, existing.metadata))
-      return false;
+    const next = profileUpdate(existing, profile);
+    if (next === null) return false;
     // existing.metadata.resourceVersion goes with it: a concurrent edit is a 409, never overwritten.
     this.store.update(PROFILES, next);
     return true;

@@ -37,6 +37,7 @@ import {
   type ControllerPorts,
   type WriteResult,
 } from './promotion-controller.ts';
+import { profileUpdate } from './profile-update.ts';
 
 export const FIELD_MANAGER = 'kubectl-promotion-controller';
 export const CONTROLLER_NAME = 'kubectl-promotion-controller';
@@ -523,17 +524,8 @@ export class LiveController {
       if (r.object !== undefined) this.#writtenProfiles.set(name, r.object as ClusterProfile);
       return r.result;
     }
-    // The engine owns the spec, its labels and annotations and the owner reference (dropped when the
-    // profiles are preserved on delete); labels and annotations others added stay.
-    const metadata = {
-      ...existing.metadata,
-      labels: { ...existing.metadata.labels, ...profile.metadata.labels },
-      annotations: { ...existing.metadata.annotations, ...profile.metadata.annotations },
-      ownerReferences: profile.metadata.ownerReferences ?? [],
-    };
-    if (metadata.ownerReferences.length === 0) delete (metadata as { ownerReferences?: unknown }).ownerReferences;
-    const next = { ...existing, metadata, spec: profile.spec };
-    if (JSON.stringify(next) === JSON.stringify(existing)) return UNCHANGED;
+    const next = profileUpdate(existing, profile);
+    if (next === null) return UNCHANGED;
     // existing.metadata.resourceVersion goes with it: a concurrent edit is a 409, never overwritten.
     const r = await this.#send(
       'profile',

@@ -8,6 +8,7 @@
 import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus, Stage, StageStatus } from '../api/types.ts';
 import { rfc3339 } from '../rfc3339.ts';
 import { parseWindow, windowState } from '../schedule/window.ts';
+import { withBundledDefaults } from '../schema/index.ts';
 import { canonicalJson, sameValue } from './canonical.ts';
 import { assessDeployment, failureSummary, matchingClusters, type DeploymentState } from './deployment.ts';
 import * as D from './description.ts';
@@ -156,13 +157,21 @@ function staleProfiles(state: OwnedState, promotion: string, stages: readonly St
 
 function profileMatches(actual: ClusterProfile | undefined, desired: ClusterProfile): boolean {
   if (!actual) return false;
-  if (!sameValue(actual.spec, desired.spec)) return false;
+  if (!sameValue(actual.spec, desired.spec) && !sameValue(asStored(actual.spec), asStored(desired.spec))) return false;
   const labels = actual.metadata.labels ?? {};
   const annotations = actual.metadata.annotations ?? {};
   return (
     Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => labels[k] === v) &&
     Object.entries(desired.metadata.annotations ?? {}).every(([k, v]) => annotations[k] === v)
   );
+}
+
+/**
+ * A spec as the API server stores it, the CRD's defaults filled in: the verification profile the
+ * engine builds leaves `reloader` and `stopMatchingBehavior` out, and read back it has them.
+ */
+function asStored(spec: ClusterProfile['spec']): ClusterProfile['spec'] {
+  return withBundledDefaults('ClusterProfile', { spec }).spec;
 }
 
 class Reconciliation {

@@ -42,6 +42,13 @@ export function bundledSchema(kind: string): ResourceSchema {
   return schema;
 }
 
+/** A copy of `object` with the defaults its kind's CRD gives, as the API server would store it. */
+export function withBundledDefaults<T>(kind: string, object: T): T {
+  const copy = structuredClone(object);
+  bundledSchema(kind).applyDefaults(copy);
+  return copy;
+}
+
 /** Where the bundled CRD of a kind came from, for `lint -o json` and `version`. */
 export function bundledSource(kind: string): CrdSource | undefined {
   const crd = bundledCrds().find((c) => c.spec.names.kind === kind);

@@ -1,5 +1,12 @@
 // The one API schema: the Sveltos CRDs, applied as kube-apiserver applies them.
-export { bundledCrds, bundledSchema, bundledSource, BUNDLED_SOURCES, type CrdSource } from './bundled.ts';
+export {
+  bundledCrds,
+  bundledSchema,
+  bundledSource,
+  BUNDLED_SOURCES,
+  type CrdSource,
+  withBundledDefaults,
+} from './bundled.ts';
 export { causeMessage, causeReason, fieldErrorText, lintMessage } from './messages.ts';
 export {
   type Admission,
