@@ -7,7 +7,8 @@
 // finalizer write carries, and a JSON Patch's `test`); the store's refusals become the loop's
 // conflict, gone and refused outcomes.
 import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus } from '../src/api/types.ts';
-import { LABEL_PROMOTION_NAME } from '../src/api/types.ts';
+import { LABEL_PROMOTION_NAME, LABEL_SUMMARY_PROFILE } from '../src/api/types.ts';
+import { progressPatch } from '../src/controller/progress-patch.ts';
 import {
   GONE,
   PromotionController,
@@ -30,6 +31,8 @@ export interface StoreControllerOptions {
   world: World;
   /** Where the engine's profile writes go (the store). */
   profiles: ProfileSink;
+  /** The least time between two countings of a promotion for its published progress (default 5 s). */
+  publishEvery?: number;
 }
 
 export class StoreController extends PromotionController {
@@ -39,7 +42,10 @@ export class StoreController extends PromotionController {
   readonly #store: ObjectStore;
 
   constructor(options: StoreControllerOptions) {
-    super({ ports: storePorts(options) });
+    super({
+      ports: storePorts(options),
+      ...(options.publishEvery !== undefined ? { publishEvery: options.publishEvery } : {}),
+    });
     this.#store = options.store;
     this.#list();
     this.#unsubscribe = options.store.onChange((e) => this.#stored(e));
@@ -83,6 +89,15 @@ export class StoreController extends PromotionController {
       if (owner === undefined) return;
       this.#owners.set(e.object.metadata.name, owner);
       this.markDue(owner);
+    } else if (plural === 'sveltosclusters' || plural === 'clusters') {
+      // A cluster joining, leaving, relabelled or becoming (not) ready: any stage's counts.
+      for (const owner of new Set(this.#owners.values())) this.markCountsChanged(owner);
+    } else if (plural === 'clustersummaries') {
+      // Any change of a summary may change its stage's counts; the fleet wakes the engine itself
+      // only for changes the engine decides on (profilesChanged).
+      const profile = e.object.metadata.labels?.[LABEL_SUMMARY_PROFILE];
+      const owner = profile === undefined ? undefined : this.#owners.get(profile);
+      if (owner !== undefined) this.markCountsChanged(owner);
     }
   }
 }
@@ -100,6 +115,8 @@ function storePorts({ store, world, profiles }: StoreControllerOptions): Control
     setFinalizers: (read, finalizers) =>
       attempt(() => store.update(PROMOTIONS, { ...read, metadata: { ...read.metadata, finalizers } })),
     profileExists: (name) => store.find('clusterprofiles', name) !== undefined,
+    publishProgress: (read, value) =>
+      attempt(() => store.patch(PROMOTIONS, read.metadata.name, 'merge', progressPatch(read, value))),
   };
 }
 

@@ -29,6 +29,8 @@ export interface StoreSimulationOptions {
   health?: HealthEvaluator;
   /** Run the promotion controller (default true); false leaves the promotions to another controller. */
   controller?: boolean;
+  /** The controller's least time between two countings of a promotion's progress (default 5 s). */
+  publishEvery?: number;
   /** Watch events the store keeps per resource (default 5,000, as the store's own default). */
   historyLimit?: number;
   /** How long a Kubernetes Event lives after its last sighting (virtual time; default one hour, as --event-ttl). */
@@ -90,7 +92,12 @@ export class StoreSimulation {
     this.controller =
       options.controller === false
         ? null
-        : new StoreController({ store: this.store, world: this.fleet, profiles: new StoreProfileSink(this.store) });
+        : new StoreController({
+            store: this.store,
+            world: this.fleet,
+            profiles: new StoreProfileSink(this.store),
+            ...(options.publishEvery !== undefined ? { publishEvery: options.publishEvery } : {}),
+          });
     this.#events = recordEvents(this.store, this.fleet, this.controller, {
       ...(options.eventTtlMs !== undefined ? { ttlMs: options.eventTtlMs } : {}),
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),

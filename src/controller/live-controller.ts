@@ -38,6 +38,7 @@ import {
   type WriteResult,
 } from './promotion-controller.ts';
 import { profileUpdate } from './profile-update.ts';
+import { progressPatch } from './progress-patch.ts';
 
 export const FIELD_MANAGER = 'kubectl-promotion-controller';
 export const CONTROLLER_NAME = 'kubectl-promotion-controller';
@@ -280,6 +281,7 @@ export class LiveController {
             profile === undefined ? undefined : this.#profile(profile)?.metadata.labels?.[LABEL_PROMOTION_NAME];
           if (owner !== undefined) {
             this.#markDue(owner);
+            this.core.markCountsChanged(owner);
             this.kick();
           }
         },
@@ -290,7 +292,10 @@ export class LiveController {
       f.onChange(() => {
         if (this.#clustersVersion === f.clusters()) return;
         this.#clustersVersion = f.clusters();
-        for (const name of f.promotions.store.keys()) this.#markDue(name);
+        for (const name of f.promotions.store.keys()) {
+          this.#markDue(name);
+          this.core.markCountsChanged(name);
+        }
         this.kick();
       }),
     );
@@ -488,6 +493,11 @@ export class LiveController {
         });
       },
       profileExists: (name) => this.#profile(name) !== undefined,
+      publishProgress: (read, value) => {
+        const path = resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name });
+        const patch = progressPatch(read, value);
+        return this.#writePromotion('progress', read, 'PATCH', path, patch, 'application/merge-patch+json');
+      },
     };
   }
 

@@ -11,10 +11,15 @@
 //   computed from, a spec patch its `test` operations): a write refused because someone else
 //   wrote first is not an error, the promotion is read again and reconciled again;
 // - with `finalizer`, Sveltos's finalizer goes on before anything else, and on deletion the
-//   engine removes (or keeps) the generated profiles before it comes off.
+//   engine removes (or keeps) the generated profiles before it comes off;
+// - with a `publishProgress` port, the current stage's counts are published on the promotion
+//   (src/api/published-progress.ts) when they change, at most once per `publishEvery`, at once
+//   when the stage or the spec changed.
+import { ANNOTATION_PROGRESS, decodeProgress, encodeProgress } from '../api/published-progress.ts';
 import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus } from '../api/types.ts';
 import { reconcile, reconcileDelete } from '../engine/reconcile.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../engine/types.ts';
+import { progressToPublish } from '../view/model.ts';
 
 export const PROMOTION_FINALIZER = 'config.projectsveltos.io/clusterpromotion';
 
@@ -50,6 +55,11 @@ export interface ControllerPorts {
   setFinalizers(read: ClusterPromotion, finalizers: string[]): Maybe<WriteResult>;
   /** Whether a profile still exists (a deletion waits for them all to be gone). */
   profileExists(name: string): boolean;
+  /**
+   * Sets (or, with null, removes) the progress annotation only, only if the promotion is still at
+   * `read`'s resourceVersion. Without it nothing is published (a headless rehearsal has no reader).
+   */
+  publishProgress?(read: ClusterPromotion, value: string | null): Maybe<WriteResult>;
 }
 
 export type ControllerEventType =
@@ -85,6 +95,12 @@ export interface ControllerOptions {
    * becomes due while the others work is taken by the next free worker, not left for a later pass.
    */
   concurrency?: number;
+  /**
+   * The least time between two countings of a promotion's current stage for the progress
+   * annotation, in the controller's clock (default 5 s): counting passes over the stage's
+   * clusters, and each change published is a write every watcher of promotions receives.
+   */
+  publishEvery?: number;
 }
 
 export interface ReconcileObserver {
@@ -111,6 +127,13 @@ export class PromotionController {
   #reconciles = 0;
   #conflicts = 0;
   readonly #concurrency: number;
+  readonly #publishEvery: number;
+  /** When each promotion's current stage was last counted for its progress annotation. */
+  readonly #countedAt = new Map<string, number>();
+  /** Promotions whose clusters changed in a way only the counts see (markCountsChanged). */
+  readonly #countDue = new Set<string>();
+  /** When to count a promotion again: a change came within publishEvery of the last counting. */
+  readonly #countAt = new Map<string, number>();
   /** Promotions a worker is reconciling now (concurrency above 1). */
   readonly #inFlight = new Set<string>();
   /** Idle workers waiting for a promotion to become due or a busy one to finish. */
@@ -121,6 +144,7 @@ export class PromotionController {
     this.#finalizer = options.finalizer ?? true;
     this.#leaveAlone = options.leaveAlone;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
+    this.#publishEvery = Math.max(0, options.publishEvery ?? 5_000);
   }
 
   /** How many reconciles ran, and how many writes were refused by a concurrent change. */
@@ -154,17 +178,28 @@ export class PromotionController {
     this.#wakeIdle();
   }
 
-  /** Whether a reconcile is due at `now`. */
+  /**
+   * The promotion's clusters changed in a way the engine need not look at but its published counts
+   * show (one more cluster provisioned): count them again, within publishEvery.
+   */
+  markCountsChanged(name: string): void {
+    if (this.#ports.publishProgress) this.#countDue.add(name);
+  }
+
+  /** Whether a reconcile (or a counting) is due at `now`. */
   hasDue(now: number): boolean {
-    if (this.#due.size > 0) return true;
+    if (this.#due.size > 0 || this.#countDue.size > 0) return true;
     for (const at of this.#requeueAt.values()) if (at <= now) return true;
+    for (const at of this.#countAt.values()) if (at <= now) return true;
     return false;
   }
 
-  /** The earliest requeue time after `now`, or null. */
+  /** The earliest requeue (or counting) time after `now`, or null. */
   nextRequeueAfter(now: number): number | null {
     let next: number | null = null;
-    for (const at of this.#requeueAt.values()) if (at > now && (next === null || at < next)) next = at;
+    for (const times of [this.#requeueAt.values(), this.#countAt.values()]) {
+      for (const at of times) if (at > now && (next === null || at < next)) next = at;
+    }
     return next;
   }
 
@@ -179,6 +214,9 @@ export class PromotionController {
     this.#requeueAt.delete(name);
     this.#phases.delete(name);
     this.#leftAlone.delete(name);
+    this.#countedAt.delete(name);
+    this.#countDue.delete(name);
+    this.#countAt.delete(name);
   }
 
   /**
@@ -190,6 +228,9 @@ export class PromotionController {
     this.#requeueAt.clear();
     this.#phases.clear();
     this.#leftAlone.clear();
+    this.#countedAt.clear();
+    this.#countDue.clear();
+    this.#countAt.clear();
   }
 
   /**
@@ -209,6 +250,7 @@ export class PromotionController {
       const names = [...this.#due].sort();
       this.#due.clear();
       for (const name of names) await this.reconcileOne(name, start);
+      await this.#countDueAt(start);
       return;
     }
     const worker = async (): Promise<void> => {
@@ -229,6 +271,19 @@ export class PromotionController {
       }
     };
     await Promise.all(Array.from({ length: this.#concurrency }, worker));
+    await this.#countDueAt(clock());
+  }
+
+  /** The countings due at `now` that no reconcile did on its way (publish counts as it goes). */
+  async #countDueAt(now: number): Promise<void> {
+    for (const [name, at] of this.#countAt) if (at <= now) this.#countDue.add(name);
+    const names = [...this.#countDue].sort();
+    this.#countDue.clear();
+    for (const name of names) {
+      const promotion = this.#ports.promotion(name);
+      if (promotion === undefined || this.#leftAlone.has(name)) continue;
+      await this.#publish(promotion, this.#ports.world(), now, 'changed');
+    }
   }
 
   /** The first due promotion no worker is reconciling, taken off the queue. */
@@ -303,17 +358,58 @@ export class PromotionController {
     if (r.status !== null) {
       const status = r.status;
       // Computed from this very object: a status from an older spec is refused, not written.
-      if (await this.#write(promotion, now, () => this.#ports.writeStatus(promotion, status))) wrote = true;
+      if (await this.#write(promotion, now, () => this.#ports.writeStatus(promotion, status))) {
+        wrote = true;
+        // A new phase is news the counts must keep up with: counted at once, whenever last counted.
+        this.#countedAt.delete(name);
+        this.markCountsChanged(name);
+      }
     }
     if (r.specPatch !== null) {
       const ops = r.specPatch;
       if (await this.#write(promotion, now, () => this.#ports.patchSpec(promotion, ops))) wrote = true;
     }
+    // Counted from a settled reconcile only: after a write, the next reconcile sees its result.
+    if (!wrote) await this.#publish(promotion, world, now, 'ifStale');
     if (r.requeueAt !== null) this.#requeueAt.set(name, r.requeueAt.getTime());
     else this.#requeueAt.delete(name);
     this.#phases.set(name, r.phases);
     // The next step must see this one's writes: look again (ports show their own writes at once).
     if (wrote) this.#due.add(name);
+  }
+
+  /**
+   * Counts the current stage and publishes the counts if they changed. A reconcile counts only
+   * when what is published does not hold (a new stage, an edited spec, nothing yet): that is due
+   * at once. Changes of the clusters (markCountsChanged) are counted at most once per publishEvery
+   * of the controller's clock, the rest when that is over; within one instant as often as they
+   * come (a rehearsal settles one virtual moment in several passes).
+   */
+  async #publish(promotion: ClusterPromotion, world: World, now: number, counts: 'changed' | 'ifStale'): Promise<void> {
+    const port = this.#ports.publishProgress;
+    if (!port) return;
+    const name = promotion.metadata.name;
+    const stored = promotion.metadata.annotations?.[ANNOTATION_PROGRESS];
+    const current = promotion.status?.currentStageName;
+    const published = decodeProgress(stored);
+    const holds =
+      current === undefined
+        ? stored === undefined
+        : published?.stage === current && published.generation === (promotion.metadata.generation ?? 0);
+    if (holds) {
+      if (counts === 'ifStale') return;
+      const last = this.#countedAt.get(name);
+      if (last !== undefined && now !== last && now - last < this.#publishEvery) {
+        this.#countAt.set(name, last + this.#publishEvery);
+        return;
+      }
+    }
+    this.#countAt.delete(name);
+    this.#countedAt.set(name, now);
+    const progress = progressToPublish(promotion, world);
+    const value = progress === null ? null : encodeProgress(progress);
+    if (value === (stored ?? null)) return;
+    await this.#write(promotion, now, () => port.call(this.#ports, promotion, value));
   }
 
   /** Deleting: the engine removes (or keeps) the generated profiles, then the finalizer goes. */

@@ -14,7 +14,7 @@ import type { ClusterProfile, ClusterPromotion, ClusterSummary, Stage, StageStat
 import { parseWindow, windowState } from '../schedule/window.ts';
 import { assessDeployment, matchingClusters } from './deployment.ts';
 import * as D from './description.ts';
-import { mainProfileName, verificationProfileName } from './names.ts';
+import { mainProfileName } from './names.ts';
 import { gatesOf, type Gates } from './trigger.ts';
 import type { StagePhase, World } from './types.ts';
 
@@ -59,7 +59,7 @@ export interface StageEvidence {
   summaries: number;
   /** Some summary of the stage's profile has a feature that failed for good. */
   permanentFailure: boolean;
-  /** Some summary carries the stage's post-delay checks (worked out when first asked, then kept here). */
+  /** The stage's profile carries its post-delay checks (worked out when first asked, then kept here). */
   checksAppended?: boolean;
   /** The stage's own profile counts as deployed, as the engine counts it (worked out when first asked). */
   mainDeployed?: boolean;
@@ -159,7 +159,6 @@ export function observePromotion(
       isFinal: index === stages.length - 1,
       world,
       promotionName: name,
-      profiles: { main: mainProfileName(name, stage.name), verification: verificationProfileName(name, stage.name) },
       lastPromotionTime: status.lastPromotionTime,
     };
     return { ...base, ...currentStage(ctx, base.times) };
@@ -179,7 +178,6 @@ interface CurrentContext {
   isFinal: boolean;
   world: World;
   promotionName: string;
-  profiles: { main: string; verification: string };
   lastPromotionTime: string | undefined;
 }
 
@@ -280,30 +278,48 @@ function inferGate(ctx: CurrentContext, soakEnd: number | undefined): ObservedPh
  * Both health phrases cover two steps (rule 3): the verification profile being deployed, and the
  * stage's own profile, with the checks appended, being deployed again. The engine writes "Running"
  * when it applies either profile, and "Awaiting" while the clusters catch up: the stage's profile
- * first, then the verification profile. Read from the profiles the engine wrote where the world
- * has them, and from the summaries where it does not (a view given only summaries).
+ * first, then the verification profile.
  */
 function verifying(ctx: CurrentContext): boolean {
   const gates = ctx.gates;
   if (!gates || gates.verification.length === 0) return false;
-  const main = profileNamed(ctx.world, ctx.promotionName, ctx.profiles.main);
-  if (ctx.phrase === D.AWAITING_HEALTH_CHECKS) {
-    if (main) {
-      // Kept with the evidence: the answer changes only when the summaries (or the spec) do.
-      ctx.lists.mainDeployed ??= assessDeployment(
-        main,
-        matchingClusters(ctx.world, ctx.stage.clusterSelector),
-        ctx.world,
-      ).deployed;
-      return ctx.lists.mainDeployed;
-    }
-    const { progress } = ctx.lists;
-    return progress.total > 0 && progress.provisioned === progress.total && ctx.lists.summaries > 0;
-  }
-  if (gates.postChecks.length === 0) return true;
-  if (main) return !carriesChecks(main.spec.validateHealths, gates);
-  ctx.lists.checksAppended ??= checksAppended(ctx.world.summariesOf(ctx.profiles.main), gates);
-  return !ctx.lists.checksAppended;
+  const health = healthEvidence(ctx.world, ctx.promotionName, ctx.stage, gates, ctx.lists);
+  if (ctx.phrase === D.AWAITING_HEALTH_CHECKS) return health.mainDeployed();
+  return gates.postChecks.length === 0 || !health.checksAppended();
+}
+
+/**
+ * Where the stage's own profile stands in the health steps, each worked out when first asked and
+ * kept in the evidence: read from the profile the engine wrote where the world has it, and from
+ * the summaries where it does not (a view given only summaries). Evidence published by the
+ * controller (src/api/published-progress.ts) arrives with both already settled.
+ */
+export function healthEvidence(
+  world: World,
+  promotionName: string,
+  stage: Stage,
+  gates: Gates,
+  lists: StageEvidence,
+): { mainDeployed(): boolean; checksAppended(): boolean } {
+  const profileName = mainProfileName(promotionName, stage.name);
+  const main = () => profileNamed(world, promotionName, profileName);
+  return {
+    mainDeployed: () => {
+      if (lists.mainDeployed !== undefined) return lists.mainDeployed;
+      const profile = main();
+      const { progress } = lists;
+      return (lists.mainDeployed = profile
+        ? assessDeployment(profile, matchingClusters(world, stage.clusterSelector), world).deployed
+        : progress.total > 0 && progress.provisioned === progress.total && lists.summaries > 0);
+    },
+    checksAppended: () => {
+      if (lists.checksAppended !== undefined) return lists.checksAppended;
+      const profile = main();
+      return (lists.checksAppended = profile
+        ? carriesChecks(profile.spec.validateHealths, gates)
+        : summariesCarryChecks(world.summariesOf(profileName), gates));
+    },
+  };
 }
 
 function profileNamed(world: World, promotion: string, name: string): ClusterProfile | undefined {
@@ -316,7 +332,7 @@ function carriesChecks(validateHealths: readonly { name: string }[] | undefined,
   return (validateHealths ?? []).some((v) => names.has(v.name));
 }
 
-function checksAppended(main: Iterable<ClusterSummary>, gates: Gates): boolean {
+function summariesCarryChecks(main: Iterable<ClusterSummary>, gates: Gates): boolean {
   for (const s of main) if (carriesChecks(s.spec.clusterProfileSpec.validateHealths, gates)) return true;
   return false;
 }

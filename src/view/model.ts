@@ -3,6 +3,7 @@
 // written by this project's engine and by Sveltos's own controller alike); this adds what a person
 // looks at: every cluster of each stage, its state, and counts.
 // Pure: the time is passed in, nothing is read from the world.
+import type { PublishedProgress } from '../api/published-progress.ts';
 import { matchesSelector } from '../api/selector.ts';
 import {
   clusterKey,
@@ -19,13 +20,14 @@ import { fingerprint } from '../engine/canonical.ts';
 import { CONTENT_FIELDS, inSync } from '../engine/deployment.ts';
 import { mainProfileName } from '../engine/names.ts';
 import {
+  healthEvidence,
   type ObservedPhase,
   observePromotion,
   type StageEvidence,
   type StageTimes,
   type StatusDialect,
 } from '../engine/observe.ts';
-import type { Gates } from '../engine/trigger.ts';
+import { gatesOf, type Gates } from '../engine/trigger.ts';
 import type { World } from '../engine/types.ts';
 import { worldOf } from '../engine/world.ts';
 
@@ -154,7 +156,90 @@ export function viewOfWorld(
       clustersOf(stage, fleetIndex(), world.summariesOf(profileName), spec.profileSpec)
     );
   });
-  const observed = observePromotion(promotion, world, now, (_, index) => lists[index]!);
+  return assemble(
+    promotion,
+    observePromotion(promotion, world, now, (_, index) => lists[index]!),
+    lists,
+    now,
+  );
+}
+
+/**
+ * A view without clusters, from the progress the controller published on the promotion
+ * (src/api/published-progress.ts): the current stage's counts and phase, for a table of many
+ * promotions read without a single ClusterSummary. The other stages show no counts.
+ */
+export function viewOfPublished(
+  promotion: ClusterPromotion,
+  published: PublishedProgress,
+  nowDate: Date,
+): PromotionView {
+  const now = nowDate.getTime();
+  const lists = (promotion.spec.stages ?? []).map((stage): StageClusters => {
+    if (stage.name !== published.stage)
+      return { clusters: [], progress: NO_PROGRESS, summaries: 0, permanentFailure: false };
+    const { total, provisioned, failing, summaries, failedForGood, health } = published;
+    return {
+      clusters: [],
+      progress: { total, provisioned, failing },
+      summaries,
+      permanentFailure: failedForGood,
+      ...(health ? { mainDeployed: health.mainDeployed, checksAppended: health.checksAppended } : {}),
+    };
+  });
+  return assemble(
+    promotion,
+    observePromotion(promotion, NO_WORLD, now, (_, index) => lists[index]!),
+    lists,
+    now,
+  );
+}
+
+/**
+ * What the controller publishes about the promotion's current stage: the counts this view shows,
+ * and the health steps settled as observe.ts would settle them. Null before the pipeline started.
+ */
+export function progressToPublish(promotion: ClusterPromotion, world: World): PublishedProgress | null {
+  const spec = promotion.spec;
+  const name = promotion.metadata.name;
+  const stage = (spec.stages ?? []).find((s) => s.name === promotion.status?.currentStageName);
+  if (!stage) return null;
+  const lists = clustersOf(
+    stage,
+    indexFleet(world.clusters()),
+    world.summariesOf(mainProfileName(name, stage.name)),
+    spec.profileSpec,
+  );
+  let health: PublishedProgress['health'];
+  try {
+    const gates = gatesOf(stage);
+    if (gates.verification.length > 0) {
+      const h = healthEvidence(world, name, stage, gates, lists);
+      health = { mainDeployed: h.mainDeployed(), checksAppended: h.checksAppended() };
+    }
+  } catch {
+    // A trigger the engine cannot read fails the stage whatever its clusters say.
+  }
+  return {
+    stage: stage.name,
+    generation: promotion.metadata.generation ?? 0,
+    ...lists.progress,
+    summaries: lists.summaries,
+    failedForGood: lists.permanentFailure,
+    ...(health ? { health } : {}),
+  };
+}
+
+const NO_PROGRESS: StageProgress = { provisioned: 0, total: 0, failing: 0 };
+const NO_WORLD: World = worldOf({});
+
+function assemble(
+  promotion: ClusterPromotion,
+  observed: ReturnType<typeof observePromotion>,
+  lists: readonly StageClusters[],
+  now: number,
+): PromotionView {
+  const stages = promotion.spec.stages ?? [];
   const views = stages.map((stage, index): StageView => {
     const o = observed.stages[index]!;
     const { clusters, progress } = lists[index]!;
@@ -174,7 +259,7 @@ export function viewOfWorld(
 
   const current = observed.current;
   return {
-    name,
+    name: promotion.metadata.name,
     phase: overallPhase(current === null ? null : views[current]!.phase),
     current,
     stageCount: stages.length,
