@@ -33,6 +33,8 @@ export interface StoreControllerOptions {
   profiles: ProfileSink;
   /** The least time between two countings of a promotion for its published progress (default 5 s). */
   publishEvery?: number;
+  /** Publish the counts at all (default true). */
+  publishProgress?: boolean;
 }
 
 export class StoreController extends PromotionController {
@@ -102,8 +104,8 @@ export class StoreController extends PromotionController {
   }
 }
 
-function storePorts({ store, world, profiles }: StoreControllerOptions): ControllerPorts {
-  return {
+function storePorts({ store, world, profiles, publishProgress = true }: StoreControllerOptions): ControllerPorts {
+  const ports: ControllerPorts = {
     promotion: (name) => store.find<ClusterPromotion>(PROMOTIONS, name),
     world: () => world,
     applyProfile: (profile: ClusterProfile) => attempt(() => (profiles.applyProfile(profile) ? WRITTEN : UNCHANGED)),
@@ -115,9 +117,12 @@ function storePorts({ store, world, profiles }: StoreControllerOptions): Control
     setFinalizers: (read, finalizers) =>
       attempt(() => store.update(PROMOTIONS, { ...read, metadata: { ...read.metadata, finalizers } })),
     profileExists: (name) => store.find('clusterprofiles', name) !== undefined,
-    publishProgress: (read, value) =>
-      attempt(() => store.patch(PROMOTIONS, read.metadata.name, 'merge', progressPatch(read, value))),
   };
+  if (publishProgress) {
+    ports.publishProgress = (read, value) =>
+      attempt(() => store.patch(PROMOTIONS, read.metadata.name, 'merge', progressPatch(read, value)));
+  }
+  return ports;
 }
 
 function attempt(write: () => unknown): WriteResult {

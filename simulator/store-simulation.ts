@@ -31,6 +31,8 @@ export interface StoreSimulationOptions {
   controller?: boolean;
   /** The controller's least time between two countings of a promotion's progress (default 5 s). */
   publishEvery?: number;
+  /** Publish the counts at all (default true); false rehearses a controller that does not, as Sveltos's. */
+  publishProgress?: boolean;
   /** Watch events the store keeps per resource (default 5,000, as the store's own default). */
   historyLimit?: number;
   /** How long a Kubernetes Event lives after its last sighting (virtual time; default one hour, as --event-ttl). */
@@ -97,6 +99,7 @@ export class StoreSimulation {
             world: this.fleet,
             profiles: new StoreProfileSink(this.store),
             ...(options.publishEvery !== undefined ? { publishEvery: options.publishEvery } : {}),
+            ...(options.publishProgress === false ? { publishProgress: false } : {}),
           });
     this.#events = recordEvents(this.store, this.fleet, this.controller, {
       ...(options.eventTtlMs !== undefined ? { ttlMs: options.eventTtlMs } : {}),

@@ -1,9 +1,14 @@
 // One-shot reads for the commands that print once (`get`, `list`, `gates`) or write once (`approve`):
 // a list of each resource instead of streams, joined into view models the same way the live view is.
+import { currentProgress } from '../api/published-progress.ts';
+import { selectorQuery } from '../api/selector.ts';
 import {
+  clusterKey,
   LABEL_PROMOTION_NAME,
   LABEL_SUMMARY_PROFILE,
   type CapiCluster,
+  type ClusterRef,
+  type KubeObject,
   type ClusterProfile,
   type ClusterPromotion,
   type ClusterSummary,
@@ -21,14 +26,15 @@ import {
   SVELTOS_CLUSTERS,
   type ResourceType,
 } from '../kube/resources.ts';
+import { mainProfileName } from '../engine/names.ts';
 import { worldOf } from '../engine/world.ts';
 import type { World } from '../engine/types.ts';
-import { viewOfWorld, type PromotionView } from '../view/model.ts';
+import { viewOfPublished, viewOfWorld, type PromotionView } from '../view/model.ts';
 
 /** For decisions that need only the promotion itself (which stage waits for approval). */
 export const NOTHING_ELSE: World = worldOf({});
 
-async function listOrExplain<T extends import('../api/types.ts').KubeObject>(
+async function listOrExplain<T extends KubeObject>(
   client: KubeClient,
   r: ResourceType,
   options: { labelSelector?: string } = {},
@@ -63,35 +69,105 @@ export async function getPromotion(client: KubeClient, name: string): Promise<Cl
 }
 
 /**
- * The profiles, summaries and clusters behind promotions: those of one promotion, or of all.
- * Summaries are asked for by their profiles' label, so other profiles' summaries stay on the server;
- * for all promotions that label is all there is to ask by, so every list goes out at once.
+ * The profiles, summaries and clusters behind one promotion (`get`, which shows every stage's
+ * clusters). Summaries are asked for by their profiles' label, so other profiles' summaries stay
+ * on the server.
  */
-export async function readSnapshot(client: KubeClient, promotion?: string): Promise<World> {
-  const summariesOf = (selector: string) =>
-    listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, { labelSelector: selector });
-  const [profiles, sveltos, capi, everySummary] = await Promise.all([
-    listOrExplain<ClusterProfile>(client, CLUSTER_PROFILES, {
-      labelSelector: promotion ? `${LABEL_PROMOTION_NAME}=${promotion}` : LABEL_PROMOTION_NAME,
-    }),
+export async function readSnapshot(client: KubeClient, promotion: string): Promise<World> {
+  const [profiles, sveltos, capi] = await Promise.all([
+    listOrExplain<ClusterProfile>(client, CLUSTER_PROFILES, { labelSelector: `${LABEL_PROMOTION_NAME}=${promotion}` }),
     listOrExplain<SveltosCluster>(client, SVELTOS_CLUSTERS),
     listOrExplain<CapiCluster>(client, CAPI_CLUSTERS, {}, true),
-    promotion ? undefined : summariesOf(LABEL_SUMMARY_PROFILE),
   ]);
   const names = profiles.map((p) => p.metadata.name);
-  const wanted = new Set(names);
-  let summaries = everySummary;
-  if (summaries === undefined && names.length > 0) {
-    // A set-based selector keeps the request short for one promotion.
-    summaries = await summariesOf(
-      names.length <= 50 ? `${LABEL_SUMMARY_PROFILE} in (${names.join(',')})` : LABEL_SUMMARY_PROFILE,
-    );
-  }
-  const ours = (summaries ?? []).filter((s) => wanted.has(s.metadata.labels?.[LABEL_SUMMARY_PROFILE] ?? ''));
+  const summaries = await Promise.all(
+    chunks(names, MAX_SET_VALUES).map((part) =>
+      listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, {
+        labelSelector: setSelector(LABEL_SUMMARY_PROFILE, part),
+      }),
+    ),
+  );
   return worldOf({
     profiles,
-    summaries: ours,
+    summaries: summaries.flat(),
     clusters: [...sveltos.map(sveltosClusterRef), ...capi.map(capiClusterRef)],
+  });
+}
+
+/**
+ * For `list`, which shows of each promotion its current stage only: the promotions whose current
+ * stage it must count itself, because no count the controller published holds for it
+ * (src/api/published-progress.ts; Sveltos's own controller publishes none).
+ */
+export function uncounted(promotions: readonly ClusterPromotion[]): ClusterPromotion[] {
+  return promotions.filter((p) => {
+    const current = p.status?.currentStageName;
+    return current !== undefined && (p.spec.stages ?? []).some((s) => s.name === current) && !currentProgress(p);
+  });
+}
+
+/**
+ * What counting those promotions' current stages takes, and no more: their profiles, the summaries
+ * of each current stage's profile (by label) and the clusters each current stage selects (by label
+ * selector, as long as there are few selectors and each has a query form; else every cluster).
+ */
+export async function readCurrentStages(client: KubeClient, promotions: readonly ClusterPromotion[]): Promise<World> {
+  if (promotions.length === 0) return NOTHING_ELSE;
+  const names = promotions.map((p) => p.metadata.name);
+  const stages = promotions.map((p) => p.spec.stages!.find((s) => s.name === p.status!.currentStageName)!);
+  const profileNames = promotions.map((p, i) => mainProfileName(p.metadata.name, stages[i]!.name));
+  const queries = new Set(stages.map((s) => selectorQuery(s.clusterSelector)));
+  const selectors = queries.has(null) || queries.size > MAX_SELECTOR_QUERIES ? [''] : [...queries];
+  const clusters = (kind: ResourceType, optional: boolean) =>
+    selectors.map((q) => listOrExplain<KubeObject>(client, kind, q ? { labelSelector: q } : {}, optional));
+  const [profiles, summaries, sveltos, capi] = await Promise.all([
+    Promise.all(
+      chunks(names, MAX_SET_VALUES).map((part) =>
+        listOrExplain<ClusterProfile>(client, CLUSTER_PROFILES, {
+          labelSelector: setSelector(LABEL_PROMOTION_NAME, part),
+        }),
+      ),
+    ).then((parts) => parts.flat()),
+    Promise.all(
+      chunks(profileNames, MAX_SET_VALUES).map((part) =>
+        listOrExplain<ClusterSummary>(client, CLUSTER_SUMMARIES, {
+          labelSelector: setSelector(LABEL_SUMMARY_PROFILE, part),
+        }),
+      ),
+    ).then((parts) => parts.flat()),
+    Promise.all(clusters(SVELTOS_CLUSTERS, false)).then((parts) => parts.flat() as SveltosCluster[]),
+    Promise.all(clusters(CAPI_CLUSTERS, true)).then((parts) => parts.flat() as CapiCluster[]),
+  ]);
+  return worldOf({
+    profiles,
+    summaries,
+    clusters: unique([...sveltos.map(sveltosClusterRef), ...capi.map(capiClusterRef)]),
+  });
+}
+
+/** Beyond this many distinct stage selectors, one list of every cluster is cheaper than a list each. */
+const MAX_SELECTOR_QUERIES = 8;
+/** Values in one `key in (...)`: keeps a request's query string short. */
+const MAX_SET_VALUES = 50;
+
+function setSelector(key: string, values: readonly string[]): string {
+  return `${key} in (${values.join(',')})`;
+}
+
+function chunks<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** Clusters selected by two stages' selectors come back from both lists: each once. */
+function unique(refs: ClusterRef[]): ClusterRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const key = `${r.type}/${clusterKey(r)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
@@ -109,4 +185,10 @@ export async function withSnapshot<T>(promotions: Promise<T>, snapshot: Promise<
 
 export function viewOf(promotion: ClusterPromotion, world: World, now: Date): PromotionView {
   return viewOfWorld(promotion, world, now);
+}
+
+/** `list`'s view of a promotion: from the counts published on it, else from what readCurrentStages read. */
+export function listViewOf(promotion: ClusterPromotion, world: World, now: Date): PromotionView {
+  const published = currentProgress(promotion);
+  return published ? viewOfPublished(promotion, published, now) : viewOfWorld(promotion, world, now);
 }

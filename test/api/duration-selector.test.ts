@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDuration, formatDuration, humanDuration, DurationError } from '../../src/duration.ts';
-import { matchesSelector } from '../../src/api/selector.ts';
+import { matchesSelector, selectorQuery } from '../../src/api/selector.ts';
+import type { LabelSelector } from '../../src/api/types.ts';
+import { labelMatcher, parseLabelSelector } from '../../simulator/apiserver/selectors.ts';
 import { printable } from '../../src/printable.ts';
 
 describe('Go durations', () => {
@@ -57,6 +59,47 @@ describe('label selectors', () => {
     assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold'] }] }));
     assert.ok(matchesSelector(labels, { matchExpressions: [{ key: 'env', operator: 'Exists' }] }));
     assert.ok(!matchesSelector(labels, { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }));
+  });
+
+  it('are sent as a labelSelector query that selects on the server exactly what they select here', () => {
+    const selectors: LabelSelector[] = [
+      {},
+      { matchLabels: { env: 'prod', 'topology.kubernetes.io/region': 'eu' } },
+      {
+        matchLabels: { env: 'prod' },
+        matchExpressions: [
+          { key: 'region', operator: 'In', values: ['eu', 'us'] },
+          { key: 'tier', operator: 'NotIn', values: ['gold'] },
+          { key: 'team', operator: 'Exists' },
+          { key: 'legacy', operator: 'DoesNotExist' },
+        ],
+      },
+    ];
+    const fleet: Record<string, string>[] = [
+      {},
+      { env: 'prod' },
+      { env: 'prod', region: 'eu', team: 'a' },
+      { env: 'prod', region: 'us', team: 'a', tier: 'gold' },
+      { env: 'prod', region: 'eu', team: 'a', legacy: 'yes' },
+      { env: 'prod', 'topology.kubernetes.io/region': 'eu' },
+    ];
+    for (const selector of selectors) {
+      const query = selectorQuery(selector);
+      assert.notEqual(query, null, JSON.stringify(selector));
+      const server = labelMatcher(parseLabelSelector(query!));
+      for (const labels of fleet) {
+        const object = { apiVersion: 'v1', kind: 'X', metadata: { name: 'x', labels } };
+        assert.equal(server(object), matchesSelector(labels, selector), `${query} on ${JSON.stringify(labels)}`);
+      }
+    }
+  });
+
+  it('have no query form when the API would refuse it, and are then selected here', () => {
+    assert.equal(selectorQuery({ matchExpressions: [{ key: 'env', operator: 'In', values: [] }] }), null);
+    assert.equal(selectorQuery({ matchLabels: { env: 'a,b' } }), null);
+    assert.equal(selectorQuery({ matchLabels: { 'bad key!': 'x' } }), null);
+    const unknown = { matchExpressions: [{ key: 'env', operator: 'Gt' as 'In', values: ['1'] }] };
+    assert.equal(selectorQuery(unknown), null);
   });
 });
 

@@ -22,7 +22,7 @@ export interface Served {
 }
 
 export async function serve(
-  options: { readOnlyToken?: string; bookmarkIntervalMs?: number; now?: () => Date } = {},
+  options: { readOnlyToken?: string; bookmarkIntervalMs?: number; now?: () => Date; log?: (line: string) => void } = {},
 ): Promise<Served> {
   const { now, ...serverOptions } = options;
   const store = new ObjectStore({ autoCreateNamespaces: true, ...(now ? { now } : {}) });

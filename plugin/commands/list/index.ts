@@ -7,7 +7,7 @@ import { LiveFleet } from '../../../src/live/fleet.ts';
 import { formatObjects, OUTPUT_FORMATS, parseOutputFormat } from '../../../src/live/output.ts';
 import { formatTable } from '../../../src/text-table.ts';
 import { LIST_COLUMNS, listRow, rowCells, WIDE_COLUMNS } from '../../../src/live/rows.ts';
-import { listPromotions, readSnapshot, viewOf, withSnapshot } from '../../../src/live/snapshot.ts';
+import { listPromotions, listViewOf, readCurrentStages, uncounted } from '../../../src/live/snapshot.ts';
 import { watchFleet } from '../../../src/live/follow.ts';
 
 export function listCommand(deps: LiveDeps = realDeps) {
@@ -52,13 +52,16 @@ export function listCommand(deps: LiveDeps = realDeps) {
           io.stdout.write(formatObjects(await listPromotions(client), format, false));
           return EXIT_OK;
         }
-        const [promotions, world] = await withSnapshot(listPromotions(client), readSnapshot(client));
+        const promotions = await listPromotions(client);
         if (promotions.length === 0) {
           io.stderr.write('No resources found\n');
           return EXIT_OK;
         }
+        // The promotions alone, as long as the controller published their counts: kubectl's speed
+        // whatever the size of the fleet.
+        const world = await readCurrentStages(client, uncounted(promotions));
         const now = new Date(client.serverNow(deps.timers.now()));
-        const rows = promotions.map((p) => rowCells(listRow(p, viewOf(p, world, now)), wide));
+        const rows = promotions.map((p) => rowCells(listRow(p, listViewOf(p, world, now)), wide));
         io.stdout.write(formatTable(header, rows));
         return EXIT_OK;
       });
