@@ -5,6 +5,7 @@
 // Virtual time flows at 600x: the rollout takes a few real seconds; the budget is generous for a
 // busy machine, and the test polls the controller's log, never sleeping for a rollout.
 import assert from 'node:assert/strict';
+import { decodeProgress } from '../../src/api/published-progress.ts';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,8 +112,12 @@ describe('kubectl promotion controller under deploy/’s RBAC', { skip: skipKube
       '--kubeconfig',
       kubeconfig,
       '-o',
-      'jsonpath={.metadata.finalizers} {.status.currentStageName} {.status.stages[1].currentStatusDescription}',
+      'jsonpath={.metadata.finalizers} {.status.currentStageName} {.status.stages[1].currentStatusDescription}|' +
+        '{.metadata.annotations.kubectl-promotion\\.dev/progress}',
     ]);
-    assert.match(stdout, /^\["config\.projectsveltos\.io\/clusterpromotion"\] production Successfully provisioned/);
+    const [written, progress] = stdout.split('|');
+    assert.match(written!, /^\["config\.projectsveltos\.io\/clusterpromotion"\] production Successfully provisioned/);
+    // The counts for list, published with the same role (a merge patch of the annotation).
+    assert.equal(decodeProgress(progress)?.stage, 'production');
   });
 });
