@@ -122,7 +122,53 @@ function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-function verbOf(method: string, r: ResourceRequest, watch: boolean): string {
+/**
+ * What a resource path names, before anything is looked up (apiserver's RequestInfo): the group,
+ * version, namespace, resource, name and subresource as written.
+ */
+interface RequestInfo {
+  group: string;
+  version: string;
+  namespace: string | undefined;
+  plural: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+  /** Segments past the subresource: no resource has such a path. */
+  extra: string[];
+  /** A legacy `/watch/` path: a watch whatever the query says (of one object when named). */
+  watchPath: boolean;
+}
+
+function requestInfo(segments: string[]): RequestInfo {
+  const core = segments[0] === 'api';
+  const group = core ? '' : segments[1]!;
+  const version = core ? segments[1]! : segments[2]!;
+  let rest = segments.slice(core ? 2 : 3);
+  // Legacy watch paths (`/apis/G/V/watch/...`), deprecated but still served; kubeclient uses them.
+  const watchPath = rest[0] === 'watch';
+  if (watchPath) rest = rest.slice(1);
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  return { group, version, namespace, plural, name, subresource, extra, watchPath };
+}
+
+/** The resource the path names, or 404 (after authorization: see handle). */
+function resolve(info: RequestInfo): ResourceRequest {
+  const { group, version, plural, namespace, name, subresource, watchPath } = info;
+  const def = plural === undefined ? undefined : findResource(group, version, plural);
+  if (def === undefined || info.extra.length > 0) throw pathNotFound();
+  if (namespace !== undefined && !def.namespaced) throw pathNotFound();
+  if (subresource !== undefined && (subresource !== 'status' || !def.statusSubresource || watchPath)) {
+    throw pathNotFound();
+  }
+  return { def, namespace, name, subresource: subresource as 'status' | undefined, watchPath };
+}
+
+function verbOf(method: string, r: { name: string | undefined }, watch: boolean): string {
   switch (method) {
     case 'GET':
       return watch ? 'watch' : r.name === undefined ? 'list' : 'get';
@@ -264,8 +310,24 @@ class ServedApi implements ApiServer {
         this.send(res, 201, JSON.stringify(review.answer(identity, body)));
         return;
       }
-      const r = this.resourceRequest(segments);
-      await this.serveResource(req, res, identity, method, r, url.searchParams);
+      // Authorized before the resource is looked up, as kube-apiserver's filters do: a user the
+      // rules do not allow learns nothing of which resources exist (403, never 404).
+      const info = requestInfo(segments);
+      const watch = method === 'GET' && (info.watchPath || queryFlag(url.searchParams, 'watch'));
+      const verb = verbOf(method, info, watch);
+      const attributes: Attributes = {
+        verb,
+        group: info.group,
+        resource: info.plural ?? '',
+        subresource: info.subresource,
+        // A list or watch of one name by field selector is a request for that name, as RBAC's resourceNames see it.
+        name:
+          info.name ??
+          (verb === 'list' || verb === 'watch' ? selectedName(url.searchParams.get('fieldSelector')) : undefined),
+        namespace: info.namespace,
+      };
+      if (!authorize(identity, attributes).allowed) throw denial(identity.user, attributes);
+      await this.serveResource(req, res, method, resolve(info), watch, url.searchParams);
     } catch (err) {
       this.sendError(res, err);
     }
@@ -360,59 +422,14 @@ class ServedApi implements ApiServer {
     return false;
   }
 
-  private resourceRequest(segments: string[]): ResourceRequest {
-    let group: string;
-    let version: string;
-    let rest: string[];
-    if (segments[0] === 'api' && segments[1] === 'v1') {
-      group = '';
-      version = 'v1';
-      rest = segments.slice(2);
-    } else if (segments[0] === 'apis' && segments.length >= 4) {
-      group = segments[1]!;
-      version = segments[2]!;
-      rest = segments.slice(3);
-    } else {
-      throw pathNotFound();
-    }
-    // Legacy watch paths (`/apis/G/V/watch/...`), deprecated but still served; kubeclient uses them.
-    const watchPath = rest[0] === 'watch';
-    if (watchPath) rest = rest.slice(1);
-    let namespace: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
-      namespace = rest[1];
-      rest = rest.slice(2);
-    }
-    const [plural, name, subresource, ...extra] = rest;
-    const def = plural === undefined ? undefined : findResource(group, version, plural);
-    if (def === undefined || extra.length > 0) throw pathNotFound();
-    if (namespace !== undefined && !def.namespaced) throw pathNotFound();
-    if (subresource !== undefined && (subresource !== 'status' || !def.statusSubresource || watchPath)) {
-      throw pathNotFound();
-    }
-    return { def, namespace, name, subresource: subresource as 'status' | undefined, watchPath };
-  }
-
   private async serveResource(
     req: IncomingMessage,
     res: ServerResponse,
-    identity: Identity,
     method: string,
     r: ResourceRequest,
+    watch: boolean,
     query: URLSearchParams,
   ): Promise<void> {
-    const watch = method === 'GET' && (r.watchPath || queryFlag(query, 'watch'));
-    const verb = verbOf(method, r, watch);
-    const attributes: Attributes = {
-      verb,
-      group: r.def.group,
-      resource: r.def.plural,
-      subresource: r.subresource,
-      // A list or watch of one name by field selector is a request for that name, as RBAC's resourceNames see it.
-      name: r.name ?? (verb === 'list' || verb === 'watch' ? selectedName(query.get('fieldSelector')) : undefined),
-      namespace: r.namespace,
-    };
-    if (!authorize(identity, attributes).allowed) throw denial(identity.user, attributes);
     const { def, namespace, name, subresource } = r;
     if (r.watchPath) {
       if (method !== 'GET') throw methodNotAllowed();

@@ -227,6 +227,22 @@ describe('a restricted token over HTTP', () => {
       assert.equal(s.store.get('clusterpromotions', 'rollout').metadata.labels, undefined);
     }, restricted()));
 
+  it('is refused a resource that does not exist as one that does: which exist is not for it to learn', () =>
+    withServer(async (s) => {
+      const unknown = await s.request('GET', '/apis/example.com/v1/widgets', { token: TOKEN });
+      assert.equal(unknown.status, 403);
+      assert.equal(
+        unknown.json.message,
+        'widgets.example.com is forbidden: User "alice" cannot list resource "widgets" in API group ' +
+          '"example.com" at the cluster scope',
+      );
+      const subresource = await s.request('GET', `${PROMOTIONS}/rollout/scale`, { token: TOKEN });
+      assert.equal(subresource.status, 403);
+      // Whoever may ask gets the 404 a missing resource is.
+      assert.equal((await s.request('GET', '/apis/example.com/v1/widgets')).status, 404);
+      assert.equal((await s.request('GET', `${PROMOTIONS}/rollout/scale`)).status, 404);
+    }, restricted()));
+
   it('answers a SelfSubjectAccessReview sent as JSON, and lists the reviews in discovery', () =>
     withServer(async (s) => {
       const review = (token: string | undefined, resourceAttributes: object) =>
