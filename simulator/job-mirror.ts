@@ -43,6 +43,11 @@ export class JobMirror {
     });
   }
 
+  /** Clusters joined or left the fleet: a cluster that left takes its Jobs and its namespace with it. */
+  clustersChanged(): void {
+    for (const key of this.#written.keys()) if (this.fleet.cluster(key) === undefined) this.#dirty.add(key);
+  }
+
   /** Writes the Jobs of the clusters that changed since the last flush. */
   flush(): void {
     for (const key of this.#dirty) this.#sync(key);
@@ -81,7 +86,15 @@ export class JobMirror {
       written.delete(name);
       if (this.store.find(JOBS, name, namespace) !== undefined) this.store.delete(JOBS, name, { namespace });
     }
-    this.#written.set(clusterKey, written);
+    if (this.fleet.cluster(clusterKey) !== undefined) {
+      this.#written.set(clusterKey, written);
+      return;
+    }
+    this.#written.delete(clusterKey);
+    // The namespace was made for the cluster's Jobs; it goes with the cluster unless someone put more in it.
+    if (this.store.find('namespaces', namespace) !== undefined && this.store.all(JOBS, namespace).length === 0) {
+      this.store.delete('namespaces', namespace);
+    }
   }
 
   #served(job: KubeObject, clusterKey: string, namespace: string): KubeObject {

@@ -90,6 +90,7 @@ export class StoreSimulation {
     this.#jobs = new JobMirror(this.store, this.fleet);
     this.#stopFollowingClusters = followClusters(this.store, this.fleet, () => {
       for (const p of this.fleet.profiles()) this.#mirror.profileChanged(p.metadata.name);
+      this.#jobs.clustersChanged();
     });
     this.controller =
       options.controller === false

@@ -239,6 +239,15 @@ describe('simulate --serve with the real kubectl', { skip }, () => {
           'default-canary-1',
         ]);
         assert.equal(waited.code, 0, waited.stderr);
+
+        // A cluster that leaves the fleet takes its Jobs and the namespace made for them along.
+        const removed = await kubectl(server, ['delete', 'sveltoscluster', 'canary-2', '-n', 'default']);
+        assert.equal(removed.code, 0, removed.stderr);
+        await served.settle();
+        const left = await kubectl(server, ['get', 'jobs', '-A', '-o', 'name']);
+        assert.equal(left.stdout.trim(), 'job.batch/smoke-test');
+        const gone = await kubectl(server, ['get', 'namespace', 'default-canary-2']);
+        assert.match(gone.stderr, /NotFound|not found/);
       },
       {
         promotions: [
