@@ -493,11 +493,17 @@ export class LiveController {
         });
       },
       profileExists: (name) => this.#profile(name) !== undefined,
-      publishProgress: (read, value) => {
-        const path = resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name });
-        const patch = progressPatch(read, value);
-        return this.#writePromotion('progress', read, 'PATCH', path, patch, 'application/merge-patch+json');
-      },
+      // Counts are for readers: a controller that writes nothing (--dry-run, --shadow) would only
+      // count, and log what it would publish, on every reconcile.
+      ...(this.#mode === 'normal'
+        ? {
+            publishProgress: (read: ClusterPromotion, value: string | null) => {
+              const path = resourcePath(CLUSTER_PROMOTIONS, { name: read.metadata.name });
+              const patch = progressPatch(read, value);
+              return this.#writePromotion('progress', read, 'PATCH', path, patch, 'application/merge-patch+json');
+            },
+          }
+        : {}),
     };
   }
 
