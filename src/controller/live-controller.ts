@@ -77,6 +77,8 @@ export class LiveController {
   readonly #writtenProfiles = new Map<string, ClusterProfile | null>();
   /** resourceVersions of this controller's own promotion writes (to tell them from others'). */
   readonly #ownVersions = new Set<string>();
+  /** resourceVersions of this controller's own progress annotations: nothing to reconcile for. */
+  readonly #ownCounts = new Set<string>();
   /** The last statuses this controller wrote (or is writing) per promotion, canonical JSON. */
   readonly #ownStatuses = new Map<string, string[]>();
   readonly #foreignWrites = new Map<string, { at: number; by: string }>();
@@ -259,6 +261,8 @@ export class LiveController {
           this.#caughtUp(this.#writtenPromotions, name, type === 'deleted' ? null : object);
           if (type === 'deleted') this.#o.metrics?.forget(name);
           else this.#noteForeignWrite(object, previous);
+          // Its own counts changed nothing the engine reads; a reconcile would only find that out.
+          if (type !== 'deleted' && this.#ownCounts.has(object.metadata.resourceVersion ?? '')) return;
           this.#markDue(name);
           this.kick();
         },
@@ -519,8 +523,13 @@ export class LiveController {
     const r = await this.#send(kind, `${kind} of ClusterPromotion ${name}`, method, path, body, contentType);
     if (r.object !== undefined) {
       const written = r.object as ClusterPromotion;
-      this.#ownVersions.add(written.metadata.resourceVersion ?? '');
+      const rv = written.metadata.resourceVersion ?? '';
+      this.#ownVersions.add(rv);
       if (this.#ownVersions.size > 10_000) this.#ownVersions.clear();
+      if (kind === 'progress') {
+        this.#ownCounts.add(rv);
+        if (this.#ownCounts.size > 10_000) this.#ownCounts.clear();
+      }
       this.#writtenPromotions.set(name, written);
     }
     return r.result;

@@ -15,8 +15,9 @@
 // - with a `publishProgress` port, the current stage's counts are published on the promotion
 //   (src/api/published-progress.ts) when they change, at most once per `publishEvery`, at once
 //   when the stage or the spec changed.
-import { ANNOTATION_PROGRESS, decodeProgress, encodeProgress } from '../api/published-progress.ts';
+import { ANNOTATION_PROGRESS, currentProgress, encodeProgress } from '../api/published-progress.ts';
 import type { ClusterProfile, ClusterPromotion, ClusterPromotionStatus } from '../api/types.ts';
+import { splitDescription } from '../engine/description.ts';
 import { reconcile, reconcileDelete } from '../engine/reconcile.ts';
 import type { EngineEventType, JsonPatchOp, ReconcileResult, StagePhase, World } from '../engine/types.ts';
 import { progressToPublish } from '../view/model.ts';
@@ -183,7 +184,9 @@ export class PromotionController {
    * show (one more cluster provisioned): count them again, within publishEvery.
    */
   markCountsChanged(name: string): void {
-    if (this.#ports.publishProgress) this.#countDue.add(name);
+    if (!this.#ports.publishProgress) return;
+    this.#countDue.add(name);
+    this.#wakeIdle();
   }
 
   /** Whether a reconcile (or a counting) is due at `now`. */
@@ -246,20 +249,24 @@ export class PromotionController {
         this.#due.add(name);
       }
     }
+    for (const [name, at] of this.#countAt) if (at <= start) this.#countDue.add(name);
     if (this.#concurrency === 1) {
       const names = [...this.#due].sort();
       this.#due.clear();
       for (const name of names) await this.reconcileOne(name, start);
-      await this.#countDueAt(start);
+      for (const name of [...this.#countDue].sort()) await this.#countOne(name, start);
       return;
     }
+    // Countings are jobs of the same queue: a worker counting one promotion holds up no other's reconcile.
     const worker = async (): Promise<void> => {
       for (;;) {
-        const name = this.#takeDue();
-        if (name !== undefined) {
+        const job = this.#takeJob();
+        if (job !== undefined) {
+          const name = job.name;
           this.#inFlight.add(name);
           try {
-            await this.reconcileOne(name, clock());
+            if (job.reconcile) await this.reconcileOne(name, clock());
+            else await this.#countOne(name, clock());
           } finally {
             this.#inFlight.delete(name);
             this.#wakeIdle();
@@ -271,27 +278,27 @@ export class PromotionController {
       }
     };
     await Promise.all(Array.from({ length: this.#concurrency }, worker));
-    await this.#countDueAt(clock());
   }
 
-  /** The countings due at `now` that no reconcile did on its way (publish counts as it goes). */
-  async #countDueAt(now: number): Promise<void> {
-    for (const [name, at] of this.#countAt) if (at <= now) this.#countDue.add(name);
-    const names = [...this.#countDue].sort();
-    this.#countDue.clear();
-    for (const name of names) {
-      const promotion = this.#ports.promotion(name);
-      if (promotion === undefined || this.#leftAlone.has(name)) continue;
-      await this.#publish(promotion, this.#ports.world(), now, 'changed');
-    }
+  /** A counting no reconcile did on its way (a reconcile of a promotion due for one counts as it goes). */
+  async #countOne(name: string, now: number): Promise<void> {
+    this.#countDue.delete(name);
+    const promotion = this.#ports.promotion(name);
+    if (promotion === undefined || this.#leftAlone.has(name)) return;
+    await this.#publish(promotion, this.#ports.world(), now);
   }
 
-  /** The first due promotion no worker is reconciling, taken off the queue. */
-  #takeDue(): string | undefined {
+  /** The first due promotion no worker is busy with, taken off the queue: reconciles first, then countings. */
+  #takeJob(): { name: string; reconcile: boolean } | undefined {
     for (const name of this.#due) {
       if (this.#inFlight.has(name)) continue;
       this.#due.delete(name);
-      return name;
+      return { name, reconcile: true };
+    }
+    for (const name of this.#countDue) {
+      if (this.#inFlight.has(name)) continue;
+      this.#countDue.delete(name);
+      return { name, reconcile: false };
     }
     return undefined;
   }
@@ -360,8 +367,10 @@ export class PromotionController {
       // Computed from this very object: a status from an older spec is refused, not written.
       if (await this.#write(promotion, now, () => this.#ports.writeStatus(promotion, status))) {
         wrote = true;
-        // A new phase is news the counts must keep up with: counted at once, whenever last counted.
-        this.#countedAt.delete(name);
+        // A new phase is news the counts must keep up with (a stage deployed, 5/5 beside "soaking"):
+        // counted at once, however recently. Other status changes (which cluster a deploy waits for)
+        // wait their turn like any change of the clusters.
+        if (newPhase(promotion.status, status)) this.#countedAt.delete(name);
         this.markCountsChanged(name);
       }
     }
@@ -370,7 +379,9 @@ export class PromotionController {
       if (await this.#write(promotion, now, () => this.#ports.patchSpec(promotion, ops))) wrote = true;
     }
     // Counted from a settled reconcile only: after a write, the next reconcile sees its result.
-    if (!wrote) await this.#publish(promotion, world, now, 'ifStale');
+    // Counted in a job of its own, after the reconciles that are due: a burst of stage ends writes
+    // its statuses first. After a write the next reconcile decides, on what the write made.
+    if (!wrote && this.#ports.publishProgress && !publishedHolds(promotion)) this.markCountsChanged(name);
     if (r.requeueAt !== null) this.#requeueAt.set(name, r.requeueAt.getTime());
     else this.#requeueAt.delete(name);
     this.#phases.set(name, r.phases);
@@ -379,25 +390,16 @@ export class PromotionController {
   }
 
   /**
-   * Counts the current stage and publishes the counts if they changed. A reconcile counts only
-   * when what is published does not hold (a new stage, an edited spec, nothing yet): that is due
-   * at once. Changes of the clusters (markCountsChanged) are counted at most once per publishEvery
-   * of the controller's clock, the rest when that is over; within one instant as often as they
-   * come (a rehearsal settles one virtual moment in several passes).
+   * Counts the current stage and publishes the counts if they changed: at once when what is
+   * published does not hold (a new stage, an edited spec, nothing yet); for changes of the clusters
+   * at most once per publishEvery of the controller's clock, the rest when that is over, though
+   * within one instant as often as they come (a rehearsal settles one virtual moment in passes).
    */
-  async #publish(promotion: ClusterPromotion, world: World, now: number, counts: 'changed' | 'ifStale'): Promise<void> {
+  async #publish(promotion: ClusterPromotion, world: World, now: number): Promise<void> {
     const port = this.#ports.publishProgress;
     if (!port) return;
     const name = promotion.metadata.name;
-    const stored = promotion.metadata.annotations?.[ANNOTATION_PROGRESS];
-    const current = promotion.status?.currentStageName;
-    const published = decodeProgress(stored);
-    const holds =
-      current === undefined
-        ? stored === undefined
-        : published?.stage === current && published.generation === (promotion.metadata.generation ?? 0);
-    if (holds) {
-      if (counts === 'ifStale') return;
+    if (publishedHolds(promotion)) {
       const last = this.#countedAt.get(name);
       if (last !== undefined && now !== last && now - last < this.#publishEvery) {
         this.#countAt.set(name, last + this.#publishEvery);
@@ -408,7 +410,7 @@ export class PromotionController {
     this.#countedAt.set(name, now);
     const progress = progressToPublish(promotion, world);
     const value = progress === null ? null : encodeProgress(progress);
-    if (value === (stored ?? null)) return;
+    if (value === (promotion.metadata.annotations?.[ANNOTATION_PROGRESS] ?? null)) return;
     await this.#write(promotion, now, () => port.call(this.#ports, promotion, value));
   }
 
@@ -482,4 +484,22 @@ export class PromotionController {
   #emit(at: number, promotion: string, type: ControllerEventType, stage: string | null, message: string): void {
     for (const o of this.#observers) o.event?.({ at, promotion, type, stage, message });
   }
+}
+
+/** Whether the counts published on the promotion hold for it as it stands (published-progress.ts). */
+function publishedHolds(promotion: ClusterPromotion): boolean {
+  if (promotion.status?.currentStageName === undefined)
+    return promotion.metadata.annotations?.[ANNOTATION_PROGRESS] === undefined;
+  return currentProgress(promotion) !== null;
+}
+
+/** Whether a status moves its current stage to another phase, or another stage. */
+function newPhase(before: ClusterPromotionStatus | undefined, after: ClusterPromotionStatus): boolean {
+  if (before?.currentStageName !== after.currentStageName) return true;
+  const entry = (st: ClusterPromotionStatus | undefined) => st?.stages?.find((e) => e.name === after.currentStageName);
+  const [b, a] = [entry(before), entry(after)];
+  return (
+    splitDescription(b?.currentStatusDescription).phrase !== splitDescription(a?.currentStatusDescription).phrase ||
+    b?.lastSuccessfulAppliedTime !== a?.lastSuccessfulAppliedTime
+  );
 }

@@ -17,7 +17,7 @@ import {
   type Stage,
 } from '../api/types.ts';
 import { fingerprint } from '../engine/canonical.ts';
-import { CONTENT_FIELDS, inSync } from '../engine/deployment.ts';
+import { CONTENT_FIELDS, inSync, matchingClusters } from '../engine/deployment.ts';
 import { mainProfileName } from '../engine/names.ts';
 import {
   healthEvidence,
@@ -204,12 +204,7 @@ export function progressToPublish(promotion: ClusterPromotion, world: World): Pu
   const name = promotion.metadata.name;
   const stage = (spec.stages ?? []).find((s) => s.name === promotion.status?.currentStageName);
   if (!stage) return null;
-  const lists = clustersOf(
-    stage,
-    indexFleet(world.clusters()),
-    world.summariesOf(mainProfileName(name, stage.name)),
-    spec.profileSpec,
-  );
+  const lists = countStage(stage, world, world.summariesOf(mainProfileName(name, stage.name)), spec.profileSpec);
   let health: PublishedProgress['health'];
   try {
     const gates = gatesOf(stage);
@@ -470,17 +465,52 @@ function clusterFromSummary(
     ...(f.consecutiveFailures ? { consecutiveFailures: f.consecutiveFailures } : {}),
   }));
   const failed = features.find((f) => f.status === 'Failed' || f.status === 'FailedNonRetriable');
-  const synced = inSync(s, target, { checks: false, same: sameFingerprint });
-  let state: ClusterState;
-  if (failed) state = 'Failed';
-  else if (features.some((f) => f.status === 'Removing' || f.status === 'Removed' || f.status === 'AgentRemoving'))
-    state = 'Removing';
-  else if (!synced) state = 'Outdated';
-  else if (features.length > 0 && features.every((f) => f.status === 'Provisioned')) state = 'Provisioned';
-  else state = 'Provisioning';
+  const state = summaryState(s, target);
   const view: ClusterView = { key, type: ref?.type ?? s.spec.clusterType, ready: ref?.ready ?? true, state, features };
   if (failed) view.message = `${failed.id}: ${failed.message ?? failed.status}`;
   return view;
+}
+
+/** Where a cluster stands, from its summary of the stage's profile. */
+function summaryState(s: ClusterSummary, target: ClusterPromotion['spec']['profileSpec']): ClusterState {
+  const features = s.status?.featureSummaries ?? [];
+  if (features.some((f) => f.status === 'Failed' || f.status === 'FailedNonRetriable')) return 'Failed';
+  if (features.some((f) => f.status === 'Removing' || f.status === 'Removed' || f.status === 'AgentRemoving'))
+    return 'Removing';
+  if (!inSync(s, target, { checks: false, same: sameFingerprint })) return 'Outdated';
+  if (features.length > 0 && features.every((f) => f.status === 'Provisioned')) return 'Provisioned';
+  return 'Provisioning';
+}
+
+/**
+ * The stage's counts as progressOf counts its cluster list, without making the list: a controller
+ * counts every few seconds, and at a stage's end many promotions at once. Clusters without a
+ * summary count when ready; the world's index of clusters by label selects them.
+ */
+function countStage(
+  stage: Stage,
+  world: World,
+  summaries: Iterable<ClusterSummary>,
+  target: ClusterPromotion['spec']['profileSpec'],
+): StageEvidence {
+  const states = new Map<string, ClusterState>();
+  let count = 0;
+  let permanentFailure = false;
+  for (const s of summaries) {
+    count++;
+    states.set(`${s.spec.clusterNamespace}/${s.spec.clusterName}`, summaryState(s, target));
+    if (!permanentFailure && (s.status?.featureSummaries ?? []).some((f) => f.status === 'FailedNonRetriable'))
+      permanentFailure = true;
+  }
+  let provisioned = 0;
+  let failing = 0;
+  for (const state of states.values()) {
+    if (state === 'Provisioned') provisioned++;
+    if (state === 'Failed') failing++;
+  }
+  let total = states.size;
+  for (const c of matchingClusters(world, stage.clusterSelector)) if (!states.has(clusterKey(c))) total++;
+  return { progress: { provisioned, total, failing }, summaries: count, permanentFailure };
 }
 
 function progressOf(clusters: readonly ClusterView[]): StageProgress {

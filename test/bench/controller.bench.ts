@@ -234,6 +234,12 @@ try {
     `  inside the controller (its /metrics, every reconcile): queue wait p50 ${q50}, p99 ${q99}; ` +
       `reconcile with its writes p50 ${r50}, p99 ${r99}`,
   );
+  const writes = [
+    ...(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).matchAll(
+      /^kubectl_promotion_writes_total\{kind="([^"]+)",outcome="written"\} (\S+)$/gm,
+    ),
+  ].map((m) => `${m[1]} ${m[2]}`);
+  console.log(`  writes (kind and count, the whole run): ${writes.join(', ')}`);
   console.log(`  memory: peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB  (target < 400 MB)`);
   console.log(`  idle CPU while every promotion soaks: ${(idleCpu * 100).toFixed(2)} % of a core  (target < 2 %)`);
 } finally {
