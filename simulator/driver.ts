@@ -167,7 +167,11 @@ export interface SimulationOptions {
 }
 
 export interface ResumeState {
-  profiles: { profile: ClusterProfile; deployed: string[] }[];
+  /**
+   * Each profile as it stands: the clusters with its content installed, and those deploying it and
+   * since when (epoch ms). Plain data: a forecast sends it to worker threads.
+   */
+  profiles: { profile: ClusterProfile; deployed: string[]; underWay?: { cluster: string; since: number }[] }[];
 }
 
 export interface StageReport {
@@ -248,7 +252,8 @@ export class Simulation {
     const promotion = structuredClone(options.promotion);
     // A rehearsal starts from the beginning, unless it resumes; the engine's owner references need a uid.
     if (options.resume) {
-      for (const r of options.resume.profiles) this.fleet.resumeProfile(r.profile, r.deployed);
+      for (const r of options.resume.profiles)
+        this.fleet.resumeProfile(r.profile, r.deployed, new Map((r.underWay ?? []).map((u) => [u.cluster, u.since])));
       this.fleet.takeDirtyProfiles();
     } else {
       delete promotion.status;

@@ -65,7 +65,7 @@ import { defaultKindExists, type ApiKind } from '../src/health/kinds.ts';
 import { EventQueue } from './event-queue.ts';
 import { DEFAULT_JOB, DEFAULT_JOB_TIMEOUT_MS } from './fleet-spec.ts';
 import type { DynamicObjectSpec, FleetClusterSpec, FleetSpec } from './fleet-spec.ts';
-import { isUncertain, quantileMs } from './forecast/distribution.ts';
+import { isUncertain, quantileMs, remainingMs } from './forecast/distribution.ts';
 import { describeObject, refsProvide, TimedObject } from './object-timeline.ts';
 import { attemptUniform, STREAM } from './seeded-random.ts';
 
@@ -222,6 +222,8 @@ export class Fleet implements World {
   readonly #seed: number;
   // checks -> objects -> kinds -> outcomes: clusters sharing objects share one evaluation.
   readonly #healthCache = new WeakMap<ValidateHealth[], WeakMap<KubeObject[], WeakMap<ApiKind[], CheckOutcome[]>>>();
+  /** Deploys a resumed rehearsal found under way: profile -> cluster key -> when the deploy began. */
+  readonly #underWay = new Map<string, Map<string, number>>();
   #now: number;
   #uid = 0;
 
@@ -417,6 +419,8 @@ export class Fleet implements World {
       existing.stage = profile.metadata.annotations?.[ANNOTATION_STAGE_NAME] ?? null;
       return true;
     }
+    // A new spec starts every deploy afresh: none is under way any longer.
+    if (existing) this.#underWay.delete(name);
     const spec = deepFreeze(structuredClone(profile.spec));
     const p: ProfileState = existing ?? {
       name,
@@ -494,14 +498,20 @@ export class Fleet implements World {
     p.updating = 0;
     p.waiting = [];
     p.waitingHead = 0;
+    // Deploys a resumed rehearsal found under way held a slot: they take the first ones again.
+    const underWay = this.#underWay.get(name);
+    const resumed: ClusterState[] = [];
     for (const c of p.matching) {
       const s = p.summaries.get(c);
       if (s?.inWindow) {
         p.updating++;
+      } else if (underWay?.has(c.key)) {
+        resumed.push(c);
       } else {
         p.waiting.push(c);
       }
     }
+    if (resumed.length > 0) p.waiting = [...resumed, ...p.waiting];
     for (const s of p.summaries.values()) {
       if (s.inWindow) this.#update(s);
     }
@@ -524,10 +534,16 @@ export class Fleet implements World {
 
   /**
    * A profile as a live management cluster holds it, for a rehearsal that resumes a rollout where
-   * it stands: the clusters in `deployed` have its content installed and are Provisioned already,
-   * the other matching clusters deploy from now, as they would after a controller restart.
+   * it stands: the clusters in `deployed` have its content installed and are Provisioned already;
+   * those in `underWay` have been deploying it since the moment given, and finish as a deploy that
+   * has lasted that long does (remainingMs); the other matching clusters deploy from now.
    */
-  resumeProfile(profile: ClusterProfile, deployed: Iterable<string>): void {
+  resumeProfile(
+    profile: ClusterProfile,
+    deployed: Iterable<string>,
+    underWay: ReadonlyMap<string, number> = new Map(),
+  ): void {
+    if (underWay.size > 0) this.#underWay.set(profile.metadata.name, new Map(underWay));
     this.applyProfile(profile);
     const p = this.#profiles.get(profile.metadata.name)!;
     const matching = new Set(p.matching);
@@ -735,7 +751,12 @@ export class Fleet implements World {
     s.attemptIsDeploy = p.contentKey !== s.deployedContentKey;
     let duration = c.spec.checkTimeMs;
     if (s.attemptIsDeploy) {
-      duration = this.#deployTime(c, p.name, s.attempts) + this.#jitter(c, p.name, s.attempts);
+      const began = this.#takeUnderWay(p.name, c.key);
+      const draw =
+        began === undefined
+          ? this.#deployTime(c, p.name, s.attempts)
+          : this.#remainingDeployTime(c, p.name, this.#now - began);
+      duration = draw + this.#jitter(c, p.name, s.attempts);
       if (c.spec.metrics && !c.deployStarts?.has(p.contentKey))
         (c.deployStarts ??= new Map()).set(p.contentKey, this.#now);
     }
@@ -1134,6 +1155,23 @@ export class Fleet implements World {
     const d = c.spec.deployTime;
     if (!d || !isUncertain(d)) return c.spec.deployTimeMs;
     return quantileMs(d, attemptUniform(this.#seed, STREAM.deployTime, c.key, profileName, attempt));
+  }
+
+  /** The rest of a first deploy attempt that began `elapsedMs` before the rehearsal resumed. */
+  #remainingDeployTime(c: ClusterState, profileName: string, elapsedMs: number): number {
+    const d = c.spec.deployTime;
+    if (!d || !isUncertain(d)) return Math.max(0, c.spec.deployTimeMs - elapsedMs);
+    return remainingMs(d, elapsedMs, attemptUniform(this.#seed, STREAM.deployTime, c.key, profileName, 1));
+  }
+
+  /** When the deploy of the profile on the cluster began, if a resume found it under way; once only. */
+  #takeUnderWay(profileName: string, key: string): number | undefined {
+    const m = this.#underWay.get(profileName);
+    const began = m?.get(key);
+    if (began === undefined) return undefined;
+    m!.delete(key);
+    if (m!.size === 0) this.#underWay.delete(profileName);
+    return began;
   }
 
   /** A deploy attempt failing by chance (`failureRate`), after the ones the fleet file fails for sure. */

@@ -1,7 +1,8 @@
 // A forecast of a live rollout from where it stands (`kubectl promotion get NAME --forecast`, watch's
 // `e`): the fleet is the live clusters, the rehearsals resume from the promotion's stored status and
-// its profiles as they are (each cluster Provisioned with the current content counts as deployed),
-// as a restarted engine resumes, and deploy times are drawn from what this rollout has shown so far.
+// its profiles as they are (each cluster Provisioned with the current content counts as deployed, one
+// deploying it goes on from where it is), as a restarted engine resumes, and deploy times are drawn
+// from what this rollout has shown so far.
 // Health checks are taken to pass (the rehearsal cannot see the live clusters' objects, metrics or
 // Jobs); windows and approvals are the promotion's own: a stage awaiting approval waits for it.
 import { clusterKey, type ClusterPromotion, type ClusterProfile } from '../../src/api/types.ts';
@@ -76,6 +77,20 @@ export function observedDeployDurations(promotion: ClusterPromotion, world: Worl
   return out.sort((a, b) => a - b);
 }
 
+/**
+ * When each stage's profile was applied (its status entry's lastUpdateReconciledTime): a cluster
+ * deploying that profile's content has been at it since then, or since its summary appeared when
+ * it joined later. A failing cluster retries from now; one deploying an unknown stage's profile too.
+ */
+function appliedAt(promotion: ClusterPromotion): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of promotion.status?.stages ?? []) {
+    const t = time(entry.lastUpdateReconciledTime);
+    if (t !== null) out.set(mainProfileName(promotion.metadata.name, entry.name), t);
+  }
+  return out;
+}
+
 function time(s: string | undefined): number | null {
   if (s === undefined) return null;
   const t = Date.parse(s);
@@ -111,15 +126,20 @@ export function livePlan(
     deployTimeMs: medianMs(d),
     ...(d.kind === 'fixed' ? {} : { deployTime: d }),
   }));
+  const applied = appliedAt(promotion);
   const profiles = [...world.profilesOf(promotion.metadata.name)].map((profile) => {
     const deployed: string[] = [];
+    const underWay: { cluster: string; since: number }[] = [];
+    const began = applied.get(profile.metadata.name);
     for (const s of world.summariesOf(profile.metadata.name)) {
       const features = s.status?.featureSummaries ?? [];
       if (!inSync(s, profile.spec, { checks: true })) continue;
-      if (features.length > 0 && features.every((f) => f.status === 'Provisioned'))
-        deployed.push(clusterKey({ namespace: s.spec.clusterNamespace, name: s.spec.clusterName }));
+      const cluster = clusterKey({ namespace: s.spec.clusterNamespace, name: s.spec.clusterName });
+      if (features.length > 0 && features.every((f) => f.status === 'Provisioned')) deployed.push(cluster);
+      else if (began !== undefined && !features.some((f) => f.status === 'Failed' || f.status === 'FailedNonRetriable'))
+        underWay.push({ cluster, since: Math.max(began, time(s.metadata.creationTimestamp) ?? began) });
     }
-    return { profile, deployed };
+    return { profile, deployed, ...(underWay.length > 0 ? { underWay } : {}) };
   });
   return {
     input: {
