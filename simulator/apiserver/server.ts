@@ -44,7 +44,7 @@ import type { ResourceDef } from './resources.ts';
 import { apiVersionOf, findResource } from './resources.ts';
 import type { ObjectStore } from './store.ts';
 import type { IncludeObject } from './table.ts';
-import { toTable } from './table.ts';
+import { encodeTable } from './table.ts';
 import { encodeList, encodeObject } from './wire.ts';
 import { type OpenWatch, serveWatchStream } from './watch-stream.ts';
 import type { ListMeta } from './wire.ts';
@@ -604,12 +604,12 @@ class ServedApi implements ApiServer {
     if (result.continue !== undefined) meta.continue = result.continue;
     if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
     if (rendering.kind === 'table') {
-      const table = toTable(r.def, result.items, meta, {
+      const table = encodeTable(r.def, result.items, meta, {
         now: this.store.now(),
         version: rendering.version,
         includeObject: this.includeObject(query),
       });
-      this.send(res, 200, JSON.stringify(table), rendering.contentType);
+      this.send(res, 200, table, rendering.contentType);
       return;
     }
     this.send(res, 200, encodeList(apiVersionOf(r.def), r.def.listKind, meta, result.items));
@@ -637,7 +637,7 @@ class ServedApi implements ApiServer {
     const rendering = this.rendering(req);
     if (rendering.kind === 'table') {
       const url = new URL(req.url ?? '/', 'https://server');
-      const table = toTable(
+      const table = encodeTable(
         def,
         [obj],
         { resourceVersion: obj.metadata.resourceVersion ?? '' },
@@ -647,7 +647,7 @@ class ServedApi implements ApiServer {
           includeObject: this.includeObject(url.searchParams),
         },
       );
-      this.send(res, code, JSON.stringify(table), rendering.contentType);
+      this.send(res, code, table, rendering.contentType);
       return;
     }
     this.send(res, code, encodeObject(obj));

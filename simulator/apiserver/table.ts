@@ -5,7 +5,7 @@
 import { kubectlAge } from '../../src/duration.ts';
 import type { KubeObject } from '../../src/api/types.ts';
 import type { PrinterColumn, ResourceDef } from './resources.ts';
-import type { ListMeta } from './wire.ts';
+import { encodeObject, type ListMeta } from './wire.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -42,20 +42,40 @@ function cell(column: PrinterColumn, value: unknown, now: Date): unknown {
   return value ?? null;
 }
 
-function rowObject(obj: KubeObject, options: TableOptions): unknown {
+const metadataBytes = new WeakMap<object, Partial<Record<TableOptions['version'], Buffer>>>();
+
+/** A row's object as bytes: the stored object's cached encoding, or its metadata's, cached too. */
+function rowObject(obj: KubeObject, options: TableOptions): Buffer | null {
   switch (options.includeObject) {
     case 'None':
-      return undefined;
+      return null;
     case 'Object':
-      return obj;
-    case 'Metadata':
-      return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${options.version}`, metadata: obj.metadata };
+      return encodeObject(obj);
+    case 'Metadata': {
+      const v = options.version;
+      const cached = Object.isFrozen(obj.metadata) ? metadataBytes.get(obj.metadata) : undefined;
+      const hit = cached?.[v];
+      if (hit !== undefined) return hit;
+      const partial = { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${v}`, metadata: obj.metadata };
+      const bytes = Buffer.from(JSON.stringify(partial));
+      if (Object.isFrozen(obj.metadata)) metadataBytes.set(obj.metadata, { ...cached, [v]: bytes });
+      return bytes;
+    }
   }
 }
 
-export function toTable(def: ResourceDef, items: readonly KubeObject[], meta: ListMeta, options: TableOptions): object {
+/**
+ * The Table as JSON bytes. Cells are worked out per request (ages move with the clock); the rows'
+ * objects, most of the bytes, are the cached encodings joined with one copy, as lists are (wire.ts).
+ */
+export function encodeTable(
+  def: ResourceDef,
+  items: readonly KubeObject[],
+  meta: ListMeta,
+  options: TableOptions,
+): Buffer {
   const columns = def.columns;
-  return {
+  const head = {
     kind: 'Table',
     apiVersion: `meta.k8s.io/${options.version}`,
     metadata: meta,
@@ -73,9 +93,19 @@ export function toTable(def: ResourceDef, items: readonly KubeObject[], meta: Li
             })),
           ],
         }),
-    rows: items.map((obj) => ({
-      cells: [obj.metadata.name, ...columns.map((c) => cell(c, c.value(obj, options.now), options.now))],
-      object: rowObject(obj, options),
-    })),
   };
+  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"rows":[`)];
+  for (let i = 0; i < items.length; i++) {
+    const obj = items[i]!;
+    const cells = [obj.metadata.name, ...columns.map((c) => cell(c, c.value(obj, options.now), options.now))];
+    const object = rowObject(obj, options);
+    const open = `${i > 0 ? ',' : ''}{"cells":${JSON.stringify(cells)}`;
+    if (object === null) parts.push(Buffer.from(`${open}}`));
+    else parts.push(Buffer.from(`${open},"object":`), object, ROW_END);
+  }
+  parts.push(TABLE_END);
+  return Buffer.concat(parts);
 }
+
+const ROW_END = Buffer.from('}');
+const TABLE_END = Buffer.from(']}');

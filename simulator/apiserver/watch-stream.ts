@@ -10,8 +10,8 @@ import type { ResourceDef } from './resources.ts';
 import { apiVersionOf } from './resources.ts';
 import type { ObjectStore, WatchEvent, WatchHandle } from './store.ts';
 import type { IncludeObject } from './table.ts';
-import { toTable } from './table.ts';
-import { encodeWatchEvent } from './wire.ts';
+import { encodeTable } from './table.ts';
+import { encodeWatchEvent, LINE_END } from './wire.ts';
 
 const MAX_WATCH_BACKLOG_BYTES = 64 * 1024 * 1024;
 const JSON_TYPE = 'application/json';
@@ -60,7 +60,7 @@ export function serveWatchStream(res: ServerResponse, w: WatchRequest): void {
   };
   const encode = (event: WatchEvent): Buffer => {
     if (rendering.kind !== 'table') return encodeWatchEvent(event.type, event.object);
-    const table = toTable(
+    const table = encodeTable(
       def,
       [event.object],
       { resourceVersion: String(event.resourceVersion) },
@@ -72,7 +72,7 @@ export function serveWatchStream(res: ServerResponse, w: WatchRequest): void {
       },
     );
     first = false;
-    return Buffer.from(`${JSON.stringify({ type: event.type, object: table })}\n`);
+    return Buffer.concat([Buffer.from(`{"type":"${event.type}","object":`), table, LINE_END]);
   };
   const bookmark = (annotations?: Record<string, string>): Buffer =>
     Buffer.from(
