@@ -112,6 +112,20 @@ export function deployTimesOf(observed: readonly number[], flag: DurationDistrib
   return { source: 'default', observed: observed.length, distribution: { kind: 'fixed', ms: DEFAULT_DEPLOY_TIME_MS } };
 }
 
+/**
+ * A rehearsal's deploy times for its own forecast (`simulate`'s `e`) until it has shown enough:
+ * the fleet file's, one distribution when every cluster has the same, else a log-normal through
+ * the median and P90 of the clusters' medians.
+ */
+export function fleetDeployTime(clusters: readonly FleetClusterSpec[]): DurationDistribution | undefined {
+  const each = clusters.map((c): DurationDistribution => c.deployTime ?? { kind: 'fixed', ms: c.deployTimeMs });
+  if (each.length === 0) return undefined;
+  if (each.every((d) => JSON.stringify(d) === JSON.stringify(each[0]))) return each[0];
+  const medians = each.map(medianMs).sort((a, b) => a - b);
+  const p50 = Math.max(1, nearestRank(medians, 50)!);
+  return { kind: 'logNormal', p50Ms: p50, p90Ms: Math.max(p50, nearestRank(medians, 90)!) };
+}
+
 /** The forecast's input: the live clusters as a fleet, the promotion and its profiles as they stand. */
 export function livePlan(
   promotion: ClusterPromotion,

@@ -10,7 +10,8 @@ import type { PromotionView } from '../view/model.ts';
 import type { TerminalSize } from '../view/terminal.ts';
 import { humanDuration } from '../duration.ts';
 import { clockTime } from '../view/format.ts';
-import { formatEtaLine, type LiveEta } from './eta.ts';
+import type { LiveEta } from './eta.ts';
+import { ForecastLine } from './forecast-line.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
 
 export type WatchSource = Pick<LiveFleet, 'views' | 'viewOf' | 'health' | 'onChange' | 'serverNow'>;
@@ -113,17 +114,16 @@ export class LiveWatch {
   #notice: Notice | null = null;
   #tick: unknown = null;
   #offChange: (() => void) | null = null;
-  #forecastOn = false;
-  /** The last forecast, for which promotion and which state of it (see forecastKey). */
-  #eta: { key: string; line: string } | null = null;
-  /** The state a forecast is running for; another is started when it ends if the state moved on. */
-  #running: string | null = null;
+  readonly #forecast: ForecastLine | null;
 
   constructor(options: LiveWatchOptions) {
     this.#o = options;
     this.#size = options.size;
     this.#selected = options.name ?? null;
     this.quitted = new Promise<QuitHow>((resolve) => (this.#resolveQuit = resolve));
+    const run = options.forecast;
+    // A forecast that ends draws the next frame, which starts another if the rollout moved on.
+    this.#forecast = run ? new ForecastLine({ run, changed: () => this.#scheduler.flush() }) : null;
     this.#frame = this.#compute();
     this.#scheduler = new FrameScheduler({
       timer: options.timer,
@@ -187,13 +187,13 @@ export class LiveWatch {
 
   /** `e`: shows or hides the forecast line. */
   toggleForecast(): void {
-    if (!this.#o.forecast) return;
-    this.#forecastOn = !this.#forecastOn;
+    if (!this.#forecast) return;
+    this.#forecast.toggle();
     this.#scheduler.flush();
   }
 
   get forecastAvailable(): boolean {
-    return this.#o.forecast !== undefined;
+    return this.#forecast !== null;
   }
 
   quit(how: QuitHow): void {
@@ -248,7 +248,7 @@ export class LiveWatch {
     if (o.name !== undefined) {
       frame.model = o.source.viewOf(o.name, now);
       frame.empty = `clusterpromotion ${o.name} is gone from context ${o.context}; ${WAITING_FOR_IT}`;
-      frame.forecast = this.#forecastLine(frame.model, now.getTime());
+      frame.forecast = this.#forecast?.lineFor(frame.model, now.getTime()) ?? null;
       return frame;
     }
     const views = watchOrder(o.source.views(now).map((v) => v.view));
@@ -262,48 +262,9 @@ export class LiveWatch {
     this.#selected = this.#order[at]!;
     frame.model = views[at]!;
     frame.tabs = { items: views.map((v) => ({ name: v.name, tone: overallTone(v.phase) })), selected: at };
-    frame.forecast = this.#forecastLine(frame.model, now.getTime());
+    frame.forecast = this.#forecast?.lineFor(frame.model, now.getTime()) ?? null;
     return frame;
   }
-
-  /** The forecast line for the promotion shown; starts a forecast when its state moved on since the last. */
-  #forecastLine(model: PromotionView | null, now: number): string | null {
-    if (!this.#forecastOn || !model || !this.#o.forecast) return null;
-    const key = forecastKey(model);
-    if (this.#eta?.key !== key && this.#running === null) this.#startForecast(model.name, key, now);
-    if (this.#eta?.key.startsWith(`${model.name}\u0000`)) {
-      // Said first: a long line is cut at the terminal's edge.
-      return this.#eta.key === key ? this.#eta.line : this.#eta.line.replace(/^forecast/, 'forecast, updating,');
-    }
-    return 'forecast: computing…';
-  }
-
-  #startForecast(name: string, key: string, now: number): void {
-    this.#running = key;
-    this.#o.forecast!(name, now)
-      .then(
-        (eta) => {
-          this.#eta = { key, line: formatEtaLine(eta) };
-        },
-        (e: unknown) => {
-          this.#eta = { key, line: `forecast: failed (${(e as Error).message})` };
-        },
-      )
-      .finally(() => {
-        this.#running = null;
-        // The next frame shows it, and starts another if the rollout moved on meanwhile.
-        this.#scheduler.flush();
-      });
-  }
-}
-
-/**
- * What a forecast depends on, as the view shows it: the promotion, its stages' phases and their
- * clusters' progress. The clock moving on alone does not make a new forecast.
- */
-export function forecastKey(model: PromotionView): string {
-  const stages = model.stages.map((s) => `${s.name}:${s.phase}:${s.progress.provisioned}/${s.progress.total}`);
-  return `${model.name}\u0000${model.current ?? '-'}\u0000${stages.join(',')}`;
 }
 
 function sameFrame(a: WatchFrame, b: WatchFrame): boolean {

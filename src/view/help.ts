@@ -24,7 +24,7 @@ export interface KeyBinding {
 
 /**
  * The keys a view has, in the order they are listed; only a simulation has space, +/- and f, only a
- * view that can forecast (watch) has e.
+ * view that can forecast (watch, simulate) has e.
  */
 export function keyBindings(g: Glyphs, simulated: boolean, forecast = false): KeyBinding[] {
   return [

@@ -9,6 +9,7 @@ import { Simulation } from '../../simulator/driver.ts';
 import { loadFleet } from '../../simulator/fleet-file.ts';
 import { RehearsalApp } from '../../plugin/commands/simulate/interactive.tsx';
 import { Rehearsal, SPEED_MAX, SPEED_MIN, TICK_MS, nextSpeed } from '../../plugin/commands/simulate/rehearsal.ts';
+import { fleetDeployTime, forecastLive } from '../../simulator/forecast/live.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
 import { KEY } from '../view/render.tsx';
 
@@ -16,17 +17,47 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 const min = (n: number) => T0 + n * 60_000;
 
-async function kyverno(variant: 'promotion' | 'promotion-manual', horizonMs?: number): Promise<Simulation> {
+async function kyverno(variant: 'promotion' | 'promotion-manual', horizonMs?: number) {
   const { promotions } = await loadPromotions([`${root}examples/kyverno/${variant}.yaml`], { stdin: process.stdin });
   const fleet = await loadFleet([`${root}examples/kyverno/fleet.yaml`], { stdin: process.stdin });
-  return new Simulation({ promotion: promotions[0]!, fleet, start: T0, ...(horizonMs ? { horizonMs } : {}) });
+  const sim = new Simulation({ promotion: promotions[0]!, fleet, start: T0, ...(horizonMs ? { horizonMs } : {}) });
+  return { sim, fleet };
 }
 
-/** A rehearsal (speed 60 unless told) on fake timers, drawn 100x24 without colour. */
-async function rehearse(variant: 'promotion' | 'promotion-manual', opts: { horizonMs?: number; speed?: number } = {}) {
+/**
+ * A rehearsal (speed 60 unless told) on fake timers, drawn 100x24 without colour; with `forecast`,
+ * `e` forecasts as simulate wires it, on this thread and with fewer runs.
+ */
+async function rehearse(
+  variant: 'promotion' | 'promotion-manual',
+  opts: { horizonMs?: number; speed?: number; forecast?: boolean } = {},
+) {
   const timers = new FakeTimers(0);
-  const sim = await kyverno(variant, opts.horizonMs);
-  const rehearsal = new Rehearsal({ sim, speed: opts.speed ?? 60, timer: timers, size: { rows: 24, columns: 100 } });
+  const { sim, fleet } = await kyverno(variant, opts.horizonMs);
+  const deployTime = fleetDeployTime(fleet.clusters);
+  // Forecasts are held until the test lets them end, so that it sees the frames meanwhile.
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const rehearsal = new Rehearsal({
+    sim,
+    speed: opts.speed ?? 60,
+    timer: timers,
+    size: { rows: 24, columns: 100 },
+    ...(opts.forecast
+      ? {
+          forecast: async (at: Simulation, now: number) => {
+            const eta = forecastLive(at.promotion(), at.world, now, {
+              runs: 20,
+              seed: 1,
+              threads: 1,
+              ...(deployTime ? { deployTime } : {}),
+            });
+            await released;
+            return eta;
+          },
+        }
+      : {}),
+  });
   const ink = render(<RehearsalApp rehearsal={rehearsal} color={false} unicode={true} />);
   // Ink and React take a turn of the event loop to handle a key or a new frame.
   const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -39,6 +70,7 @@ async function rehearse(variant: 'promotion' | 'promotion-manual', opts: { horiz
   return {
     sim,
     rehearsal,
+    releaseForecasts: () => release(),
     frame: () => ink.lastFrame() ?? '',
     /** Moves real time on by `ms`, a tick's worth at a time, letting each simulation step finish. */
     async wait(ms: number) {
@@ -234,6 +266,40 @@ describe('the interactive rehearsal: failing a cluster', () => {
     await r.wait(20_000);
     await r.press('f');
     assert.match(r.frame(), /the rehearsal has ended; no attempt is left to fail/);
+    r.unmount();
+  });
+});
+
+describe('the interactive rehearsal: the forecast (e)', () => {
+  it('e shows when the stage and the rollout are done, from where the rehearsal stands, and hides it', async () => {
+    const r = await rehearse('promotion', { forecast: true });
+    // At 100 columns the key line has no room for it (the least used key); the help lists it.
+    await r.press('?');
+    assert.match(r.frame(), /show or hide the forecast: median and P90/);
+    await r.press('?');
+    await r.wait(2_000);
+    await r.press(' ');
+    await r.press('e');
+    assert.match(r.frame(), /^forecast: computing…$/m);
+    // Worker threads in the command; here the runs end on this thread when the test lets them.
+    r.releaseForecasts();
+    await r.wait(100);
+    // staging deployed at 00:01 and soaks 5m: 00:06; production deploys in 2m (the fleet file's, as
+    // the rehearsal has shown fewer than five deploys) and soaks 5m: 00:13.
+    assert.match(
+      r.frame(),
+      /^forecast \(20 runs\): staging ~00:06Z in 4m, P90 00:06Z · done ~00:13Z in 11m, P90 00:13Z$/m,
+    );
+    assert.ok(r.frame().split('\n').length <= 24, 'the line takes a row from the view, not one more');
+    await r.press('e');
+    assert.doesNotMatch(r.frame(), /forecast/);
+    r.unmount();
+  });
+
+  it('without a forecast to run, e is not offered', async () => {
+    const r = await rehearse('promotion');
+    await r.press('?');
+    assert.doesNotMatch(r.frame(), /forecast/);
     r.unmount();
   });
 });

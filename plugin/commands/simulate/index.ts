@@ -310,10 +310,24 @@ export function simulateCommand(deps: SimulateDeps) {
       });
       if (script) scheduleEvents(sim, script.events);
       if (mode === 'tui') {
+        const { DEFAULT_LIVE_RUNS, fleetDeployTime, forecastLive } = await import(
+          '../../../simulator/forecast/live.ts'
+        );
+        const deployTime = fleetDeployTime(fleet.clusters);
         preferReactProduction();
         const { runInteractive } = await import('./interactive.tsx');
         const end = await runInteractive({
           sim,
+          // `e`: watch's forecast, resumed from where the rehearsal stands, on worker threads.
+          forecast: (at, now) =>
+            forecastLive(at.promotion(), at.world, now, {
+              runs: DEFAULT_LIVE_RUNS,
+              seed,
+              approvals,
+              ...(deployTime ? { deployTime } : {}),
+              mainThread: false,
+              ...(deps.forecastThreads === undefined ? {} : { threads: deps.forecastThreads }),
+            }),
           speed: speed ?? DEFAULT_SPEED,
           stdout: io.stdout as NodeJS.WriteStream,
           stdin: io.stdin as NodeJS.ReadStream,

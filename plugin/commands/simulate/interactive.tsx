@@ -1,11 +1,15 @@
 // `simulate` in a terminal: the promotion view on the alternate screen, fed by a Rehearsal on a
-// compressed clock, until the person quits; then the terminal is given back as it was.
+// compressed clock (and the forecast line of `e` above it), until the person quits; then the
+// terminal is given back as it was.
+import { Box } from 'ink';
+import { Line, ThemeContext, type Theme } from '../../../src/view/components/Line.tsx';
 import { PromotionApp } from '../../../src/view/components/PromotionApp.tsx';
+import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/view/glyphs.ts';
 import { realTimer, type FrameTimer } from '../../../src/view/frames.ts';
 import { runFullScreen, useFrame } from '../../../src/view/run.tsx';
 import { viewSize, type ProcessHooks } from '../../../src/view/terminal.ts';
 import type { Simulation, SimulationResult } from '../../../simulator/driver.ts';
-import { Rehearsal, type QuitHow } from './rehearsal.ts';
+import { Rehearsal, type QuitHow, type RehearsalOptions } from './rehearsal.ts';
 
 export interface RehearsalAppProps {
   rehearsal: Rehearsal;
@@ -13,31 +17,44 @@ export interface RehearsalAppProps {
   unicode: boolean;
 }
 
-/** The view of a rehearsal: PromotionApp with the rehearsal's frames and its keys wired to it. */
+/**
+ * The view of a rehearsal: PromotionApp with the rehearsal's frames and its keys wired to it, under
+ * the forecast line while `e` has it on.
+ */
 export function RehearsalApp({ rehearsal, color, unicode }: RehearsalAppProps) {
   const frame = useFrame(rehearsal);
+  const theme: Theme = { color, glyphs: unicode ? UNICODE_GLYPHS : ASCII_GLYPHS, columns: frame.columns };
+  const above = frame.forecast !== null && frame.rows > 1 ? 1 : 0;
   return (
-    <PromotionApp
-      model={frame.model}
-      clock={frame.clock}
-      rows={frame.rows}
-      columns={frame.columns}
-      color={color}
-      unicode={unicode}
-      notice={frame.notice}
-      onApprove={(stage) => rehearsal.approve(stage)}
-      onQuit={(how) => rehearsal.quit(how)}
-      simulation={{
-        onTogglePause: () => rehearsal.togglePause(),
-        onSpeed: (direction) => rehearsal.changeSpeed(direction),
-        onFailNext: (cluster) => rehearsal.failNext(cluster),
-      }}
-    />
+    <ThemeContext.Provider value={theme}>
+      <Box flexDirection="column" width={frame.columns}>
+        {above > 0 && <Line segs={[{ text: frame.forecast!, tone: 'waitingOnTime' }]} />}
+        <PromotionApp
+          model={frame.model}
+          clock={frame.clock}
+          rows={frame.rows - above}
+          columns={frame.columns}
+          color={color}
+          unicode={unicode}
+          notice={frame.notice}
+          onApprove={(stage) => rehearsal.approve(stage)}
+          onQuit={(how) => rehearsal.quit(how)}
+          simulation={{
+            onTogglePause: () => rehearsal.togglePause(),
+            onSpeed: (direction) => rehearsal.changeSpeed(direction),
+            onFailNext: (cluster) => rehearsal.failNext(cluster),
+          }}
+          {...(rehearsal.forecastAvailable ? { onToggleForecast: () => rehearsal.toggleForecast() } : {})}
+        />
+      </Box>
+    </ThemeContext.Provider>
   );
 }
 
 export interface InteractiveOptions {
   sim: Simulation;
+  /** `e` (see RehearsalOptions.forecast); without it the view has no forecast key. */
+  forecast?: RehearsalOptions['forecast'];
   speed: number;
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
@@ -59,6 +76,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<Interactive
     speed: o.speed,
     timer: o.timer ?? realTimer,
     size: viewSize(o.stdout),
+    ...(o.forecast ? { forecast: o.forecast } : {}),
   });
   rehearsal.start();
   try {

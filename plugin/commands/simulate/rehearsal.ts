@@ -1,5 +1,5 @@
 // The interactive rehearsal without its screen: a Simulation driven by a ScaledClock in compressed
-// real time, the person's actions on it (pause, speed, approve, fail a cluster, quit), and the
+// real time, the person's actions on it (pause, speed, approve, fail a cluster, forecast, quit), and the
 // frames the view draws, published at most 10 times a second and only when they changed. Real
 // time comes from an injected FrameTimer, so tests drive all of it without sleeping.
 import type { ClockView } from '../../../src/view/components/Header.tsx';
@@ -9,6 +9,8 @@ import type { TerminalSize } from '../../../src/view/terminal.ts';
 import { ScaledClock } from '../../../simulator/clock.ts';
 import type { Simulation, SimulationResult } from '../../../simulator/driver.ts';
 import { UserError } from '../../../src/user-error.ts';
+import type { LiveEta } from '../../../src/live/eta.ts';
+import { ForecastLine } from '../../../src/live/forecast-line.ts';
 
 /** Slower than real time teaches nothing; a million times real time is a day in under 0.1 s. */
 export const SPEED_MIN = 1;
@@ -29,6 +31,8 @@ export interface RehearsalFrame {
   model: PromotionView;
   clock: Extract<ClockView, { mode: 'simulated' }>;
   notice: Notice | null;
+  /** `e`: the forecast line (null while the forecast is off). */
+  forecast: string | null;
   rows: number;
   columns: number;
 }
@@ -39,6 +43,12 @@ export interface RehearsalOptions {
   speed: number;
   timer: FrameTimer;
   size: TerminalSize;
+  /**
+   * `e`: forecasts the rest of the rollout from where the simulation stands at `now` (called between
+   * steps, so it reads a settled state). It must not hold the event loop: the runs go to worker
+   * threads while the rehearsal goes on.
+   */
+  forecast?(sim: Simulation, now: number): Promise<LiveEta>;
 }
 
 /** The speed `+` (1) or `-` (-1) goes to from `speed`: double or half, within the bounds. */
@@ -66,6 +76,7 @@ export class Rehearsal {
   #queue: Promise<void> = Promise.resolve();
   #tick: unknown = null;
   #running = false;
+  readonly #forecast: ForecastLine | null;
 
   constructor(options: RehearsalOptions) {
     this.sim = options.sim;
@@ -81,6 +92,13 @@ export class Rehearsal {
       this.#rejectQuit = reject;
     });
     this.sim.onChange(() => this.#version++);
+    const forecast = options.forecast;
+    this.#forecast = forecast
+      ? new ForecastLine({
+          run: () => this.#betweenSteps(() => forecast(this.sim, this.sim.nowMs())),
+          changed: () => this.#scheduler.flush(),
+        })
+      : null;
     this.#frame = this.#compute();
     this.#scheduler = new FrameScheduler({
       timer: this.#timer,
@@ -183,6 +201,17 @@ export class Rehearsal {
     }
   }
 
+  /** `e`: shows or hides the forecast line. */
+  toggleForecast(): void {
+    if (!this.#forecast) return;
+    this.#forecast.toggle();
+    this.#scheduler.flush();
+  }
+
+  get forecastAvailable(): boolean {
+    return this.#forecast !== null;
+  }
+
   quit(how: QuitHow): void {
     this.#resolveQuit(how);
   }
@@ -246,6 +275,22 @@ export class Rehearsal {
   }
 
   /**
+   * Starts `work` after the step in flight, before the next: what it reads of the simulation is a
+   * settled state. The rehearsal does not wait for what it returns.
+   */
+  #betweenSteps<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue = this.#queue.then(() => {
+        try {
+          work().then(resolve, reject);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  /**
    * As a headless run, it ends when the promotion completed, nothing is left to happen, or at the
    * horizon; but a stage waiting for approval is no end here: the person can still press `a`.
    */
@@ -269,8 +314,9 @@ export class Rehearsal {
 
   #compute(): RehearsalFrame {
     const sim = this.sim;
+    const model = viewOfWorld(sim.promotion(), sim.world, sim.now(), this.#cache.at(this.#version));
     return {
-      model: viewOfWorld(sim.promotion(), sim.world, sim.now(), this.#cache.at(this.#version)),
+      model,
       clock: {
         mode: 'simulated',
         speed: this.clock.speed,
@@ -278,6 +324,7 @@ export class Rehearsal {
         ended: this.#result !== null,
       },
       notice: this.#notice,
+      forecast: this.#forecast?.lineFor(model, sim.nowMs()) ?? null,
       rows: this.#size.rows,
       columns: this.#size.columns,
     };
@@ -289,6 +336,7 @@ function sameFrame(a: RehearsalFrame, b: RehearsalFrame): boolean {
     a.rows === b.rows &&
     a.columns === b.columns &&
     a.notice?.id === b.notice?.id &&
+    a.forecast === b.forecast &&
     a.clock.speed === b.clock.speed &&
     a.clock.paused === b.clock.paused &&
     a.clock.ended === b.clock.ended &&

@@ -35,7 +35,7 @@ export interface PromotionAppProps {
   /** `quit` for q, `interrupt` for Ctrl-C (a command exits 130 then). */
   onQuit(how: 'quit' | 'interrupt'): void;
   simulation?: SimulationControls;
-  /** `e` shows or hides a forecast (a view that has one: watch). */
+  /** `e` shows or hides a forecast (a view that has one: watch, simulate). */
   onToggleForecast?(): void;
   /**
    * Something the caller has to say (e.g. a refused approval): shown like the answer to a key,
