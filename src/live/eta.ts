@@ -57,18 +57,28 @@ export function formatEtaBlock(e: LiveEta): string {
 }
 
 /**
- * One line for watch:
+ * One line for the views' `e`:
  * `forecast (200 runs): production ~10:42Z in 12m, P90 10:49Z · done ~11:05Z in 35m, P90 11:20Z`.
+ * A time no run (or fewer than the percentile's share) reached is said as such, not as a symbol.
  */
 export function formatEtaLine(e: LiveEta): string {
-  const hhmm = (t: number | null) => (t === null ? '?' : `${rfc3339(t).slice(11, 16)}Z`);
-  const median = (t: number | null) => (t === null ? '?' : `${hhmm(t)} in ${humanDuration(t - e.at)}`);
+  const head = `forecast (${e.runs} runs)`;
+  if (e.stage === null && e.completed === 1) return `${head}: complete`;
+  const stuck = e.completion.p50 === null && (e.stage === null || e.stage.p50 === null);
+  if (stuck && e.awaitingApproval > 0) {
+    const who = e.awaitingApproval === 1 ? 'every run waits' : `${percent(e.awaitingApproval)} of the runs wait`;
+    return `${head}: ${who} for an approval nobody has given (the forecast counts only approvals given)`;
+  }
+  const hhmm = (t: number) => `${rfc3339(t).slice(11, 16)}Z`;
+  const spread = (p50: number | null, p90: number | null) => {
+    if (p50 === null) return ' not within 30 days in most runs';
+    return ` ~${hhmm(p50)} in ${humanDuration(p50 - e.at)}, P90 ${p90 === null ? 'beyond 30 days' : hhmm(p90)}`;
+  };
   const parts: string[] = [];
-  if (e.stage) parts.push(`${e.stage.name} ~${median(e.stage.p50)}, P90 ${hhmm(e.stage.p90)}`);
-  if (e.stage === null && e.completed === 1) parts.push('complete');
-  else parts.push(`done ~${median(e.completion.p50)}, P90 ${hhmm(e.completion.p90)}`);
+  if (e.stage) parts.push(`${e.stage.name}${spread(e.stage.p50, e.stage.p90)}`);
+  parts.push(`done${spread(e.completion.p50, e.completion.p90)}`);
   if (e.awaitingApproval > 0) parts.push(`${percent(e.awaitingApproval)} wait for approval`);
-  return `forecast (${e.runs} runs): ${parts.join(' · ')}`;
+  return `${head}: ${parts.join(' · ')}`;
 }
 
 function percent(x: number): string {
