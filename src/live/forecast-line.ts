@@ -11,7 +11,10 @@ export interface ForecastLineOptions {
    * runs go to worker threads): keys and frames go on while it runs.
    */
   run(promotion: string, now: number): Promise<LiveEta>;
-  /** A forecast ended: the view draws again (and starts the next if the rollout moved on). */
+  /**
+   * The line changed (toggled, a forecast ended): the view draws again, which starts the next
+   * forecast if the rollout moved on meanwhile.
+   */
   changed(): void;
 }
 
@@ -27,8 +30,10 @@ export class ForecastLine {
     this.#o = options;
   }
 
+  /** `e`: shows or hides the line. */
   toggle(): void {
     this.#on = !this.#on;
+    this.#o.changed();
   }
 
   /** The line for the promotion shown (null while off); starts a forecast when its state moved on. */

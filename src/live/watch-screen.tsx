@@ -53,7 +53,7 @@ export function WatchScreen({ watch, color, unicode }: WatchScreenProps) {
             notice={frame.notice}
             onApprove={(stage) => void watch.approve(stage)}
             onQuit={(how) => watch.quit(how)}
-            {...(watch.forecastAvailable ? { onToggleForecast: () => watch.toggleForecast() } : {})}
+            {...(watch.forecast ? { onToggleForecast: () => watch.forecast?.toggle() } : {})}
           />
         ) : frame.rows > shown.length ? (
           <Line segs={[{ text: frame.empty, tone: 'waitingOnTime' }]} />

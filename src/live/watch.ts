@@ -114,7 +114,8 @@ export class LiveWatch {
   #notice: Notice | null = null;
   #tick: unknown = null;
   #offChange: (() => void) | null = null;
-  readonly #forecast: ForecastLine | null;
+  /** `e`, when the view can forecast. */
+  readonly forecast: ForecastLine | null;
 
   constructor(options: LiveWatchOptions) {
     this.#o = options;
@@ -123,7 +124,7 @@ export class LiveWatch {
     this.quitted = new Promise<QuitHow>((resolve) => (this.#resolveQuit = resolve));
     const run = options.forecast;
     // A forecast that ends draws the next frame, which starts another if the rollout moved on.
-    this.#forecast = run ? new ForecastLine({ run, changed: () => this.#scheduler.flush() }) : null;
+    this.forecast = run ? new ForecastLine({ run, changed: () => this.#scheduler.flush() }) : null;
     this.#frame = this.#compute();
     this.#scheduler = new FrameScheduler({
       timer: options.timer,
@@ -185,17 +186,6 @@ export class LiveWatch {
     );
   }
 
-  /** `e`: shows or hides the forecast line. */
-  toggleForecast(): void {
-    if (!this.#forecast) return;
-    this.#forecast.toggle();
-    this.#scheduler.flush();
-  }
-
-  get forecastAvailable(): boolean {
-    return this.#forecast !== null;
-  }
-
   quit(how: QuitHow): void {
     this.#resolveQuit(how);
   }
@@ -248,7 +238,7 @@ export class LiveWatch {
     if (o.name !== undefined) {
       frame.model = o.source.viewOf(o.name, now);
       frame.empty = `clusterpromotion ${o.name} is gone from context ${o.context}; ${WAITING_FOR_IT}`;
-      frame.forecast = this.#forecast?.lineFor(frame.model, now.getTime()) ?? null;
+      frame.forecast = this.forecast?.lineFor(frame.model, now.getTime()) ?? null;
       return frame;
     }
     const views = watchOrder(o.source.views(now).map((v) => v.view));
@@ -262,7 +252,7 @@ export class LiveWatch {
     this.#selected = this.#order[at]!;
     frame.model = views[at]!;
     frame.tabs = { items: views.map((v) => ({ name: v.name, tone: overallTone(v.phase) })), selected: at };
-    frame.forecast = this.#forecast?.lineFor(frame.model, now.getTime()) ?? null;
+    frame.forecast = this.forecast?.lineFor(frame.model, now.getTime()) ?? null;
     return frame;
   }
 }

@@ -44,7 +44,7 @@ export function RehearsalApp({ rehearsal, color, unicode }: RehearsalAppProps) {
             onSpeed: (direction) => rehearsal.changeSpeed(direction),
             onFailNext: (cluster) => rehearsal.failNext(cluster),
           }}
-          {...(rehearsal.forecastAvailable ? { onToggleForecast: () => rehearsal.toggleForecast() } : {})}
+          {...(rehearsal.forecast ? { onToggleForecast: () => rehearsal.forecast?.toggle() } : {})}
         />
       </Box>
     </ThemeContext.Provider>

@@ -76,7 +76,8 @@ export class Rehearsal {
   #queue: Promise<void> = Promise.resolve();
   #tick: unknown = null;
   #running = false;
-  readonly #forecast: ForecastLine | null;
+  /** `e`, when the rehearsal was given a way to forecast. */
+  readonly forecast: ForecastLine | null;
 
   constructor(options: RehearsalOptions) {
     this.sim = options.sim;
@@ -93,7 +94,7 @@ export class Rehearsal {
     });
     this.sim.onChange(() => this.#version++);
     const forecast = options.forecast;
-    this.#forecast = forecast
+    this.forecast = forecast
       ? new ForecastLine({
           run: () => this.#betweenSteps(() => forecast(this.sim, this.sim.nowMs())),
           changed: () => this.#scheduler.flush(),
@@ -199,17 +200,6 @@ export class Rehearsal {
     } catch (e) {
       this.#say((e as Error).message);
     }
-  }
-
-  /** `e`: shows or hides the forecast line. */
-  toggleForecast(): void {
-    if (!this.#forecast) return;
-    this.#forecast.toggle();
-    this.#scheduler.flush();
-  }
-
-  get forecastAvailable(): boolean {
-    return this.#forecast !== null;
   }
 
   quit(how: QuitHow): void {
@@ -324,7 +314,7 @@ export class Rehearsal {
         ended: this.#result !== null,
       },
       notice: this.#notice,
-      forecast: this.#forecast?.lineFor(model, sim.nowMs()) ?? null,
+      forecast: this.forecast?.lineFor(model, sim.nowMs()) ?? null,
       rows: this.#size.rows,
       columns: this.#size.columns,
     };
