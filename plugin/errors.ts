@@ -2,7 +2,8 @@
 //
 //   0  success. lint: no errors (warnings allowed). simulate: the promotion completed.
 //   1  bad input or errors found: an unreadable file, bad YAML, input over a limit of
-//      src/api/input-limits.ts or not text, a bad flag or command, lint errors. One line `error: ...` on stderr, never a stack trace.
+//      src/api/input-limits.ts or not text, a bad flag or command, lint errors. One line
+//      `error: ...` on stderr, never a stack trace.
 //   2  simulate: the promotion failed (a cluster failed for good).
 //   3  simulate: the promotion stopped waiting (for an approval, a window, a health check,
 //      or the horizon). status: the rollout waits for a person and --until cannot be reached

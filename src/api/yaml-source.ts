@@ -200,7 +200,8 @@ function* boundedCst(text: string, lines: LineCounter): Generator<CST.Token> {
     if (token.type === 'document' && ++documents > MAX_DOCUMENTS) {
       throw new LimitError(
         token.offset,
-        `more than ${MAX_DOCUMENTS.toLocaleString('en-US')} YAML documents in one file, the most kubectl-promotion reads`,
+        `more than ${MAX_DOCUMENTS.toLocaleString('en-US')} YAML documents in one file, ` +
+          'the most kubectl-promotion reads',
       );
     }
     return token;

@@ -199,7 +199,7 @@ describe('fieldValidation over HTTP', () => {
       assert.match(bad.json.message, /fieldValidation: Unsupported value: "Loose"/);
     }));
 
-  it('reports duplicate fields as strict decoding does: before the unknown ones, refused by Strict, warned by Warn', () =>
+  it('reports duplicate fields as strict decoding does: before unknown ones, refused by Strict, warned by Warn', () =>
     withServer(async (s) => {
       // JSON.parse keeps the last value; the API server's strict decoder names every duplicate.
       const body =

@@ -171,8 +171,11 @@ createInterface({ input: child.stderr! }).on('line', (line) => {
 });
 
 let peakRss = 0;
+// Four scrapes a second find the peak; while the idle CPU is measured they stop (a scrape is work
+// for the controller: Prometheus scrapes every 15 s or so, not every 250 ms).
+let sampling = true;
 const sampler = setInterval(() => {
-  if (metricsPort)
+  if (metricsPort && sampling)
     void metric(metricsPort, 'process_resident_memory_bytes').then((v) => (peakRss = Math.max(peakRss, v || 0)));
 }, 250);
 
@@ -193,11 +196,13 @@ try {
   while (soaking() < PROMOTIONS) await sleep(100);
   const rolloutMs = performance.now() - t0;
   await sleep(2_000);
+  sampling = false;
   const cpu0 = await metric(metricsPort, 'process_cpu_seconds_total');
   const idle0 = performance.now();
   await sleep(10_000);
   const cpu1 = await metric(metricsPort, 'process_cpu_seconds_total');
   const idleCpu = ((cpu1 - cpu0) * 1000) / (performance.now() - idle0);
+  sampling = true;
 
   latencies.sort((a, b) => a - b);
   const f = (ms: number) => `${ms.toFixed(1)} ms`;

@@ -87,7 +87,7 @@ describe('the controller loop with several workers', () => {
     assert.equal(api.promotions.get('a')!.status?.currentStageName, 'staging');
   });
 
-  it('never reconciles one promotion in two workers at once: due again while in flight, it goes again after', async () => {
+  it('never reconciles one promotion in two workers at once: due again while in flight, it goes after', async () => {
     const api = new SlowApi(['a'], 4);
     api.hold('a');
     api.controller.markDue('a');

@@ -212,7 +212,7 @@ describe('the informer: list once, then follow the watch', { timeout: 20_000 }, 
     assert.equal(h.timers.now(), before, 'live again without any time passing');
   });
 
-  it('reconnect() on a live stream re-opens it from the last resourceVersion, with no failure and no re-list', async () => {
+  it('reconnect() on a live stream re-opens it from the last resourceVersion, no failure, no re-list', async () => {
     await following();
     let errors = 0;
     h.informer.subscribe({ error: () => errors++ });

@@ -42,7 +42,8 @@ describe('the forecast line', () => {
     });
     assert.equal(
       formatEtaLine(waiting),
-      'forecast (200 runs): every run waits for an approval nobody has given (the forecast counts only approvals given)',
+      'forecast (200 runs): every run waits for an approval nobody has given ' +
+        '(the forecast counts only approvals given)',
     );
     assert.match(formatEtaLine({ ...waiting, awaitingApproval: 0.6 }), /: 60% of the runs wait for an approval/);
   });

@@ -185,7 +185,7 @@ describe('kubectl promotion list', () => {
     }
   });
 
-  it("counts a promotion with no published counts itself, reading only its current stage's summaries and clusters", async () => {
+  it("counts a promotion with no published counts itself: its current stage's summaries and clusters", async () => {
     const requests: string[] = [];
     const served = await serve({ now: () => new Date(T0 + s(60)), log: (line) => requests.push(line) });
     try {

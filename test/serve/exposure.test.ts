@@ -104,7 +104,10 @@ describe('simulate --serve --address', () => {
     assert.equal(lines.length, 2, r.err);
     assert.match(
       lines[0]!,
-      /^WARNING: --address 0\.0\.0\.0: the rehearsal API listens on every network interface of this machine \(port \d+\), not only on loopback\.$/,
+      new RegExp(
+        String.raw`^WARNING: --address 0\.0\.0\.0: the rehearsal API listens on every network interface ` +
+          String.raw`of this machine \(port \d+\), not only on loopback\.$`,
+      ),
     );
     assert.match(
       lines[1]!,
@@ -175,7 +178,7 @@ describe('simulate --serve --kubeconfig-out', () => {
     assert.equal(statSync(out).mode & 0o777, 0o600);
   });
 
-  it('never follows a symbolic link: refused, and with --force the link is replaced, its target untouched', async () => {
+  it('never follows a symbolic link: refused; with --force the link is replaced, its target untouched', async () => {
     const d = fresh();
     const target = join(d, 'real-config');
     writeFileSync(target, USER_KUBECONFIG);
