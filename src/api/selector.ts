@@ -35,6 +35,11 @@ export function matchesSelector(
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** Whether a string can be a label's value (at most 63 characters, as apimachinery checks). */
+export function isLabelValue(v: string): boolean {
+  return v.length <= 63 && LABEL_VALUE.test(v);
+}
+
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**

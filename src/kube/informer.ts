@@ -9,7 +9,9 @@
 //   - the server is unreachable or refuses: retry with exponential backoff and jitter (at most
 //     8 s apart), reporting "reconnecting" meanwhile, and the age of the data;
 //   - whoever knows the server is back (pulse.ts) calls `reconnect()`: retry now, not at the end
-//     of the backoff.
+//     of the backoff;
+//   - whoever changed what the source selects calls `relist()`: list again, keeping the copy (and
+//     showing it) until the new list replaces it.
 // Time is injected (`Timers`) so every path above is tested without waiting on the wall clock.
 import type { KubeObject } from '../api/types.ts';
 import { backoffDelay, KubeApiError } from './client.ts';
@@ -84,6 +86,8 @@ export class Informer<T extends KubeObject> {
   readonly #store = new Map<string, T>();
   #resourceVersion = '';
   #synced = false;
+  /** The next step is a list: at the start, after a 410, after relist(). */
+  #needList = true;
   #running = false;
   #stream: AbortController | null = null;
   #idleTimer: unknown = null;
@@ -154,6 +158,18 @@ export class Informer<T extends KubeObject> {
     this.#wake?.();
   }
 
+  /**
+   * The source now selects other objects (a label selector changed): list again, and report how
+   * the new list differs from the copy. The copy stays until then, but is not known current: until
+   * the list arrives the health says `connecting`, current as of never, as before a first list.
+   */
+  relist(): void {
+    this.#needList = true;
+    if (!this.#running) return;
+    this.#setHealth({ state: 'connecting', currentAsOf: null });
+    this.reconnect();
+  }
+
   /** Resolves after the first successful list; rejects with the first list's failure. */
   whenSynced(): Promise<void> {
     if (this.#synced) return Promise.resolve();
@@ -173,9 +189,8 @@ export class Informer<T extends KubeObject> {
   }
 
   async #run(): Promise<void> {
-    let needList = true;
     while (this.#running) {
-      if (needList) {
+      if (this.#needList) {
         const controller = new AbortController();
         this.#stream = controller;
         this.#kicked = false;
@@ -183,9 +198,12 @@ export class Informer<T extends KubeObject> {
           const listed = await this.#source.list(controller.signal);
           if (!this.#running) return;
           this.#heard();
+          // Before the changes go out: a listener that changes the selection asks for a list again.
+          this.#needList = false;
           this.#replace(listed.items);
           this.#resourceVersion = listed.resourceVersion;
-          needList = false;
+          if (this.#needList) continue;
+          this.#connected();
           this.#synced = true;
           this.#emit((l) => l.synced?.());
         } catch (e) {
@@ -197,7 +215,7 @@ export class Informer<T extends KubeObject> {
         }
       }
       const outcome = await this.#follow();
-      if (outcome === 'gone') needList = true;
+      if (outcome === 'gone') this.#needList = true;
     }
   }
 
@@ -294,7 +312,6 @@ export class Informer<T extends KubeObject> {
       changes.push({ type: 'deleted', object: previous, previous });
     }
     for (const c of changes) this.#emit((l) => l.change?.(c));
-    this.#connected();
   }
 
   #connected(): void {

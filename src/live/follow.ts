@@ -56,10 +56,14 @@ export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => 
         if (h.state === 'live' && lastState === 'reconnecting') o.note('reconnected to the API server');
         lastState = h.state;
       }
-      if (queued) return;
+      // A stream that has not listed what it now follows (a scoped fleet's summaries, re-selected
+      // as a stage is added or reached) would show that stage without its clusters: the burst is
+      // judged once its list is in (its arrival is a change too).
+      if (queued || h.state === 'connecting') return;
       queued = true;
       queueMicrotask(() => {
         queued = false;
+        if (fleet.health().state === 'connecting') return;
         try {
           if (onBurst() === true) finish();
         } catch (e) {

@@ -17,6 +17,7 @@ import {
 import type { KubeClient } from '../kube/client.ts';
 import { capiClusterRef, sveltosClusterRef } from '../kube/clusters.ts';
 import { explainFailure, isMissingApi, isNotFound } from '../kube/errors.ts';
+import { chunks, MAX_SET_VALUES, setSelector } from '../kube/label-set-informers.ts';
 import { getObject, listObjects } from '../kube/objects.ts';
 import {
   CAPI_CLUSTERS,
@@ -100,10 +101,15 @@ export async function readSnapshot(client: KubeClient, promotion: string): Promi
  * (src/api/published-progress.ts; Sveltos's own controller publishes none).
  */
 export function uncounted(promotions: readonly ClusterPromotion[]): ClusterPromotion[] {
-  return promotions.filter((p) => {
-    const current = p.status?.currentStageName;
-    return current !== undefined && (p.spec.stages ?? []).some((s) => s.name === current) && !currentProgress(p);
-  });
+  return promotions.filter((p) => uncountedProfile(p) !== null);
+}
+
+/** The profile whose summaries `list` counts for the promotion: its current stage's, unless it is counted. */
+export function uncountedProfile(p: ClusterPromotion): string | null {
+  const current = p.status?.currentStageName;
+  if (current === undefined || !(p.spec.stages ?? []).some((s) => s.name === current) || currentProgress(p))
+    return null;
+  return mainProfileName(p.metadata.name, current);
 }
 
 /**
@@ -147,18 +153,6 @@ export async function readCurrentStages(client: KubeClient, promotions: readonly
 
 /** Beyond this many distinct stage selectors, one list of every cluster is cheaper than a list each. */
 const MAX_SELECTOR_QUERIES = 8;
-/** Values in one `key in (...)`: keeps a request's query string short. */
-const MAX_SET_VALUES = 50;
-
-function setSelector(key: string, values: readonly string[]): string {
-  return `${key} in (${values.join(',')})`;
-}
-
-function chunks<T>(xs: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-  return out;
-}
 
 /** Clusters selected by two stages' selectors come back from both lists: each once. */
 function unique(refs: ClusterRef[]): ClusterRef[] {

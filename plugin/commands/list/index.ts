@@ -37,13 +37,20 @@ export function listCommand(deps: LiveDeps = realDeps) {
         const wide = format === 'wide';
         const header = wide ? WIDE_COLUMNS : LIST_COLUMNS;
         if (args.watch) {
-          const fleet = new LiveFleet(client, { timers: deps.timers, ...(deps.pulse ? { pulse: deps.pulse } : {}) });
+          const objects = format === 'json' || format === 'yaml' || format === 'name';
+          // The rows need the summaries of the current stages the controller's counts do not cover;
+          // the objects printed as they are need none.
+          const fleet = new LiveFleet(client, {
+            summaries: objects ? 'none' : 'uncounted',
+            timers: deps.timers,
+            ...(deps.pulse ? { pulse: deps.pulse } : {}),
+          });
           await watchFleet(fleet, {
             timers: deps.timers,
             signal: deps.interrupted(),
             write: (text) => io.stdout.write(text),
             note: (text) => io.stderr.write(`${text}\n`),
-            format: format === 'json' || format === 'yaml' || format === 'name' ? format : wide ? 'wide' : 'table',
+            format: objects ? format : wide ? 'wide' : 'table',
             header,
           });
           return EXIT_OK;

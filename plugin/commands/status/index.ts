@@ -64,6 +64,7 @@ export function statusCommand(deps: LiveDeps = realDeps) {
         judge(viewOf(promotion, NOTHING_ELSE, new Date(client.serverNow(deps.timers.now()))), target);
         const fleet = new LiveFleet(client, {
           promotion: name,
+          summaries: 'stages',
           timers: deps.timers,
           ...(deps.pulse ? { pulse: deps.pulse } : {}),
         });

@@ -54,6 +54,7 @@ export function watchCommand(deps: LiveDeps = realDeps) {
         if (name !== undefined) await getPromotion(client, name);
         const fleet = new LiveFleet(client, {
           ...(name !== undefined ? { promotion: name } : {}),
+          summaries: 'stages',
           timers: deps.timers,
           ...(deps.pulse ? { pulse: deps.pulse } : {}),
         });
