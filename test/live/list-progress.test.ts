@@ -18,17 +18,26 @@ import {
   encodeProgress,
   type PublishedProgress,
 } from '../../src/api/published-progress.ts';
-import { LABEL_SUMMARY_PROFILE, type ClusterPromotion } from '../../src/api/types.ts';
+import type { ClusterPromotion } from '../../src/api/types.ts';
 import { loadPromotions } from '../../src/api/validate.ts';
 import { listRow } from '../../src/live/rows.ts';
 import { viewOfPublished, viewOfWorld } from '../../src/view/model.ts';
 import { loadFleet } from '../../simulator/fleet-file.ts';
 import { startServedSimulation } from '../../simulator/serve.ts';
 import { StoreSimulation } from '../../simulator/store-simulation.ts';
-import type { ObjectStore } from '../../simulator/apiserver/store.ts';
 import { rolloutPromotion, smallFleet, T0, s } from '../serve/helpers.ts';
 import { iso } from '../simulator/helpers.ts';
-import { autoStage, manualStage, promotionObject, putCluster, putPromotion, serve, stageEntry } from './served.ts';
+import {
+  autoStage,
+  manualStage,
+  promotionObject,
+  putCluster,
+  putPromotion,
+  putSummary,
+  labelSelector,
+  serve,
+  stageEntry,
+} from './served.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -223,39 +232,6 @@ describe('kubectl promotion list', () => {
     }
   });
 });
-
-function putSummary(
-  store: ObjectStore,
-  promotion: ClusterPromotion,
-  profile: string,
-  cluster: string,
-  status: 'Provisioned' | 'Provisioning',
-): void {
-  const created = store.create('clustersummaries', {
-    apiVersion: 'config.projectsveltos.io/v1beta1',
-    kind: 'ClusterSummary',
-    metadata: {
-      namespace: 'fleet',
-      name: `${profile}-sveltos-${cluster}`,
-      labels: { [LABEL_SUMMARY_PROFILE]: profile },
-    },
-    spec: {
-      clusterNamespace: 'fleet',
-      clusterName: cluster,
-      clusterType: 'Sveltos',
-      clusterProfileSpec: promotion.spec.profileSpec,
-    },
-  });
-  store.updateStatus('clustersummaries', {
-    ...created,
-    status: { featureSummaries: [{ featureID: 'Resources', status }] },
-  });
-}
-
-/** The label selector of a logged request (`METHOD URL STATUS`). */
-function labelSelector(line: string): string | null {
-  return new URL(line.split(' ')[1]!, 'https://server').searchParams.get('labelSelector');
-}
 
 /** The resource plurals a command's requests named, discovery and the server's version left out. */
 function resources(requests: readonly string[]): string[] {

@@ -3,7 +3,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClusterPromotion, ClusterPromotionStatus, KubeObject, Stage, StageStatus } from '../../src/api/types.ts';
+import {
+  LABEL_SUMMARY_PROFILE,
+  type ClusterPromotion,
+  type ClusterPromotionStatus,
+  type KubeObject,
+  type Stage,
+  type StageStatus,
+} from '../../src/api/types.ts';
 import { KubeClient, type ClientOptions } from '../../src/kube/client.ts';
 import type { ClusterFlags } from '../../src/kube/flags.ts';
 import { resolveConnection } from '../../src/kube/kubeconfig.ts';
@@ -104,4 +111,38 @@ export function putCluster(
     spec: {},
   });
   return store.updateStatus('sveltosclusters', { ...created, status: { ready } });
+}
+
+/** A ClusterSummary as addon-controller keeps it for a profile on a cluster of namespace `fleet`. */
+export function putSummary(
+  store: ObjectStore,
+  promotion: ClusterPromotion,
+  profile: string,
+  cluster: string,
+  status: 'Provisioned' | 'Provisioning',
+): void {
+  const created = store.create('clustersummaries', {
+    apiVersion: 'config.projectsveltos.io/v1beta1',
+    kind: 'ClusterSummary',
+    metadata: {
+      namespace: 'fleet',
+      name: `${profile}-sveltos-${cluster}`,
+      labels: { [LABEL_SUMMARY_PROFILE]: profile },
+    },
+    spec: {
+      clusterNamespace: 'fleet',
+      clusterName: cluster,
+      clusterType: 'Sveltos',
+      clusterProfileSpec: promotion.spec.profileSpec,
+    },
+  });
+  store.updateStatus('clustersummaries', {
+    ...created,
+    status: { featureSummaries: [{ featureID: 'Resources', status }] },
+  });
+}
+
+/** The label selector of a request the served API logged (`METHOD URL STATUS`). */
+export function labelSelector(line: string): string | null {
+  return new URL(line.split(' ')[1]!, 'https://server').searchParams.get('labelSelector');
 }
