@@ -1,20 +1,26 @@
 // `watch` without a terminal, against the served API: one line per stage transition as the
 // controller (the test, writing status into the store) moves the rollout on, through every fault
-// the server can throw at a long-lived watch.
+// the server can throw at a long-lived watch. And what the following commands (`watch`, `status`,
+// `list -w`) ask the server for: the ClusterSummaries they show, no others.
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ClusterPromotionStatus } from '../../src/api/types.ts';
+import { ANNOTATION_PROGRESS, encodeProgress } from '../../src/api/published-progress.ts';
+import type { ClusterPromotion, ClusterPromotionStatus } from '../../src/api/types.ts';
 import { runCli } from '../../plugin/cli.ts';
 import type { Io } from '../../plugin/command.ts';
+import { listCommand } from '../../plugin/commands/list/index.ts';
+import { statusCommand } from '../../plugin/commands/status/index.ts';
 import { watchCommand } from '../../plugin/commands/watch/index.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
 import {
   autoStage,
+  labelSelector,
   manualStage,
   promotionObject,
   putCluster,
   putPromotion,
+  putSummary,
   serve,
   setStatus,
   stageEntry,
@@ -32,9 +38,12 @@ let timers: FakeTimers;
 let stop: AbortController;
 /** The kinds of object a watch is open on right now, as the server's store sees them. */
 let openWatches: Map<string, number>;
+/** The requests the server answered (`METHOD URL STATUS`; a watch when it ends). */
+let requests: string[];
 
 beforeEach(async () => {
-  served = await serve({ now: () => new Date(T0) });
+  requests = [];
+  served = await serve({ now: () => new Date(T0), log: (line) => requests.push(line) });
   putCluster(served.store, 'fleet', 'canary-1', { env: 'canary' });
   putCluster(served.store, 'fleet', 'staging-1', { env: 'staging' });
   putCluster(served.store, 'fleet', 'prod-1', { env: 'production' });
@@ -69,6 +78,10 @@ interface Running {
 }
 
 function watch(args: string[]): Running {
+  return run('watch', args);
+}
+
+function run(command: 'watch' | 'status' | 'list', args: string[]): Running {
   const out = { stdout: '', stderr: '' };
   const io: Io = {
     stdout: { write: (t: string) => (out.stdout += t), isTTY: false },
@@ -77,7 +90,11 @@ function watch(args: string[]): Running {
     env: {},
   };
   const deps = { timers, interrupted: () => stop.signal, client: { sleep: async () => {} }, pulse: PATIENT_PULSE };
-  const done = runCli(['watch', ...args, '--kubeconfig', served.kubeconfig, '--no-color'], [watchCommand(deps)], io);
+  const done = runCli(
+    [command, ...args, '--kubeconfig', served.kubeconfig, '--no-color'],
+    [watchCommand(deps), statusCommand(deps), listCommand(deps)],
+    io,
+  );
   return { out, done };
 }
 
@@ -286,3 +303,110 @@ describe('watch without a terminal', { timeout: 60_000 }, () => {
     ]);
   });
 });
+
+/** The label selectors of the summaries requests (lists, and watches that ended) the server answered. */
+function summarySelectors(): string[] {
+  return requests.filter((l) => l.includes('/clustersummaries?')).map((l) => labelSelector(l)!);
+}
+
+describe('what the following commands ask the server for', { timeout: 60_000 }, () => {
+  it("watch NAME and status NAME: the summaries of that promotion's stages, no other profile's", async () => {
+    const rollout = putPromotion(served.store, promotionObject('rollout', STAGES), STEPS[0]);
+    const other = putPromotion(served.store, promotionObject('other', STAGES), STEPS[0]);
+    putSummary(served.store, rollout, 'rollout-canary', 'canary-1', 'Provisioned');
+    putSummary(served.store, other, 'other-canary', 'canary-1', 'Provisioned');
+    putSummary(served.store, rollout, 'not-a-promotions-profile', 'canary-1', 'Provisioned');
+    const stages = ['canary', 'production', 'staging'];
+    const own = `projectsveltos.io/cluster-profile-name in (${[
+      ...stages.map((s) => `preverification-rollout-${s}`),
+      ...stages.map((s) => `rollout-${s}`),
+    ].join(',')})`;
+    for (const command of ['watch', 'status'] as const) {
+      requests = [];
+      const w = run(command, ['rollout']);
+      await until(() => transitions(w.out.stdout).length === 2, `${command}: its first lines`);
+      await until(() => openWatches.get('clustersummaries') === 1, `${command}: the summaries watched`);
+      stop.abort();
+      await w.done;
+      stop = new AbortController();
+      await until(() => requests.some((l) => l.includes('/clustersummaries?watch=1')), `${command}: the watch ended`);
+      const asked = summarySelectors();
+      assert.equal(asked.length, 2, `${command}: a list and a watch`);
+      for (const selector of asked) assert.equal(selector, own, command);
+    }
+  });
+});
+
+describe('list -w', { timeout: 60_000 }, () => {
+  it('rows stay right as a promotion moves to its next stage, and as its published counts come and go', async () => {
+    // Sveltos's controller drives it: no counts published, list counts its current stage itself.
+    const rollout = putPromotion(served.store, promotionObject('rollout', STAGES), STEPS[0]);
+    putSummary(served.store, rollout, 'rollout-canary', 'canary-1', 'Provisioned');
+    putSummary(served.store, rollout, 'rollout-staging', 'staging-1', 'Provisioned');
+    // Ours: counted by the controller; its summaries are never asked for.
+    const counted = putPromotion(served.store, promotionObject('counted', STAGES), STEPS[0]);
+    putSummary(served.store, counted, 'counted-canary', 'canary-1', 'Provisioned');
+    publish('counted', { stage: 'canary', total: 4, provisioned: 3 });
+    const summariesWatched = () => openWatches.get('clustersummaries') ?? 0;
+
+    const w = run('list', ['-w']);
+    await until(() => rows(w.out.stdout).length >= 3 && summariesWatched() === 1, 'the table');
+    // At the next stage: that stage's summaries listed before its row is printed (never a 0/1).
+    setStatus(served.store, 'rollout', STEPS[2]!);
+    await until(() => rows(w.out.stdout).length >= 4, 'the row at staging');
+    // The controller publishes its counts: they are what the row says, and no summary is followed.
+    publish('rollout', { stage: 'staging', total: 3, provisioned: 2 });
+    await until(() => rows(w.out.stdout).length >= 5 && summariesWatched() === 0, 'the published counts');
+    // A spec edit: the counts no longer hold (until the controller counts again), so list counts.
+    const p = served.store.get<ClusterPromotion>('clusterpromotions', 'rollout');
+    const edited = [STAGES[0]!, autoStage('staging', { env: 'staging' }, '6m'), STAGES[2]!];
+    served.store.update('clusterpromotions', { ...p, spec: { ...p.spec, stages: edited } });
+    await until(() => rows(w.out.stdout).length >= 6 && summariesWatched() === 1, 'counted again');
+    stop.abort();
+    await w.done;
+
+    assert.deepEqual(rows(w.out.stdout), [
+      'NAME | STAGE | PHASE | CLUSTERS | WAITING-FOR',
+      'counted | 1/3 canary | Deploying | 3/4 | deploy',
+      'rollout | 1/3 canary | Deploying | 1/1 | deploy',
+      'rollout | 2/3 staging | Deploying | 1/1 | deploy',
+      'rollout | 2/3 staging | Deploying | 2/3 | deploy',
+      'rollout | 2/3 staging | Deploying | 1/1 | deploy',
+    ]);
+    assert.ok(
+      summarySelectors().every((s) =>
+        /^projectsveltos\.io\/cluster-profile-name in \(rollout-(canary|staging)\)$/.test(s),
+      ),
+      summarySelectors().join('\n'),
+    );
+  });
+});
+
+/** Publishes counts on a promotion as the controller does, for its current spec. */
+function publish(name: string, counts: { stage: string; total: number; provisioned: number }): void {
+  const p = served.store.get<ClusterPromotion>('clusterpromotions', name);
+  const value = encodeProgress({
+    ...counts,
+    generation: p.metadata.generation ?? 0,
+    failing: 0,
+    summaries: counts.total,
+    failedForGood: false,
+  });
+  served.store.update('clusterpromotions', {
+    ...p,
+    metadata: { ...p.metadata, annotations: { ...p.metadata.annotations, [ANNOTATION_PROGRESS]: value } },
+  });
+}
+
+/** The lines printed, header included, with their spacing collapsed and the AGE column left out. */
+function rows(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) =>
+      l
+        .split(/\s{2,}/)
+        .slice(0, -1)
+        .join(' | '),
+    );
+}
