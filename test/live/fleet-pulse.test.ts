@@ -5,14 +5,16 @@
 // the time measured is the fleet's own waiting, whatever the machine's load.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ClusterPromotion } from '../../src/api/types.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import { LiveFleet } from '../../src/live/fleet.ts';
+import { LiveFleet, type SummaryScope } from '../../src/live/fleet.ts';
 import { FakeTimers } from '../kube/fake-timers.ts';
 import {
   manualStage,
   promotionObject,
   putCluster,
   putPromotion,
+  putSummary,
   serve,
   setStatus,
   stageEntry,
@@ -62,7 +64,13 @@ beforeEach(async () => {
   });
   timers = new FakeTimers();
   inFlight = 0;
+});
+
+/** A fleet as the controller follows (every summary), or as `watch demo` does (its stages' summaries). */
+async function startFleet(summaries: SummaryScope): Promise<void> {
   fleet = new LiveFleet(counting(served.client()), {
+    ...(summaries === 'stages' ? { promotion: 'demo' } : {}),
+    summaries,
     timers,
     random: () => 0.5,
     backoff: { baseMs: 1000, capMs: 8000 },
@@ -70,7 +78,7 @@ beforeEach(async () => {
   fleet.start();
   await fleet.whenSynced();
   await step(1000, live);
-});
+}
 
 afterEach(async () => {
   fleet.stop();
@@ -80,20 +88,26 @@ afterEach(async () => {
 const description = () => fleet.promotion('demo')?.status?.stages?.[0]?.currentStatusDescription;
 
 describe('the live fleet when the server refuses connections, then comes back', { timeout: 120_000 }, () => {
-  it('reconnects within about a second of the server answering again, and misses no change', async () => {
-    assert.ok(live());
-    await served.server.faults.refuseConnections(3600);
-    await step(10_000, () => fleet.health().state === 'reconnecting');
-    assert.equal(fleet.health().state, 'reconnecting');
-    // Twenty seconds down: every stream's backoff has grown to seconds.
-    await step(20_000);
-    assert.notEqual(fleet.health().silentSince, null, 'the pulse found no answer either');
-    setStatus(served.store, 'demo', { currentStageName: 'staging', stages: [stageEntry('staging', 'step 2')] });
+  for (const summaries of ['all', 'stages'] as const)
+    it(`reconnects within about a second of the server answering again, and misses no change (${summaries} summaries)`, async () => {
+      await startFleet(summaries);
+      assert.ok(live());
+      await served.server.faults.refuseConnections(3600);
+      await step(10_000, () => fleet.health().state === 'reconnecting');
+      assert.equal(fleet.health().state, 'reconnecting');
+      // Twenty seconds down: every stream's backoff has grown to seconds.
+      await step(20_000);
+      assert.notEqual(fleet.health().silentSince, null, 'the pulse found no answer either');
+      setStatus(served.store, 'demo', { currentStageName: 'staging', stages: [stageEntry('staging', 'step 2')] });
+      const demo = served.store.get<ClusterPromotion>('clusterpromotions', 'demo');
+      putSummary(served.store, demo, 'demo-staging', 'staging-1', 'Provisioned');
 
-    await served.server.faults.acceptConnections();
-    const took = await step(10_000, () => live() && description() === 'step 2');
-    assert.ok(live(), 'live again');
-    assert.equal(description(), 'step 2', 'the change made while it was down');
-    assert.ok(took <= 2000, `live again ${took} ms after the server came back (at most 2 s)`);
-  });
+      await served.server.faults.acceptConnections();
+      const summarised = () => [...fleet.summariesOf('demo-staging')].length === 1;
+      const took = await step(10_000, () => live() && description() === 'step 2' && summarised());
+      assert.ok(live(), 'live again');
+      assert.equal(description(), 'step 2', 'the change made while it was down');
+      assert.ok(summarised(), 'the summary written while it was down');
+      assert.ok(took <= 2000, `live again ${took} ms after the server came back (at most 2 s)`);
+    });
 });
