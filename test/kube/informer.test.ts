@@ -237,6 +237,44 @@ describe('the informer: list once, then follow the watch', { timeout: 20_000 }, 
     await until(() => description('demo') === 'step 5');
   });
 
+  it('relist() (the source selects other objects): keeps the copy until the new list, not current meanwhile', async () => {
+    const labelled = (name: string, team: string) =>
+      putPromotion(served.store, {
+        ...promotionObject(name, [manualStage('staging', { env: 'staging' })]),
+        metadata: { name, labels: { team } },
+      });
+    labelled('ours', 'a');
+    labelled('theirs', 'b');
+    let selector = 'team=a';
+    const client = served.client();
+    h = harness({
+      list: (signal) =>
+        listWatchOf<ClusterPromotion>(client, CLUSTER_PROMOTIONS, { labelSelector: selector }).list(signal),
+      watch: (rv, signal) =>
+        listWatchOf<ClusterPromotion>(client, CLUSTER_PROMOTIONS, { labelSelector: selector }).watch(rv, signal),
+    });
+    h.informer.start();
+    await h.informer.whenSynced();
+    await until(() => h.informer.health().state === 'live' && h.calls.watches.length === 1);
+    assert.deepEqual([...h.informer.store.keys()], ['ours']);
+
+    selector = 'team=b';
+    h.informer.relist();
+    assert.equal(h.informer.health().state, 'connecting');
+    assert.equal(h.informer.health().currentAsOf, null, 'the new selection has never been listed');
+    assert.deepEqual([...h.informer.store.keys()], ['ours'], 'what it showed stays until the list');
+    await until(() => h.informer.health().state === 'live');
+    assert.deepEqual([...h.informer.store.keys()], ['theirs']);
+    assert.deepEqual(
+      h.changes.map((c) => `${c.type} ${c.object.metadata.name}`),
+      ['added ours', 'added theirs', 'deleted ours'],
+    );
+    assert.equal(h.calls.lists, 2);
+    // And follows the new selection.
+    setStatus(served.store, 'theirs', { currentStageName: 'staging', stages: [stageEntry('staging', 'step 1')] });
+    await until(() => description('theirs') === 'step 1');
+  });
+
   it('re-opens a stream that went silent, after the idle timeout, and gets what it had missed', async () => {
     // The first stream is open but delivers nothing, as a half-open connection does.
     const real = listWatchOf<ClusterPromotion>(served.client(), CLUSTER_PROMOTIONS);
