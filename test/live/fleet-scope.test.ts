@@ -171,6 +171,17 @@ describe('the summaries a live fleet follows', () => {
     assert.equal(summaryLists()[3], `${PROFILE_IN}(${first.join(',')})`);
   });
 
+  it('leaves out a profile name that cannot be a label value (over 63 characters): no summary carries it', async () => {
+    const long = 's'.repeat(55); // rollout-sss... is 63 characters, its verification profile's name more
+    putPromotion(
+      served.store,
+      promotionObject('rollout', [autoStage('canary', { env: 'canary' }), autoStage(long, { env: 'production' })]),
+    );
+    const f = follow({ promotion: 'rollout', summaries: 'stages' });
+    await f.whenSynced();
+    assert.deepEqual(summaryLists(), [`${PROFILE_IN}(preverification-rollout-canary,rollout-canary,rollout-${long})`]);
+  });
+
   it('of the controller: every summary of any ClusterProfile, as before', async () => {
     const rollout = putPromotion(served.store, canaryOnly('rollout'));
     putSummary(served.store, rollout, 'rollout-canary', 'canary-1', 'Provisioned');
