@@ -97,7 +97,8 @@ export class LiveController {
   constructor(options: LiveControllerOptions) {
     this.#o = options;
     this.#mode = options.mode ?? 'normal';
-    this.fleet = new LiveFleet(options.client, { timers: options.timers });
+    // Every summary: the engine reads any stage's, and the counts it publishes spare the commands theirs.
+    this.fleet = new LiveFleet(options.client, { summaries: 'all', timers: options.timers });
     this.core = new PromotionController({
       ports: this.#ports(),
       finalizer: true,
@@ -234,7 +235,7 @@ export class LiveController {
 
   #follow(): void {
     const f = this.fleet;
-    const restarts = (resource: string, informer: Informer<KubeObject>) => {
+    const restarts = (resource: string, informer: Pick<Informer<KubeObject>, 'subscribe'>) => {
       let synced = false;
       let state: InformerHealth['state'] = 'stopped';
       return informer.subscribe({
@@ -254,7 +255,7 @@ export class LiveController {
     this.#unsubscribe.push(
       restarts('clusterpromotions', f.promotions as unknown as Informer<KubeObject>),
       restarts('clusterprofiles', f.profiles as unknown as Informer<KubeObject>),
-      restarts('clustersummaries', f.summaries as unknown as Informer<KubeObject>),
+      restarts('clustersummaries', f.summaries as unknown as Pick<Informer<KubeObject>, 'subscribe'>),
       f.promotions.subscribe({
         change: ({ type, object, previous }) => {
           const name = object.metadata.name;
