@@ -55,7 +55,8 @@ import { uncountedProfile } from './snapshot.ts';
  * when the promotion's stages do (a stage added or renamed, a promotion created or deleted; for
  * `uncounted`, a stage reached or counts that stop or start holding), not each time a profile
  * appears. A ClusterProfile that carries the promotion's label under another name (written by hand)
- * has its summaries left out: no view reads them.
+ * has its summaries left out: the views read each stage's profiles by name, and the forecast (`e`)
+ * takes such a profile as deployed nowhere.
  */
 export type SummaryScope = 'all' | 'stages' | 'uncounted' | 'none';
 
