@@ -230,7 +230,8 @@ export class Informer<T extends KubeObject> {
     try {
       this.#armIdle();
       const events = await this.#source.watch(this.#resourceVersion, controller.signal);
-      if (!this.#running) return 'reopen';
+      // Ended while it opened (reconnect, relist): not live on a stream that is already over.
+      if (!this.#running || this.#kicked) return 'reopen';
       this.#heard();
       this.#connected();
       this.#armIdle();

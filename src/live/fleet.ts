@@ -237,20 +237,19 @@ export class LiveFleet implements World {
   }
 
   /**
-   * Resolves once every stream has listed once; rejects with the first failure as one clear line
-   * (a missing CRD, a denied list). An optional API that is not installed counts as empty.
+   * Resolves once every stream has listed once (a scoped fleet's summaries: those the promotions
+   * listed show); rejects with the first failure as one clear line (a missing CRD, a denied list).
+   * An optional API that is not installed counts as empty.
    */
   async whenSynced(): Promise<void> {
     const summaries = async () => {
-      // Which summaries to list is known from the promotions (a failure to list those is theirs).
-      if (
-        this.#scope !== 'all' &&
-        !(await this.promotions.whenSynced().then(
-          () => true,
-          () => false,
-        ))
-      )
-        return;
+      // Which summaries to list is known once the promotions are (a failure to list those is theirs).
+      if (this.#scope !== 'all')
+        try {
+          await this.promotions.whenSynced();
+        } catch {
+          return;
+        }
       try {
         await this.summaries.whenSynced();
       } catch (e) {
