@@ -237,7 +237,7 @@ describe('the informer: list once, then follow the watch', { timeout: 20_000 }, 
     await until(() => description('demo') === 'step 5');
   });
 
-  it('relist() (the source selects other objects): keeps the copy until the new list, not current meanwhile', async () => {
+  it('relist() (the source selects others): keeps the copy until the new list, not current meanwhile', async () => {
     const labelled = (name: string, team: string) =>
       putPromotion(served.store, {
         ...promotionObject(name, [manualStage('staging', { env: 'staging' })]),
