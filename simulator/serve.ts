@@ -9,6 +9,8 @@
 import { CONTEXT_NAME, writeKubeconfig } from './apiserver/kubeconfig.ts';
 import { startApiServer, type ApiServer, type RestrictedIdentity } from './apiserver/server.ts';
 import type { ObjectStore } from './apiserver/store.ts';
+import { storeRbacObjects } from './apiserver/rbac-store.ts';
+import type { KubeObject } from '../src/api/types.ts';
 import { ScaledClock, type RealTimeSource } from './clock.ts';
 import { StoreSimulation, type StoreSimulationOptions } from './store-simulation.ts';
 import type { Timers } from '../src/kube/informer.ts';
@@ -29,6 +31,8 @@ export interface ServeOptions extends StoreSimulationOptions {
   token?: string;
   /** Tokens held to RBAC grants (simulate --serve --rbac). */
   restricted?: RestrictedIdentity[];
+  /** RBAC objects stored at start (--rbac's roles and bindings), which the restricted tokens are held to. */
+  rbacObjects?: readonly KubeObject[];
   /** Real time, in milliseconds; the clock maps it to virtual time (default performance.now). */
   realNow?: RealTimeSource;
   timers?: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
@@ -115,6 +119,7 @@ export async function startServedSimulation(options: ServeOptions): Promise<Serv
   });
   let api: ApiServer;
   try {
+    storeRbacObjects(sim.store, options.rbacObjects ?? []);
     api = await startApiServer({
       store: sim.store,
       address: options.address ?? '127.0.0.1',

@@ -44,7 +44,8 @@ export function admit(def: ResourceDef, obj: KubeObject, options: AdmissionOptio
   const mode = options.fieldValidation ?? 'Warn';
   if (problems.length > 0 && mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
   if (mode === 'Warn') options.warnings?.push(...problems);
-  const own = def.validate?.(obj) ?? [];
+  def.applyDefaults?.(obj);
+  const own = def.validate?.(obj, old) ?? [];
   if (own.length > 0) throw invalid(def, obj.metadata.name, own);
   if (schema === undefined) return;
   schema.applyDefaults(obj);

@@ -110,6 +110,7 @@ const CAUSE_REASONS: Record<FieldError['type'], string> = {
   Invalid: 'FieldValueInvalid',
   Duplicate: 'FieldValueDuplicate',
   Forbidden: 'FieldValueForbidden',
+  NotSupported: 'FieldValueNotSupported',
 };
 
 function causeMessage(e: FieldError): string {
@@ -121,7 +122,12 @@ function causeMessage(e: FieldError): string {
     case 'Forbidden':
       return e.detail === undefined ? 'Forbidden' : `Forbidden: ${e.detail}`;
     case 'Invalid':
-      return `Invalid value: ${goValue(e.value)}${e.detail === undefined ? '' : `: ${e.detail}`}`;
+      return `Invalid value: ${e.printed ?? goValue(e.value)}${e.detail === undefined ? '' : `: ${e.detail}`}`;
+    case 'NotSupported':
+      return (
+        `Unsupported value: ${goValue(e.value)}: supported values: ` +
+        (e.supported ?? []).map((v) => JSON.stringify(v)).join(', ')
+      );
   }
 }
 

@@ -1,19 +1,24 @@
 // The identity `simulate --serve --rbac` serves, from RBAC manifests as a cluster would hold
 // them: ClusterRoles and Roles, bound by ClusterRoleBindings and RoleBindings to one subject
-// (a ServiceAccount becomes `system:serviceaccount:NS:NAME`, as its token authenticates). Without
-// bindings, every ClusterRole is bound cluster-wide and every Role in its namespace to a user of
-// our own. Other objects in the files (a Deployment, a kustomization) are left alone, so a
-// deploy/ folder can be given whole.
+// (a ServiceAccount becomes `system:serviceaccount:NS:NAME`, as its token authenticates). The
+// objects go into the served store, where the authorizer reads them on every request; without
+// bindings in the files, every ClusterRole gets a ClusterRoleBinding and every Role a RoleBinding
+// in its namespace to a user of our own, stored as any binding. Other objects in the files (a
+// Deployment, a kustomization) are left alone, so a deploy/ folder can be given whole.
 import type { LoadedObject } from '../../src/api/yaml-source.ts';
 import { SourceError } from '../../src/api/findings.ts';
-import { AUTHENTICATED, type Grant, type Identity, type PolicyRule } from './rbac.ts';
+import type { KubeObject } from '../../src/api/types.ts';
+import { AUTHENTICATED, type PolicyRule } from './rbac.ts';
 
 /** The user of a restricted token whose files bind no User or ServiceAccount. */
 export const DEFAULT_RBAC_USER = 'promotion-sim-rbac';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export interface RbacPolicy {
-  identity: Identity;
+  /** Who the restricted token is; what it may do is decided by the stored objects. */
+  identity: { user: string; groups: string[] };
+  /** The ClusterRoles, Roles and bindings to store at start (the default bindings included). */
+  objects: KubeObject[];
   /** What the identity holds, one line per role: `ClusterRole x (cluster-wide)`, `Role ns/y (namespace ns)`. */
   holds: string[];
   /** Roles in the files that no binding grants: the identity does not hold them. */
@@ -130,10 +135,10 @@ function roleLabel(role: Role): string {
 }
 
 /** The restricted identity the RBAC objects among `objects` describe (without its token). */
-export function policyFromObjects(objects: readonly LoadedObject[], files: string): RbacPolicy {
+export function policyFromObjects(loaded: readonly LoadedObject[], files: string): RbacPolicy {
   const roles: Role[] = [];
   const bindings: { obj: LoadedObject; kind: string; namespace: string | undefined }[] = [];
-  for (const obj of objects) {
+  for (const obj of loaded) {
     const apiVersion = String(obj.value.apiVersion ?? '');
     if (!apiVersion.startsWith(`${RBAC_GROUP}/`)) continue;
     const kind = obj.value.kind;
@@ -172,21 +177,15 @@ export function policyFromObjects(objects: readonly LoadedObject[], files: strin
       }
     }
   }
-  const held: { role: Role; grant: Grant }[] = [];
+  const held: { role: Role; namespace: string | undefined }[] = [];
+  const objects: KubeObject[] = [
+    ...roles.map((r) => stored(r.obj, r.namespace)),
+    ...read.map((b) => stored(b.obj, b.namespace)),
+  ];
   if (read.length === 0) {
     for (const role of roles) {
-      const binding =
-        role.kind === 'Role'
-          ? `RoleBinding "${DEFAULT_RBAC_USER}/${role.namespace}"`
-          : `ClusterRoleBinding "${DEFAULT_RBAC_USER}"`;
-      held.push({
-        role,
-        grant: {
-          rules: role.rules,
-          ...(role.namespace === undefined ? {} : { namespace: role.namespace }),
-          source: `${binding} of ${role.kind} "${role.name}" to User "${DEFAULT_RBAC_USER}"`,
-        },
-      });
+      held.push({ role, namespace: role.namespace });
+      objects.push(defaultBinding(role));
     }
   }
   for (const b of read) {
@@ -204,24 +203,38 @@ export function policyFromObjects(objects: readonly LoadedObject[], files: strin
         `${String(ref.kind)} "${String(ref.name)}"${where} is in none of the --rbac files`,
       );
     }
-    const subject = b.subjects.find((s) => principalKey(s) !== undefined) ?? b.subjects[0]!;
-    const label = b.kind === 'RoleBinding' ? `${b.name}/${b.namespace}` : b.name;
-    held.push({
-      role,
-      grant: {
-        rules: role.rules,
-        ...(b.namespace === undefined ? {} : { namespace: b.namespace }),
-        source: `${b.kind} "${label}" of ${role.kind} "${role.name}" to ${describeSubject(subject)}`,
-      },
-    });
+    held.push({ role, namespace: b.namespace });
   }
   const { user, groups: own } = userOf(principal);
   return {
-    identity: { user, groups: [...own, ...groups, AUTHENTICATED], grants: held.map((h) => h.grant) },
+    identity: { user, groups: [...own, ...groups, AUTHENTICATED] },
+    objects,
     holds: held.map(
-      ({ role, grant }) =>
-        `${roleLabel(role)} (${grant.namespace === undefined ? 'cluster-wide' : `namespace ${grant.namespace}`})`,
+      ({ role, namespace }) =>
+        `${roleLabel(role)} (${namespace === undefined ? 'cluster-wide' : `namespace ${namespace}`})`,
     ),
     unbound: roles.filter((r) => !held.some((h) => h.role === r)).map(roleLabel),
   };
+}
+
+/** The object as the store gets it: in the namespace kubectl apply would put it in. */
+function stored(obj: LoadedObject, namespace: string | undefined): KubeObject {
+  const value = structuredClone(obj.value) as unknown as KubeObject;
+  if (namespace !== undefined) value.metadata = { ...value.metadata, namespace };
+  return value;
+}
+
+/** The binding a role without any gets, to the default user: `promotion-sim-rbac:ROLE`, where the role is. */
+function defaultBinding(role: Role): KubeObject {
+  const kind = role.kind === 'Role' ? 'RoleBinding' : 'ClusterRoleBinding';
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind,
+    metadata: {
+      name: `${DEFAULT_RBAC_USER}:${role.name}`,
+      ...(role.namespace === undefined ? {} : { namespace: role.namespace }),
+    },
+    roleRef: { apiGroup: RBAC_GROUP, kind: role.kind, name: role.name },
+    subjects: [{ apiGroup: RBAC_GROUP, kind: 'User', name: DEFAULT_RBAC_USER }],
+  } as KubeObject;
 }

@@ -8,6 +8,7 @@ import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './event-versions.ts';
 import { bundledSchema, type ResourceSchema } from '../../src/schema/index.ts';
 import { kubectlAge } from '../../src/duration.ts';
 import { printerColumns } from './columns.ts';
+import { RBAC_RESOURCES } from './rbac-resources.ts';
 
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
 
@@ -32,11 +33,15 @@ export interface PrinterColumn {
 
 /** One field problem, reported the way the API server's field validation reports it. */
 export interface FieldError {
-  /** `Required`, `Invalid`, `Duplicate`, `Forbidden`. */
-  type: 'Required' | 'Invalid' | 'Duplicate' | 'Forbidden';
+  /** `Required`, `Invalid`, `Duplicate`, `Forbidden`, `NotSupported` (detail: the supported values). */
+  type: 'Required' | 'Invalid' | 'Duplicate' | 'Forbidden' | 'NotSupported';
   field: string;
   /** The offending value, shown Go-style in the message; absent for Required. */
   value?: unknown;
+  /** The value as Go's %#v prints a struct or a slice (`rbac.RoleRef{...}`), instead of `value`. */
+  printed?: string;
+  /** NotSupported: the values that are. */
+  supported?: string[];
   detail?: string;
 }
 
@@ -62,8 +67,15 @@ export interface ResourceDef {
   extraFieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
   /** Columns after NAME (and NAMESPACE, which kubectl adds itself for `-A`). */
   columns: PrinterColumn[];
-  /** Rules of a built-in resource (a Lease); custom resources have their schema instead. */
-  validate?(obj: KubeObject): FieldError[];
+  /** Rules of a built-in resource (a Lease); custom resources have their schema instead. `old` on update. */
+  validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  /** A built-in resource's defaults, set before it is validated (a binding's `roleRef.apiGroup`). */
+  applyDefaults?(obj: KubeObject): void;
+  /**
+   * What is wrong with a name, in the apiserver's words; without it, names are DNS-1123 subdomains.
+   * RBAC objects take any path segment (`system:controller:x`).
+   */
+  nameProblems?(name: string): string[];
   /** The CRD's schema: writes are pruned, defaulted and validated with it (admission.ts). */
   schema?: ResourceSchema;
   /** Served from another resource's storage, converted both ways (events.k8s.io/v1 Events are core Events). */
@@ -507,6 +519,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     columns: coreEventColumns(),
   },
   EVENTS_V1,
+  ...RBAC_RESOURCES,
 ];
 
 /** The resources served under one group/version, in table order. */

@@ -35,14 +35,26 @@ import { deleteOptionsOf, dryRunOf, fieldManagerOf, forceOf, queryFlag } from '.
 import { fieldValidationOf, warningHeaders } from './admission.ts';
 import { duplicateFields } from './json-duplicates.ts';
 import { openApiV3Index, openApiV3Json } from './openapi-v3.ts';
-import { AUTHENTICATED, type Attributes, authorize, denial, type Identity, type PolicyRule } from './rbac.ts';
+import {
+  AUTHENTICATED,
+  type Attributes,
+  authorize,
+  denial,
+  type Grant,
+  type Identity,
+  type PolicyRule,
+} from './rbac.ts';
+import { storedGrants } from './rbac-store.ts';
+import { escalationGuard } from './rbac-escalation.ts';
+import { KUBERNETES_PROTOBUF } from './protobuf.ts';
+import { objectFromProtobuf } from './protobuf-objects.ts';
 import { findReview, readReview } from './reviews.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi.ts';
 import type { Rendering } from './media.ts';
 import { PATCH_CONTENT_TYPES, patchTypeOf } from './patch.ts';
 import type { ResourceDef } from './resources.ts';
 import { apiVersionOf, findResource } from './resources.ts';
-import type { ObjectStore } from './store.ts';
+import type { ObjectStore, WriteOptions } from './store.ts';
 import type { IncludeObject } from './table.ts';
 import { encodeTable } from './table.ts';
 import { encodeList, encodeObject } from './wire.ts';
@@ -88,8 +100,12 @@ export interface ApiServer {
 }
 
 /** A bearer token and the identity it authenticates as. */
-export interface RestrictedIdentity extends Identity {
+export interface RestrictedIdentity {
   token: string;
+  user: string;
+  groups: string[];
+  /** Rules held whatever the store says; without them the stored RBAC objects decide, on every request. */
+  grants?: Grant[];
 }
 
 /** The rehearsal's own token: in system:masters, as kubeadm's admin kubeconfig is. */
@@ -327,7 +343,9 @@ class ServedApi implements ApiServer {
         namespace: info.namespace,
       };
       if (!authorize(identity, attributes).allowed) throw denial(identity.user, attributes);
-      await this.serveResource(req, res, method, resolve(info), watch, url.searchParams);
+      const resource = resolve(info);
+      const guard = escalationGuard(this.store, identity, resource.def, info);
+      await this.serveResource(req, res, method, resource, watch, url.searchParams, guard);
     } catch (err) {
       this.sendError(res, err);
     }
@@ -338,7 +356,10 @@ class ServedApi implements ApiServer {
     if (m !== null) {
       if (sameSecret(m[1]!, this.token)) return ADMIN;
       const found = this.identities.find((i) => sameSecret(m[1]!, i.token));
-      if (found !== undefined) return found;
+      if (found !== undefined) {
+        const { user, groups } = found;
+        return { user, groups, grants: found.grants ?? storedGrants(this.store, user, groups) };
+      }
     }
     throw unauthorized();
   }
@@ -429,6 +450,7 @@ class ServedApi implements ApiServer {
     r: ResourceRequest,
     watch: boolean,
     query: URLSearchParams,
+    guard: WriteOptions['guard'],
   ): Promise<void> {
     const { def, namespace, name, subresource } = r;
     if (r.watchPath) {
@@ -454,6 +476,7 @@ class ServedApi implements ApiServer {
             warnings,
             decodingProblems,
             fieldManager,
+            guard,
           });
           if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
           return this.sendObject(req, res, def, 201, created);
@@ -508,7 +531,7 @@ class ServedApi implements ApiServer {
         const updated = this.store.update(
           def,
           { ...input, metadata: { ...input.metadata, name } },
-          { namespace, subresource, dryRun, fieldValidation, warnings, decodingProblems, fieldManager },
+          { namespace, subresource, dryRun, fieldValidation, warnings, decodingProblems, fieldManager, guard },
         );
         if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, 200, updated);
@@ -553,6 +576,7 @@ class ServedApi implements ApiServer {
           decodingProblems,
           fieldManager,
           force,
+          guard,
         });
         if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
         return this.sendObject(req, res, def, existed ? 200 : 201, patched);
@@ -726,7 +750,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The body as an object, and what strict decoding says of its JSON (duplicate fields). */
 async function readObject(req: IncomingMessage): Promise<{ input: KubeObject; decodingProblems: string[] }> {
-  const raw = (await readBody(req)).toString('utf8');
+  const body = await readBody(req);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === KUBERNETES_PROTOBUF) {
+    return { input: objectFromProtobuf(body, ['application/json', 'application/yaml']), decodingProblems: [] };
+  }
+  const raw = body.toString('utf8');
   const yaml = /yaml/i.test(req.headers['content-type'] ?? '');
   let parsed: unknown;
   try {

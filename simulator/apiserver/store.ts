@@ -85,6 +85,11 @@ export interface WriteOptions extends AdmissionOptions {
   applied?: FieldSet;
   /** An apply that takes the fields it conflicts on (`force=true`). */
   force?: boolean;
+  /**
+   * Who writes may still be refused the object as it would be written (RBAC's escalation check,
+   * rbac-escalation.ts): called before it is admitted, with the stored object on an update.
+   */
+  guard?: (next: KubeObject, previous: KubeObject | undefined) => void;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -426,6 +431,7 @@ export class ObjectStore {
       meta.name = `${meta.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
     }
     this.placeInNamespace(def, obj, options.namespace);
+    options.guard?.(obj, undefined);
     this.checkName(def, meta.name);
     const state = this.state(def);
     const key = keyOf(meta.namespace, meta.name);
@@ -834,6 +840,17 @@ export class ObjectStore {
         { type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' },
       ]);
     }
+    if (def.nameProblems !== undefined) {
+      const problems = def.nameProblems(name);
+      if (problems.length > 0) {
+        throw invalid(
+          def,
+          name,
+          problems.map((detail) => ({ type: 'Invalid', field: 'metadata.name', value: name, detail })),
+        );
+      }
+      return;
+    }
     const label = def === NAMESPACES;
     const ok = label ? isDns1123Label(name) : isDns1123Subdomain(name);
     if (!ok) {
@@ -923,6 +940,7 @@ export class ObjectStore {
           ]);
         }
       }
+      options.guard?.(next, existing);
       // Pruned and defaulted before comparing: an apply without the defaults changes nothing.
       admit(def, next, options, existing);
       if (def.tracksGeneration && !isDeepStrictEqual(specPart(next), specPart(existing))) {

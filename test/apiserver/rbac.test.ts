@@ -10,11 +10,11 @@ import { SourceError } from '../../src/api/findings.ts';
 import { loadFilesStrict } from '../../src/api/source-files.ts';
 import { parseYaml } from '../../src/api/yaml-source.ts';
 import { writeKubeconfig } from '../../simulator/apiserver/kubeconfig.ts';
-import { authorize } from '../../simulator/apiserver/rbac.ts';
+import { authorize, type Identity } from '../../simulator/apiserver/rbac.ts';
 import { policyFromObjects } from '../../simulator/apiserver/rbac-policy.ts';
-import type { RestrictedIdentity } from '../../simulator/apiserver/server.ts';
+import { storedGrants, storeRbacObjects } from '../../simulator/apiserver/rbac-store.ts';
 import { python, skipKubectl, skipPython } from './clients.ts';
-import { kubectl, PROMOTIONS, promotion, type TestServer, withServer } from './helpers.ts';
+import { kubectl, newStore, PROMOTIONS, promotion, type TestServer, withServer } from './helpers.ts';
 
 const TOKEN = 'restricted-token';
 
@@ -58,8 +58,24 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: leases}
 subjects: [{kind: User, name: alice}]
 `;
 
-function restricted(yaml = READ_ONLY): { restricted: RestrictedIdentity[] } {
-  return { restricted: [{ ...policy(yaml).identity, token: TOKEN }] };
+/** The identity the manifests bind, with what a store holding them grants it. */
+function heldBy(yaml: string): Identity {
+  const p = policy(yaml);
+  const { store } = newStore();
+  storeRbacObjects(store, p.objects);
+  return { ...p.identity, grants: storedGrants(store, p.identity.user, p.identity.groups) };
+}
+
+/** A server whose store holds the manifests' objects, and a token that is their subject. */
+function withRbac(run: (s: TestServer) => Promise<void>, yaml = READ_ONLY): Promise<void> {
+  const p = policy(yaml);
+  return withServer(
+    async (s) => {
+      storeRbacObjects(s.store, p.objects);
+      await run(s);
+    },
+    { restricted: [{ ...p.identity, token: TOKEN }] },
+  );
 }
 
 function restrictedKubeconfig(s: TestServer): string {
@@ -75,7 +91,7 @@ async function kubectlAs(s: TestServer, kubeconfig: string, args: string[]) {
 }
 
 describe('RBAC rules, as the authorizer matches them', () => {
-  const alice = policy(READ_ONLY).identity;
+  const alice = heldBy(READ_ONLY);
   const promotions = { group: 'config.projectsveltos.io', resource: 'clusterpromotions' };
   const lease = { group: 'coordination.k8s.io', resource: 'leases', namespace: 'projectsveltos' };
 
@@ -100,7 +116,7 @@ describe('RBAC rules, as the authorizer matches them', () => {
   });
 
   it('matches *, */status and non-resource URLs with a trailing *', () => {
-    const { identity } = policy(`
+    const identity = heldBy(`
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: r}
@@ -182,7 +198,7 @@ subjects: [{kind: User, name: alice}]
 
 describe('a restricted token over HTTP', () => {
   it('gets what its rules grant and 403 Forbidden with the apiserver’s message and details for the rest', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       s.store.create('clusterpromotions', promotion('rollout'));
       assert.equal((await s.request('GET', `${PROMOTIONS}/rollout`, { token: TOKEN })).status, 200);
       assert.equal((await s.request('GET', PROMOTIONS, { token: TOKEN })).status, 200);
@@ -225,10 +241,10 @@ describe('a restricted token over HTTP', () => {
       // Discovery stays open to every authenticated user.
       assert.equal((await s.request('GET', '/apis', { token: TOKEN })).status, 200);
       assert.equal(s.store.get('clusterpromotions', 'rollout').metadata.labels, undefined);
-    }, restricted()));
+    }));
 
   it('is refused a resource that does not exist as one that does: which exist is not for it to learn', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       const unknown = await s.request('GET', '/apis/example.com/v1/widgets', { token: TOKEN });
       assert.equal(unknown.status, 403);
       assert.equal(
@@ -241,10 +257,10 @@ describe('a restricted token over HTTP', () => {
       // Whoever may ask gets the 404 a missing resource is.
       assert.equal((await s.request('GET', '/apis/example.com/v1/widgets')).status, 404);
       assert.equal((await s.request('GET', `${PROMOTIONS}/rollout/scale`)).status, 404);
-    }, restricted()));
+    }));
 
   it('answers a SelfSubjectAccessReview sent as JSON, and lists the reviews in discovery', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       const review = (token: string | undefined, resourceAttributes: object) =>
         s.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
           ...(token === undefined ? {} : { token }),
@@ -288,12 +304,12 @@ describe('a restricted token over HTTP', () => {
         authz.versions[0].resources.map((r: { resource: string }) => r.resource),
         ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
       );
-    }, restricted()));
+    }));
 });
 
 describe('kubectl auth can-i and whoami', { skip: skipKubectl }, () => {
   it('answers yes to the admin and per rule to the restricted token (kubectl sends protobuf)', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       const admin = await kubectlAs(s, s.kubeconfig(), ['auth', 'can-i', 'delete', 'clusterpromotions']);
       assert.equal(`${admin.status} ${admin.stdout.trim()}`, '0 yes', admin.stderr);
       const kc = restrictedKubeconfig(s);
@@ -312,10 +328,10 @@ describe('kubectl auth can-i and whoami', { skip: skipKubectl }, () => {
       assert.equal(await can('create', 'leases', '-n', 'default'), '1 no');
       assert.equal(await can('get', '/version'), '0 yes');
       assert.equal(await can('get', '/metrics'), '1 no');
-    }, restricted()));
+    }));
 
   it('--list prints the rules that apply in the namespace; whoami names the identity', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       const kc = restrictedKubeconfig(s);
       const list = await kubectlAs(s, kc, ['auth', 'can-i', '--list', '-n', 'projectsveltos']);
       assert.equal(list.status, 0, list.stderr);
@@ -341,10 +357,10 @@ describe('kubectl auth can-i and whoami', { skip: skipKubectl }, () => {
         username: 'kubernetes-admin',
         groups: ['system:masters', 'system:authenticated'],
       });
-    }, restricted()));
+    }));
 
   it('kubectl patch under the read-only role fails with the Forbidden message and changes nothing', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       const stored = s.store.create('clusterpromotions', promotion('rollout'));
       const res = await kubectlAs(s, restrictedKubeconfig(s), [
         'patch',
@@ -370,12 +386,12 @@ describe('kubectl auth can-i and whoami', { skip: skipKubectl }, () => {
         api.stdout,
         /^selfsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+false\s+SelfSubjectAccessReview$/m,
       );
-    }, restricted()));
+    }));
 });
 
 describe('a restricted token with the Python client', { skip: skipPython }, () => {
   it('gets ApiException 403 Forbidden for a patch the role does not grant, and reviews itself', () =>
-    withServer(async (s) => {
+    withRbac(async (s) => {
       s.store.create('clusterpromotions', promotion('rollout'));
       const run = await python(
         s,
@@ -397,5 +413,5 @@ out(review.status.allowed)
       ).result();
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.stdout.trim().split('\n'), ['rollout', '403 Forbidden Forbidden rollout', 'True']);
-    }, restricted()));
+    }));
 });

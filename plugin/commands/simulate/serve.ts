@@ -86,8 +86,9 @@ export const SERVE_OPTIONS = {
     complete: { kind: 'file' },
     describe:
       'With --serve: also write a second kubeconfig beside the first, named as it with -rbac (kubeconfig-rbac, ' +
-      'sim-rbac.yaml; context promotion-sim-rbac), whose token the server holds to the ClusterRoles, Roles and ' +
-      'bindings in these files (a folder: its YAML files; other kinds are skipped), 403 Forbidden for the rest',
+      'sim-rbac.yaml; context promotion-sim-rbac), whose token is the subject of the bindings in these files (a ' +
+      'folder: its YAML files; other kinds are skipped); they are served with their roles, and the token is held ' +
+      'to what the served bindings grant, as edited through the API, 403 Forbidden for the rest',
   },
   controller: {
     type: 'boolean',
@@ -151,7 +152,9 @@ export async function runServe(
       seed: input.seed,
       speed,
       controller: args.controller,
-      ...(restricted === undefined ? {} : { restricted: [restricted] }),
+      ...(restricted === undefined || policy === undefined
+        ? {}
+        : { restricted: [restricted], rbacObjects: policy.objects }),
       address,
       port,
       onError: (err) => {
