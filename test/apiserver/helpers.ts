@@ -287,6 +287,19 @@ export function kubectl(server: TestServer, args: string[], stdin?: string): Pro
   });
 }
 
+/** A kubeconfig for another token (a restricted identity's), context `promotion-sim-rbac`. */
+export function tokenKubeconfig(server: TestServer, token: string): string {
+  const path = join(server.scratch, `kubeconfig-${token}`);
+  writeKubeconfig(path, { server: server.api.url, ca: server.api.ca, token, name: 'promotion-sim-rbac' });
+  return path;
+}
+
+/** kubectl with another kubeconfig: the last --kubeconfig wins. */
+export async function kubectlAs(server: TestServer, kubeconfig: string, args: string[], stdin?: string) {
+  const r = await kubectl(server, ['--kubeconfig', kubeconfig, ...args], stdin);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** A long-running kubectl (e.g. `get -w`) whose stdout is read line by line. */
 export class KubectlStream {
   private readonly lines: string[] = [];

@@ -4,17 +4,15 @@
 // `--list` and `kubectl auth whoami` answered by the self reviews, which discovery lists; and the
 // Python client's ApiException for a denial.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SourceError } from '../../src/api/findings.ts';
 import { loadFilesStrict } from '../../src/api/source-files.ts';
 import { parseYaml } from '../../src/api/yaml-source.ts';
-import { writeKubeconfig } from '../../simulator/apiserver/kubeconfig.ts';
 import { authorize, type Identity } from '../../simulator/apiserver/rbac.ts';
 import { policyFromObjects } from '../../simulator/apiserver/rbac-policy.ts';
 import { storedGrants, storeRbacObjects } from '../../simulator/apiserver/rbac-store.ts';
 import { python, skipKubectl, skipPython } from './clients.ts';
-import { kubectl, newStore, PROMOTIONS, promotion, type TestServer, withServer } from './helpers.ts';
+import { kubectlAs, newStore, PROMOTIONS, promotion, type TestServer, tokenKubeconfig, withServer } from './helpers.ts';
 
 const TOKEN = 'restricted-token';
 
@@ -78,17 +76,7 @@ function withRbac(run: (s: TestServer) => Promise<void>, yaml = READ_ONLY): Prom
   );
 }
 
-function restrictedKubeconfig(s: TestServer): string {
-  const path = join(s.scratch, 'kubeconfig-rbac');
-  writeKubeconfig(path, { server: s.api.url, ca: s.api.ca, token: TOKEN, name: 'promotion-sim-rbac' });
-  return path;
-}
-
-/** kubectl with another kubeconfig: the last --kubeconfig wins. */
-async function kubectlAs(s: TestServer, kubeconfig: string, args: string[]) {
-  const r = await kubectl(s, ['--kubeconfig', kubeconfig, ...args]);
-  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
-}
+const restrictedKubeconfig = (s: TestServer) => tokenKubeconfig(s, TOKEN);
 
 describe('RBAC rules, as the authorizer matches them', () => {
   const alice = heldBy(READ_ONLY);
