@@ -2,6 +2,8 @@
 // API holds to the RBAC manifests given. Judged by the real kubectl (auth can-i under both
 // identities) and by `kubectl promotion` through kubectl's plugin dispatch: with a read-only role,
 // list and get work and approve fails in one line with the live commands' exit code, as on a cluster.
+// The manifests are served (the binding it made for a role without one too), and a binding added with
+// the admin kubeconfig lets approve through from the next request.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -162,5 +164,31 @@ describe('simulate --serve --rbac', { skip: skipKubectl }, () => {
     );
     const after = await kubectl(admin(), ['get', 'clusterpromotion', 'rollout', '-o', 'jsonpath={.spec.stages[0]}']);
     assert.doesNotMatch(after.stdout, /"approved":true/);
+  });
+
+  it('serves the roles and the default binding it made; a binding added with the admin kubeconfig counts at once', async () => {
+    const bindings = await kubectl(admin(), ['get', 'clusterrolebindings', '-o', 'wide']);
+    assert.equal(bindings.code, 0, bindings.stderr);
+    assert.match(
+      bindings.stdout,
+      /^promotion-sim-rbac:promotion-viewer\s+ClusterRole\/promotion-viewer\s+\S+\s+promotion-sim-rbac\s*$/m,
+    );
+    const roles = await kubectl(viewer(), ['get', 'clusterroles']);
+    assert.match(roles.stderr, /User "promotion-sim-rbac" cannot list resource "clusterroles"/);
+
+    const can = async () => (await kubectl(viewer(), ['auth', 'can-i', 'patch', 'clusterpromotions/rollout'])).stdout;
+    assert.equal(await can(), 'no\n');
+    for (const args of [
+      ['create', 'clusterrole', 'approver', '--verb=patch', '--resource=clusterpromotions'],
+      ['create', 'clusterrolebinding', 'approvers', '--clusterrole=approver', '--user=promotion-sim-rbac'],
+    ]) {
+      const r = await kubectl(admin(), args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.equal(await can(), 'yes\n');
+    const approve = await kubectl(viewer(), ['promotion', 'approve', 'rollout', '--yes']);
+    assert.equal(approve.code, 0, approve.stderr);
+    assert.equal((await kubectl(admin(), ['delete', 'clusterrolebinding', 'approvers'])).code, 0);
+    assert.equal(await can(), 'no\n');
   });
 });
