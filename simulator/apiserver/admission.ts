@@ -3,7 +3,7 @@
 // in a Warning header (Warn, the server's default) or dropped silently (Ignore), and dropped in
 // every case; then defaults are applied and the object is validated, CEL rules included, with
 // `oldSelf` on update. A refusal is the 422 Invalid with one cause per field error.
-import { causeMessage, causeReason, type FieldValidation, type SchemaError } from '../../src/schema/index.ts';
+import { causeMessage, causeReason, type FieldValidation, prune, type SchemaError } from '../../src/schema/index.ts';
 import type { KubeObject } from '../../src/api/types.ts';
 import { ApiError, badRequest, invalid, invalidWithCauses } from './errors.ts';
 import type { ResourceDef } from './resources.ts';
@@ -41,6 +41,8 @@ export function admit(def: ResourceDef, obj: KubeObject, options: AdmissionOptio
   const schema = def.schema;
   const problems = [...(options.decodingProblems ?? [])];
   if (schema !== undefined) problems.push(...schema.prune(obj).map((f) => `unknown field "${f}"`));
+  else if (def.fields !== undefined)
+    problems.push(...prune(obj, def.fields, { root: true }).map((f) => `unknown field "${f}"`));
   const mode = options.fieldValidation ?? 'Warn';
   if (problems.length > 0 && mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
   if (mode === 'Warn') options.warnings?.push(...problems);

@@ -5,7 +5,7 @@
 // group/version/kind, which is how `kubectl explain` finds a kind's fields and descriptions.
 import { createHash } from 'node:crypto';
 import type { Schema } from '../../src/schema/index.ts';
-import { apiVersionOf, RESOURCES, type ResourceDef } from './resources.ts';
+import { apiVersionOf, RESOURCES, type ResourceDef, structuralSchema } from './resources.ts';
 
 const OBJECT_META_DESCRIPTION =
   "Standard object's metadata. More info: " +
@@ -33,7 +33,7 @@ function gvk(def: ResourceDef, kind = def.kind) {
 
 /** The schema as published: metadata, apiVersion and kind described as the API server describes them. */
 export function publishedSchema(def: ResourceDef, ref: (name: string) => string): Schema & Record<string, unknown> {
-  const root = structuredClone(def.schema!.root) as Schema & Record<string, unknown>;
+  const root = structuredClone(structuralSchema(def)!) as Schema & Record<string, unknown>;
   root.properties = {
     ...root.properties,
     apiVersion: { type: 'string', description: API_VERSION_DESCRIPTION },
@@ -165,7 +165,7 @@ function paths(def: ResourceDef, ref: (n: string) => string): Record<string, obj
 
 /** The OpenAPI v3 document of one group/version, or undefined when it serves no schema. */
 export function openApiV3Document(group: string, version: string): object | undefined {
-  const defs = RESOURCES.filter((r) => r.group === group && r.version === version && r.schema !== undefined);
+  const defs = RESOURCES.filter((r) => r.group === group && r.version === version && structuralSchema(r) !== undefined);
   if (defs.length === 0) return undefined;
   const ref = (name: string) => `#/components/schemas/${name}`;
   const schemas: Record<string, object> = { ...META_SCHEMAS };
@@ -203,7 +203,7 @@ export function openApiV3Json(group: string, version: string): { text: string; h
 export function openApiV3Index(): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const def of RESOURCES) {
-    if (def.schema === undefined) continue;
+    if (structuralSchema(def) === undefined) continue;
     const key = `${def.group === '' ? 'api' : 'apis'}/${apiVersionOf(def)}`;
     const doc = openApiV3Json(def.group, def.version);
     if (doc !== undefined) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${doc.hash}` };

@@ -7,7 +7,7 @@
 import { SERVER_VERSION } from './discovery.ts';
 import { definitionName, publishedSchema } from './openapi-v3.ts';
 import { lengthDelimited, varint } from './protobuf.ts';
-import { RESOURCES } from './resources.ts';
+import { RESOURCES, structuralSchema } from './resources.ts';
 
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
@@ -25,7 +25,7 @@ export function openApiV2Json(): string {
     const ref = (name: string) => `#/definitions/${name}`;
     const definitions: Record<string, object> = {};
     for (const def of RESOURCES) {
-      if (def.schema !== undefined)
+      if (structuralSchema(def) !== undefined)
         definitions[definitionName(def.group, def.version, def.kind)] = publishedSchema(def, ref);
     }
     const objectMeta = { type: 'object', description: 'Standard object metadata.' };

@@ -6,6 +6,7 @@
 // (rbac-store.ts); escalation is checked where they are written (rbac-escalation.ts).
 import type { KubeObject } from '../../src/api/types.ts';
 import { kubectlAge } from '../../src/duration.ts';
+import type { Schema } from '../../src/schema/index.ts';
 import { badRequest } from './errors.ts';
 import type { FieldError, PrinterColumn, ResourceDef } from './resources.ts';
 
@@ -283,10 +284,71 @@ const BINDING_COLUMNS: PrinterColumn[] = [
   subjectColumn('ServiceAccounts', 'ServiceAccount', 'ServiceAccounts in the roleBinding'),
 ];
 
+// The fields each kind declares, for what the strict decoder refuses and what `kubectl explain`
+// reads; lists are atomic and a roleRef is replaced whole, as their Go types mark them.
+const stringList = (description: string): Schema => ({
+  type: 'array',
+  description,
+  items: { type: 'string' },
+  'x-kubernetes-list-type': 'atomic',
+});
+
+const POLICY_RULE: Schema = {
+  type: 'object',
+  description: 'What a rule allows: verbs on resources of API groups (optionally by name), or on non-resource URLs.',
+  required: ['verbs'],
+  properties: {
+    verbs: stringList("The verbs allowed, or '*' for all."),
+    apiGroups: stringList("The API groups of the resources; '' is the core group, '*' all."),
+    resources: stringList("The resources (plural, '/subresource' for a subresource), or '*' for all."),
+    resourceNames: stringList('The names allowed; empty allows every name.'),
+    nonResourceURLs: stringList("Paths outside the resource API ('/metrics', '/healthz/*'); ClusterRoles only."),
+  },
+};
+
+const RULES: Schema = {
+  type: 'array',
+  description: 'The rules of the role.',
+  items: POLICY_RULE,
+  'x-kubernetes-list-type': 'atomic',
+};
+
+const ROLE_REF: Schema = {
+  type: 'object',
+  description: 'The Role or ClusterRole bound. It cannot be changed.',
+  required: ['apiGroup', 'kind', 'name'],
+  'x-kubernetes-map-type': 'atomic',
+  properties: {
+    apiGroup: { type: 'string', description: 'rbac.authorization.k8s.io' },
+    kind: { type: 'string', description: 'Role or ClusterRole.' },
+    name: { type: 'string', description: 'The name of the role.' },
+  },
+};
+
+const SUBJECTS: Schema = {
+  type: 'array',
+  description: 'Who the role is bound to.',
+  'x-kubernetes-list-type': 'atomic',
+  items: {
+    type: 'object',
+    required: ['kind', 'name'],
+    properties: {
+      kind: { type: 'string', description: 'User, Group or ServiceAccount.' },
+      apiGroup: { type: 'string', description: "rbac.authorization.k8s.io for User and Group, '' for ServiceAccount." },
+      name: { type: 'string', description: 'The name of the subject.' },
+      namespace: { type: 'string', description: "A ServiceAccount's namespace." },
+    },
+  },
+};
+
+function fields(description: string, properties: Record<string, Schema>): Schema {
+  return { type: 'object', description, properties };
+}
+
 function rbacResource(
   kind: string,
   namespaced: boolean,
-  rest: Pick<ResourceDef, 'columns' | 'validate'> & Partial<ResourceDef>,
+  rest: Pick<ResourceDef, 'columns' | 'validate' | 'fields'> & Partial<ResourceDef>,
 ): ResourceDef {
   return {
     group: RBAC_GROUP,
@@ -308,14 +370,40 @@ function rbacResource(
 }
 
 export const RBAC_RESOURCES: readonly ResourceDef[] = [
-  rbacResource('ClusterRole', false, { columns: [createdAt], validate: validateClusterRole }),
+  rbacResource('ClusterRole', false, {
+    columns: [createdAt],
+    validate: validateClusterRole,
+    fields: fields('Rules that hold cluster-wide, or in a namespace through a RoleBinding.', {
+      rules: RULES,
+      aggregationRule: {
+        type: 'object',
+        description: 'Rules gathered from the ClusterRoles these selectors match.',
+        properties: {
+          clusterRoleSelectors: {
+            type: 'array',
+            'x-kubernetes-list-type': 'atomic',
+            items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+          },
+        },
+      },
+    }),
+  }),
   rbacResource('ClusterRoleBinding', false, {
+    fields: fields('Binds a ClusterRole to subjects cluster-wide.', { roleRef: ROLE_REF, subjects: SUBJECTS }),
     columns: BINDING_COLUMNS,
     validate: (o, old) => validateBinding(o, old, false),
     applyDefaults: defaultBinding,
   }),
-  rbacResource('Role', true, { columns: [createdAt], validate: (o) => validateRules(o, true) }),
+  rbacResource('Role', true, {
+    columns: [createdAt],
+    validate: (o) => validateRules(o, true),
+    fields: fields('Rules that hold in its namespace, through a RoleBinding.', { rules: RULES }),
+  }),
   rbacResource('RoleBinding', true, {
+    fields: fields('Binds a Role or ClusterRole to subjects in its namespace.', {
+      roleRef: ROLE_REF,
+      subjects: SUBJECTS,
+    }),
     columns: BINDING_COLUMNS,
     validate: (o, old) => validateBinding(o, old, true),
     applyDefaults: defaultBinding,

@@ -5,7 +5,7 @@
 import type { KubeObject } from '../../src/api/types.ts';
 import { CAPI_GROUP } from '../../src/api/types.ts';
 import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './event-versions.ts';
-import { bundledSchema, type ResourceSchema } from '../../src/schema/index.ts';
+import { bundledSchema, type ResourceSchema, type Schema } from '../../src/schema/index.ts';
 import { kubectlAge } from '../../src/duration.ts';
 import { printerColumns } from './columns.ts';
 import { RBAC_RESOURCES } from './rbac-resources.ts';
@@ -78,6 +78,11 @@ export interface ResourceDef {
   nameProblems?(name: string): string[];
   /** The CRD's schema: writes are pruned, defaulted and validated with it (admission.ts). */
   schema?: ResourceSchema;
+  /**
+   * The fields a built-in resource declares (RBAC's): unknown ones are refused or dropped as the
+   * strict decoder does, and the OpenAPI documents publish them; its rules are in `validate`.
+   */
+  fields?: Schema;
   /** Served from another resource's storage, converted both ways (events.k8s.io/v1 Events are core Events). */
   storage?: StorageView;
 }
@@ -521,6 +526,11 @@ export const RESOURCES: readonly ResourceDef[] = [
   EVENTS_V1,
   ...RBAC_RESOURCES,
 ];
+
+/** The structural schema of a resource, its CRD's or its declared fields, if it has one. */
+export function structuralSchema(def: ResourceDef): Schema | undefined {
+  return def.schema?.root ?? def.fields;
+}
 
 /** The resources served under one group/version, in table order. */
 export function resourcesOf(group: string, version: string): ResourceDef[] {

@@ -30,7 +30,7 @@ import { type AdmissionOptions, admit } from './admission.ts';
 import { bundledCrds, type CustomResourceDefinition } from '../../src/schema/index.ts';
 import type { PatchType } from './patch.ts';
 import type { ResourceDef } from './resources.ts';
-import { apiVersionOf, findResource, RESOURCES, resourceNamed } from './resources.ts';
+import { apiVersionOf, findResource, RESOURCES, resourceNamed, structuralSchema } from './resources.ts';
 import type { LabelRequirement, Selector } from './selectors.ts';
 import { combine, labelMatcher, matchEverything, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { deepFreeze } from './wire.ts';
@@ -769,7 +769,7 @@ export class ObjectStore {
     let r = this.managedResources.get(def);
     if (r === undefined) {
       r = {
-        schema: applySchema(def.schema?.root),
+        schema: applySchema(structuralSchema(def)),
         apiVersion: apiVersionOf(def),
         statusSubresource: def.statusSubresource,
       };

@@ -205,6 +205,13 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
       }
     }));
 
+  it('kubectl explain reads the fields from the published OpenAPI', () =>
+    withBob(async (s) => {
+      const explained = await ok(s, ['explain', 'rolebinding.roleRef']);
+      assert.match(explained, /^KIND:\s+RoleBinding$/m);
+      assert.match(explained, /^ {2}kind\t<string> -required-$/m);
+    }));
+
   it('server-side apply creates and updates a ClusterRole, its rules replaced whole', () =>
     withBob(async (s) => {
       const role = (verbs: string) => `apiVersion: rbac.authorization.k8s.io/v1
@@ -271,6 +278,22 @@ rules:
         'RoleBinding.rbac.authorization.k8s.io "y" is invalid: [roleRef.kind: Unsupported value: "": supported ' +
           'values: "Role", "ClusterRole", roleRef.name: Required value, subjects[0].kind: Unsupported value: ' +
           '"Robot": supported values: "ServiceAccount", "User", "Group"]',
+      );
+      // kubectl's strict field validation: a misspelt field is refused, not stored.
+      const typo = await kubectl(
+        s,
+        ['create', '-f', '-'],
+        `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: typo, namespace: team}
+rules:
+  - {apiGroups: [""], resources: [events], verbs: [get], resourceName: [x]}
+`,
+      );
+      assert.equal(
+        typo.stderr.trim(),
+        'Error from server (BadRequest): error when creating "STDIN": strict decoding error: unknown field ' +
+          '"rules[0].resourceName"',
       );
       const slash = await kubectl(s, ['create', 'role', 'a/b', '-n', 'team', '--verb=get', '--resource=leases']);
       assert.match(slash.stderr, /metadata\.name: Invalid value: "a\/b": may not contain '\/'/);
