@@ -59,6 +59,7 @@ describe('served API: discovery', () => {
         'coordination.k8s.io',
         'events.k8s.io',
         'lib.projectsveltos.io',
+        'rbac.authorization.k8s.io',
       ]);
       const config = (await s.request('GET', '/apis/config.projectsveltos.io/v1beta1')).json;
       const byName = new Map(config.resources.map((r: { name: string }) => [r.name, r]));
