@@ -182,6 +182,8 @@ function validateSubject(s: Subject, at: string, namespaced: boolean): FieldErro
   return errors;
 }
 
+const q = (v: string) => JSON.stringify(v);
+
 function sameRef(a: RoleRef, b: RoleRef): boolean {
   return a.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name;
 }
@@ -209,7 +211,7 @@ function validateBinding(obj: KubeObject, old: KubeObject | undefined, namespace
     errors.push({
       type: 'Invalid',
       field: 'roleRef',
-      printed: `rbac.RoleRef{APIGroup:${JSON.stringify(ref.apiGroup)}, Kind:${JSON.stringify(ref.kind)}, Name:${JSON.stringify(ref.name)}}`,
+      printed: `rbac.RoleRef{APIGroup:${q(ref.apiGroup)}, Kind:${q(ref.kind)}, Name:${q(ref.name)}}`,
       detail: 'cannot change roleRef',
     });
   }

@@ -1,8 +1,9 @@
 // RBAC as kube-apiserver's authorizer decides it, for the served API's identities: rules matched
 // on verb, API group, resource (`plural/subresource`, `*/status`), resource name and non-resource
 // path, each rule granted cluster-wide (a ClusterRoleBinding) or in one namespace (a
-// RoleBinding); every authenticated user also holds the default discovery and self-review rules.
-// A denial is the apiserver's 403, worded as its forbidden message is.
+// RoleBinding); every authenticated user also holds the discovery and self-review rules, through
+// the bootstrap bindings the store holds from the start (rbac-bootstrap.ts). A denial is the
+// apiserver's 403, worded as its forbidden message is.
 import { type ApiError, forbidden } from './errors.ts';
 
 export interface PolicyRule {
@@ -43,51 +44,6 @@ export type Attributes =
 
 export const AUTHENTICATED = 'system:authenticated';
 
-// The bootstrap ClusterRoles every authenticated user is bound to (system:basic-user,
-// system:discovery, system:public-info-viewer), with their rules as a 1.32 apiserver has them.
-const DEFAULT_GRANTS: Grant[] = [
-  {
-    rules: [
-      {
-        verbs: ['create'],
-        apiGroups: ['authorization.k8s.io'],
-        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
-      },
-      { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
-    ],
-    source: bootstrapSource('system:basic-user'),
-  },
-  {
-    rules: [
-      {
-        verbs: ['get'],
-        nonResourceURLs: [
-          '/api',
-          '/api/*',
-          '/apis',
-          '/apis/*',
-          '/healthz',
-          '/livez',
-          '/openapi',
-          '/openapi/*',
-          '/readyz',
-          '/version',
-          '/version/',
-        ],
-      },
-    ],
-    source: bootstrapSource('system:discovery'),
-  },
-  {
-    rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'] }],
-    source: bootstrapSource('system:public-info-viewer'),
-  },
-];
-
-function bootstrapSource(role: string): string {
-  return `ClusterRoleBinding "${role}" of ClusterRole "${role}" to Group "${AUTHENTICATED}"`;
-}
-
 function isResource(a: Attributes): a is Exclude<Attributes, { path: string }> {
   return !('path' in a);
 }
@@ -115,9 +71,9 @@ export function ruleAllows(rule: PolicyRule, a: Attributes): boolean {
   return names.length === 0 || (a.name !== undefined && names.includes(a.name));
 }
 
-/** Every grant the identity holds, the default ones included. */
-export function grantsOf(identity: Identity): Grant[] {
-  return [...(identity.grants ?? []), ...DEFAULT_GRANTS];
+/** Every grant the identity holds (none listed for the admin, who is not checked). */
+function grantsOf(identity: Identity): Grant[] {
+  return identity.grants ?? [];
 }
 
 export interface Decision {

@@ -104,7 +104,7 @@ export interface RestrictedIdentity {
   token: string;
   user: string;
   groups: string[];
-  /** Rules held whatever the store says; without them the stored RBAC objects decide, on every request. */
+  /** Rules held whatever the store says, besides what the stored bindings grant (read on every request). */
   grants?: Grant[];
 }
 
@@ -358,7 +358,7 @@ class ServedApi implements ApiServer {
       const found = this.identities.find((i) => sameSecret(m[1]!, i.token));
       if (found !== undefined) {
         const { user, groups } = found;
-        return { user, groups, grants: found.grants ?? storedGrants(this.store, user, groups) };
+        return { user, groups, grants: [...(found.grants ?? []), ...storedGrants(this.store, user, groups)] };
       }
     }
     throw unauthorized();

@@ -37,6 +37,7 @@ import { deepFreeze } from './wire.ts';
 import { applyConfiguration, type FieldOwner, type ManagedResource, managedFieldsAfter } from './field-manager.ts';
 import type { FieldSet } from './field-set.ts';
 import { applySchema } from './typed-value.ts';
+import { bootstrapRbac } from './rbac-bootstrap.ts';
 
 export type ResourceRef = string | ResourceDef;
 
@@ -281,6 +282,11 @@ export class ObjectStore {
       this.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
     for (const crd of bundledCrds()) this.installCrd(crd);
+    for (const obj of bootstrapRbac()) {
+      this.create(obj.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings', obj, {
+        fieldManager: 'kube-apiserver',
+      });
+    }
   }
 
   /** A CRD as the API server holds it once established: its names accepted, its version stored. */

@@ -29,6 +29,11 @@ async function ok(s: TestServer, args: string[], stdin?: string): Promise<string
   return r.stdout;
 }
 
+/** kubectl's table, each line's columns one space apart. */
+function columns(table: string): string[] {
+  return table.split('\n').map((l) => l.split(/\s{2,}/).join(' '));
+}
+
 /** `kubectl auth can-i` as bob: `yes` or `no`. */
 async function bobCan(s: TestServer, bob: string, ...args: string[]): Promise<string> {
   const r = await kubectlAs(s, bob, ['auth', 'can-i', ...args]);
@@ -66,17 +71,24 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
         '--group=developers',
         '--serviceaccount=team:ci',
       ]);
-      assert.equal(
-        await ok(s, ['get', 'clusterroles,clusterrolebindings']),
-        [
-          'NAME                                                            CREATED AT',
-          'clusterrole.rbac.authorization.k8s.io/system:promotion-viewer   2025-03-01T12:00:00Z',
-          '',
-          'NAME                                                   ROLE                                  AGE',
-          'clusterrolebinding.rbac.authorization.k8s.io/viewers   ClusterRole/system:promotion-viewer   0s',
-          '',
-        ].join('\n'),
-      );
+      // Beside the apiserver's bootstrap roles and bindings, as on any cluster.
+      assert.deepEqual(columns(await ok(s, ['get', 'clusterroles,clusterrolebindings'])), [
+        'NAME CREATED AT',
+        'clusterrole.rbac.authorization.k8s.io/cluster-admin 2025-03-01T12:00:00Z',
+        'clusterrole.rbac.authorization.k8s.io/system:basic-user 2025-03-01T12:00:00Z',
+        'clusterrole.rbac.authorization.k8s.io/system:discovery 2025-03-01T12:00:00Z',
+        'clusterrole.rbac.authorization.k8s.io/system:promotion-viewer 2025-03-01T12:00:00Z',
+        'clusterrole.rbac.authorization.k8s.io/system:public-info-viewer 2025-03-01T12:00:00Z',
+        '',
+        'NAME ROLE AGE',
+        'clusterrolebinding.rbac.authorization.k8s.io/cluster-admin ClusterRole/cluster-admin 0s',
+        'clusterrolebinding.rbac.authorization.k8s.io/system:basic-user ClusterRole/system:basic-user 0s',
+        'clusterrolebinding.rbac.authorization.k8s.io/system:discovery ClusterRole/system:discovery 0s',
+        'clusterrolebinding.rbac.authorization.k8s.io/system:public-info-viewer ' +
+          'ClusterRole/system:public-info-viewer 0s',
+        'clusterrolebinding.rbac.authorization.k8s.io/viewers ClusterRole/system:promotion-viewer 0s',
+        '',
+      ]);
       assert.equal(
         await ok(s, ['get', 'rolebindings', '-n', 'team', '-o', 'wide']),
         [
@@ -175,6 +187,21 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
       // A binding whose role is gone grants nothing.
       await ok(s, ['delete', 'clusterrole', 'promotion-reader']);
       assert.equal(await bobCan(s, bob, 'get', 'clusterpromotions'), 'no');
+    }));
+
+  it('the bootstrap bindings give discovery; binding cluster-admin, as on any cluster, gives everything', () =>
+    withBob(async (s, bob) => {
+      const wide = await ok(s, ['get', 'clusterrolebinding', 'cluster-admin', 'system:discovery', '-o', 'wide']);
+      assert.match(wide, /^cluster-admin\s+ClusterRole\/cluster-admin\s+\S+\s+system:masters\s*$/m);
+      assert.match(wide, /^system:discovery\s+ClusterRole\/system:discovery\s+\S+\s+system:authenticated\s*$/m);
+      assert.equal(await bobCan(s, bob, 'get', '/apis'), 'yes');
+      assert.equal(await bobCan(s, bob, 'delete', 'clusterpromotions'), 'no');
+      await ok(s, ['create', 'clusterrolebinding', 'bob-admin', '--clusterrole=cluster-admin', '--user=bob']);
+      assert.equal(await bobCan(s, bob, 'delete', 'clusterpromotions'), 'yes');
+      assert.equal(await bobCan(s, bob, 'get', '/metrics'), 'yes');
+      // Deleting a bootstrap binding takes its rules away, as on a cluster until the apiserver restarts.
+      await ok(s, ['delete', 'clusterrolebinding', 'bob-admin', 'system:discovery']);
+      assert.equal((await s.request('GET', '/apis', { token: BOB })).status, 403);
     }));
 
   it('a watch sees bindings come, change and go', () =>
@@ -301,7 +328,7 @@ rules:
 });
 
 describe('escalation, for a restricted user who may write roles and bindings', { skip: skipKubectl }, () => {
-  /** bob may manage roles and bindings in team (with `extraVerbs` on roles and cluster roles), and read leases there. */
+  /** bob may manage roles and bindings in team (`extraVerbs` on roles and cluster roles), and read leases there. */
   async function delegate(s: TestServer, extraVerbs: string[] = []): Promise<void> {
     await ok(
       s,
@@ -311,7 +338,9 @@ kind: Role
 metadata: {name: rbac-manager, namespace: team}
 rules:
   - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings], verbs: [create, update, patch, get]}
-  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [${['list', ...extraVerbs].join(', ')}]}
+  - apiGroups: [rbac.authorization.k8s.io]
+    resources: [roles, clusterroles]
+    verbs: [${['list', ...extraVerbs].join(', ')}]
 `,
     );
     await ok(s, ['create', 'role', 'lease-reader', '-n', 'team', '--verb=get,list', '--resource=leases']);
@@ -345,7 +374,8 @@ rules:
       assert.equal(
         more.stderr.trim(),
         'Error from server (Forbidden): roles.rbac.authorization.k8s.io "deleter" is forbidden: user "bob" ' +
-          '(groups=["developers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
+          '(groups=["developers" "system:authenticated"]) is attempting to grant RBAC permissions not currently ' +
+          'held:\n' +
           '{APIGroups:[""], Resources:["events"], Verbs:["get" "delete" "deletecollection"]}\n' +
           '{APIGroups:["coordination.k8s.io"], Resources:["leases"], Verbs:["delete" "deletecollection"]}',
       );
@@ -432,7 +462,7 @@ rbac.create_cluster_role_binding(client.V1ClusterRoleBinding(
     metadata=client.V1ObjectMeta(name="bob-reads"),
     role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name="reader"),
     subjects=[client.V1Subject(kind="User", name="bob", api_group="rbac.authorization.k8s.io")]))
-out([b.metadata.name for b in rbac.list_cluster_role_binding().items])
+out([b.metadata.name for b in rbac.list_cluster_role_binding().items if b.metadata.name.startswith("bob")])
 try:
     rbac.patch_cluster_role_binding("bob-reads", {"roleRef": {"name": "other"}})
 except ApiException as e:

@@ -166,7 +166,7 @@ describe('simulate --serve --rbac', { skip: skipKubectl }, () => {
     assert.doesNotMatch(after.stdout, /"approved":true/);
   });
 
-  it('serves the roles and the default binding it made; a binding added with the admin kubeconfig counts at once', async () => {
+  it('serves the roles and its default binding; a binding added with the admin kubeconfig counts at once', async () => {
     const bindings = await kubectl(admin(), ['get', 'clusterrolebindings', '-o', 'wide']);
     assert.equal(bindings.code, 0, bindings.stderr);
     assert.match(
