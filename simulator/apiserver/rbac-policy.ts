@@ -134,7 +134,7 @@ function roleLabel(role: Role): string {
   return role.kind === 'Role' ? `Role ${role.namespace}/${role.name}` : `ClusterRole ${role.name}`;
 }
 
-/** The restricted identity the RBAC objects among `objects` describe (without its token). */
+/** The restricted identity the RBAC objects among `loaded` bind (without its token), and what to store. */
 export function policyFromObjects(loaded: readonly LoadedObject[], files: string): RbacPolicy {
   const roles: Role[] = [];
   const bindings: { obj: LoadedObject; kind: string; namespace: string | undefined }[] = [];
