@@ -232,6 +232,28 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
       }
     }));
 
+  it('kubectl create namespace and kubectl auth reconcile, which send protobuf, create and update', () =>
+    withBob(async (s) => {
+      await ok(s, ['create', 'namespace', 'ops']);
+      await ok(s, ['create', 'role', 'r', '-n', 'ops', '--verb=get', '--resource=leases', '--resource-name=lock']);
+      const reconciled = await ok(
+        s,
+        ['auth', 'reconcile', '-f', '-'],
+        `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: ops}
+rules:
+  - {apiGroups: [""], resources: [events], verbs: [get]}
+`,
+      );
+      assert.equal(reconciled, 'role.rbac.authorization.k8s.io/r reconciled\n');
+      // Reconcile adds the missing rule and keeps the others, with an update sent as protobuf.
+      assert.deepEqual(s.store.get('roles', 'r', 'ops').rules, [
+        { apiGroups: ['coordination.k8s.io'], resourceNames: ['lock'], resources: ['leases'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['get'] },
+      ]);
+    }));
+
   it('kubectl explain reads the fields from the published OpenAPI', () =>
     withBob(async (s) => {
       const explained = await ok(s, ['explain', 'rolebinding.roleRef']);
