@@ -64,8 +64,6 @@ function namespaceOf(obj: LoadedObject): string {
 function readRole(obj: LoadedObject, kind: 'ClusterRole' | 'Role'): Role {
   const name = nameOf(obj);
   const raw = obj.value.rules;
-  if (raw === undefined && obj.value.aggregationRule !== undefined)
-    fail(obj, 'aggregationRule', 'aggregated ClusterRoles are not supported here: write the rules out');
   if (raw !== undefined && raw !== null && !Array.isArray(raw)) fail(obj, 'rules', 'expected a list of rules');
   const rules = ((raw ?? []) as unknown[]).map((r, i): PolicyRule => {
     const at = `rules[${i}]`;

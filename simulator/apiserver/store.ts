@@ -38,6 +38,7 @@ import { applyConfiguration, type FieldOwner, type ManagedResource, managedField
 import type { FieldSet } from './field-set.ts';
 import { applySchema } from './typed-value.ts';
 import { bootstrapRbac } from './rbac-bootstrap.ts';
+import { aggregateClusterRoles } from './rbac-aggregation.ts';
 
 export type ResourceRef = string | ResourceDef;
 
@@ -282,6 +283,7 @@ export class ObjectStore {
       this.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
     for (const crd of bundledCrds()) this.installCrd(crd);
+    aggregateClusterRoles(this);
     for (const obj of bootstrapRbac()) {
       this.create(obj.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings', obj, {
         fieldManager: 'kube-apiserver',

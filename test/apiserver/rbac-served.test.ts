@@ -204,6 +204,35 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
       assert.equal((await s.request('GET', '/apis', { token: BOB })).status, 403);
     }));
 
+  it('an aggregated ClusterRole gathers the rules of the roles it selects, as the aggregation controller does', () =>
+    withBob(async (s, bob) => {
+      await ok(s, [
+        'create',
+        'clusterrole',
+        'monitoring',
+        '--aggregation-rule=example.com/aggregate-to-monitoring=true',
+      ]);
+      await ok(s, ['create', 'clusterrolebinding', 'bob-monitors', '--clusterrole=monitoring', '--user=bob']);
+      assert.equal(await bobCan(s, bob, 'list', 'leases', '-A'), 'no');
+      await ok(s, ['create', 'clusterrole', 'lease-reader', '--verb=get,list', '--resource=leases']);
+      await ok(s, ['label', 'clusterrole', 'lease-reader', 'example.com/aggregate-to-monitoring=true']);
+      assert.equal(await bobCan(s, bob, 'list', 'leases', '-A'), 'yes');
+      const monitoring = JSON.parse(
+        await ok(s, ['get', 'clusterrole', 'monitoring', '-o', 'json', '--show-managed-fields']),
+      );
+      assert.deepEqual(monitoring.rules, [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
+      ]);
+      assert.ok(
+        monitoring.metadata.managedFields.some(
+          (f: { manager: string; operation: string }) =>
+            f.manager === 'clusterrole-aggregation-controller' && f.operation === 'Apply',
+        ),
+      );
+      await ok(s, ['label', 'clusterrole', 'lease-reader', 'example.com/aggregate-to-monitoring-']);
+      assert.equal(await bobCan(s, bob, 'list', 'leases', '-A'), 'no');
+    }));
+
   it('a watch sees bindings come, change and go', () =>
     withBob(async (s) => {
       await ok(s, ['create', 'role', 'r', '-n', 'team', '--verb=get', '--resource=leases']);
