@@ -81,10 +81,10 @@ export function storedGrants(store: ObjectStore, user: string, groups: readonly 
 /** Puts RBAC objects read at start in the store, creating the namespaces they name, as an apply would. */
 export function storeRbacObjects(store: ObjectStore, objects: readonly KubeObject[]): void {
   for (const obj of objects) {
+    const def = store.resource(obj.kind);
     const namespace = obj.metadata.namespace;
-    const plural = `${obj.kind.toLowerCase()}s`;
-    if (plural.startsWith('role') && namespace !== undefined && store.find('namespaces', namespace) === undefined)
+    if (def.namespaced && namespace !== undefined && store.find('namespaces', namespace) === undefined)
       store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    store.create(plural, structuredClone(obj), { fieldManager: 'kubectl-client-side-apply' });
+    store.create(def, structuredClone(obj), { fieldManager: 'kubectl-client-side-apply' });
   }
 }
