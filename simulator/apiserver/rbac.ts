@@ -115,7 +115,8 @@ export function denial(user: string, a: Attributes): ApiError {
   const qualified = a.group === '' ? a.resource : `${a.resource}.${a.group}`;
   const subject = a.name ? `${qualified} "${a.name}"` : qualified;
   return forbidden(
-    `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}`,
+    `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${resource}" ` +
+      `in API group "${a.group}" ${scope}`,
     { ...(a.name ? { name: a.name } : {}), group: a.group, kind: a.resource },
   );
 }

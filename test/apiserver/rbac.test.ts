@@ -127,7 +127,7 @@ rules:
     );
   });
 
-  it('reads deploy/ whole: the controller’s ServiceAccount, its ClusterRole cluster-wide and its Role in projectsveltos', async () => {
+  it('reads deploy/ whole: the controller’s ServiceAccount, its ClusterRole and its Role', async () => {
     const files = [
       'clusterrole',
       'clusterrolebinding',
@@ -167,7 +167,8 @@ rules:
     );
     assert.equal(
       refused(
-        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\nrules:\n  - resources: [a]\n    apiGroups: [""]\n',
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\n' +
+          'rules:\n  - resources: [a]\n    apiGroups: [""]\n',
       ),
       'rbac.yaml:5:5 rules[0].verbs: required: the verbs the rule allows',
     );
@@ -385,7 +386,8 @@ describe('a restricted token with the Python client', { skip: skipPython }, () =
         s,
         `
 api = client.CustomObjectsApi()
-out(api.get_cluster_custom_object("config.projectsveltos.io", "v1beta1", "clusterpromotions", "rollout")["metadata"]["name"])
+promotion = api.get_cluster_custom_object("config.projectsveltos.io", "v1beta1", "clusterpromotions", "rollout")
+out(promotion["metadata"]["name"])
 try:
     api.patch_cluster_custom_object("config.projectsveltos.io", "v1beta1", "clusterpromotions", "rollout",
                                     {"metadata": {"labels": {"a": "b"}}})

@@ -138,7 +138,7 @@ describe('simulate --serve --rbac', { skip: skipKubectl }, () => {
     assert.doesNotMatch(list.stdout, /\[\*\]/);
   });
 
-  it('kubectl promotion list and get work read-only; approve fails in one line, exit 5, and changes nothing', async () => {
+  it('kubectl promotion list and get work read-only; approve fails in one line, exit 5, changes nothing', async () => {
     const end = Date.now() + DEADLINE_MS * 3;
     for (;;) {
       const r = await kubectl(admin(), ['get', 'clusterpromotion', 'rollout', '-o', 'jsonpath={.status.stages[0]}']);
