@@ -32,7 +32,7 @@ export const INITIAL_UI: UiState = {
 
 export type BodyRow =
   | { kind: 'stage'; stage: number; selected: boolean; expanded: boolean }
-  | { kind: 'message'; stage: number; text: string }
+  | { kind: 'message'; stage: number; text: string; last: boolean }
   | { kind: 'cluster'; stage: number; cluster: number; last: boolean; cursor: boolean }
   | { kind: 'more'; stage: number; direction: 'up' | 'down'; count: number; last: boolean }
   | { kind: 'failing'; stage: number }
@@ -99,10 +99,11 @@ export function planFrame(model: PromotionView, ui: UiState, rows: number): Fram
       if (s.progress.failing > 0) body.push({ kind: 'failing', stage: i });
       continue;
     }
-    const message = stageMessage(s);
-    if (message) body.push({ kind: 'message', stage: i, text: message });
     const cursor = i === selected ? clusterCursor(s, ui) : 0;
     const w = clusterWindow(s.clusters.length, alloc.get(i) ?? 0, cursor);
+    const message = stageMessage(s);
+    const last = w.end === w.start && w.above === 0 && w.below === 0;
+    if (message) body.push({ kind: 'message', stage: i, text: message, last });
     if (w.above > 0) body.push({ kind: 'more', stage: i, direction: 'up', count: w.above, last: false });
     for (let c = w.start; c < w.end; c++) {
       body.push({

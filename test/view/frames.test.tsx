@@ -80,6 +80,28 @@ describe('the view, frame by frame (golden files)', () => {
     r.unmount();
   });
 
+  it("a failed stage's message heads its clusters: only the tree's last row closes it (└─)", () => {
+    const model = deployingWithFailure();
+    const stage = model.stages[1]!;
+    const failed = {
+      ...stage,
+      phase: 'Failed' as const,
+      failureMessage: 'stage staging: trigger.auto.delay: invalid duration "bogus"',
+      progress: { ...stage.progress, failing: 0 },
+      clusters: stage.clusters.map(({ message: _, ...c }) => ({ ...c, state: 'Provisioned' as const })),
+    };
+    const r = renderApp({ ...model, stages: model.stages.map((s) => (s === stage ? failed : s)) });
+    const tree = r
+      .frame()
+      .split('\n')
+      .filter((l) => /[├└]─/.test(l));
+    assert.deepEqual(
+      tree.map((l) => l.match(/[├└]─ \S+/)![0]),
+      ['├─ stage', '├─ ✔', '└─ ✔'],
+    );
+    r.unmount();
+  });
+
   it('2,000 clusters in one stage: the list scrolls within the terminal, failing clusters first', () => {
     const r = renderApp(bigStage(2000), { rows: 24, columns: 100 });
     const lines = r.frame().split('\n');

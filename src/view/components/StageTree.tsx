@@ -110,7 +110,7 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
     case 'message': {
       const s = model.stages[row.stage]!;
       return [
-        { text: `    ${g.lastBranch} ` },
+        { text: `    ${row.last ? g.lastBranch : g.branch} ` },
         { text: row.text, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : { dim: true }) },
       ];
     }
