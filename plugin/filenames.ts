@@ -1,7 +1,7 @@
 // `-f` as kubectl takes it: repeatable, several files separated by commas, a folder for the
 // .yaml, .yml and .json files in it (with -R, in the folders inside too), `-` for standard input.
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { filesInFolder } from '../src/api/source-files.ts';
 import { UsageError } from './errors.ts';
 
 export const FILENAME_OPTION = {
@@ -37,7 +37,7 @@ export async function expandFilenames(paths: readonly string[], recursive: boole
       out.push(path);
       continue;
     }
-    const found = await manifestsIn(path, recursive);
+    const found = await filesInFolder(path, MANIFEST, recursive);
     if (found.files.length === 0)
       throw new UsageError(
         `${path}: no .yaml, .yml or .json file in this ` +
@@ -46,18 +46,4 @@ export async function expandFilenames(paths: readonly string[], recursive: boole
     out.push(...found.files);
   }
   return out;
-}
-
-async function manifestsIn(dir: string, recursive: boolean): Promise<{ files: string[]; folders: boolean }> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const files: string[] = [];
-  let folders = false;
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      folders = true;
-      if (recursive) files.push(...(await manifestsIn(path, true)).files);
-    } else if (MANIFEST.test(entry.name)) files.push(path);
-  }
-  return { files, folders };
 }

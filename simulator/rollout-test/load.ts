@@ -1,11 +1,11 @@
-// Reading RolloutTest files: `-f FILE` or `-f DIR` (every *.yaml and *.yml in it, not recursive, as
-// kubectl -f reads a directory), several tests per file. A test names its promotion and fleet by
+// Reading RolloutTest files: `-f FILE` or `-f DIR` (every *.yaml and *.yml in it; with -R in the
+// directories inside too, as kubectl -f reads a directory), several tests per file. A test names its promotion and fleet by
 // paths relative to its own file, or holds them inline (promotionObject, fleetObject). Every problem
 // is a finding naming the file, line, column and field; nothing is run until all tests read cleanly.
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parsePath, SourceError, sortFindings, type FieldPath, type Finding } from '../../src/api/findings.ts';
-import { loadFiles, type ReadOptions } from '../../src/api/source-files.ts';
+import { filesInFolder, loadFiles, type ReadOptions } from '../../src/api/source-files.ts';
 import type { LoadedObject } from '../../src/api/yaml-source.ts';
 import type { ClusterPromotion } from '../../src/api/types.ts';
 import { Checker, loadPromotions, validateObjects } from '../../src/api/validate.ts';
@@ -69,14 +69,20 @@ export interface LoadTestsResult {
 }
 
 /** Reads the files and directories; a path that cannot be read at all throws a UserError. */
-export async function loadRolloutTests(paths: readonly string[], opts: ReadOptions = {}): Promise<LoadTestsResult> {
+export async function loadRolloutTests(
+  paths: readonly string[],
+  opts: ReadOptions & { recursive?: boolean } = {},
+): Promise<LoadTestsResult> {
   // `from`: the directory named on the command line that the file was found in.
   const files: { file: string; from: string | null }[] = [];
   for (const p of paths) {
     if (p !== '-' && (await isDirectory(p))) {
-      const names = (await readdir(p)).filter((n) => /\.ya?ml$/.test(n)).sort();
-      for (const n of names) files.push({ file: join(p, n), from: p });
-      if (names.length === 0) throw new UserError(`${p}: the directory has no .yaml or .yml files`);
+      const found = await filesInFolder(p, /\.ya?ml$/, opts.recursive === true);
+      for (const file of found.files) files.push({ file, from: p });
+      if (found.files.length === 0) {
+        const hint = found.folders && !opts.recursive ? ' (-R reads the folders inside it)' : '';
+        throw new UserError(`${p}: the directory has no .yaml or .yml files${hint}`);
+      }
     } else files.push({ file: p, from: null });
   }
   const loaded = await loadFiles(

@@ -1,9 +1,32 @@
 // Reading the files a command is given (`-` is standard input) and parsing them as Kubernetes YAML.
-import { open } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { firstLine, UserError } from '../user-error.ts';
 import { SourceError } from './findings.ts';
 import { byteSize, MAX_INPUT_BYTES } from './input-limits.ts';
 import { type LoadedObject, type LoadResult, parseYaml } from './yaml-source.ts';
+
+/**
+ * The files of a folder whose names `pattern` matches, in name order (with `recursive`, those of the
+ * folders inside too); `folders` says whether it has folders inside, for a hint about -R.
+ */
+export async function filesInFolder(
+  dir: string,
+  pattern: RegExp,
+  recursive: boolean,
+): Promise<{ files: string[]; folders: boolean }> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const files: string[] = [];
+  let folders = false;
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      folders = true;
+      if (recursive) files.push(...(await filesInFolder(path, pattern, true)).files);
+    } else if (pattern.test(entry.name)) files.push(path);
+  }
+  return { files, folders };
+}
 
 /** Source text and the name to report it under. */
 export interface SourceText {

@@ -197,4 +197,16 @@ for s in root:
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /^7 tests, \d+ expectations: all passed$/m);
   });
+
+  it('reads the folders inside a folder with -R, as kubectl -f does, and says so without it', async () => {
+    const r = await run(['test', '-f', 'examples/']);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      'error: examples/: the directory has no .yaml or .yml files (-R reads the folders inside it)\n',
+    );
+    const all = await run(['test', '-R', '-f', 'examples/']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /^7 tests, \d+ expectations: all passed$/m);
+  });
 });

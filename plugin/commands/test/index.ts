@@ -1,4 +1,4 @@
-// `kubectl promotion test -f FILE|DIR... [-o text|json] [--junit FILE]`: runs every RolloutTest on
+// `kubectl promotion test -f FILE|DIR... [-R] [-o text|json] [--junit FILE]`: runs every RolloutTest on
 // the virtual clock and judges its expectations. Exit 0 when all pass, 1 when any fails; bad input
 // (YAML, a field, a file that cannot be read) is one line naming the file and line, exit 1 too.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { runRolloutTest, type TestResult } from '../../../simulator/rollout-test
 import { UserError } from '../../../src/user-error.ts';
 import { defineCommand } from '../../command.ts';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../../errors.ts';
-import { FILENAME_OPTION } from '../../filenames.ts';
+import { FILENAME_OPTION, RECURSIVE_OPTION } from '../../filenames.ts';
 import { formatText, toJson, toJunit } from './report.ts';
 
 export default defineCommand({
@@ -21,6 +21,7 @@ export default defineCommand({
       required: 'test needs the tests to run: -f FILE or -f DIRECTORY',
       describe: 'File or directory with RolloutTests (repeatable; a directory: its *.yaml and *.yml files)',
     },
+    recursive: RECURSIVE_OPTION,
     output: { type: 'string', short: 'o', choices: ['text', 'json'], default: 'text', describe: 'Output format' },
     junit: {
       type: 'string',
@@ -34,7 +35,7 @@ export default defineCommand({
     ['test -f rollout-tests/ --junit results.xml', 'in CI, with a report for the CI system'],
   ],
   async run(args, io) {
-    const loaded = await loadRolloutTests(args.filename, { stdin: io.stdin });
+    const loaded = await loadRolloutTests(args.filename, { stdin: io.stdin, recursive: args.recursive });
     const errors = loaded.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0) {
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
