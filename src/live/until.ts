@@ -20,7 +20,7 @@ export function parseUntil(value: string | undefined): UntilTarget {
 }
 
 export function describeTarget(t: UntilTarget): string {
-  return t.kind === 'stage' ? `stage ${t.stage} deployed` : t.kind === 'done' ? 'completion' : 'a manual gate';
+  return t.kind === 'stage' ? `the deployment of stage ${t.stage}` : t.kind === 'done' ? 'completion' : 'a manual gate';
 }
 
 /** Phases in which a stage's clusters all run the promotion's spec: the stage is deployed. */

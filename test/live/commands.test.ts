@@ -513,6 +513,14 @@ describe('status', () => {
     assert.match(r.stdout, /payments: timed out after 10m waiting for completion\n$/);
   });
 
+  it('names a stage it waits for in words: "waiting for the deployment of stage production"', async () => {
+    const r = await run(['status', 'payments', '--until', 'stage:production', '--timeout', '10m'], (out) => {
+      if (out.includes('Soaking')) setImmediate(() => timers.advance(10 * 60_000));
+    });
+    assert.equal(r.code, 4);
+    assert.match(r.stdout, /payments: timed out after 10m waiting for the deployment of stage production\n$/);
+  });
+
   it('says what --until accepts, and which stages exist', async () => {
     assert.match(
       (await run(['status', 'payments', '--until', 'soon'])).stderr,
