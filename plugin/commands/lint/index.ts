@@ -1,4 +1,4 @@
-// `kubectl promotion lint -f FILE... [--fleet FILE] [--crd FILE | --context [NAME]] [-o json|text]`:
+// `kubectl promotion lint -f FILE... [--fleet FILE] [--crd FILE | --context NAME] [-o json|text]`:
 // every problem of the ClusterPromotions in the files, at its line. Errors exit 1, warnings alone
 // exit 0. The schema is the bundled CRD, the one in --crd, or the one installed in the cluster the
 // connection flags name.
