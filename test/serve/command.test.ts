@@ -6,7 +6,7 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -87,6 +87,25 @@ describe('simulate --serve in process', () => {
       assert.equal(existsSync(path), false);
     },
   );
+
+  it("writes --kubeconfig-out (and --rbac's beside it) into a folder it creates: /tmp/sim/kubeconfig", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'serve-out-')), 'sim');
+    const path = join(dir, 'kubeconfig');
+    const { io, printed } = captureIo();
+    let stop!: (signal: string) => void;
+    const running = runServe(INPUT, { ...ARGS, 'kubeconfig-out': path, rbac: ['deploy/'] }, io, {
+      stopRequested: () => new Promise((resolve) => (stop = resolve)),
+    });
+    try {
+      await printed(/StageStarted/);
+      assert.equal(parse(readFileSync(path, 'utf8'))['current-context'], 'promotion-sim');
+      assert.equal(parse(readFileSync(`${path}-rbac`, 'utf8'))['current-context'], 'promotion-sim-rbac');
+    } finally {
+      stop?.('SIGINT');
+      await running;
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
 
   it('refuses a port in use in one line naming the flag', async () => {
     const taken = createServer();

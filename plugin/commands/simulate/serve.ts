@@ -2,9 +2,9 @@
 // promotion watch|approve` and any controller to use, until Ctrl-C or SIGTERM. Prints where the
 // kubeconfig is and how to use it, then the engine's events as they happen (virtual time).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { ClusterPromotion } from '../../../src/api/types.ts';
 import { rfc3339 } from '../../../src/rfc3339.ts';
 import { UserError } from '../../../src/user-error.ts';
@@ -174,6 +174,12 @@ export async function runServe(
     let kubeconfig: string;
     if (out !== undefined) {
       kubeconfig = resolve(out);
+      // As kubectl config writes ~/.kube: a folder that is not there yet is made, for this user only.
+      try {
+        mkdirSync(dirname(kubeconfig), { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw new UserError(`--kubeconfig-out ${out}: cannot make its folder: ${(err as Error).message}`);
+      }
     } else {
       tempDir = mkdtempSync(join(tmpdir(), 'promotion-sim-'));
       kubeconfig = join(tempDir, 'kubeconfig');
