@@ -2,6 +2,7 @@
 // `list -w` (a row again when it changes), `watch` without a terminal and `status` (a line per
 // transition). Changes arrive in bursts (one watch event per object): they are coalesced, and every
 // burst is judged on the views as they stand after it.
+import type { ClusterPromotion } from '../api/types.ts';
 import type { Timers } from '../kube/informer.ts';
 import type { PromotionView } from '../view/model.ts';
 import type { FleetHealth, LiveFleet } from './fleet.ts';
@@ -90,19 +91,25 @@ export interface FleetWatchOptions extends FollowOptions {
 export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promise<void> {
   if (o.format === 'json' || o.format === 'yaml' || o.format === 'name') {
     const format = o.format;
-    const printed = new Map<string, string>();
+    const printed = new Map<string, ClusterPromotion>();
     await follow(fleet, o, () => {
+      const seen = new Set<string>();
       for (const p of fleet.promotions.store.values()) {
-        const rv = p.metadata.resourceVersion ?? '';
-        if (printed.get(p.metadata.name) === rv) continue;
-        printed.set(p.metadata.name, rv);
+        seen.add(p.metadata.name);
+        if (printed.get(p.metadata.name)?.metadata.resourceVersion === p.metadata.resourceVersion) continue;
+        printed.set(p.metadata.name, p);
+        o.write(formatObjects([p], format, true));
+      }
+      for (const [gone, p] of printed) {
+        if (seen.has(gone)) continue;
+        printed.delete(gone);
         o.write(formatObjects([p], format, true));
       }
     });
     return;
   }
   const wide = o.format === 'wide';
-  const printed = new Map<string, string>();
+  const printed = new Map<string, { id: string; cells: string[] }>();
   let widths: number[] | null = null;
   await follow(fleet, o, () => {
     const now = new Date(fleet.serverNow(o.timers.now()));
@@ -112,14 +119,23 @@ export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promis
       const table = formatTable(o.header, cells);
       widths = columnWidths(o.header, cells);
       o.write(table);
-      for (const r of rows) printed.set(r.name, rowIdentity(r));
+      for (const [i, r] of rows.entries()) printed.set(r.name, { id: rowIdentity(r), cells: cells[i]! });
       return;
     }
+    const seen = new Set<string>();
     for (const r of rows) {
+      seen.add(r.name);
       const id = rowIdentity(r);
-      if (printed.get(r.name) === id) continue;
-      printed.set(r.name, id);
-      o.write(tableLine(rowCells(r, wide), widths));
+      if (printed.get(r.name)?.id === id) continue;
+      const cells = rowCells(r, wide);
+      printed.set(r.name, { id, cells });
+      o.write(tableLine(cells, widths));
+    }
+    // A promotion deleted: its last row once more, as kubectl get -w prints a deleted object.
+    for (const [gone, { cells }] of printed) {
+      if (seen.has(gone)) continue;
+      printed.delete(gone);
+      o.write(tableLine(cells, widths));
     }
   });
 }

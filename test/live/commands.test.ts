@@ -185,6 +185,29 @@ describe('list', () => {
       /^payments\s+2\/2 production\s+AwaitingApproval\s+0\/2\s+approval for 0s\s+12m$/,
     );
   });
+
+  for (const output of [[], ['-o', 'name']])
+    it(`-w ${output.join(' ')} prints a promotion that is deleted once more, as kubectl get -w does`, async () => {
+      const r = await run(['list', '-w', ...output], (out) => {
+        const lines = out.split('\n').filter(Boolean);
+        const first = output.length === 0 ? 3 : 2;
+        if (lines.length === first) putPromotion(served.store, promotionObject('brief', [autoStage('staging', {})]));
+        if (lines.length === first + 1 && /brief\b/.test(lines[first]!)) {
+          served.store.delete('clusterpromotions', 'brief');
+          putPromotion(served.store, promotionObject('later', [autoStage('staging', {})]));
+        }
+        if (/later\b/.test(lines.at(-1)!)) stop.abort();
+      });
+      served.store.delete('clusterpromotions', 'later');
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      const first = output.length === 0 ? 3 : 2;
+      assert.match(
+        lines[first]!,
+        output.length === 0 ? /^brief\s+0\/1\s+NotStarted\s/ : /^clusterpromotion.config.projectsveltos.io\/brief$/,
+      );
+      assert.deepEqual(lines.slice(first + 1), [lines[first], lines.at(-1)]);
+    });
 });
 
 describe('reading promotions and the world behind them at once', () => {
