@@ -116,6 +116,13 @@ export const CLUSTER_OPTIONS = {
   },
 } as const satisfies Options;
 
+/** The tables' `--no-headers`, as kubectl get's. */
+export const HEADERS_OPTION = {
+  type: 'boolean',
+  default: true,
+  describe: 'Print the column names (--no-headers: the rows alone, as kubectl get --no-headers)',
+} as const;
+
 /** The flags of the program itself, taken in any position. */
 export const PROGRAM_OPTIONS = {
   color: {

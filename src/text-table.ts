@@ -15,8 +15,13 @@ export function tableLine(cells: readonly string[], widths: readonly number[], g
   return `${padded.join(' '.repeat(gap)).trimEnd()}\n`;
 }
 
-/** The header and rows, each a line ending in a newline. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], gap = 3): string {
+/** The header and rows, each a line ending in a newline; `--no-headers` leaves the header out. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  gap = 3,
+  withHeader = true,
+): string {
   const widths = columnWidths(header, rows);
-  return [header, ...rows].map((r) => tableLine(r, widths, gap)).join('');
+  return [...(withHeader ? [header] : []), ...rows].map((r) => tableLine(r, widths, gap)).join('');
 }

@@ -85,6 +85,8 @@ export async function follow(fleet: LiveFleet, o: FollowOptions, onBurst: () => 
 export interface FleetWatchOptions extends FollowOptions {
   format: 'table' | 'wide' | 'json' | 'yaml' | 'name';
   header: readonly string[];
+  /** false: `--no-headers`, the rows alone. */
+  withHeader?: boolean;
 }
 
 /** `list -w`: the table, then each row again whenever what it says changes. */
@@ -116,7 +118,7 @@ export async function watchFleet(fleet: LiveFleet, o: FleetWatchOptions): Promis
     const rows = fleet.views(now).map(({ promotion, view }) => listRow(promotion, view));
     if (widths === null) {
       const cells = rows.map((r) => rowCells(r, wide));
-      const table = formatTable(o.header, cells);
+      const table = formatTable(o.header, cells, undefined, o.withHeader ?? true);
       widths = columnWidths(o.header, cells);
       o.write(table);
       for (const [i, r] of rows.entries()) printed.set(r.name, { id: rowIdentity(r), cells: cells[i]! });

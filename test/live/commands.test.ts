@@ -149,6 +149,19 @@ describe('list', () => {
     );
   });
 
+  it('prints the rows alone with --no-headers, as kubectl get --no-headers does, wide or not', async () => {
+    for (const wide of [[], ['-o', 'wide']]) {
+      const all = (await run(['list', ...wide])).stdout.split('\n');
+      const r = await run(['list', '--no-headers', ...wide]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n'), all.slice(1));
+    }
+    const w = await run(['list', '-w', '--no-headers'], (out) => {
+      if (out.split('\n').filter(Boolean).length === 2) stop.abort();
+    });
+    assert.match(w.stdout, /^checkout {3}2\/2 production {3}AwaitingApproval/);
+  });
+
   it('prints the objects in a List for -o json, and kind.group/name for -o name', async () => {
     const json = JSON.parse((await run(['list', '-o', 'json'])).stdout) as { kind: string; items: ClusterPromotion[] };
     assert.equal(json.kind, 'List');
@@ -307,6 +320,13 @@ describe('get', () => {
 });
 
 describe('gates', () => {
+  it('prints the rows alone with --no-headers', async () => {
+    const all = (await run(['gates'])).stdout.split('\n');
+    const r = await run(['gates', '--no-headers']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n'), all.slice(1));
+  });
+
   it('lists every stage waiting for a person, how long, and the command that approves it', async () => {
     const r = await run(['gates']);
     assert.equal(r.code, 0, r.stderr);

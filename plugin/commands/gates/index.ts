@@ -2,6 +2,7 @@
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, live, realDeps, type LiveDeps } from '../../live.ts';
+import { HEADERS_OPTION } from '../../options.ts';
 import { humanDuration } from '../../../src/duration.ts';
 import { gatesOf } from '../../../src/live/gates.ts';
 import { parseOutputFormat } from '../../../src/live/output.ts';
@@ -14,7 +15,10 @@ export function gatesCommand(deps: LiveDeps = realDeps) {
     name: 'gates',
     describe: 'Every stage waiting for manual approval, across all ClusterPromotions, longest wait first',
     cluster: true,
-    options: { output: { type: 'string', short: 'o', choices: ['json'], describe: 'Output format: json' } },
+    options: {
+      output: { type: 'string', short: 'o', choices: ['json'], describe: 'Output format: json' },
+      headers: HEADERS_OPTION,
+    },
     examples: [['gates', 'what waits for a person, and the command that approves it']],
     epilogue: exitCodes('listed (also when nothing waits)'),
     async run(args, io) {
@@ -44,7 +48,9 @@ export function gatesCommand(deps: LiveDeps = realDeps) {
           g.waitingSince === null ? '-' : fullTime(g.waitingSince),
           g.command,
         ]);
-        io.stdout.write(formatTable(['PROMOTION', 'STAGE', 'WAITING', 'SINCE', 'APPROVE WITH'], rows));
+        io.stdout.write(
+          formatTable(['PROMOTION', 'STAGE', 'WAITING', 'SINCE', 'APPROVE WITH'], rows, undefined, args.headers),
+        );
         return EXIT_OK;
       });
     },

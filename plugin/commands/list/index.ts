@@ -3,6 +3,7 @@
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
 import { connect, exitCodes, live, realDeps, type LiveDeps } from '../../live.ts';
+import { HEADERS_OPTION } from '../../options.ts';
 import { LiveFleet } from '../../../src/live/fleet.ts';
 import { formatObjects, OUTPUT_FORMATS, parseOutputFormat } from '../../../src/live/output.ts';
 import { formatTable } from '../../../src/text-table.ts';
@@ -23,6 +24,7 @@ export function listCommand(deps: LiveDeps = realDeps) {
         describe: 'Output format: the objects as kubectl prints them (json, yaml, name), or a wider table',
       },
       watch: { type: 'boolean', short: 'w', describe: 'After the list, print a row again whenever it changes' },
+      headers: HEADERS_OPTION,
     },
     examples: [
       ['list', 'every promotion, one line each'],
@@ -52,6 +54,7 @@ export function listCommand(deps: LiveDeps = realDeps) {
             note: (text) => io.stderr.write(`${text}\n`),
             format: objects ? format : wide ? 'wide' : 'table',
             header,
+            withHeader: args.headers,
           });
           return EXIT_OK;
         }
@@ -69,7 +72,7 @@ export function listCommand(deps: LiveDeps = realDeps) {
         const world = await readCurrentStages(client, uncounted(promotions));
         const now = new Date(client.serverNow(deps.timers.now()));
         const rows = promotions.map((p) => rowCells(listRow(p, listViewOf(p, world, now)), wide));
-        io.stdout.write(formatTable(header, rows));
+        io.stdout.write(formatTable(header, rows, undefined, args.headers));
         return EXIT_OK;
       });
     },
