@@ -16,6 +16,8 @@ export interface FlagInfo {
   complete?: Completer;
   /** One of kubectl's connection flags. */
   cluster?: boolean;
+  /** A boolean on by default: offered as `--no-NAME`, the spelling that changes something. */
+  onByDefault?: boolean;
 }
 
 export interface PositionalInfo {
@@ -41,6 +43,7 @@ function flagInfo(name: string, spec: OptionSpec): FlagInfo {
     takesValue: spec.type === 'string',
     choices: spec.choices ?? [],
     ...(spec.complete ? { complete: spec.complete } : {}),
+    ...(spec.type === 'boolean' && spec.default === true ? { onByDefault: true } : {}),
   };
 }
 

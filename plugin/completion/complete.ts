@@ -42,7 +42,7 @@ function byPrefix(candidates: Candidate[], prefix: string): Candidate[] {
 
 function flagCandidates(flags: FlagInfo[]): Candidate[] {
   return flags.flatMap((f) => [
-    { value: `--${f.name}`, description: f.description },
+    { value: f.onByDefault ? `--no-${f.name}` : `--${f.name}`, description: f.description },
     ...(f.short ? [{ value: `-${f.short}`, description: f.description }] : []),
   ]);
 }

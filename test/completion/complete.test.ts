@@ -171,7 +171,10 @@ describe('completion', () => {
     ]);
     assert.deepEqual(await real('status', 'kyverno', '--until=stage:p'), ['--until=stage:production']);
     assert.deepEqual(await real('revoke', 'kyverno', '--stage', ''), ['staging', 'production']);
-    assert.deepEqual(await real('simulate', '--no-'), []);
+    // A flag on by default is typed to turn it off: --no-tui, --no-controller, --no-headers.
+    assert.deepEqual(await real('simulate', '--no-'), ['--no-tui', '--no-controller']);
+    assert.deepEqual(await real('list', '--no-'), ['--no-headers']);
+    assert.deepEqual(await real('list', '--h'), ['--help']);
     assert.deepEqual(await real('simulate', '-o', ''), ['text', 'json', 'html']);
   });
 
