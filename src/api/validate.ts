@@ -473,12 +473,23 @@ function checkNullTriggers(c: Checker, stages: unknown[]): Set<string> {
   return explained;
 }
 
+function isEmptySelector(selector: Record<string, unknown>): boolean {
+  const none = (v: unknown) =>
+    v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
+  return none(selector.matchLabels) && none(selector.matchExpressions);
+}
+
 function checkStages(c: Checker, promotion: string | undefined, stages: unknown[]): void {
   stages.forEach((stage, i) => {
     const p = ['spec', 'stages', i];
     if (!isObject(stage)) return;
-    if (stage.clusterSelector === undefined || stage.clusterSelector === null) {
-      c.warn(p, 'has no clusterSelector: give the stage matchLabels or matchExpressions to choose its clusters', 'key');
+    // A label selector without requirements matches every cluster: a canary stage would be the fleet.
+    const choose = 'give the stage matchLabels or matchExpressions to choose its clusters';
+    const selector = stage.clusterSelector;
+    if (selector === undefined || selector === null) {
+      c.warn(p, `has no clusterSelector, so it selects every cluster: ${choose}`, 'key');
+    } else if (isObject(selector) && isEmptySelector(selector)) {
+      c.warn([...p, 'clusterSelector'], `is empty, so it selects every cluster: ${choose}`, 'key');
     }
     if (typeof stage.name !== 'string' || promotion === undefined) return;
     if (stage.name === '') {

@@ -219,9 +219,23 @@ describe('stages', () => {
     const text = promotion('  - name: Prod_1\n    clusterSelector: {matchLabels: {env: a}}\n');
     expectFinding(await lint(text), 'spec.stages[0].name', posOf(text, 'Prod_1'), /ClusterProfile name "demo-Prod_1"/);
   });
-  it('warns about a stage without clusterSelector', async () => {
-    const text = promotion('  - name: a\n');
-    expectFinding(await lint(text), 'spec.stages[0]', posOf(text, 'name: a'), /no clusterSelector/, 'warning');
+  it('warns that a stage without clusterSelector, or with an empty one, selects every cluster', async () => {
+    const text = promotion('  - name: a\n  - name: b\n    clusterSelector: {}\n');
+    const findings = await lint(text);
+    expectFinding(
+      findings,
+      'spec.stages[0]',
+      posOf(text, 'name: a'),
+      /no clusterSelector, so it selects every/,
+      'warning',
+    );
+    expectFinding(
+      findings,
+      'spec.stages[1].clusterSelector',
+      posOf(text, 'clusterSelector'),
+      /is empty, so it selects every cluster/,
+      'warning',
+    );
   });
   it('rejects unknown stage fields with a suggestion', async () => {
     const text = promotion('  - name: a\n    clusterSelecter: {matchLabels: {env: a}}\n');
