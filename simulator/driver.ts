@@ -21,6 +21,7 @@ import {
 } from '../src/api/types.ts';
 import { matchesSelector } from '../src/api/selector.ts';
 import { formatDuration } from '../src/duration.ts';
+import { rfc3339Millis } from '../src/rfc3339.ts';
 import {
   CONFLICT,
   PromotionController,
@@ -722,9 +723,9 @@ export class Simulation {
           ? ` (${entry.currentStatusDescription})`
           : '';
       reason = horizonReached
-        ? `horizon reached at ${new Date(now).toISOString()} while ${where}${detail}`
+        ? `horizon reached at ${rfc3339Millis(now)} while ${where}${detail}`
         : stoppedBy
-          ? `${stoppedBy} at ${new Date(now).toISOString()} while ${where}${detail}`
+          ? `${stoppedBy} at ${rfc3339Millis(now)} while ${where}${detail}`
           : `nothing left to happen while ${where}${detail}`;
     }
     this.#emit({

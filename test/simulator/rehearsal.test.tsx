@@ -230,7 +230,7 @@ describe('the interactive rehearsal: approving a manual gate', () => {
     assert.equal(result.outcome, 'Stalled');
     assert.match(
       result.reason,
-      /^stopped by the user at 2025-01-01T00:03:00\.000Z while stage staging is Soaking \(Delayed: /,
+      /^stopped by the user at 2025-01-01T00:03:00Z while stage staging is Soaking \(Delayed: /,
     );
     r.unmount();
   });
