@@ -28,6 +28,7 @@ export function renderTree(view: PromotionView, o: TreeOptions): string {
   const body = plan.body.map((row): BodyRow => {
     if (row.kind === 'stage') return { ...row, selected: false };
     if (row.kind === 'cluster') return { ...row, cursor: false };
+    if (row.kind === 'more') return { ...row, printed: true };
     return row;
   });
   const text = renderToString(

@@ -34,7 +34,15 @@ export type BodyRow =
   | { kind: 'stage'; stage: number; selected: boolean; expanded: boolean }
   | { kind: 'message'; stage: number; text: string; last: boolean }
   | { kind: 'cluster'; stage: number; cluster: number; last: boolean; cursor: boolean }
-  | { kind: 'more'; stage: number; direction: 'up' | 'down'; count: number; last: boolean }
+  | {
+      kind: 'more';
+      stage: number;
+      direction: 'up' | 'down';
+      count: number;
+      last: boolean;
+      /** Printed once (get), there is no key to scroll with: the row only counts. */
+      printed?: boolean;
+    }
   | { kind: 'failing'; stage: number }
   | { kind: 'stagesMore'; direction: 'up' | 'down'; count: number };
 

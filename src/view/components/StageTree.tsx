@@ -91,7 +91,7 @@ export function rowSegs(row: BodyRow, model: PromotionView, g: Glyphs, w: Widths
         {
           text:
             `${row.direction === 'up' ? g.up : g.down} ${count(row.count)} more ` +
-            `cluster${row.count === 1 ? '' : 's'} (j/k)`,
+            `cluster${row.count === 1 ? '' : 's'}${row.printed ? '' : ' (j/k)'}`,
           dim: true,
         },
       ];
