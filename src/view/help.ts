@@ -60,7 +60,12 @@ export function keyBindings(g: Glyphs, simulated: boolean, forecast = false): Ke
       what: `show or hide this help (${g.up}/${g.down} or j/k scroll it, PgUp/PgDn a page, esc closes it)`,
       rank: 2,
     },
-    { keys: 'q, Ctrl-C', hint: 'q quit', what: 'quit', rank: 1 },
+    {
+      keys: 'q, Ctrl-C',
+      hint: 'q quit',
+      what: simulated ? 'quit, then print the summary timeline (Ctrl-C: quit without it)' : 'quit',
+      rank: 1,
+    },
   ];
 }
 

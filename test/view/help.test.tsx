@@ -14,6 +14,14 @@ const fits = (frame: string, rows: number, columns: number) => {
   for (const l of lines) assert.ok([...l].length <= columns, `wider than ${columns}: ${l}`);
 };
 
+describe('what q and Ctrl-C do, in the help', () => {
+  it('a simulation: q prints the summary timeline, Ctrl-C quits without it; a watch just quits', () => {
+    const quit = (simulated: boolean) => keyBindings(UNICODE_GLYPHS, simulated).find((b) => b.hint === 'q quit')!;
+    assert.equal(quit(true).what, 'quit, then print the summary timeline (Ctrl-C: quit without it)');
+    assert.equal(quit(false).what, 'quit');
+  });
+});
+
 describe('the key line fits the terminal, the most important keys last to go', () => {
   it('a simulation at 80 columns keeps ? help and q quit, dropping f, then +/-', () => {
     const line = fitKeyHints(keyBindings(UNICODE_GLYPHS, true), 80);
