@@ -90,7 +90,7 @@ describe('completion', () => {
   });
 
   it("offers a flag's choices, after the flag or after --flag=", async () => {
-    assert.deepEqual(await values('version', '-o', ''), ['text', 'json']);
+    assert.deepEqual(await values('version', '-o', ''), ['text', 'json', 'yaml']);
     assert.deepEqual(await values('version', '--output=j'), ['--output=json']);
     assert.deepEqual(await values('completion', ''), ['bash', 'zsh', 'fish', 'powershell']);
   });

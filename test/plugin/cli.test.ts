@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, ExitError, reportError } from '../../plugin/errors.ts';
 import { UserError } from '../../src/user-error.ts';
+import { parse } from 'yaml';
 
 const ESC = '\u001b[';
 
@@ -243,8 +244,8 @@ describe("command-line mistakes: one line on stderr in kubectl's words, exit 1",
     ));
   it('a bad choice', async () =>
     oneLine(
-      await run(['version', '-o', 'yaml']),
-      'invalid argument "yaml" for "-o, --output" flag: must be one of text, json (see kubectl promotion ' +
+      await run(['version', '-o', 'wide']),
+      'invalid argument "wide" for "-o, --output" flag: must be one of text, json, yaml (see kubectl promotion ' +
         'version --help)',
     ));
   it('a bad boolean', async () =>
@@ -270,7 +271,7 @@ describe("command-line mistakes: one line on stderr in kubectl's words, exit 1",
       'unexpected argument "extra": version takes no arguments (see kubectl promotion version --help)',
     ));
   it("never in yargs's words", async () => {
-    for (const args of [[], ['deploy'], ['lint'], ['lint', '-f'], ['version', '-o', 'yaml'], ['version', 'x', 'y']]) {
+    for (const args of [[], ['deploy'], ['lint'], ['lint', '-f'], ['version', '-o', 'wide'], ['version', 'x', 'y']]) {
       const r = await run(args);
       assert.doesNotMatch(r.stderr, /Unknown argument|non-option arguments|Missing required argument|Invalid values/);
     }
@@ -427,6 +428,11 @@ describe('version', () => {
   it('-o json', async () => {
     const r = await run(['version', '-o', 'json']);
     assert.deepEqual(JSON.parse(r.stdout), { version: pkg.version, commit: null, node: process.version });
+  });
+  it('-o yaml, as kubectl version -o yaml', async () => {
+    const r = await run(['version', '-o', 'yaml']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(parse(r.stdout), { version: pkg.version, commit: null, node: process.version });
   });
   it('--version, anywhere on the line, as the version command', async () => {
     const r = await run(['--version']);

@@ -8,7 +8,13 @@ export default defineCommand({
   name: 'version',
   describe: 'Print the version of kubectl-promotion, the commit it was built from and the Node.js version',
   options: {
-    output: { type: 'string', short: 'o', choices: ['text', 'json'], default: 'text', describe: 'Output format' },
+    output: {
+      type: 'string',
+      short: 'o',
+      choices: ['text', 'json', 'yaml'],
+      default: 'text',
+      describe: 'Output format',
+    },
   },
   async run(args, io) {
     return printVersion(args.output, io);

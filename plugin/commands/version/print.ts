@@ -21,9 +21,16 @@ export function versionInfo(): VersionInfo {
   return { version: pkg.version, commit, node: process.version };
 }
 
-export function printVersion(output: 'json' | 'text', io: Io): number {
+export function printVersion(output: 'json' | 'yaml' | 'text', io: Io): number {
   const info = versionInfo();
   if (output === 'json') io.stdout.write(`${JSON.stringify(info)}\n`);
+  // JSON scalars are YAML: no YAML library loaded for three lines (version is timed against node -e 0).
+  else if (output === 'yaml')
+    io.stdout.write(
+      Object.entries(info)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+        .join(''),
+    );
   else io.stdout.write(`kubectl-promotion ${info.version}\ncommit: ${info.commit ?? 'unknown'}\nnode: ${info.node}\n`);
   return EXIT_OK;
 }
