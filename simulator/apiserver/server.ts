@@ -45,6 +45,7 @@ import {
   type PolicyRule,
 } from './rbac.ts';
 import { storedGrants } from './rbac-store.ts';
+import { impersonated } from './impersonation.ts';
 import { escalationGuard } from './rbac-escalation.ts';
 import { KUBERNETES_PROTOBUF } from './protobuf.ts';
 import { objectFromProtobuf } from './protobuf-objects.ts';
@@ -351,17 +352,20 @@ class ServedApi implements ApiServer {
     }
   }
 
+  /** Who the request is: its token's identity, or whom it impersonates (`kubectl --as`). */
   private authenticate(req: IncomingMessage): Identity {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    let requester: Identity | undefined;
     if (m !== null) {
-      if (sameSecret(m[1]!, this.token)) return ADMIN;
+      if (sameSecret(m[1]!, this.token)) requester = ADMIN;
       const found = this.identities.find((i) => sameSecret(m[1]!, i.token));
       if (found !== undefined) {
         const { user, groups } = found;
-        return { user, groups, grants: [...(found.grants ?? []), ...storedGrants(this.store, user, groups)] };
+        requester = { user, groups, grants: [...(found.grants ?? []), ...storedGrants(this.store, user, groups)] };
       }
     }
-    throw unauthorized();
+    if (requester === undefined) throw unauthorized();
+    return impersonated(req, requester, (user, groups) => storedGrants(this.store, user, groups));
   }
 
   private async serveAdmin(

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Shared fixtures for the served API's tests: a store on a settable clock, a server on a free
 // port, an HTTPS client trusting its certificate, a watch-stream reader, and the real kubectl.
 // Every wait has a deadline; nothing sleeps to let time pass.
@@ -298,6 +299,26 @@ export function tokenKubeconfig(server: TestServer, token: string): string {
 export async function kubectlAs(server: TestServer, kubeconfig: string, args: string[], stdin?: string) {
   const r = await kubectl(server, ['--kubeconfig', kubeconfig, ...args], stdin);
   return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A server with one restricted identity, bob (group developers), bound to nothing yet; a namespace team. */
+export const BOB_TOKEN = 'bob-token';
+
+export function withBob(run: (s: TestServer, bob: string) => Promise<void>): Promise<void> {
+  return withServer(
+    async (s) => {
+      s.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+      await run(s, tokenKubeconfig(s, BOB_TOKEN));
+    },
+    { restricted: [{ token: BOB_TOKEN, user: 'bob', groups: ['developers', 'system:authenticated'] }] },
+  );
+}
+
+/** kubectl with the admin kubeconfig, which must succeed: its stdout. */
+export async function kubectlOk(s: TestServer, args: string[], stdin?: string): Promise<string> {
+  const r = await kubectl(s, args, stdin);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** A long-running kubectl (e.g. `get -w`) whose stdout is read line by line. */

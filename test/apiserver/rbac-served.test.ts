@@ -7,27 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { python, skipKubectl, skipPython } from './clients.ts';
-import { kubectl, kubectlAs, KubectlStream, type TestServer, tokenKubeconfig, withServer } from './helpers.ts';
+import { BOB_TOKEN, kubectl, kubectlAs, kubectlOk, KubectlStream, type TestServer, withBob } from './helpers.ts';
 
-const BOB = 'bob-token';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
-
-/** A server with one restricted identity, the user bob, whom nothing is bound to yet. */
-function withBob(run: (s: TestServer, bob: string) => Promise<void>): Promise<void> {
-  return withServer(
-    async (s) => {
-      s.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
-      await run(s, tokenKubeconfig(s, BOB));
-    },
-    { restricted: [{ token: BOB, user: 'bob', groups: ['developers', 'system:authenticated'] }] },
-  );
-}
-
-async function ok(s: TestServer, args: string[], stdin?: string): Promise<string> {
-  const r = await kubectl(s, args, stdin);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** kubectl's table, each line's columns one space apart. */
 function columns(table: string): string[] {
@@ -43,7 +25,7 @@ async function bobCan(s: TestServer, bob: string, ...args: string[]): Promise<st
 describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
   it('lists the four kinds in discovery and prints them with the apiserver’s columns', () =>
     withBob(async (s) => {
-      const resources = await ok(s, ['api-resources', '--api-group=rbac.authorization.k8s.io', '--no-headers']);
+      const resources = await kubectlOk(s, ['api-resources', '--api-group=rbac.authorization.k8s.io', '--no-headers']);
       assert.deepEqual(
         resources
           .trim()
@@ -56,10 +38,16 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
           'roles rbac.authorization.k8s.io/v1 true Role',
         ],
       );
-      await ok(s, ['create', 'clusterrole', 'system:promotion-viewer', '--verb=get,list', '--resource=leases']);
-      await ok(s, ['create', 'clusterrolebinding', 'viewers', '--clusterrole=system:promotion-viewer', '--group=g']);
-      await ok(s, ['create', 'role', 'lease-editor', '-n', 'team', '--verb=update', '--resource=leases']);
-      await ok(s, [
+      await kubectlOk(s, ['create', 'clusterrole', 'system:promotion-viewer', '--verb=get,list', '--resource=leases']);
+      await kubectlOk(s, [
+        'create',
+        'clusterrolebinding',
+        'viewers',
+        '--clusterrole=system:promotion-viewer',
+        '--group=g',
+      ]);
+      await kubectlOk(s, ['create', 'role', 'lease-editor', '-n', 'team', '--verb=update', '--resource=leases']);
+      await kubectlOk(s, [
         'create',
         'rolebinding',
         'edit-leases',
@@ -72,7 +60,7 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
         '--serviceaccount=team:ci',
       ]);
       // Beside the apiserver's bootstrap roles and bindings, as on any cluster.
-      assert.deepEqual(columns(await ok(s, ['get', 'clusterroles,clusterrolebindings'])), [
+      assert.deepEqual(columns(await kubectlOk(s, ['get', 'clusterroles,clusterrolebindings'])), [
         'NAME CREATED AT',
         'clusterrole.rbac.authorization.k8s.io/cluster-admin 2025-03-01T12:00:00Z',
         'clusterrole.rbac.authorization.k8s.io/system:basic-user 2025-03-01T12:00:00Z',
@@ -90,7 +78,7 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
         '',
       ]);
       assert.equal(
-        await ok(s, ['get', 'rolebindings', '-n', 'team', '-o', 'wide']),
+        await kubectlOk(s, ['get', 'rolebindings', '-n', 'team', '-o', 'wide']),
         [
           'NAME          ROLE                AGE   USERS        GROUPS       SERVICEACCOUNTS',
           'edit-leases   Role/lease-editor   0s    bob, carol   developers   team/ci',
@@ -98,7 +86,7 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
         ].join('\n'),
       );
       // As the apiserver defaults them: the subjects' and the role reference's API groups.
-      const stored = JSON.parse(await ok(s, ['get', 'rolebinding', 'edit-leases', '-n', 'team', '-o', 'json']));
+      const stored = JSON.parse(await kubectlOk(s, ['get', 'rolebinding', 'edit-leases', '-n', 'team', '-o', 'json']));
       assert.deepEqual(stored.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'lease-editor' });
       assert.deepEqual(
         stored.subjects.map((x: { kind: string; apiGroup: string }) => `${x.kind} ${x.apiGroup}`),
@@ -123,9 +111,9 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
 
   it('a RoleBinding made with the admin kubeconfig lets the restricted one in at once; deleting it shuts it out', () =>
     withBob(async (s, bob) => {
-      await ok(s, ['create', 'role', 'lease-reader', '-n', 'team', '--verb=get,list', '--resource=leases']);
+      await kubectlOk(s, ['create', 'role', 'lease-reader', '-n', 'team', '--verb=get,list', '--resource=leases']);
       assert.equal(await bobCan(s, bob, 'list', 'leases', '-n', 'team'), 'no');
-      await ok(s, ['create', 'rolebinding', 'bob-reads', '-n', 'team', '--role=lease-reader', '--user=bob']);
+      await kubectlOk(s, ['create', 'rolebinding', 'bob-reads', '-n', 'team', '--role=lease-reader', '--user=bob']);
       assert.equal(await bobCan(s, bob, 'list', 'leases', '-n', 'team'), 'yes');
       assert.equal(
         await bobCan(s, bob, 'list', 'leases', '-n', 'default'),
@@ -138,7 +126,7 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
 
       // The role's rules are read live too: a verb added to it is held from the next request.
       assert.equal(await bobCan(s, bob, 'delete', 'leases', '-n', 'team'), 'no');
-      await ok(s, [
+      await kubectlOk(s, [
         'patch',
         'role',
         'lease-reader',
@@ -149,7 +137,7 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
       ]);
       assert.equal(await bobCan(s, bob, 'delete', 'leases', '-n', 'team'), 'yes');
 
-      await ok(s, ['delete', 'rolebinding', 'bob-reads', '-n', 'team']);
+      await kubectlOk(s, ['delete', 'rolebinding', 'bob-reads', '-n', 'team']);
       assert.equal(await bobCan(s, bob, 'list', 'leases', '-n', 'team'), 'no');
       const refused = await kubectlAs(s, bob, ['get', 'leases', '-n', 'team']);
       assert.equal(
@@ -161,8 +149,8 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
 
   it('a ClusterRoleBinding to one of the user’s groups grants cluster-wide, and names itself in the review', () =>
     withBob(async (s, bob) => {
-      await ok(s, ['create', 'clusterrole', 'promotion-reader', '--verb=get', '--resource=clusterpromotions']);
-      await ok(s, [
+      await kubectlOk(s, ['create', 'clusterrole', 'promotion-reader', '--verb=get', '--resource=clusterpromotions']);
+      await kubectlOk(s, [
         'create',
         'clusterrolebinding',
         'devs-read',
@@ -170,7 +158,7 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
         '--group=developers',
       ]);
       const review = await s.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-        token: BOB,
+        token: BOB_TOKEN,
         body: {
           apiVersion: 'authorization.k8s.io/v1',
           kind: 'SelfSubjectAccessReview',
@@ -185,40 +173,40 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
           'RBAC: allowed by ClusterRoleBinding "devs-read" of ClusterRole "promotion-reader" to Group "developers"',
       });
       // A binding whose role is gone grants nothing.
-      await ok(s, ['delete', 'clusterrole', 'promotion-reader']);
+      await kubectlOk(s, ['delete', 'clusterrole', 'promotion-reader']);
       assert.equal(await bobCan(s, bob, 'get', 'clusterpromotions'), 'no');
     }));
 
   it('the bootstrap bindings give discovery; binding cluster-admin, as on any cluster, gives everything', () =>
     withBob(async (s, bob) => {
-      const wide = await ok(s, ['get', 'clusterrolebinding', 'cluster-admin', 'system:discovery', '-o', 'wide']);
+      const wide = await kubectlOk(s, ['get', 'clusterrolebinding', 'cluster-admin', 'system:discovery', '-o', 'wide']);
       assert.match(wide, /^cluster-admin\s+ClusterRole\/cluster-admin\s+\S+\s+system:masters\s*$/m);
       assert.match(wide, /^system:discovery\s+ClusterRole\/system:discovery\s+\S+\s+system:authenticated\s*$/m);
       assert.equal(await bobCan(s, bob, 'get', '/apis'), 'yes');
       assert.equal(await bobCan(s, bob, 'delete', 'clusterpromotions'), 'no');
-      await ok(s, ['create', 'clusterrolebinding', 'bob-admin', '--clusterrole=cluster-admin', '--user=bob']);
+      await kubectlOk(s, ['create', 'clusterrolebinding', 'bob-admin', '--clusterrole=cluster-admin', '--user=bob']);
       assert.equal(await bobCan(s, bob, 'delete', 'clusterpromotions'), 'yes');
       assert.equal(await bobCan(s, bob, 'get', '/metrics'), 'yes');
       // Deleting a bootstrap binding takes its rules away, as on a cluster until the apiserver restarts.
-      await ok(s, ['delete', 'clusterrolebinding', 'bob-admin', 'system:discovery']);
-      assert.equal((await s.request('GET', '/apis', { token: BOB })).status, 403);
+      await kubectlOk(s, ['delete', 'clusterrolebinding', 'bob-admin', 'system:discovery']);
+      assert.equal((await s.request('GET', '/apis', { token: BOB_TOKEN })).status, 403);
     }));
 
   it('an aggregated ClusterRole gathers the rules of the roles it selects, as the aggregation controller does', () =>
     withBob(async (s, bob) => {
-      await ok(s, [
+      await kubectlOk(s, [
         'create',
         'clusterrole',
         'monitoring',
         '--aggregation-rule=example.com/aggregate-to-monitoring=true',
       ]);
-      await ok(s, ['create', 'clusterrolebinding', 'bob-monitors', '--clusterrole=monitoring', '--user=bob']);
+      await kubectlOk(s, ['create', 'clusterrolebinding', 'bob-monitors', '--clusterrole=monitoring', '--user=bob']);
       assert.equal(await bobCan(s, bob, 'list', 'leases', '-A'), 'no');
-      await ok(s, ['create', 'clusterrole', 'lease-reader', '--verb=get,list', '--resource=leases']);
-      await ok(s, ['label', 'clusterrole', 'lease-reader', 'example.com/aggregate-to-monitoring=true']);
+      await kubectlOk(s, ['create', 'clusterrole', 'lease-reader', '--verb=get,list', '--resource=leases']);
+      await kubectlOk(s, ['label', 'clusterrole', 'lease-reader', 'example.com/aggregate-to-monitoring=true']);
       assert.equal(await bobCan(s, bob, 'list', 'leases', '-A'), 'yes');
       const monitoring = JSON.parse(
-        await ok(s, ['get', 'clusterrole', 'monitoring', '-o', 'json', '--show-managed-fields']),
+        await kubectlOk(s, ['get', 'clusterrole', 'monitoring', '-o', 'json', '--show-managed-fields']),
       );
       assert.deepEqual(monitoring.rules, [
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
@@ -229,14 +217,14 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
             f.manager === 'clusterrole-aggregation-controller' && f.operation === 'Apply',
         ),
       );
-      await ok(s, ['label', 'clusterrole', 'lease-reader', 'example.com/aggregate-to-monitoring-']);
+      await kubectlOk(s, ['label', 'clusterrole', 'lease-reader', 'example.com/aggregate-to-monitoring-']);
       assert.equal(await bobCan(s, bob, 'list', 'leases', '-A'), 'no');
     }));
 
   it('a watch sees bindings come, change and go', () =>
     withBob(async (s) => {
-      await ok(s, ['create', 'role', 'r', '-n', 'team', '--verb=get', '--resource=leases']);
-      await ok(s, ['create', 'rolebinding', 'b', '-n', 'team', '--role=r', '--user=bob']);
+      await kubectlOk(s, ['create', 'role', 'r', '-n', 'team', '--verb=get', '--resource=leases']);
+      await kubectlOk(s, ['create', 'rolebinding', 'b', '-n', 'team', '--role=r', '--user=bob']);
       const watch = new KubectlStream(s, [
         'get',
         'rolebindings',
@@ -249,8 +237,8 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
       ]);
       try {
         await watch.waitForLine((l) => l.startsWith('ADDED'));
-        await ok(s, ['set', 'subject', 'rolebinding', 'b', '-n', 'team', '--user=carol']);
-        await ok(s, ['delete', 'rolebinding', 'b', '-n', 'team']);
+        await kubectlOk(s, ['set', 'subject', 'rolebinding', 'b', '-n', 'team', '--user=carol']);
+        await kubectlOk(s, ['delete', 'rolebinding', 'b', '-n', 'team']);
         const lines = await watch.waitForLine((l) => l.startsWith('DELETED'));
         assert.deepEqual(
           lines.map((l) => l.split(/\s+/).join(' ')),
@@ -263,9 +251,18 @@ describe('RBAC objects through kubectl', { skip: skipKubectl }, () => {
 
   it('kubectl create namespace and kubectl auth reconcile, which send protobuf, create and update', () =>
     withBob(async (s) => {
-      await ok(s, ['create', 'namespace', 'ops']);
-      await ok(s, ['create', 'role', 'r', '-n', 'ops', '--verb=get', '--resource=leases', '--resource-name=lock']);
-      const reconciled = await ok(
+      await kubectlOk(s, ['create', 'namespace', 'ops']);
+      await kubectlOk(s, [
+        'create',
+        'role',
+        'r',
+        '-n',
+        'ops',
+        '--verb=get',
+        '--resource=leases',
+        '--resource-name=lock',
+      ]);
+      const reconciled = await kubectlOk(
         s,
         ['auth', 'reconcile', '-f', '-'],
         `apiVersion: rbac.authorization.k8s.io/v1
@@ -285,7 +282,7 @@ rules:
 
   it('kubectl explain reads the fields from the published OpenAPI', () =>
     withBob(async (s) => {
-      const explained = await ok(s, ['explain', 'rolebinding.roleRef']);
+      const explained = await kubectlOk(s, ['explain', 'rolebinding.roleRef']);
       assert.match(explained, /^KIND:\s+RoleBinding$/m);
       assert.match(explained, /^ {2}kind\t<string> -required-$/m);
     }));
@@ -298,9 +295,11 @@ metadata: {name: applied}
 rules:
   - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [${verbs}]}
 `;
-      assert.match(await ok(s, ['apply', '--server-side', '-f', '-'], role('get, list')), /serverside-applied/);
-      await ok(s, ['apply', '--server-side', '-f', '-'], role('watch'));
-      const stored = JSON.parse(await ok(s, ['get', 'clusterrole', 'applied', '-o', 'json', '--show-managed-fields']));
+      assert.match(await kubectlOk(s, ['apply', '--server-side', '-f', '-'], role('get, list')), /serverside-applied/);
+      await kubectlOk(s, ['apply', '--server-side', '-f', '-'], role('watch'));
+      const stored = JSON.parse(
+        await kubectlOk(s, ['get', 'clusterrole', 'applied', '-o', 'json', '--show-managed-fields']),
+      );
       assert.deepEqual(stored.rules[0].verbs, ['watch']);
       assert.deepEqual(
         stored.metadata.managedFields.map((f: { manager: string; operation: string }) => `${f.manager} ${f.operation}`),
@@ -310,8 +309,8 @@ rules:
 
   it('refuses what kube-apiserver’s validation refuses, in its words', () =>
     withBob(async (s) => {
-      await ok(s, ['create', 'clusterrole', 'view-leases', '--verb=get', '--resource=leases']);
-      await ok(s, ['create', 'clusterrolebinding', 'b', '--clusterrole=view-leases', '--user=bob']);
+      await kubectlOk(s, ['create', 'clusterrole', 'view-leases', '--verb=get', '--resource=leases']);
+      await kubectlOk(s, ['create', 'clusterrolebinding', 'b', '--clusterrole=view-leases', '--user=bob']);
       const changed = await kubectl(s, ['patch', 'clusterrolebinding', 'b', '-p', '{"roleRef":{"name":"other"}}']);
       assert.equal(changed.code, 1);
       assert.equal(
@@ -381,7 +380,7 @@ rules:
 describe('escalation, for a restricted user who may write roles and bindings', { skip: skipKubectl }, () => {
   /** bob may manage roles and bindings in team (`extraVerbs` on roles and cluster roles), and read leases there. */
   async function delegate(s: TestServer, extraVerbs: string[] = []): Promise<void> {
-    await ok(
+    await kubectlOk(
       s,
       ['apply', '-f', '-'],
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -394,9 +393,9 @@ rules:
     verbs: [${['list', ...extraVerbs].join(', ')}]
 `,
     );
-    await ok(s, ['create', 'role', 'lease-reader', '-n', 'team', '--verb=get,list', '--resource=leases']);
+    await kubectlOk(s, ['create', 'role', 'lease-reader', '-n', 'team', '--verb=get,list', '--resource=leases']);
     for (const role of ['rbac-manager', 'lease-reader'])
-      await ok(s, ['create', 'rolebinding', `bob-${role}`, '-n', 'team', `--role=${role}`, '--user=bob']);
+      await kubectlOk(s, ['create', 'rolebinding', `bob-${role}`, '-n', 'team', `--role=${role}`, '--user=bob']);
   }
 
   it('may grant what it holds, and is refused more, with the apiserver’s 403 listing what it lacks', () =>
@@ -433,11 +432,11 @@ rules:
       assert.equal((await kubectl(s, ['get', 'role', 'deleter', '-n', 'team'])).code, 1, 'nothing stored');
 
       // Binding a role it holds all of is allowed; one with more is not, and nor is a role that is not there.
-      await ok(s, ['create', 'clusterrole', 'event-reader', '--verb=get', '--resource=events']);
+      await kubectlOk(s, ['create', 'clusterrole', 'event-reader', '--verb=get', '--resource=events']);
       const bound = await kubectlAs(s, bob, ['create', 'rolebinding', 'r', '-n', 'team', '--role=reader', '--user=x']);
       assert.equal(bound.status, 0, bound.stderr);
       const events = await s.request('POST', `${RBAC}/namespaces/team/rolebindings`, {
-        token: BOB,
+        token: BOB_TOKEN,
         body: {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'RoleBinding',
@@ -483,7 +482,7 @@ rules:
         '--resource=events',
       ]);
       assert.equal(escalated.status, 0, escalated.stderr);
-      await ok(s, ['create', 'clusterrole', 'event-reader', '--verb=get', '--resource=events']);
+      await kubectlOk(s, ['create', 'clusterrole', 'event-reader', '--verb=get', '--resource=events']);
       const bound = await kubectlAs(s, bob, [
         'create',
         'rolebinding',
@@ -529,9 +528,9 @@ except ApiException as e:
       const asBob = `
 out(len(client.CoordinationV1Api().list_lease_for_all_namespaces().items) >= 0)
 `;
-      assert.equal((await python(s, asBob, BOB).result()).stdout.trim(), 'True');
+      assert.equal((await python(s, asBob, BOB_TOKEN).result()).stdout.trim(), 'True');
       s.store.delete('clusterrolebindings', 'bob-reads');
-      const refused = await python(s, asBob, BOB).result();
+      const refused = await python(s, asBob, BOB_TOKEN).result();
       assert.match(refused.stderr, /403/);
     }));
 });
