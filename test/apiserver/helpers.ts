@@ -301,9 +301,9 @@ export async function kubectlAs(server: TestServer, kubeconfig: string, args: st
   return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A server with one restricted identity, bob (group developers), bound to nothing yet; a namespace team. */
 export const BOB_TOKEN = 'bob-token';
 
+/** A server with one restricted identity, bob (group developers), bound to nothing yet; a namespace team. */
 export function withBob(run: (s: TestServer, bob: string) => Promise<void>): Promise<void> {
   return withServer(
     async (s) => {
