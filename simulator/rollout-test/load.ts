@@ -1,8 +1,8 @@
 // Reading RolloutTest files: `-f FILE` or `-f DIR` (every *.yaml and *.yml in it; with -R in the
 // directories inside too, as kubectl -f reads a directory), several tests per file. A test names
 // its promotion and fleet by paths relative to its own file, or holds them inline (promotionObject,
-// fleetObject). Every problem
-// is a finding naming the file, line, column and field; nothing is run until all tests read cleanly.
+// fleetObject). Every problem is a finding naming the file, line, column and field; nothing is run
+// until all tests read cleanly.
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parsePath, SourceError, sortFindings, type FieldPath, type Finding } from '../../src/api/findings.ts';
