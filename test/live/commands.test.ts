@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ClusterPromotion } from '../../src/api/types.ts';
+import { type ClusterPromotion, LABEL_PROMOTION_NAME } from '../../src/api/types.ts';
+import { mainProfileName } from '../../src/engine/names.ts';
 import { runCli, type AnyCommand } from '../../plugin/cli.ts';
 import type { Io } from '../../plugin/command.ts';
 import { approveCommand } from '../../plugin/commands/approve/index.ts';
@@ -26,6 +27,7 @@ import {
   setStatus,
   stageEntry,
   type Served,
+  putSummary,
 } from './served.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -297,6 +299,36 @@ describe('get', () => {
     for (const e of served.store.all('events'))
       served.store.delete('events', e.metadata.name, { namespace: 'default' });
     assert.match((await run(['get', 'checkout'])).stdout, /\nEvents: <none>\n$/);
+  });
+
+  it('piped, cuts nothing: a long failure message is printed whole, as kubectl prints off a terminal', async () => {
+    const message = `Helm: ${'error validating data: '.repeat(8)}the end`;
+    const broken = putPromotion(
+      served.store,
+      promotionObject('broken', [autoStage('staging', { env: 'staging' }, '5m')]),
+      {
+        currentStageName: 'staging',
+        stages: [stageEntry('staging', `Deploying (${at(3)})`, { lastUpdateReconciledTime: at(0) })],
+      },
+    );
+    const profile = mainProfileName('broken', 'staging');
+    served.store.create('clusterprofiles', {
+      apiVersion: 'config.projectsveltos.io/v1beta1',
+      kind: 'ClusterProfile',
+      metadata: { name: profile, labels: { [LABEL_PROMOTION_NAME]: 'broken' } },
+      spec: { ...broken.spec.profileSpec, clusterSelector: { matchLabels: { env: 'staging' } } },
+    });
+    putSummary(served.store, broken, profile, 'staging-1', 'Failed', message);
+    try {
+      const r = await run(['get', 'broken']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(message.length > 150);
+      assert.ok(r.stdout.includes(message), r.stdout);
+      assert.doesNotMatch(r.stdout, /…/);
+    } finally {
+      served.store.delete('clustersummaries', `${profile}-sveltos-staging-1`, { namespace: 'fleet' });
+      served.store.delete('clusterprofiles', profile);
+    }
   });
 
   it('offers no key and draws no cursor: printed once, nothing can be pressed', async () => {

@@ -119,7 +119,8 @@ export function putSummary(
   promotion: ClusterPromotion,
   profile: string,
   cluster: string,
-  status: 'Provisioned' | 'Provisioning',
+  status: 'Provisioned' | 'Provisioning' | 'Failed',
+  failureMessage?: string,
 ): void {
   const created = store.create('clustersummaries', {
     apiVersion: 'config.projectsveltos.io/v1beta1',
@@ -138,7 +139,7 @@ export function putSummary(
   });
   store.updateStatus('clustersummaries', {
     ...created,
-    status: { featureSummaries: [{ featureID: 'Resources', status }] },
+    status: { featureSummaries: [{ featureID: 'Resources', status, ...(failureMessage ? { failureMessage } : {}) }] },
   });
 }
 

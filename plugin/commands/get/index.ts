@@ -13,6 +13,9 @@ import { etaJson, formatEtaBlock } from '../../../src/live/eta.ts';
 import { forecastLive } from '../../../simulator/forecast/live.ts';
 import { FORECAST_OPTIONS, liveForecastOptions } from './forecast.ts';
 
+/** Wide enough that no line of the tree or the events is cut. */
+const UNCUT_COLUMNS = 10_000;
+
 export function getCommand(deps: LiveDeps = realDeps) {
   return defineCommand({
     name: 'get',
@@ -56,11 +59,15 @@ export function getCommand(deps: LiveDeps = realDeps) {
         const [promotion, world] = await withSnapshot(getPromotion(client, args.name), readSnapshot(client, args.name));
         const events = await readPromotionEvents(client, promotion);
         const now = client.serverNow(deps.timers.now());
-        const columns = (io.stdout as { columns?: number }).columns ?? 100;
+        // On a terminal the tree fits its width and a screenful of clusters; piped, as kubectl, it cuts
+        // nothing (a failure message whole, every cluster of the stage shown).
+        const out = io.stdout as { columns?: number; isTTY?: boolean };
+        const tty = out.isTTY === true;
+        const columns = tty ? (out.columns ?? 100) : UNCUT_COLUMNS;
         const unicode = supportsUnicode(io.env);
-        io.stdout.write(
-          renderTree(viewOf(promotion, world, new Date(now)), { columns, color: args.color, unicode, receivedAt: now }),
-        );
+        const view = viewOf(promotion, world, new Date(now));
+        const clusterRows = tty ? {} : { clusterRows: view.stages.reduce((n, s) => n + s.clusters.length, 0) };
+        io.stdout.write(renderTree(view, { columns, color: args.color, unicode, receivedAt: now, ...clusterRows }));
         io.stdout.write(`\n${formatPromotionEvents(events, now, columns, unicode)}`);
         if (forecast) io.stdout.write(`\n${formatEtaBlock(await forecastLive(promotion, world, now, forecast))}`);
         return EXIT_OK;
