@@ -245,7 +245,11 @@ function checkSchema(c: Checker, schema: ResourceSchema, skipRulesAt: ReadonlySe
     c.error(u.path, `unknown field "${u.field}"${hint}`, 'key');
   }
   for (const e of schema.admit(value).errors) {
-    if (e.detail === RULES_NOT_CHECKED) continue;
+    if (e.detail === RULES_NOT_CHECKED) {
+      // Said as the API server says it, so that fixing the errors shown is not taken for the end.
+      c.warn(['spec'], RULES_NOT_CHECKED);
+      continue;
+    }
     if (e.rule !== undefined && skipRulesAt.has(formatPath(e.path))) continue;
     schemaFinding(c, e);
   }

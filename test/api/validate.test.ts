@@ -349,6 +349,22 @@ describe('triggers', () => {
       /^Invalid value: "true": must be of type boolean$/,
     );
   });
+  it('says, as the API server does, that a type error kept the CEL rules from being checked', async () => {
+    // Both manual and auto is against a rule; the type error hides that one until it is fixed.
+    const text = stage('      manual:\n        approved: "true"\n      auto:\n        delay: 5m\n');
+    const findings = await lint(text);
+    expectFinding(
+      findings,
+      'spec',
+      posOf(text, 'spec:'),
+      /^some validation rules were not checked because the object was invalid; correct the existing errors/,
+      'warning',
+    );
+    assert.deepEqual(
+      errors(findings).map((f) => f.path),
+      ['spec.stages[0].trigger.manual.approved'],
+    );
+  });
   it('rejects a field of the other trigger kind', async () => {
     const text = stage('      auto:\n        approved: true\n');
     expectFinding(
