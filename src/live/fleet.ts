@@ -76,6 +76,8 @@ const PROFILES_SHOWN: Record<Exclude<SummaryScope, 'all'>, (p: ClusterPromotion)
 export interface LiveFleetOptions {
   /** Follow this promotion only (and its profiles); all of them otherwise. */
   promotion?: string;
+  /** Follow only the promotions this label selector matches (`list -w -l`). */
+  selector?: string;
   /** Which ClusterSummaries to follow (default `all`). */
   summaries?: SummaryScope;
   timers?: Timers;
@@ -149,7 +151,10 @@ export class LiveFleet implements World {
       },
     });
     const one = options.promotion;
-    this.promotions = feed<ClusterPromotion>(CLUSTER_PROMOTIONS, one ? { fieldSelector: `metadata.name=${one}` } : {});
+    this.promotions = feed<ClusterPromotion>(CLUSTER_PROMOTIONS, {
+      ...(one ? { fieldSelector: `metadata.name=${one}` } : {}),
+      ...(options.selector === undefined ? {} : { labelSelector: options.selector }),
+    });
     this.profiles = feed<ClusterProfile>(CLUSTER_PROFILES, {
       labelSelector: one ? `${LABEL_PROMOTION_NAME}=${one}` : LABEL_PROMOTION_NAME,
     });

@@ -49,8 +49,13 @@ async function listOrExplain<T extends KubeObject>(
   }
 }
 
-export async function listPromotions(client: KubeClient): Promise<ClusterPromotion[]> {
-  const items = await listOrExplain<ClusterPromotion>(client, CLUSTER_PROMOTIONS);
+/** Every ClusterPromotion by name, or those matching a label selector (`list -l`). */
+export async function listPromotions(client: KubeClient, labelSelector?: string): Promise<ClusterPromotion[]> {
+  const items = await listOrExplain<ClusterPromotion>(
+    client,
+    CLUSTER_PROMOTIONS,
+    labelSelector === undefined ? {} : { labelSelector },
+  );
   return items.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
 }
 

@@ -164,6 +164,27 @@ describe('list', () => {
     assert.match(w.stdout, /^checkout {3}2\/2 production {3}AwaitingApproval/);
   });
 
+  it('lists only the promotions a label selector matches with -l, as kubectl get -l does', async () => {
+    const payments = stored('payments');
+    served.store.update('clusterpromotions', {
+      ...payments,
+      metadata: { ...payments.metadata, labels: { team: 'payments' } },
+    });
+    const r = await run(['list', '-l', 'team=payments', '--no-headers']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^payments /);
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+    assert.equal(
+      (await run(['list', '-l', 'team in (payments)', '-o', 'name'])).stdout,
+      'clusterpromotion.config.projectsveltos.io/payments\n',
+    );
+    const none = await run(['list', '-l', 'team=nobody']);
+    assert.deepEqual([none.code, none.stdout, none.stderr], [0, '', 'No resources found\n']);
+    const bad = await run(['list', '-l', 'team in (']);
+    assert.notEqual(bad.code, 0);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  });
+
   it('prints the objects in a List for -o json, and kind.group/name for -o name', async () => {
     const json = JSON.parse((await run(['list', '-o', 'json'])).stdout) as { kind: string; items: ClusterPromotion[] };
     assert.equal(json.kind, 'List');

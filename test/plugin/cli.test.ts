@@ -242,6 +242,11 @@ describe("command-line mistakes: one line on stderr in kubectl's words, exit 1",
       await run(['-o', 'json', 'version']),
       "unknown flag: -o (a command's own flags go after its name: kubectl promotion COMMAND -o ...)",
     ));
+  it('version --client, typed from kubectl habit, is taken: there is only a client', async () => {
+    const r = await run(['version', '--client']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^kubectl-promotion /);
+  });
   it('a bad choice', async () =>
     oneLine(
       await run(['version', '-o', 'wide']),

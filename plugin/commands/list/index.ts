@@ -1,4 +1,4 @@
-// `kubectl promotion list [-w] [-o json|yaml|name|wide]`: every ClusterPromotion, where it stands
+// `kubectl promotion list [-w] [-l SELECTOR] [-o json|yaml|name|wide]`: every ClusterPromotion, where it stands
 // and what it waits for; with -w, a line more whenever a row changes, as `kubectl get -w` does.
 import { defineCommand } from '../../command.ts';
 import { EXIT_OK } from '../../errors.ts';
@@ -24,11 +24,17 @@ export function listCommand(deps: LiveDeps = realDeps) {
         describe: 'Output format: the objects as kubectl prints them (json, yaml, name), or a wider table',
       },
       watch: { type: 'boolean', short: 'w', describe: 'After the list, print a row again whenever it changes' },
+      selector: {
+        type: 'string',
+        short: 'l',
+        describe: 'Label selector of the promotions to list, as kubectl -l (-l team=payments, -l "env in (prod)")',
+      },
       headers: HEADERS_OPTION,
     },
     examples: [
       ['list', 'every promotion, one line each'],
       ['list -w', 'and keep printing rows as they change'],
+      ['list -l team=payments', 'only the promotions with that label'],
       ['list -o yaml', 'the objects themselves, as kubectl prints them'],
     ],
     epilogue: exitCodes('listed (also when there are none)'),
@@ -44,6 +50,7 @@ export function listCommand(deps: LiveDeps = realDeps) {
           // the objects printed as they are need none.
           const fleet = new LiveFleet(client, {
             summaries: objects ? 'none' : 'uncounted',
+            ...(args.selector === undefined ? {} : { selector: args.selector }),
             timers: deps.timers,
             ...(deps.pulse ? { pulse: deps.pulse } : {}),
           });
@@ -59,10 +66,10 @@ export function listCommand(deps: LiveDeps = realDeps) {
           return EXIT_OK;
         }
         if (format === 'json' || format === 'yaml' || format === 'name') {
-          io.stdout.write(formatObjects(await listPromotions(client), format, false));
+          io.stdout.write(formatObjects(await listPromotions(client, args.selector), format, false));
           return EXIT_OK;
         }
-        const promotions = await listPromotions(client);
+        const promotions = await listPromotions(client, args.selector);
         if (promotions.length === 0) {
           io.stderr.write('No resources found\n');
           return EXIT_OK;

@@ -15,6 +15,8 @@ export default defineCommand({
       default: 'text',
       describe: 'Output format',
     },
+    // kubectl's own flag, typed out of habit: the plugin has no server part, so it always prints this.
+    client: { type: 'boolean', describe: 'Accepted as kubectl version takes it: there is only a client version' },
   },
   async run(args, io) {
     return printVersion(args.output, io);
