@@ -178,6 +178,11 @@ describe('list', () => {
       (await run(['list', '-l', 'team in (payments)', '-o', 'name'])).stdout,
       'clusterpromotion.config.projectsveltos.io/payments\n',
     );
+    const watched = await run(['list', '-w', '-l', 'team=payments', '--no-headers'], (out) => {
+      if (out.includes('\n')) stop.abort();
+    });
+    assert.match(watched.stdout, /^payments /);
+    assert.doesNotMatch(watched.stdout, /checkout/);
     const none = await run(['list', '-l', 'team=nobody']);
     assert.deepEqual([none.code, none.stdout, none.stderr], [0, '', 'No resources found\n']);
     const bad = await run(['list', '-l', 'team in (']);
