@@ -46,20 +46,6 @@ describe('the view, frame by frame (golden files)', () => {
     r.unmount();
   });
 
-  it('on a narrow terminal keeps the key to approve, shortening what the stage waits for instead', () => {
-    const model = awaitingApproval();
-    for (const columns of [80, 90]) {
-      const r = renderApp(model, { clock: { mode: 'live', receivedAt: model.now }, simulation: undefined, columns });
-      const row = r
-        .frame()
-        .split('\n')
-        .find((l) => l.startsWith('›'))!;
-      assert.match(row, / \(a to approve\)$/, `${columns} columns: ${row}`);
-      assert.ok(row.length <= columns, `${columns} columns: ${row}`);
-      r.unmount();
-    }
-  });
-
   it('awaiting the window: when it opens and closes', () => {
     const r = renderApp(awaitingWindow(), { clock: { mode: 'simulated', speed: 300, paused: true, ended: false } });
     assert.match(r.frame(), /AwaitingWindow +\S+ 3\/3 {2}opens in 18h30m \(22:00Z\), closes 01-03 06:00Z$/m);

@@ -34,7 +34,7 @@ export function StageTree({
   return (
     <>
       {rows.map((row) => {
-        const segs = rowSegs(row, model, glyphs, { nameWidth, countWidth, barWidth, keyWidth, columns }, stale);
+        const segs = rowSegs(row, model, glyphs, { nameWidth, countWidth, barWidth, keyWidth }, stale);
         return <Line key={rowKey(row)} segs={segs} />;
       })}
     </>
@@ -46,8 +46,6 @@ interface Widths {
   countWidth: number;
   barWidth: number;
   keyWidth: number;
-  /** The terminal's: a row longer than this is cut at its end. */
-  columns: number;
 }
 
 function rowKey(row: BodyRow): string {
@@ -129,8 +127,6 @@ function stageSegs(s: StageView, selected: boolean, now: number, g: Glyphs, w: W
   const filled = total === 0 ? 0 : Math.round((provisioned / total) * w.barWidth);
   const detail = stageDetail(s, now, stale);
   const hint = s.phase === 'AwaitingApproval' && selected ? ' (a to approve)' : '';
-  const head = 2 + 1 + 1 + w.nameWidth + 2 + PHASE_LABEL_WIDTH + 2 + w.barWidth + 1 + w.countWidth;
-  const shown = detail ? fitBefore(detail, w.columns - head - 2 - hint.length) : detail;
   return [
     { text: selected ? g.cursor : ' ' },
     { text: ' ' },
@@ -144,15 +140,6 @@ function stageSegs(s: StageView, selected: boolean, now: number, g: Glyphs, w: W
     },
     { text: g.barEmpty.repeat(w.barWidth - filled), dim: true },
     { text: ` ${pad(progressText(s), w.countWidth)}` },
-    ...(shown ? [{ text: `  ${shown}${hint}`, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : {}) }] : []),
+    ...(detail ? [{ text: `  ${detail}${hint}`, ...(s.phase === 'Failed' ? { tone: 'failed' as const } : {}) }] : []),
   ];
-}
-
-/**
- * The detail shortened to `room` columns so that what follows it (the key to press) stays on a
- * narrow terminal; as it is when it fits, or when there is too little room to say anything anyway.
- */
-function fitBefore(detail: string, room: number): string {
-  if (detail.length <= room || room < 12) return detail;
-  return `${detail.slice(0, room - 1).trimEnd()}…`;
 }
